@@ -1,0 +1,357 @@
+/*
+ * batch.c: printing the event stream for people (text) and for programs
+ * (JSON Lines), then the results as the caller received them.
+ *
+ * Output goes through stdio with a large buffer that is flushed when the
+ * engine is about to wait, so a reader following a pipe sees each event as
+ * it happens, without a write per line under load.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "tasks/tasks.h"
+#include "model/model.h"
+#include "batch/batch.h"
+
+struct batch {
+	FILE			*out;
+	int			 format;
+	const struct tasklist	*tl;
+	const struct model	*m;
+	int			 failed;
+	char			*buf;
+};
+
+struct batch *
+batch_new(FILE *out, int format, const struct tasklist *tl,
+    const struct model *m)
+{
+	struct batch	*b = xcalloc(1, sizeof *b);
+
+	b->out = out;
+	b->format = format;
+	b->tl = tl;
+	b->m = m;
+	b->buf = xmalloc(1 << 16);
+	setvbuf(out, b->buf, _IOFBF, 1 << 16);
+	return b;
+}
+
+void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	fflush(b->out);
+	setvbuf(b->out, NULL, _IOLBF, 0);
+	free(b->buf);
+	free(b);
+}
+
+int
+batch_write_failed(struct batch *b)
+{
+	return b->failed;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t
+batch_utf8_len(const unsigned char *s, size_t n)
+{
+	size_t		len, i;
+	uint32_t	cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 ||
+	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void
+batch_json_string(FILE *f, const char *text, size_t len)
+{
+	const unsigned char	*s = (const unsigned char *)text;
+	size_t			 i = 0, n;
+
+	putc('"', f);
+	while (i < len) {
+		if (s[i] == '"' || s[i] == '\\') {
+			putc('\\', f);
+			putc(s[i], f);
+			i++;
+		} else if (s[i] == '\n') {
+			fputs("\\n", f);
+			i++;
+		} else if (s[i] == '\t') {
+			fputs("\\t", f);
+			i++;
+		} else if (s[i] == '\r') {
+			fputs("\\r", f);
+			i++;
+		} else if (s[i] < 0x20 || s[i] == 0x7f) {
+			fprintf(f, "\\u%04x", s[i]);
+			i++;
+		} else if ((n = batch_utf8_len(s + i, len - i)) == 0) {
+			fputs("\\ufffd", f);
+			i++;
+		} else {
+			fwrite(s + i, 1, n, f);
+			i += n;
+		}
+	}
+	putc('"', f);
+}
+
+static void
+batch_json(struct batch *b, const struct event *ev)
+{
+	FILE		*f = b->out;
+	char		 val[512];
+
+	fprintf(f, "{\"t\":%" PRIu64 ".%06" PRIu64 ",\"ev\":\"%s\"",
+	    ev->t / 1000000000u, (ev->t % 1000000000u) / 1000u,
+	    event_type_name(ev->type));
+	switch (ev->type) {
+	case EV_RUN_START:
+		fprintf(f, ",\"mode\":\"%s\",\"workers\":%d,\"cpus\":%d,"
+		    "\"tasks\":%zu,\"chunksize\":%d", mode_name(ev->run->mode),
+		    ev->run->workers, ev->run->cpus, ev->run->tasks,
+		    ev->run->chunksize);
+		break;
+	case EV_WORKER_START:
+		fprintf(f, ",\"worker\":%d,\"pid\":%d", ev->worker, (int)ev->pid);
+		break;
+	case EV_WORKER_STATE:
+		fprintf(f, ",\"worker\":%d,\"pid\":%d,\"state\":\"%s\"",
+		    ev->worker, (int)ev->pid, worker_state_name(ev->state));
+		break;
+	case EV_TASK_START:
+		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d,\"pid\":%d,"
+		    "\"chunk\":%" PRId64, ev->task, ev->worker, (int)ev->pid,
+		    ev->chunk);
+		break;
+	case EV_OUTPUT:
+		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d,\"text\":",
+		    ev->task, ev->worker);
+		batch_json_string(f, ev->text, ev->len);
+		break;
+	case EV_TASK_DONE:
+		event_value_format(ev->vkind, ev->value, NULL, 0, val,
+		    sizeof val);
+		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d,\"result\":\"%s\"",
+		    ev->task, ev->worker, val);
+		break;
+	case EV_TASK_FAIL:
+	case EV_TASK_RETRY:
+		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d", ev->task,
+		    ev->worker);
+		if (ev->type == EV_TASK_RETRY)
+			fprintf(f, ",\"attempt\":%d", ev->state);
+		fputs(",\"error\":", f);
+		batch_json_string(f, ev->text, ev->len);
+		break;
+	case EV_RESULT:
+		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
+		    sizeof val);
+		fprintf(f, ",\"task\":%" PRId64 ",\"seq\":%" PRId64 ",\"value\":",
+		    ev->task, ev->seq);
+		batch_json_string(f, val, strlen(val));
+		if (ev->vkind == VAL_ERROR)
+			fputs(",\"ok\":false", f);
+		break;
+	case EV_WORKER_EXIT:
+		fprintf(f, ",\"worker\":%d,\"pid\":%d,\"status\":", ev->worker,
+		    (int)ev->pid);
+		batch_json_string(f, ev->text, ev->len);
+		break;
+	case EV_RUN_END:
+		fprintf(f, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu,"
+		    "\"wall\":%.6f,\"busy\":%.6f", ev->run->tasks, ev->run->ok,
+		    ev->run->failed, ev->run->wall_ns / 1e9,
+		    ev->run->busy_ns / 1e9);
+		if (ev->run->ok + ev->run->failed < ev->run->tasks)
+			fputs(",\"interrupted\":true", f);
+		break;
+	}
+	fputs("}\n", f);
+}
+
+/* Text, one line per line of output, without control characters. */
+static void
+batch_text_output(struct batch *b, const struct event *ev, const char *pfx)
+{
+	const char	*s = ev->text, *end = ev->text + ev->len, *nl;
+	size_t		 i;
+
+	while (s < end) {
+		nl = memchr(s, '\n', end - s);
+		if (nl == NULL)
+			nl = end;
+		fputs(pfx, b->out);
+		for (i = 0; i < (size_t)(nl - s); i++) {
+			unsigned char c = s[i];
+
+			if (c == '\t' || c >= 0x20)
+				putc(c == 0x7f ? '?' : c, b->out);
+			else if (c != '\r')
+				putc('?', b->out);
+		}
+		putc('\n', b->out);
+		s = nl + 1;
+	}
+}
+
+static void
+batch_text(struct batch *b, const struct event *ev)
+{
+	FILE		*f = b->out;
+	char		 val[512], label[64], pfx[96];
+
+	fprintf(f, "[%4" PRIu64 ".%06" PRIu64 "] ", ev->t / 1000000000u,
+	    (ev->t % 1000000000u) / 1000u);
+	if (ev->task >= 0 && (size_t)ev->task < b->tl->n)
+		task_label(&b->tl->v[ev->task], label, sizeof label);
+	else
+		label[0] = '\0';
+	switch (ev->type) {
+	case EV_RUN_START:
+		fprintf(f, "run started: %s, %d worker%s on %d processor%s, "
+		    "%zu task%s, chunksize %d\n", mode_name(ev->run->mode),
+		    ev->run->workers, ev->run->workers == 1 ? "" : "s",
+		    ev->run->cpus, ev->run->cpus == 1 ? "" : "s",
+		    ev->run->tasks, ev->run->tasks == 1 ? "" : "s",
+		    ev->run->chunksize);
+		break;
+	case EV_WORKER_START:
+		fprintf(f, "worker %d started (pid %d)\n", ev->worker,
+		    (int)ev->pid);
+		break;
+	case EV_WORKER_STATE:
+		fprintf(f, "worker %d is %s\n", ev->worker,
+		    worker_state_name(ev->state));
+		break;
+	case EV_TASK_START:
+		fprintf(f, "task %" PRId64 " (%s) started on worker %d\n",
+		    ev->task, label, ev->worker);
+		break;
+	case EV_OUTPUT:
+		if (ev->task >= 0)
+			snprintf(pfx, sizeof pfx, "task %" PRId64 " printed: ",
+			    ev->task);
+		else
+			snprintf(pfx, sizeof pfx, "worker %d printed: ",
+			    ev->worker);
+		batch_text_output(b, ev, pfx);
+		break;
+	case EV_TASK_DONE:
+		event_value_format(ev->vkind, ev->value, NULL, 0, val,
+		    sizeof val);
+		fprintf(f, "task %" PRId64 " (%s) done on worker %d: %s\n",
+		    ev->task, label, ev->worker, val);
+		break;
+	case EV_TASK_FAIL:
+		fprintf(f, "task %" PRId64 " (%s) failed: %.*s\n", ev->task,
+		    label, (int)ev->len, ev->text);
+		break;
+	case EV_TASK_RETRY:
+		fprintf(f, "task %" PRId64 " (%s) will run again (attempt %d): "
+		    "%.*s\n", ev->task, label, ev->state + 1, (int)ev->len,
+		    ev->text);
+		break;
+	case EV_RESULT:
+		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
+		    sizeof val);
+		fprintf(f, "caller received result #%" PRId64 ": task %" PRId64
+		    " = %s\n", ev->seq, ev->task, val);
+		break;
+	case EV_WORKER_EXIT:
+		fprintf(f, "worker %d (pid %d) %.*s\n", ev->worker, (int)ev->pid,
+		    (int)ev->len, ev->text);
+		break;
+	case EV_RUN_END:
+		fprintf(f, "run ended: %zu done, %zu failed%s\n", ev->run->ok,
+		    ev->run->failed, ev->run->ok + ev->run->failed <
+		    ev->run->tasks ? " (interrupted)" : "");
+		break;
+	}
+}
+
+static void
+batch_event(void *arg, const struct event *ev)
+{
+	struct batch	*b = arg;
+
+	if (b->failed)
+		return;
+	if (b->format == BATCH_JSON)
+		batch_json(b, ev);
+	else if (b->format == BATCH_TEXT)
+		batch_text(b, ev);
+}
+
+static void
+batch_flush(void *arg)
+{
+	struct batch	*b = arg;
+
+	if (b->failed)
+		return;
+	if (fflush(b->out) == EOF || ferror(b->out))
+		b->failed = 1;
+}
+
+struct event_sink
+batch_sink(struct batch *b)
+{
+	struct event_sink	s = { batch_event, batch_flush, b };
+
+	return s;
+}
+
+void
+batch_finish(struct batch *b)
+{
+	const struct model	*m = b->m;
+	char			*list;
+	double			 wall, busy;
+
+	if (b->format != BATCH_JSON && !b->failed) {
+		list = model_result_list(m);
+		fprintf(b->out, "%s\n", list);
+		free(list);
+		wall = m->run.wall_ns / 1e9;
+		busy = m->run.busy_ns / 1e9;
+		fprintf(b->out, "%zu tasks, %zu failed, wall %.3f s, tasks' own "
+		    "time %.3f s, speedup %.2fx (%s, %d workers, %d processors)\n",
+		    m->run.tasks, m->run.failed, wall, busy,
+		    wall > 0 ? busy / wall : 0.0, mode_name(m->run.mode),
+		    m->run.workers, m->run.cpus);
+	}
+	batch_flush(b);
+}

@@ -1,0 +1,32 @@
+/*
+ * batch.h: the screenless printers.  Text (one readable line per event),
+ * JSON Lines (DESIGN.md's event stream) or quiet (results and summary only).
+ */
+#ifndef POOLSCOPE_BATCH_H
+#define POOLSCOPE_BATCH_H
+
+#include <stdio.h>
+
+#include "engine/event.h"
+
+struct model;
+struct tasklist;
+
+enum batch_format { BATCH_TEXT, BATCH_JSON, BATCH_QUIET };
+
+struct batch;
+
+struct batch	*batch_new(FILE *, int format, const struct tasklist *,
+		    const struct model *);
+void		 batch_free(struct batch *);
+struct event_sink batch_sink(struct batch *);
+/* After the run: the results list and the summary (text and quiet). */
+void		 batch_finish(struct batch *);
+/* 1 once a write failed (EPIPE: the reader went away). */
+int		 batch_write_failed(struct batch *);
+
+/* JSON string escaping, shared with other writers: invalid UTF-8 becomes
+ * U+FFFD, control characters \uXXXX. */
+void		 batch_json_string(FILE *, const char *, size_t);
+
+#endif

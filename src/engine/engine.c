@@ -1,0 +1,1077 @@
+/*
+ * engine.c: the parent side of the pool.
+ *
+ * One epoll set holds an eventfd the workers write when they post records
+ * while the parent sleeps, a signalfd for SIGCHLD, and each worker's
+ * stdout/stderr pipe (stray output).  engine_process() drains every slot's
+ * ring, reaps dead workers (failing or re-queueing what they held, then
+ * respawning the slot), kills tasks past --timeout, publishes queue entries
+ * and, once every task has an outcome, sends each worker the stop sentinel.
+ * The caller's view (which results it receives when) lives in order.c.
+ */
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "tasks/tasks.h"
+#include "engine/engine.h"
+#include "engine/order.h"
+#include "engine/shm.h"
+
+/* epoll tags */
+#define TAG_EVENTFD	0xffffffff00000001ULL
+#define TAG_SIGNALFD	0xffffffff00000002ULL
+#define TAG_STOP	0xffffffff00000003ULL
+
+enum etask_state { T_PENDING, T_RUNNING, T_DONE, T_FAILED };
+
+struct etask {
+	int64_t		 value;
+	uint8_t		 state;
+	uint8_t		 vkind;
+	uint8_t		 attempts;	/* re-runs after a worker died */
+};
+
+enum kill_reason { KILL_NONE, KILL_TIMEOUT, KILL_USER, KILL_ABORT };
+
+struct eslot {
+	pid_t		 pid;		/* 0: no process */
+	int		 state;		/* enum worker_state */
+	int		 out_fd;	/* its stdout/stderr, -1 when closed */
+	int64_t		 task;		/* running task, -1 */
+	uint64_t	 task_start;
+	int		 kill_reason;
+	uint64_t	 spawned;	/* processes this slot has had */
+};
+
+struct retry_ent {
+	uint32_t	 first;
+	uint32_t	 count;
+	uint32_t	 chunk;
+};
+
+struct engine {
+	struct engine_config	 cfg;
+	const struct tasklist	*tl;
+	struct event_sink	 sink;
+	struct run_info		 info;
+
+	/* Shared with the workers. */
+	void			*map;
+	size_t			 maplen;
+	struct shm_hdr		*hdr;
+	struct shm_slot		*slots;		/* cfg.workers of them */
+	struct shm_qent		*q;
+	uint32_t		 qcap;
+
+	struct eslot		*es;
+	int			 nlive;		/* processes alive */
+	struct etask		*tasks;
+	char		       **errors;	/* per task, only once one fails */
+	struct order		 order;
+
+	/* What is still to publish: original chunks, then re-runs first. */
+	size_t			 nchunks;
+	size_t			 next_chunk;
+	struct retry_ent	*retry;
+	size_t			 nretry, retrycap, retryhead;
+	size_t			 inflight;	/* published tasks without an outcome */
+	size_t			 unfinished;	/* tasks without a final outcome */
+	size_t			 ok, failed;
+	int64_t			 seq;
+	int			 stopping;	/* sentinels sent */
+	int			 finished;
+	int			 interrupted;
+	int			 paused;
+	char			 fork_error[128];
+
+	/* Process mode: the next task to start a process for. */
+	size_t			 next_task;
+
+	int			 epfd, efd, sfd;
+	uint64_t		 t0, last_t;
+	pid_t			 self;
+	char			 buf[SHM_REC_MAX_PAYLOAD + 64];
+};
+
+static void	engine_emit(struct engine *, struct event *, uint64_t);
+static void	engine_reap(struct engine *);
+static void	engine_slot_spawn(struct engine *, int, int64_t);
+
+static void
+engine_set_nonblock_cloexec(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+struct engine *
+engine_new(const struct engine_config *cfg, const struct tasklist *tl,
+    const struct event_sink *sink)
+{
+	struct engine	*e = xcalloc(1, sizeof *e);
+	int		 i;
+
+	e->cfg = *cfg;
+	if (e->cfg.workers < 1)
+		e->cfg.workers = 1;
+	if (e->cfg.chunksize == 0)
+		e->cfg.chunksize = order_default_chunksize(cfg->mode, tl->n,
+		    e->cfg.workers);
+	if (e->cfg.mode == MODE_APPLY || e->cfg.mode == MODE_APPLY_ASYNC ||
+	    e->cfg.mode == MODE_PROCESS)
+		e->cfg.chunksize = 1;	/* one task per call */
+	if (e->cfg.time_scale <= 0)
+		e->cfg.time_scale = 1;
+	e->tl = tl;
+	e->sink = *sink;
+	e->es = xcalloc(e->cfg.workers, sizeof *e->es);
+	for (i = 0; i < e->cfg.workers; i++) {
+		e->es[i].out_fd = -1;
+		e->es[i].task = -1;
+		e->es[i].state = WS_EXITED;
+	}
+	e->tasks = tl->n ? xcalloc(tl->n, sizeof *e->tasks) : NULL;
+	order_init(&e->order, e->cfg.mode, tl->n, e->cfg.chunksize);
+	e->nchunks = e->order.nchunks;
+	e->unfinished = tl->n;
+	e->epfd = e->efd = e->sfd = -1;
+	e->self = getpid();
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	size_t	i;
+	int	s;
+
+	if (e == NULL)
+		return;
+	if (e->nlive > 0)
+		engine_abort(e);
+	for (s = 0; s < e->cfg.workers; s++)
+		if (e->es[s].out_fd != -1)
+			close(e->es[s].out_fd);
+	if (e->map != NULL)
+		munmap(e->map, e->maplen);
+	if (e->epfd != -1)
+		close(e->epfd);
+	if (e->efd != -1)
+		close(e->efd);
+	if (e->sfd != -1)
+		close(e->sfd);
+	if (e->errors != NULL) {
+		for (i = 0; i < e->tl->n; i++)
+			free(e->errors[i]);
+		free(e->errors);
+	}
+	order_free(&e->order);
+	free(e->retry);
+	free(e->tasks);
+	free(e->es);
+	free(e);
+}
+
+static void
+engine_epoll_add(struct engine *e, int fd, uint64_t tag)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.u64 = tag;
+	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+		fatal("epoll_ctl");
+}
+
+/* Enough file descriptors for a pipe per worker. */
+static void
+engine_raise_nofile(int workers)
+{
+	struct rlimit	rl;
+	rlim_t		want = (rlim_t)workers * 2 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+engine_start(struct engine *e, char *err, size_t errlen)
+{
+	sigset_t	 set;
+	size_t		 off_slots, off_q, qcap;
+	double		 ts = e->cfg.time_scale;
+	uint64_t	 bits;
+	int		 i, n;
+
+	/* Entries: every chunk, a re-queue per possible worker death, and a
+	 * sentinel per slot.  Untouched pages cost nothing (MAP_NORESERVE). */
+	qcap = e->nchunks + e->tl->n * ((size_t)e->cfg.retries + 1) +
+	    (size_t)e->cfg.workers + 16;
+	if (qcap > UINT32_MAX - 1) {
+		snprintf(err, errlen, "too many tasks and retries for one run");
+		return -1;
+	}
+	e->qcap = qcap;
+	off_slots = sizeof(struct shm_hdr);
+	off_q = off_slots + (size_t)e->cfg.workers * sizeof(struct shm_slot);
+	e->maplen = off_q + qcap * sizeof(struct shm_qent);
+	e->map = mmap(NULL, e->maplen, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (e->map == MAP_FAILED) {
+		e->map = NULL;
+		snprintf(err, errlen, "cannot map %zu bytes of shared memory: %s",
+		    e->maplen, strerror(errno));
+		return -1;
+	}
+	e->hdr = e->map;
+	e->slots = (struct shm_slot *)((char *)e->map + off_slots);
+	e->q = (struct shm_qent *)((char *)e->map + off_q);
+	memcpy(&bits, &ts, sizeof bits);
+	atomic_store(&e->hdr->time_scale, bits);
+
+	engine_raise_nofile(e->cfg.workers);
+	if ((e->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (e->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
+		snprintf(err, errlen, "cannot create the event loop: %s",
+		    strerror(errno));
+		return -1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((e->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
+		snprintf(err, errlen, "cannot create a signalfd: %s",
+		    strerror(errno));
+		return -1;
+	}
+	engine_epoll_add(e, e->efd, TAG_EVENTFD);
+	engine_epoll_add(e, e->sfd, TAG_SIGNALFD);
+
+	e->t0 = now_ns();
+	e->info.mode = e->cfg.mode;
+	e->info.workers = e->cfg.workers;
+	e->info.cpus = util_cpu_count();
+	e->info.tasks = e->tl->n;
+	e->info.chunksize = (int)e->cfg.chunksize;
+	{
+		struct event	ev = { .type = EV_RUN_START, .worker = -1,
+		    .task = -1, .run = &e->info };
+
+		engine_emit(e, &ev, e->t0);
+	}
+
+	if (e->cfg.mode == MODE_PROCESS) {
+		engine_process(e);
+		if (e->nlive == 0 && e->unfinished > 0) {
+			snprintf(err, errlen, "cannot start a process: %s",
+			    e->fork_error);
+			return -1;
+		}
+		return 0;
+	}
+	n = 0;
+	for (i = 0; i < e->cfg.workers; i++) {
+		engine_slot_spawn(e, i, -1);
+		if (e->es[i].pid > 0)
+			n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "cannot start any worker: %s",
+		    e->fork_error);
+		return -1;
+	}
+	engine_process(e);
+	return 0;
+}
+
+int
+engine_fd(struct engine *e)
+{
+	return e->epfd;
+}
+
+int
+engine_finished(struct engine *e)
+{
+	return e->finished;
+}
+
+int
+engine_exit_status(struct engine *e)
+{
+	return (e->failed > 0 || e->interrupted || e->unfinished > 0) ? 1 : 0;
+}
+
+/* Emit with the time of ns (CLOCK_MONOTONIC), never going backwards. */
+static void
+engine_emit(struct engine *e, struct event *ev, uint64_t ns)
+{
+	uint64_t	t = ns > e->t0 ? ns - e->t0 : 0;
+
+	if (t < e->last_t)
+		t = e->last_t;
+	e->last_t = t;
+	ev->t = t;
+	if (e->sink.event != NULL)
+		e->sink.event(e->sink.arg, ev);
+}
+
+static void
+engine_emit_state(struct engine *e, int slot, int state, uint64_t ns)
+{
+	struct event	ev = { .type = EV_WORKER_STATE, .worker = slot,
+	    .pid = e->es[slot].pid, .task = -1, .state = state };
+
+	e->es[slot].state = state;
+	engine_emit(e, &ev, ns);
+}
+
+/* Fork a process into a slot: a pool worker (task -1) or, in process
+ * mode, a process for that one task. */
+static void
+engine_slot_spawn(struct engine *e, int slot, int64_t task)
+{
+	struct eslot		*s = &e->es[slot];
+	struct shm_slot		*ss = &e->slots[slot];
+	struct worker_args	 wa;
+	sigset_t		 all, old;
+	int			 p[2], nullfd, i;
+	pid_t			 pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		snprintf(e->fork_error, sizeof e->fork_error, "pipe: %s",
+		    strerror(errno));
+		return;
+	}
+	atomic_store(&ss->rtail, 0);
+	atomic_store(&ss->rhead, 0);
+	atomic_store(&ss->claim, SHM_NONE);
+	atomic_store(&ss->ring_wait, 0);
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		/* The child: default signals, its own fds, dies with us. */
+		for (i = 1; i < NSIG; i++)
+			if (i != SIGKILL && i != SIGSTOP)
+				signal(i, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != e->self)
+			_exit(1);
+		nullfd = open("/dev/null", O_RDONLY);
+		if (nullfd == -1 || dup2(nullfd, 0) == -1 ||
+		    dup2(p[1], 1) == -1 || dup2(p[1], 2) == -1 ||
+		    dup2(e->efd, 3) == -1)
+			_exit(1);
+		closefrom(4);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		wa.hdr = e->hdr;
+		wa.slot = ss;
+		wa.q = e->q;
+		wa.tl = e->tl;
+		wa.slotno = slot;
+		wa.efd = 3;
+		wa.max_tasks = e->cfg.max_tasks_per_child;
+		wa.single_task = task;
+		wa.mode_name = mode_name(e->cfg.mode);
+		worker_main(&wa);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[1]);
+	if (pid == -1) {
+		snprintf(e->fork_error, sizeof e->fork_error, "fork: %s",
+		    strerror(errno));
+		close(p[0]);
+		return;
+	}
+	s->pid = pid;
+	s->out_fd = p[0];
+	engine_set_nonblock_cloexec(s->out_fd);
+	engine_epoll_add(e, s->out_fd, (uint64_t)slot);
+	s->task = -1;
+	s->kill_reason = KILL_NONE;
+	s->spawned++;
+	e->nlive++;
+	{
+		struct event	ev = { .type = EV_WORKER_START, .worker = slot,
+		    .pid = pid, .task = -1 };
+
+		engine_emit(e, &ev, now_ns());
+	}
+	s->state = WS_STARTING;
+	if (e->paused) {
+		kill(pid, SIGSTOP);
+		engine_emit_state(e, slot, WS_PAUSED, now_ns());
+	}
+}
+
+/* Publish one queue entry. */
+static void
+engine_publish(struct engine *e, uint32_t first, uint32_t count, uint32_t chunk)
+{
+	uint32_t	t = atomic_load(&e->hdr->q_tail);
+
+	if (t >= e->qcap)
+		fatalx("internal error: task queue overflow");
+	atomic_store(&e->q[t].owner, 0);
+	e->q[t].first = first;
+	e->q[t].count = count;
+	e->q[t].chunk = chunk;
+	atomic_store(&e->hdr->q_tail, t + 1);
+	e->inflight += count;
+}
+
+static void
+engine_wake_workers(struct engine *e)
+{
+	atomic_fetch_add(&e->hdr->q_seq, 1);
+	if (atomic_load(&e->hdr->q_waiters) != 0)
+		shm_futex_wake(&e->hdr->q_seq, INT_MAX);
+}
+
+/* Put entries on the queue, as many as the call style allows. */
+static void
+engine_schedule(struct engine *e)
+{
+	struct retry_ent	*r;
+	size_t			 first, count;
+	int			 published = 0, i;
+
+	if (e->cfg.mode == MODE_PROCESS) {
+		for (i = 0; i < e->cfg.workers; i++) {
+			if (e->es[i].pid != 0)
+				continue;
+			if (e->retryhead < e->nretry) {
+				r = &e->retry[e->retryhead++];
+				e->tasks[r->first].state = T_RUNNING;
+				engine_slot_spawn(e, i, r->first);
+				if (e->es[i].pid == 0) {
+					e->retryhead--;
+					break;
+				}
+				e->inflight++;
+			} else if (e->next_task < e->tl->n) {
+				engine_slot_spawn(e, i, (int64_t)e->next_task);
+				if (e->es[i].pid == 0)
+					break;
+				e->next_task++;
+				e->inflight++;
+			}
+		}
+		return;
+	}
+
+	for (;;) {
+		/* apply: the caller waits for each result before the next call. */
+		if (e->cfg.mode == MODE_APPLY && e->inflight > 0)
+			break;
+		if (e->retryhead < e->nretry) {
+			r = &e->retry[e->retryhead++];
+			engine_publish(e, r->first, r->count, r->chunk);
+		} else if (e->next_chunk < e->nchunks) {
+			first = e->next_chunk * e->cfg.chunksize;
+			count = e->cfg.chunksize;
+			if (first + count > e->tl->n)
+				count = e->tl->n - first;
+			engine_publish(e, first, count, e->next_chunk);
+			e->next_chunk++;
+		} else
+			break;
+		published = 1;
+	}
+	if (e->nretry == e->retryhead)
+		e->nretry = e->retryhead = 0;
+
+	if (!e->stopping && e->unfinished == 0) {
+		/* Every task has its outcome: one None per worker. */
+		e->stopping = 1;
+		for (i = 0; i < e->cfg.workers; i++)
+			if (e->es[i].pid != 0)
+				engine_publish(e, 0, 0, SHM_NONE);
+		published = 1;
+	}
+	if (published)
+		engine_wake_workers(e);
+}
+
+static void
+engine_requeue(struct engine *e, uint32_t first, uint32_t count, uint32_t chunk)
+{
+	if (e->nretry == e->retrycap) {
+		e->retrycap = e->retrycap ? e->retrycap * 2 : 16;
+		e->retry = xreallocarray(e->retry, e->retrycap, sizeof *e->retry);
+	}
+	e->retry[e->nretry].first = first;
+	e->retry[e->nretry].count = count;
+	e->retry[e->nretry].chunk = chunk;
+	e->nretry++;
+}
+
+static void
+engine_deliver(void *arg, size_t task)
+{
+	struct engine	*e = arg;
+	struct etask	*t = &e->tasks[task];
+	struct event	 ev = { .type = EV_RESULT, .worker = -1,
+	    .task = (int64_t)task, .seq = e->seq++, .vkind = t->vkind,
+	    .value = t->value };
+
+	if (t->vkind == VAL_ERROR && e->errors != NULL && e->errors[task]) {
+		ev.text = e->errors[task];
+		ev.len = strlen(ev.text);
+	}
+	engine_emit(e, &ev, now_ns());
+}
+
+/* A task has its final outcome: count it and let the caller have what it
+ * may now receive. */
+static void
+engine_task_final(struct engine *e, size_t task)
+{
+	e->unfinished--;
+	if (e->inflight > 0)
+		e->inflight--;
+	if (e->tasks[task].state == T_DONE)
+		e->ok++;
+	else
+		e->failed++;
+	order_task_final(&e->order, task, engine_deliver, e);
+}
+
+static void
+engine_task_fail(struct engine *e, int slot, size_t task, const char *msg,
+    uint64_t ns)
+{
+	struct event	ev = { .type = EV_TASK_FAIL, .worker = slot,
+	    .pid = slot >= 0 ? e->es[slot].pid : 0, .task = (int64_t)task,
+	    .vkind = VAL_ERROR, .text = msg, .len = strlen(msg) };
+
+	if (e->errors == NULL)
+		e->errors = xcalloc(e->tl->n, sizeof *e->errors);
+	free(e->errors[task]);
+	e->errors[task] = xstrdup(msg);
+	e->tasks[task].state = T_FAILED;
+	e->tasks[task].vkind = VAL_ERROR;
+	engine_emit(e, &ev, ns);
+	engine_task_final(e, task);
+}
+
+/* One record from a worker's ring. */
+static void
+engine_record(struct engine *e, int slot, const struct shm_rec *r,
+    const char *payload)
+{
+	struct eslot	*s = &e->es[slot];
+	struct event	 ev = { .worker = slot, .pid = s->pid,
+	    .task = r->task == SHM_NONE ? -1 : (int64_t)r->task };
+	struct etask	*t;
+	char		 msg[SHM_REC_MAX_PAYLOAD + 1];
+
+	if (r->task != SHM_NONE && r->task >= e->tl->n)
+		return;		/* cannot happen; never index out of range */
+	switch (r->type) {
+	case REC_READY:
+		if (s->state == WS_STARTING)
+			engine_emit_state(e, slot, WS_IDLE, r->t);
+		break;
+	case REC_START:
+		s->task = r->task;
+		s->task_start = r->t;
+		e->tasks[r->task].state = T_RUNNING;
+		if (s->state != WS_PAUSED)
+			s->state = WS_BUSY;
+		ev.type = EV_TASK_START;
+		ev.chunk = r->entry == SHM_NONE ? (int64_t)r->task :
+		    (int64_t)e->q[r->entry].chunk;
+		engine_emit(e, &ev, r->t);
+		break;
+	case REC_OUTPUT:
+		ev.type = EV_OUTPUT;
+		ev.text = payload;
+		ev.len = r->len;
+		engine_emit(e, &ev, r->t);
+		break;
+	case REC_DONE:
+		t = &e->tasks[r->task];
+		t->state = T_DONE;
+		t->vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
+		t->value = r->value;
+		if (r->t > s->task_start)
+			e->info.busy_ns += r->t - s->task_start;
+		s->task = -1;
+		if (s->state == WS_BUSY)
+			s->state = WS_IDLE;
+		ev.type = EV_TASK_DONE;
+		ev.vkind = t->vkind;
+		ev.value = t->value;
+		engine_emit(e, &ev, r->t);
+		engine_task_final(e, r->task);
+		break;
+	case REC_FAIL:
+		if (r->t > s->task_start)
+			e->info.busy_ns += r->t - s->task_start;
+		s->task = -1;
+		if (s->state == WS_BUSY)
+			s->state = WS_IDLE;
+		memcpy(msg, payload, r->len);
+		msg[r->len] = '\0';
+		engine_task_fail(e, slot, r->task, msg, r->t);
+		break;
+	}
+}
+
+/* Consume everything in a slot's ring. */
+static int
+engine_drain_slot(struct engine *e, int slot)
+{
+	struct shm_slot	*ss = &e->slots[slot];
+	struct shm_rec	 r;
+	uint32_t	 head, tail, pos, contig;
+	int		 n = 0;
+
+	head = atomic_load_explicit(&ss->rhead, memory_order_relaxed);
+	for (;;) {
+		tail = atomic_load_explicit(&ss->rtail, memory_order_acquire);
+		if (head == tail)
+			break;
+		while (head != tail) {
+			pos = head % SHM_RING_SIZE;
+			contig = SHM_RING_SIZE - pos;
+			if (contig < sizeof r) {
+				head += contig;
+				continue;
+			}
+			memcpy(&r, ss->ring + pos, sizeof r);
+			if (r.type == REC_WRAP) {
+				head += contig;
+				continue;
+			}
+			if (r.len > SHM_REC_MAX_PAYLOAD)
+				r.len = SHM_REC_MAX_PAYLOAD;
+			memcpy(e->buf, ss->ring + pos + sizeof r, r.len);
+			head += sizeof r + SHM_REC_ALIGN(r.len);
+			engine_record(e, slot, &r, e->buf);
+			n++;
+		}
+		/* seq_cst, mirrored by the worker's ring_wait store. */
+		atomic_store(&ss->rhead, head);
+		if (atomic_load(&ss->ring_wait) != 0)
+			shm_futex_wake(&ss->rhead, 1);
+	}
+	return n;
+}
+
+/* Stray output a worker wrote to its stdout or stderr. */
+static void
+engine_read_output(struct engine *e, int slot)
+{
+	struct eslot	*s = &e->es[slot];
+	struct event	 ev;
+	ssize_t		 n;
+	int		 rounds = 0;
+
+	if (s->out_fd == -1)
+		return;
+	engine_drain_slot(e, slot);	/* know which task is running */
+	while (rounds++ < 16) {
+		n = read(s->out_fd, e->buf, SHM_REC_MAX_PAYLOAD);
+		if (n <= 0) {
+			if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->out_fd, NULL);
+				close(s->out_fd);
+				s->out_fd = -1;
+			}
+			return;
+		}
+		memset(&ev, 0, sizeof ev);
+		ev.type = EV_OUTPUT;
+		ev.worker = slot;
+		ev.pid = s->pid;
+		ev.task = s->task;
+		ev.text = e->buf;
+		ev.len = (size_t)n;
+		engine_emit(e, &ev, now_ns());
+	}
+}
+
+static void
+engine_status_text(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by SIG%s%s",
+		    sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",
+		    WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "status %d", status);
+}
+
+/* A process in a slot has ended: account for what it held. */
+static void
+engine_slot_died(struct engine *e, int slot, int status)
+{
+	struct eslot	*s = &e->es[slot];
+	struct shm_slot	*ss = &e->slots[slot];
+	struct shm_qent	*q;
+	char		 why[64], msg[256];
+	uint32_t	 h, i, first, end;
+	uint64_t	 now = now_ns();
+	int		 normal, task;
+
+	engine_drain_slot(e, slot);
+	if (s->out_fd != -1) {
+		engine_read_output(e, slot);
+		if (s->out_fd != -1) {
+			epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->out_fd, NULL);
+			close(s->out_fd);
+			s->out_fd = -1;
+		}
+	}
+	engine_status_text(status, why, sizeof why);
+	normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+	task = (int)s->task;
+	if (s->task >= 0) {
+		if (s->kill_reason == KILL_TIMEOUT)
+			snprintf(msg, sizeof msg, "task %d timed out after %d ms;"
+			    " worker %d (pid %d) was killed", task,
+			    e->cfg.timeout_ms, slot, (int)s->pid);
+		else if (s->kill_reason == KILL_ABORT)
+			snprintf(msg, sizeof msg, "the run was stopped while"
+			    " worker %d (pid %d) was running task %d", slot,
+			    (int)s->pid, task);
+		else if (s->kill_reason == KILL_USER)
+			snprintf(msg, sizeof msg, "worker %d (pid %d) was killed"
+			    " by the user while running task %d", slot,
+			    (int)s->pid, task);
+		else
+			snprintf(msg, sizeof msg, "worker %d (pid %d) %s while"
+			    " running task %d", slot, (int)s->pid, why, task);
+		if (now > s->task_start)
+			e->info.busy_ns += now - s->task_start;
+		if (e->tasks[task].attempts < e->cfg.retries &&
+		    s->kill_reason != KILL_ABORT) {
+			struct event	ev = { .type = EV_TASK_RETRY,
+			    .worker = slot, .pid = s->pid, .task = task,
+			    .text = msg, .len = strlen(msg) };
+
+			e->tasks[task].attempts++;
+			ev.state = e->tasks[task].attempts;
+			e->tasks[task].state = T_PENDING;
+			if (e->inflight > 0)
+				e->inflight--;
+			engine_emit(e, &ev, now);
+			engine_requeue(e, task, 1, task / e->cfg.chunksize);
+		} else
+			engine_task_fail(e, slot, task, msg, now);
+		s->task = -1;
+	}
+
+	/* The rest of its chunk never ran: back on the queue. */
+	h = atomic_load(&ss->claim);
+	if (e->cfg.mode != MODE_PROCESS && h != SHM_NONE &&
+	    h < atomic_load(&e->hdr->q_tail)) {
+		q = &e->q[h];
+		if (atomic_load(&q->owner) == (uint32_t)slot + 1 && q->count > 0) {
+			first = q->first;
+			end = q->first + q->count;
+			for (i = first; i < end; i++)
+				if (e->tasks[i].state == T_PENDING &&
+				    (int)i != task)
+					break;
+			if (i < end) {
+				if (e->inflight >= end - i)
+					e->inflight -= end - i;
+				engine_requeue(e, i, end - i, q->chunk);
+			}
+		}
+	}
+
+	{
+		struct event	ev = { .type = EV_WORKER_EXIT, .worker = slot,
+		    .pid = s->pid, .task = -1, .text = why, .len = strlen(why),
+		    .state = normal ? WS_EXITED : WS_CRASHED };
+
+		engine_emit(e, &ev, now);
+	}
+	s->state = normal ? WS_EXITED : WS_CRASHED;
+	s->pid = 0;
+	e->nlive--;
+
+	/* The slot gets a new process while there is work for it. */
+	if (e->cfg.mode != MODE_PROCESS && !e->stopping && !e->interrupted &&
+	    e->unfinished > 0)
+		engine_slot_spawn(e, slot, -1);
+}
+
+static int
+engine_slot_of(struct engine *e, pid_t pid)
+{
+	int	i;
+
+	for (i = 0; i < e->cfg.workers; i++)
+		if (e->es[i].pid == pid)
+			return i;
+	return -1;
+}
+
+static void
+engine_reap(struct engine *e)
+{
+	struct signalfd_siginfo	si;
+	pid_t			pid;
+	int			status, slot;
+
+	while (read(e->sfd, &si, sizeof si) == sizeof si)
+		;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((slot = engine_slot_of(e, pid)) != -1)
+			engine_slot_died(e, slot, status);
+	}
+}
+
+/* Kill the workers whose task ran past --timeout; the earliest deadline
+ * still ahead, in ms (-1 for none). */
+static int
+engine_check_timeouts(struct engine *e)
+{
+	uint64_t	now, limit, deadline, next = UINT64_MAX;
+	int		i;
+
+	if (e->cfg.timeout_ms <= 0 || e->paused)
+		return -1;
+	now = now_ns();
+	limit = (uint64_t)e->cfg.timeout_ms * 1000000u;
+	for (i = 0; i < e->cfg.workers; i++) {
+		if (e->es[i].pid == 0 || e->es[i].task < 0 ||
+		    e->es[i].kill_reason != KILL_NONE)
+			continue;
+		deadline = e->es[i].task_start + limit;
+		if (deadline <= now) {
+			e->es[i].kill_reason = KILL_TIMEOUT;
+			kill(e->es[i].pid, SIGKILL);
+		} else if (deadline < next)
+			next = deadline;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return (int)((next - now + 999999) / 1000000);
+}
+
+static void
+engine_check_end(struct engine *e)
+{
+	struct event	ev = { .type = EV_RUN_END, .worker = -1, .task = -1,
+	    .run = &e->info };
+	uint64_t	now;
+
+	if (e->finished || e->nlive > 0)
+		return;
+	if (e->unfinished > 0 && !e->interrupted) {
+		size_t	i;
+		char	msg[200];
+
+		/* Nothing alive and work left: only a failed fork gets here.
+		 * Give up on what is left, loudly, rather than wait forever. */
+		if (e->fork_error[0] == '\0')
+			return;
+		snprintf(msg, sizeof msg, "no worker left to run it (%s)",
+		    e->fork_error);
+		for (i = 0; i < e->tl->n; i++)
+			if (e->tasks[i].state != T_DONE &&
+			    e->tasks[i].state != T_FAILED)
+				engine_task_fail(e, -1, i, msg, now_ns());
+	}
+	now = now_ns();
+	e->info.ok = e->ok;
+	e->info.failed = e->failed;
+	e->info.wall_ns = now - e->t0;
+	e->finished = 1;
+	engine_emit(e, &ev, now);
+	if (e->sink.flush != NULL)
+		e->sink.flush(e->sink.arg);
+}
+
+void
+engine_process(struct engine *e)
+{
+	uint64_t	v, start;
+	int		i, again;
+
+	if (e->finished)
+		return;
+	atomic_store(&e->hdr->parent_sleeping, 0);
+	while (read(e->efd, &v, sizeof v) == sizeof v)
+		;
+	/* Keep going while records arrive, but give the caller's loop (the
+	 * screen, the output flush) a turn at least every 20 ms. */
+	start = now_ns();
+	do {
+		again = 0;
+		for (i = 0; i < e->cfg.workers; i++)
+			if (e->es[i].pid != 0 && engine_drain_slot(e, i) > 0)
+				again = 1;
+		engine_reap(e);
+		engine_schedule(e);
+	} while (again && now_ns() - start < 20000000u);
+	engine_check_timeouts(e);
+	engine_check_end(e);
+}
+
+int
+engine_prepare_wait(struct engine *e)
+{
+	struct shm_slot	*ss;
+	int		 i;
+
+	if (e->finished)
+		return -1;
+	atomic_store(&e->hdr->parent_sleeping, 1);
+	for (i = 0; i < e->cfg.workers; i++) {
+		ss = &e->slots[i];
+		if (e->es[i].pid != 0 &&
+		    atomic_load(&ss->rtail) != atomic_load(&ss->rhead)) {
+			atomic_store(&e->hdr->parent_sleeping, 0);
+			return 0;
+		}
+	}
+	return engine_check_timeouts(e);
+}
+
+int
+engine_run(struct engine *e, int stop_fd)
+{
+	struct epoll_event	evs[64];
+	int			n, i, timeout;
+
+	if (stop_fd >= 0)
+		engine_epoll_add(e, stop_fd, TAG_STOP);
+	while (!e->finished) {
+		engine_process(e);
+		if (e->finished)
+			break;
+		if (e->sink.flush != NULL)
+			e->sink.flush(e->sink.arg);
+		timeout = engine_prepare_wait(e);
+		if (timeout == 0)
+			continue;
+		n = epoll_wait(e->epfd, evs, 64, timeout);
+		if (n == -1 && errno != EINTR)
+			fatal("epoll_wait");
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.u64 == TAG_STOP) {
+				engine_abort(e);
+				return 1;
+			}
+			if (evs[i].data.u64 < (uint64_t)e->cfg.workers)
+				engine_read_output(e, (int)evs[i].data.u64);
+		}
+	}
+	return 0;
+}
+
+void
+engine_abort(struct engine *e)
+{
+	pid_t	pid;
+	int	i, status, slot;
+
+	e->interrupted = 1;
+	for (i = 0; i < e->cfg.workers; i++) {
+		if (e->es[i].pid == 0)
+			continue;
+		e->es[i].kill_reason = KILL_ABORT;
+		kill(e->es[i].pid, SIGKILL);
+		kill(e->es[i].pid, SIGCONT);
+	}
+	while (e->nlive > 0) {
+		pid = waitpid(-1, &status, 0);
+		if (pid == -1) {
+			if (errno == EINTR)
+				continue;
+			break;	/* ECHILD: nobody left */
+		}
+		if ((slot = engine_slot_of(e, pid)) != -1)
+			engine_slot_died(e, slot, status);
+	}
+	e->nlive = 0;
+	engine_check_end(e);
+}
+
+void
+engine_pause(struct engine *e, int paused)
+{
+	uint64_t	now = now_ns();
+	int		i;
+
+	if (paused == e->paused)
+		return;
+	e->paused = paused;
+	for (i = 0; i < e->cfg.workers; i++) {
+		if (e->es[i].pid == 0)
+			continue;
+		kill(e->es[i].pid, paused ? SIGSTOP : SIGCONT);
+		engine_emit_state(e, i, paused ? WS_PAUSED :
+		    (e->es[i].task >= 0 ? WS_BUSY : WS_IDLE), now);
+	}
+}
+
+int
+engine_paused(struct engine *e)
+{
+	return e->paused;
+}
+
+int
+engine_kill_worker(struct engine *e, int slot)
+{
+	if (slot < 0 || slot >= e->cfg.workers || e->es[slot].pid == 0)
+		return -1;
+	e->es[slot].kill_reason = KILL_USER;
+	kill(e->es[slot].pid, SIGKILL);
+	return 0;
+}
+
+void
+engine_set_time_scale(struct engine *e, double ts)
+{
+	uint64_t	bits;
+
+	if (ts <= 0)
+		return;
+	e->cfg.time_scale = ts;
+	if (e->hdr != NULL) {
+		memcpy(&bits, &ts, sizeof bits);
+		atomic_store(&e->hdr->time_scale, bits);
+	}
+}
+
+double
+engine_time_scale(struct engine *e)
+{
+	return e->cfg.time_scale;
+}

@@ -1,0 +1,68 @@
+/*
+ * engine.h: the process pool.  It forks the workers, hands them tasks, reaps
+ * them, respawns them, and reports everything as events.  It knows nothing of
+ * curses or printing.
+ *
+ * Driving it: engine_start(), then either engine_run() (blocking, for batch
+ * mode) or, from another poll() loop, watch engine_fd() with the timeout from
+ * engine_prepare_wait() and call engine_process() whenever it is readable or
+ * the timeout passes.
+ */
+#ifndef POOLSCOPE_ENGINE_H
+#define POOLSCOPE_ENGINE_H
+
+#include <stddef.h>
+
+#include "engine/event.h"
+
+struct tasklist;
+
+#define ENGINE_MAX_WORKERS	4096
+#define ENGINE_MAX_RETRIES	100
+
+struct engine_config {
+	int		 workers;		/* pool size, >= 1 */
+	int		 mode;			/* enum pool_mode */
+	size_t		 chunksize;		/* 0: Python's default */
+	int		 max_tasks_per_child;	/* 0: no limit */
+	int		 timeout_ms;		/* 0: none */
+	int		 retries;
+	double		 time_scale;
+};
+
+struct engine;
+
+struct engine	*engine_new(const struct engine_config *, const struct tasklist *,
+		     const struct event_sink *);
+void		 engine_free(struct engine *);
+
+/* Fork the pool and emit run_start.  -1 (with a message) if nothing could
+ * start; the engine may then only be freed. */
+int		 engine_start(struct engine *, char *err, size_t errlen);
+
+/* An fd to poll for reading, and the timeout (ms, -1 for none) to use.
+ * engine_prepare_wait() returns 0 when there is work to do right now. */
+int		 engine_fd(struct engine *);
+int		 engine_prepare_wait(struct engine *);
+/* Do everything that can be done without blocking. */
+void		 engine_process(struct engine *);
+/* 1 once run_end has been emitted. */
+int		 engine_finished(struct engine *);
+
+/* Run to the end.  If stop_fd >= 0 and becomes readable, the run is stopped
+ * (workers killed and reaped) and 1 is returned; otherwise 0. */
+int		 engine_run(struct engine *, int stop_fd);
+/* Stop now: kill and reap every worker, emit run_end (interrupted). */
+void		 engine_abort(struct engine *);
+
+/* 0 when every task succeeded, 1 otherwise (after the run). */
+int		 engine_exit_status(struct engine *);
+
+/* Commands from the screen. */
+void		 engine_pause(struct engine *, int paused);
+int		 engine_paused(struct engine *);
+int		 engine_kill_worker(struct engine *, int slot);
+void		 engine_set_time_scale(struct engine *, double);
+double		 engine_time_scale(struct engine *);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * event.c: names for the event stream's words, and the fan-out that lets
+ * several consumers read one stream.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+#include "engine/event.h"
+
+static const char *event_names[EV_NTYPES] = {
+	"run_start", "worker_start", "task_start", "output", "task_done",
+	"task_fail", "task_retry", "result", "worker_exit", "worker_state",
+	"run_end"
+};
+
+static const char *mode_names[MODE_NMODES] = {
+	"apply", "map", "imap", "imap_unordered", "apply_async", "process"
+};
+
+static const char *state_names[WS_NSTATES] = {
+	"starting", "idle", "busy", "paused", "exiting", "exited", "crashed"
+};
+
+const char *
+event_type_name(int type)
+{
+	if (type < 0 || type >= EV_NTYPES)
+		return "unknown";
+	return event_names[type];
+}
+
+const char *
+mode_name(int mode)
+{
+	if (mode < 0 || mode >= MODE_NMODES)
+		return "unknown";
+	return mode_names[mode];
+}
+
+int
+mode_parse(const char *name)
+{
+	int	i;
+
+	if (strcmp(name, "sync") == 0)
+		return MODE_APPLY;
+	if (strcmp(name, "async") == 0)
+		return MODE_APPLY_ASYNC;
+	for (i = 0; i < MODE_NMODES; i++)
+		if (strcmp(name, mode_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+worker_state_name(int state)
+{
+	if (state < 0 || state >= WS_NSTATES)
+		return "unknown";
+	return state_names[state];
+}
+
+void
+event_value_format(int vkind, int64_t value, const char *text, size_t len,
+    char *buf, size_t buflen)
+{
+	size_t		i, o;
+	unsigned char	c;
+
+	if (text == NULL)
+		len = 0;
+	switch (vkind) {
+	case VAL_INT:
+		snprintf(buf, buflen, "%" PRId64, value);
+		break;
+	case VAL_ERROR:
+		/* As Python's repr() of an exception would read. */
+		o = 0;
+		o += snprintf(buf, buflen, "TaskError('");
+		for (i = 0; i < len && o + 8 < buflen; i++) {
+			c = (unsigned char)text[i];
+			if (c == '\'' || c == '\\')
+				o += snprintf(buf + o, buflen - o, "\\%c", c);
+			else if (c < 0x20 || c == 0x7f)
+				o += snprintf(buf + o, buflen - o, "\\x%02x", c);
+			else
+				buf[o++] = c;
+		}
+		if (o + 3 <= buflen)
+			snprintf(buf + o, buflen - o, "')");
+		else if (buflen > 0)
+			buf[buflen - 1] = '\0';
+		break;
+	default:
+		snprintf(buf, buflen, "None");
+		break;
+	}
+}
+
+static void
+fanout_event(void *arg, const struct event *ev)
+{
+	struct event_fanout	*f = arg;
+	int			 i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->sinks[i].event != NULL)
+			f->sinks[i].event(f->sinks[i].arg, ev);
+}
+
+static void
+fanout_flush(void *arg)
+{
+	struct event_fanout	*f = arg;
+	int			 i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->sinks[i].flush != NULL)
+			f->sinks[i].flush(f->sinks[i].arg);
+}
+
+void
+event_fanout_add(struct event_fanout *f, const struct event_sink *s)
+{
+	if (f->n == EVENT_FANOUT_MAX)
+		fatalx("event_fanout_add: too many sinks");
+	f->sinks[f->n++] = *s;
+}
+
+struct event_sink
+event_fanout_sink(struct event_fanout *f)
+{
+	struct event_sink	s = { fanout_event, fanout_flush, f };
+
+	return s;
+}

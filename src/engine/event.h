@@ -1,0 +1,102 @@
+/*
+ * event.h: the event stream, the one source of truth every consumer reads
+ * (batch printers, the model behind the screen, recordings, exports).
+ *
+ * The engine emits events through an event_sink; several consumers are
+ * chained by an event_fanout.  Field meanings follow DESIGN.md's contract.
+ */
+#ifndef POOLSCOPE_EVENT_H
+#define POOLSCOPE_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum event_type {
+	EV_RUN_START,
+	EV_WORKER_START,	/* worker, pid */
+	EV_TASK_START,		/* task, worker, chunk */
+	EV_OUTPUT,		/* task (-1: between tasks), worker, text */
+	EV_TASK_DONE,		/* task, worker, value */
+	EV_TASK_FAIL,		/* task, worker, text = error */
+	EV_TASK_RETRY,		/* task, worker, attempt: queued again */
+	EV_RESULT,		/* task, seq, value (or text = error) */
+	EV_WORKER_EXIT,		/* worker, pid, text = "exited 0" / "killed by SIGSEGV" */
+	EV_WORKER_STATE,	/* worker, state: paused, idle, ... (screen commands) */
+	EV_RUN_END,
+	EV_NTYPES
+};
+
+enum value_kind {
+	VAL_NONE,		/* Python None */
+	VAL_INT,
+	VAL_ERROR		/* failed: text holds the error */
+};
+
+/* Worker states, as DESIGN.md names them. */
+enum worker_state {
+	WS_STARTING, WS_IDLE, WS_BUSY, WS_PAUSED, WS_EXITING, WS_EXITED, WS_CRASHED,
+	WS_NSTATES
+};
+
+enum pool_mode {
+	MODE_APPLY, MODE_MAP, MODE_IMAP, MODE_IMAP_UNORDERED, MODE_APPLY_ASYNC,
+	MODE_PROCESS, MODE_NMODES
+};
+
+struct run_info {
+	int		 mode;		/* enum pool_mode */
+	int		 workers;
+	int		 cpus;
+	size_t		 tasks;
+	int		 chunksize;
+	/* run_end */
+	size_t		 ok;
+	size_t		 failed;
+	uint64_t	 wall_ns;
+	uint64_t	 busy_ns;	/* sum of task run times (the serial estimate) */
+};
+
+struct event {
+	int		 type;		/* enum event_type */
+	uint64_t	 t;		/* ns since the run started */
+	int		 worker;	/* slot, or -1 */
+	pid_t		 pid;
+	int64_t		 task;		/* task index, or -1 */
+	int64_t		 seq;		/* EV_RESULT: arrival position */
+	int64_t		 chunk;		/* EV_TASK_START: chunk (message) number */
+	int		 vkind;		/* enum value_kind */
+	int64_t		 value;
+	int		 state;		/* EV_WORKER_STATE; EV_TASK_RETRY: attempt */
+	const char	*text;		/* output, error or status; not NUL-terminated */
+	size_t		 len;
+	const struct run_info *run;	/* EV_RUN_START, EV_RUN_END */
+};
+
+struct event_sink {
+	void	(*event)(void *arg, const struct event *ev);
+	/* The engine is about to wait: push out whatever is buffered. */
+	void	(*flush)(void *arg);
+	void	 *arg;
+};
+
+/* Fan one stream out to several sinks, in order. */
+#define EVENT_FANOUT_MAX 8
+struct event_fanout {
+	struct event_sink	 sinks[EVENT_FANOUT_MAX];
+	int			 n;
+};
+void	 event_fanout_add(struct event_fanout *, const struct event_sink *);
+struct event_sink event_fanout_sink(struct event_fanout *);
+
+const char	*event_type_name(int type);
+const char	*mode_name(int mode);
+/* Parse a mode name or alias (sync, async); -1 when unknown. */
+int		 mode_parse(const char *name);
+const char	*worker_state_name(int state);
+
+/* Format a value as Python prints it in a list: "16", "None". */
+void		 event_value_format(int vkind, int64_t value, const char *text,
+		     size_t len, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * order.c: the caller's side of each call style, reduced to one question:
+ * which results does the caller receive when a task is finished?
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "util.h"
+#include "engine/event.h"
+#include "engine/order.h"
+
+void
+order_init(struct order *o, int mode, size_t ntasks, size_t chunksize)
+{
+	size_t	i;
+
+	if (chunksize == 0)
+		chunksize = 1;
+	o->mode = mode;
+	o->ntasks = ntasks;
+	o->chunksize = chunksize;
+	o->nchunks = ntasks == 0 ? 0 : (ntasks + chunksize - 1) / chunksize;
+	o->left = o->nchunks ? xcalloc(o->nchunks, sizeof *o->left) : NULL;
+	for (i = 0; i < o->nchunks; i++) {
+		if (i + 1 < o->nchunks)
+			o->left[i] = chunksize;
+		else
+			o->left[i] = ntasks - i * chunksize;
+	}
+	o->next_chunk = 0;
+	o->unfinished = ntasks;
+	o->delivered = 0;
+}
+
+void
+order_free(struct order *o)
+{
+	free(o->left);
+	o->left = NULL;
+}
+
+static void
+order_deliver_chunk(struct order *o, size_t c,
+    void (*deliver)(void *, size_t), void *arg)
+{
+	size_t	t, end;
+
+	end = (c + 1) * o->chunksize;
+	if (end > o->ntasks)
+		end = o->ntasks;
+	for (t = c * o->chunksize; t < end; t++) {
+		deliver(arg, t);
+		o->delivered++;
+	}
+}
+
+void
+order_task_final(struct order *o, size_t task,
+    void (*deliver)(void *, size_t), void *arg)
+{
+	size_t	c;
+
+	if (task >= o->ntasks)
+		return;
+	c = task / o->chunksize;
+	if (o->left[c] == 0)
+		return;		/* already final: ignore a duplicate */
+	o->left[c]--;
+	o->unfinished--;
+	if (o->left[c] != 0)
+		return;
+
+	switch (o->mode) {
+	case MODE_MAP:
+		/* The caller is blocked in map() until the last chunk is done. */
+		if (o->unfinished == 0)
+			for (c = 0; c < o->nchunks; c++)
+				order_deliver_chunk(o, c, deliver, arg);
+		break;
+	case MODE_IMAP:
+		/* In submission order: a finished chunk waits for earlier ones. */
+		while (o->next_chunk < o->nchunks && o->left[o->next_chunk] == 0)
+			order_deliver_chunk(o, o->next_chunk++, deliver, arg);
+		break;
+	default:
+		/* Completion order, a chunk at a time. */
+		order_deliver_chunk(o, c, deliver, arg);
+		break;
+	}
+}
+
+size_t
+order_default_chunksize(int mode, size_t ntasks, int workers)
+{
+	size_t	d;
+
+	if (mode != MODE_MAP)
+		return 1;
+	if (workers < 1)
+		workers = 1;
+	d = (size_t)workers * 4;
+	if (ntasks == 0)
+		return 1;
+	return (ntasks + d - 1) / d;
+}

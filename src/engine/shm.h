@@ -1,0 +1,103 @@
+/*
+ * shm.h: the engine's transport, private to src/engine.
+ *
+ * One shared anonymous mapping holds the task queue (the seed's
+ * multiprocessing.Queue, sentinels included) and, per worker slot, a ring of
+ * records the worker writes for the parent.  Tasks travel as queue entries
+ * (a chunk: first task and count; count 0 is the None sentinel) that workers
+ * claim with a compare-and-swap; the task list itself was inherited at fork.
+ * Nobody ever holds a lock, so a worker killed at any instant leaves the
+ * queue consistent; the parent finds what it held from its slot's claim.
+ *
+ * Waking is the expensive part (about 100 us across cores), so nobody is
+ * woken unless it sleeps: workers sleep on a futex over q_seq when the queue
+ * is empty; the parent sleeps in epoll and sets parent_sleeping first, and the
+ * first record posted after that writes the eventfd once.
+ */
+#ifndef POOLSCOPE_SHM_H
+#define POOLSCOPE_SHM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define SHM_RING_SIZE	(64 * 1024)	/* bytes of records per slot */
+#define SHM_NONE	UINT32_MAX
+#define SHM_LINE	64
+
+struct shm_qent {
+	_Atomic uint32_t owner;		/* 0 free, else slot + 1 */
+	uint32_t	 first;		/* first task */
+	uint32_t	 count;		/* tasks; 0 is the stop sentinel */
+	uint32_t	 chunk;		/* chunk number shown in events */
+};
+
+struct shm_slot {
+	/* Written by the worker. */
+	_Atomic uint32_t rtail;		/* ring bytes written */
+	_Atomic uint32_t claim;		/* queue entry claimed or being claimed */
+	_Atomic uint32_t ring_wait;	/* the worker sleeps for ring space */
+	char		 pad0[SHM_LINE - 12];
+	/* Written by the parent. */
+	_Atomic uint32_t rhead;		/* ring bytes consumed */
+	char		 pad1[SHM_LINE - 4];
+	uint8_t		 ring[SHM_RING_SIZE];
+};
+
+struct shm_hdr {
+	_Atomic uint32_t q_tail;	/* entries published (parent) */
+	_Atomic uint32_t q_seq;		/* futex word, bumped on publish */
+	_Atomic uint32_t q_waiters;	/* workers asleep on q_seq */
+	char		 pad0[SHM_LINE - 12];
+	_Atomic uint32_t q_head;	/* first entry perhaps unclaimed (hint) */
+	char		 pad1[SHM_LINE - 4];
+	_Atomic uint32_t parent_sleeping;
+	_Atomic uint64_t time_scale;	/* a double's bits: live +/- */
+	char		 pad2[SHM_LINE - 16];
+};
+
+/* Records in a slot's ring, 8-byte aligned, payload after the header. */
+enum shm_rec_type {
+	REC_WRAP = 1,	/* skip to the start of the ring */
+	REC_READY,	/* the worker is up and waiting for work */
+	REC_START,	/* task started */
+	REC_OUTPUT,	/* payload: text the task printed */
+	REC_DONE,	/* value (flags & REC_F_VALUE) */
+	REC_FAIL	/* payload: the error */
+};
+#define REC_F_VALUE	1
+
+struct shm_rec {
+	uint16_t	 type;
+	uint16_t	 flags;
+	uint32_t	 len;		/* payload bytes */
+	uint32_t	 task;
+	uint32_t	 entry;
+	uint64_t	 t;		/* CLOCK_MONOTONIC ns */
+	int64_t		 value;
+};
+
+#define SHM_REC_ALIGN(n)	(((n) + 7u) & ~7u)
+#define SHM_REC_MAX_PAYLOAD	4096
+
+struct tasklist;
+
+/* What a worker process needs; it inherits everything else at fork. */
+struct worker_args {
+	struct shm_hdr		*hdr;
+	struct shm_slot		*slot;
+	struct shm_qent		*q;
+	const struct tasklist	*tl;
+	int			 slotno;
+	int			 efd;		/* eventfd that wakes the parent */
+	int			 max_tasks;	/* 0: no limit */
+	int64_t			 single_task;	/* process mode: the one task, else -1 */
+	const char		*mode_name;
+};
+
+void	worker_main(const struct worker_args *) __attribute__((noreturn));
+
+/* futex helpers shared by both sides. */
+int	shm_futex_wait(_Atomic uint32_t *, uint32_t);
+int	shm_futex_wake(_Atomic uint32_t *, int);
+
+#endif

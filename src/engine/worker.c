@@ -1,0 +1,246 @@
+/*
+ * worker.c: the life of a worker process.  It takes queue entries (chunks)
+ * until it takes a stop sentinel or has done --max-tasks-per-child tasks,
+ * runs each task, and writes what happened into its slot's ring.  It never
+ * prints to the terminal and always leaves with _exit().
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "tasks/tasks.h"
+#include "engine/shm.h"
+
+int
+shm_futex_wait(_Atomic uint32_t *addr, uint32_t val)
+{
+	return syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT, val, NULL,
+	    NULL, 0);
+}
+
+int
+shm_futex_wake(_Atomic uint32_t *addr, int n)
+{
+	return syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE, n, NULL,
+	    NULL, 0);
+}
+
+/* Wake the parent if it is asleep (or about to be). */
+static void
+worker_wake_parent(const struct worker_args *wa)
+{
+	uint64_t	one = 1;
+
+	if (atomic_load_explicit(&wa->hdr->parent_sleeping,
+	    memory_order_seq_cst) != 0 &&
+	    atomic_exchange(&wa->hdr->parent_sleeping, 0) != 0) {
+		while (write(wa->efd, &one, sizeof one) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* Append one record (payload at most SHM_REC_MAX_PAYLOAD) to the ring,
+ * waiting for the parent to make room if the ring is full. */
+static void
+worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
+    uint32_t entry, int64_t value, const char *payload, size_t len)
+{
+	struct shm_slot	*s = wa->slot;
+	struct shm_rec	 rec;
+	uint32_t	 tail, head, pos, contig, need, total;
+
+	need = sizeof rec + SHM_REC_ALIGN((uint32_t)len);
+	tail = atomic_load_explicit(&s->rtail, memory_order_relaxed);
+	for (;;) {
+		head = atomic_load_explicit(&s->rhead, memory_order_acquire);
+		pos = tail % SHM_RING_SIZE;
+		contig = SHM_RING_SIZE - pos;
+		total = need + (contig < need ? contig : 0);
+		if (SHM_RING_SIZE - (tail - head) >= total)
+			break;
+		/* Full: sleep until the parent consumes something. */
+		atomic_store(&s->ring_wait, 1);
+		if (atomic_load(&s->rhead) == head) {
+			worker_wake_parent(wa);
+			shm_futex_wait(&s->rhead, head);
+		}
+		atomic_store(&s->ring_wait, 0);
+	}
+	if (contig < need) {
+		if (contig >= sizeof rec) {
+			memset(&rec, 0, sizeof rec);
+			rec.type = REC_WRAP;
+			memcpy(s->ring + pos, &rec, sizeof rec);
+		}
+		tail += contig;
+		pos = 0;
+	}
+	rec.type = type;
+	rec.flags = flags;
+	rec.len = len;
+	rec.task = task;
+	rec.entry = entry;
+	rec.t = now_ns();
+	rec.value = value;
+	memcpy(s->ring + pos, &rec, sizeof rec);
+	if (len > 0)
+		memcpy(s->ring + pos + sizeof rec, payload, len);
+	/* seq_cst: this store and the parent_sleeping load below must not be
+	 * reordered (the parent does the mirror image before it sleeps). */
+	atomic_store(&s->rtail, tail + need);
+	worker_wake_parent(wa);
+}
+
+static void
+worker_post(const struct worker_args *wa, int type, int flags, uint32_t task,
+    uint32_t entry, int64_t value, const char *payload, size_t len)
+{
+	size_t	n;
+
+	do {
+		n = len > SHM_REC_MAX_PAYLOAD ? SHM_REC_MAX_PAYLOAD : len;
+		worker_post1(wa, type, flags, task, entry, value, payload, n);
+		payload += n;
+		len -= n;
+	} while (len > 0);
+}
+
+struct worker_output {
+	const struct worker_args	*wa;
+	uint32_t			 task;
+	uint32_t			 entry;
+};
+
+static void
+worker_output(void *arg, const char *text, size_t len)
+{
+	struct worker_output	*wo = arg;
+
+	if (len > 0)
+		worker_post(wo->wa, REC_OUTPUT, 0, wo->task, wo->entry, 0,
+		    text, len);
+}
+
+static double
+worker_time_scale(const struct worker_args *wa)
+{
+	uint64_t	bits = atomic_load(&wa->hdr->time_scale);
+	double		d;
+
+	memcpy(&d, &bits, sizeof d);
+	return d;
+}
+
+static void
+worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry)
+{
+	const struct task	*t = &wa->tl->v[task];
+	struct worker_output	 wo = { wa, task, entry };
+	struct task_ctx		 ctx;
+	struct task_outcome	 out;
+	char			 title[128], *p = title;
+
+	/* "poolscope: worker 2 task 7 square 8" in ps and htop; built by hand
+	 * because snprintf would cost more than a small task itself. */
+	p = util_put_str(p, "worker ");
+	p = util_put_i64(p, wa->slotno);
+	p = util_put_str(p, " task ");
+	p = util_put_i64(p, task);
+	*p++ = ' ';
+	p = util_put_str(p, task_kind_name(t->kind));
+	if (t->kind == TASK_SH) {
+		*p++ = ' ';
+		strlcpy(p, t->cmd, title + sizeof title - p);
+	} else {
+		if (task_kind_numeric(t->kind)) {
+			*p++ = ' ';
+			p = util_put_i64(p, t->arg);
+		}
+		*p = '\0';
+	}
+	setproctitle("%s", title);
+
+	worker_post(wa, REC_START, 0, task, entry, 0, NULL, 0);
+	memset(&out, 0, sizeof out);
+	ctx.output = worker_output;
+	ctx.arg = &wo;
+	ctx.time_scale = worker_time_scale(wa);
+	task_run(t, &ctx, &out);
+	if (out.status == TASK_OK)
+		worker_post(wa, REC_DONE, out.has_value ? REC_F_VALUE : 0,
+		    task, entry, out.value, NULL, 0);
+	else
+		worker_post(wa, REC_FAIL, 0, task, entry, 0, out.error,
+		    strnlen(out.error, sizeof out.error));
+}
+
+/* Take the next queue entry, sleeping while there is none. */
+static uint32_t
+worker_claim(const struct worker_args *wa)
+{
+	struct shm_hdr	*h = wa->hdr;
+	uint32_t	 seq, head, tail, zero, hint;
+	int		 got;
+	uint32_t	 me = (uint32_t)wa->slotno + 1;
+
+	for (;;) {
+		seq = atomic_load(&h->q_seq);
+		head = atomic_load(&h->q_head);
+		tail = atomic_load(&h->q_tail);
+		if (head < tail) {
+			atomic_store(&wa->slot->claim, head);
+			zero = 0;
+			got = atomic_compare_exchange_strong(&wa->q[head].owner,
+			    &zero, me);
+			/* Move the hint on whoever took it; losing this race
+			 * only means somebody else moved it. */
+			hint = head;
+			atomic_compare_exchange_strong(&h->q_head, &hint,
+			    head + 1);
+			if (got)
+				return head;
+			continue;
+		}
+		atomic_fetch_add(&h->q_waiters, 1);
+		shm_futex_wait(&h->q_seq, seq);
+		atomic_fetch_sub(&h->q_waiters, 1);
+	}
+}
+
+void
+worker_main(const struct worker_args *wa)
+{
+	const struct shm_qent	*e;
+	uint32_t		 entry, i;
+	int			 done = 0;
+
+	if (wa->single_task >= 0) {
+		worker_run_task(wa, (uint32_t)wa->single_task, SHM_NONE);
+		_exit(0);
+	}
+
+	worker_post(wa, REC_READY, 0, SHM_NONE, SHM_NONE, 0, NULL, 0);
+	for (;;) {
+		if (wa->max_tasks > 0 && done >= wa->max_tasks)
+			_exit(0);
+		setproctitle("worker %d idle", wa->slotno);
+		entry = worker_claim(wa);
+		e = &wa->q[entry];
+		if (e->count == 0) {
+			setproctitle("worker %d stopping", wa->slotno);
+			_exit(0);	/* the None sentinel */
+		}
+		for (i = 0; i < e->count; i++) {
+			worker_run_task(wa, e->first + i, entry);
+			done++;
+		}
+	}
+}

@@ -1,0 +1,142 @@
+/*
+ * main.c: poolscope's entry point.  Reads the options and the task list,
+ * wires the engine's event stream to its consumers (the model, the batch
+ * printer) and runs the pool.
+ */
+#include "config.h"
+
+#include <sys/signalfd.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "tasks/tasks.h"
+#include "engine/engine.h"
+#include "model/model.h"
+#include "batch/batch.h"
+#include "options.h"
+
+extern char **environ;
+
+struct main_ctx {
+	struct engine	*engine;
+	struct batch	*batch;
+	struct event_sink inner;
+};
+
+/* The batch printer's flush, stopping the run once the reader is gone. */
+static void
+main_flush(void *arg)
+{
+	struct main_ctx	*mc = arg;
+
+	mc->inner.flush(mc->inner.arg);
+	if (batch_write_failed(mc->batch) && !engine_finished(mc->engine))
+		engine_abort(mc->engine);
+}
+
+static void
+main_event(void *arg, const struct event *ev)
+{
+	struct main_ctx	*mc = arg;
+
+	mc->inner.event(mc->inner.arg, ev);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options		 o;
+	struct tasklist		 tl;
+	struct model		 model;
+	struct event_fanout	 fan;
+	struct event_sink	 sink, ms, bs;
+	struct engine_config	 cfg;
+	struct main_ctx		 mc;
+	char			 err[4096];
+	sigset_t		 stopset;
+	struct signalfd_siginfo	 si;
+	int			 sfd, rc, stopped, status;
+
+	setproctitle_init(argc, argv, environ);
+	options_parse(&o, argc, argv);
+
+	memset(&tl, 0, sizeof tl);
+	if (o.taskfile != NULL)
+		rc = tasklist_parse_file(&tl, o.taskfile, err, sizeof err);
+	else {
+		const char *spec = o.tasks_inline ? o.tasks_inline :
+		    "square 1..10";
+
+		rc = tasklist_parse(&tl, "--tasks", spec, strlen(spec), 1, err,
+		    sizeof err);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "poolscope: %s\n", err);
+		return 2;
+	}
+
+	/* A reader that goes away is noticed as EPIPE, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGINT);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stopset, NULL);
+	if ((sfd = signalfd(-1, &stopset, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+
+	model_init(&model);
+	memset(&fan, 0, sizeof fan);
+	ms = model_sink(&model);
+	event_fanout_add(&fan, &ms);
+	mc.batch = batch_new(stdout, o.json ? BATCH_JSON : o.quiet ?
+	    BATCH_QUIET : BATCH_TEXT, &tl, &model);
+	bs = batch_sink(mc.batch);
+	event_fanout_add(&fan, &bs);
+	mc.inner = event_fanout_sink(&fan);
+	sink.event = main_event;
+	sink.flush = main_flush;
+	sink.arg = &mc;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.workers = o.workers;
+	cfg.mode = o.mode;
+	cfg.chunksize = o.chunksize;
+	cfg.max_tasks_per_child = o.max_tasks_per_child;
+	cfg.timeout_ms = o.timeout_ms;
+	cfg.retries = o.retries;
+	cfg.time_scale = o.time_scale;
+	mc.engine = engine_new(&cfg, &tl, &sink);
+	if (engine_start(mc.engine, err, sizeof err) != 0) {
+		engine_free(mc.engine);
+		fprintf(stderr, "poolscope: %s\n", err);
+		return 1;
+	}
+
+	stopped = engine_run(mc.engine, sfd);
+	status = engine_exit_status(mc.engine);
+	if (batch_write_failed(mc.batch)) {
+		/* The reader left (as with '| head'): go quietly, like any
+		 * filter killed by SIGPIPE, having reaped every worker. */
+		engine_free(mc.engine);
+		signal(SIGPIPE, SIG_DFL);
+		sigprocmask(SIG_UNBLOCK, &stopset, NULL);
+		raise(SIGPIPE);
+		_exit(141);
+	}
+	batch_finish(mc.batch);
+	if (stopped && read(sfd, &si, sizeof si) == sizeof si)
+		status = 128 + (int)si.ssi_signo;
+	engine_free(mc.engine);
+	batch_free(mc.batch);
+	model_free(&model);
+	tasklist_free(&tl);
+	close(sfd);
+	return status;
+}

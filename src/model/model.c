@@ -1,0 +1,241 @@
+/*
+ * model.c: folds events into workers, tasks, result order and counters.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "model/model.h"
+
+void
+model_init(struct model *m)
+{
+	memset(m, 0, sizeof *m);
+}
+
+void
+model_free(struct model *m)
+{
+	size_t	i;
+
+	if (m->errors != NULL) {
+		for (i = 0; i < m->ntasks; i++)
+			free(m->errors[i]);
+		free(m->errors);
+	}
+	free(m->workers);
+	free(m->tasks);
+	free(m->results);
+	memset(m, 0, sizeof *m);
+}
+
+static void
+model_run_start(struct model *m, const struct run_info *ri)
+{
+	int	i;
+
+	model_free(m);
+	m->run = *ri;
+	m->started = 1;
+	m->nworkers = ri->workers > 0 ? ri->workers : 1;
+	m->workers = xcalloc(m->nworkers, sizeof *m->workers);
+	for (i = 0; i < m->nworkers; i++) {
+		m->workers[i].task = -1;
+		m->workers[i].state = WS_EXITED;
+	}
+	m->ntasks = ri->tasks;
+	if (m->ntasks > 0) {
+		m->tasks = xcalloc(m->ntasks, sizeof *m->tasks);
+		m->results = xcalloc(m->ntasks, sizeof *m->results);
+	}
+}
+
+static struct model_worker *
+model_worker(struct model *m, int w)
+{
+	if (w < 0 || w >= m->nworkers)
+		return NULL;
+	return &m->workers[w];
+}
+
+static struct model_task *
+model_task(struct model *m, int64_t t)
+{
+	if (t < 0 || (uint64_t)t >= m->ntasks)
+		return NULL;
+	return &m->tasks[t];
+}
+
+/* The worker's task has an outcome: it is idle again. */
+static void
+model_task_end(struct model *m, struct model_worker *w, struct model_task *t,
+    uint64_t at)
+{
+	if (t->state == MT_RUNNING && m->nrunning > 0)
+		m->nrunning--;
+	t->end = at;
+	if (w != NULL) {
+		if (at > w->task_start)
+			w->busy_ns += at - w->task_start;
+		w->task = -1;
+		w->done++;
+		if (w->state == WS_BUSY)
+			w->state = WS_IDLE;
+	}
+}
+
+void
+model_event(struct model *m, const struct event *ev)
+{
+	struct model_worker	*w;
+	struct model_task	*t;
+
+	if (ev->type == EV_RUN_START) {
+		model_run_start(m, ev->run);
+		m->now = ev->t;
+		return;
+	}
+	if (!m->started)
+		return;
+	m->now = ev->t;
+	w = model_worker(m, ev->worker);
+	t = model_task(m, ev->task);
+	switch (ev->type) {
+	case EV_WORKER_START:
+		if (w == NULL)
+			break;
+		w->pid = ev->pid;
+		w->state = WS_STARTING;
+		w->task = -1;
+		w->processes++;
+		m->nworker_starts++;
+		break;
+	case EV_WORKER_STATE:
+		if (w != NULL)
+			w->state = ev->state;
+		break;
+	case EV_TASK_START:
+		if (t == NULL)
+			break;
+		t->state = MT_RUNNING;
+		t->start = ev->t;
+		t->worker = ev->worker;
+		m->nrunning++;
+		if (w != NULL) {
+			w->task = ev->task;
+			w->task_start = ev->t;
+			if (w->state != WS_PAUSED)
+				w->state = WS_BUSY;
+		}
+		break;
+	case EV_TASK_DONE:
+		if (t == NULL)
+			break;
+		model_task_end(m, w, t, ev->t);
+		t->state = MT_DONE;
+		t->vkind = ev->vkind;
+		t->value = ev->value;
+		m->ndone++;
+		break;
+	case EV_TASK_FAIL:
+		if (t == NULL)
+			break;
+		if (t->state == MT_RUNNING)
+			model_task_end(m, w, t, ev->t);
+		t->state = MT_FAILED;
+		t->vkind = VAL_ERROR;
+		if (m->errors == NULL)
+			m->errors = xcalloc(m->ntasks, sizeof *m->errors);
+		free(m->errors[ev->task]);
+		m->errors[ev->task] = xstrndup(ev->text ? ev->text : "",
+		    ev->len);
+		m->nfailed++;
+		break;
+	case EV_TASK_RETRY:
+		if (t == NULL)
+			break;
+		if (t->state == MT_RUNNING)
+			model_task_end(m, w, t, ev->t);
+		t->state = MT_PENDING;
+		t->attempts = (uint8_t)ev->state;
+		m->nretried++;
+		break;
+	case EV_RESULT:
+		if (t == NULL || t->received || m->nresults >= m->ntasks)
+			break;
+		t->received = 1;
+		m->results[m->nresults++] = (uint32_t)ev->task;
+		break;
+	case EV_WORKER_EXIT:
+		if (w == NULL)
+			break;
+		w->state = ev->state == WS_CRASHED ? WS_CRASHED : WS_EXITED;
+		if (w->state == WS_CRASHED)
+			m->ncrashes++;
+		w->task = -1;
+		break;
+	case EV_RUN_END:
+		m->ended = 1;
+		m->run.ok = ev->run->ok;
+		m->run.failed = ev->run->failed;
+		m->run.wall_ns = ev->run->wall_ns;
+		m->run.busy_ns = ev->run->busy_ns;
+		break;
+	}
+}
+
+static void
+model_sink_event(void *arg, const struct event *ev)
+{
+	model_event(arg, ev);
+}
+
+struct event_sink
+model_sink(struct model *m)
+{
+	struct event_sink	s = { model_sink_event, NULL, m };
+
+	return s;
+}
+
+void
+model_value_format(const struct model *m, size_t task, char *buf, size_t len)
+{
+	const struct model_task	*t = &m->tasks[task];
+	const char		*err = NULL;
+
+	if (t->vkind == VAL_ERROR && m->errors != NULL)
+		err = m->errors[task];
+	event_value_format(t->vkind, t->value, err, err ? strlen(err) : 0,
+	    buf, len);
+}
+
+char *
+model_result_list(const struct model *m)
+{
+	char	*out, item[512];
+	size_t	 len = 0, cap = 64, n, i;
+
+	out = xmalloc(cap);
+	out[len++] = '[';
+	for (i = 0; i < m->nresults; i++) {
+		model_value_format(m, m->results[i], item, sizeof item);
+		n = strlen(item);
+		while (len + n + 4 > cap) {
+			cap *= 2;
+			out = xreallocarray(out, cap, 1);
+		}
+		if (i > 0) {
+			out[len++] = ',';
+			out[len++] = ' ';
+		}
+		memcpy(out + len, item, n);
+		len += n;
+	}
+	out[len++] = ']';
+	out[len] = '\0';
+	return out;
+}

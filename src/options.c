@@ -1,0 +1,216 @@
+/*
+ * options.c: parsing and checking the command line.  Every bad value gets a
+ * message naming the option, the value and what is accepted, and exit 2.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "engine/engine.h"
+#include "options.h"
+
+enum {
+	OPT_MAX_TASKS = 256, OPT_TIMEOUT, OPT_RETRIES, OPT_TIME_SCALE, OPT_JSON
+};
+
+static const struct option longopts[] = {
+	{ "workers",		required_argument,	NULL, 'w' },
+	{ "mode",		required_argument,	NULL, 'm' },
+	{ "tasks",		required_argument,	NULL, 't' },
+	{ "chunksize",		required_argument,	NULL, 'c' },
+	{ "max-tasks-per-child", required_argument,	NULL, OPT_MAX_TASKS },
+	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
+	{ "retries",		required_argument,	NULL, OPT_RETRIES },
+	{ "time-scale",		required_argument,	NULL, OPT_TIME_SCALE },
+	{ "batch",		no_argument,		NULL, 'b' },
+	{ "json",		no_argument,		NULL, OPT_JSON },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+void
+options_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: poolscope [OPTIONS] [TASKFILE]\n"
+"Watch a process pool work: fork real workers, run a task list on them in one\n"
+"of the call styles of Python's multiprocessing.Pool, and show what happens.\n"
+"\n"
+"  -w, --workers N          pool size, 1..%d (default: the number of\n"
+"                           processors, as cpu_count(): %d here)\n"
+"  -m, --mode MODE          call style (default: map):\n"
+"                             apply (sync)       pool.apply in a loop\n"
+"                             map                pool.map\n"
+"                             imap               pool.imap\n"
+"                             imap_unordered     pool.imap_unordered\n"
+"                             apply_async (async) apply_async + callbacks\n"
+"                             process            a Process per task, start/join\n"
+"  -t, --tasks 'SPEC'       task list inline; ';' separates lines\n"
+"                           (default: 'square 1..10')\n"
+"  -c, --chunksize N        tasks per message (default: Python's: map uses\n"
+"                           ceil(tasks / (4 * workers)), the others 1)\n"
+"      --max-tasks-per-child N  a worker retires after N tasks; its slot\n"
+"                           gets a new process\n"
+"      --timeout MS         a task running longer is killed with its worker\n"
+"      --retries N          re-run a task whose worker died, up to N times\n"
+"      --time-scale F       multiply every sleep and spin duration by F\n"
+"  -b, --batch              no screen: run, print each event, then the results\n"
+"      --json               with --batch: JSON Lines events on stdout\n"
+"  -q, --quiet              with --batch: only the results list and the summary\n"
+"  -h, --help               show this help\n"
+"  -V, --version            show the version\n"
+"\n"
+"Task lists have one task per line, 'KIND [ARG]', with A..B ranges and #\n"
+"comments.  Kinds: square N, cube N, print N, hello ID, sleep MS, spin MS,\n"
+"primes N, fib N, fail, crash, hang, sh COMMAND.\n"
+"\n"
+"Exit status: 0 every task succeeded, 1 some task failed, 2 bad usage or a\n"
+"bad task list (nothing ran).\n"
+"\n"
+"Examples:\n"
+"  poolscope --batch -w 5 -m map -t 'square 1..10'\n"
+"  poolscope --batch --json -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n",
+	    ENGINE_MAX_WORKERS, util_cpu_count());
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+options_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "poolscope: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'poolscope --help' for more information.\n");
+	exit(2);
+}
+
+/* A whole number in [min, max] for option name, or exit 2. */
+static long long
+options_number(const char *name, const char *s, long long min, long long max,
+    const char *what)
+{
+	const char	*errstr;
+	long long	 v;
+
+	v = strtonum(s, min, max, &errstr);
+	if (errstr != NULL) {
+		if (strcmp(errstr, "invalid") == 0)
+			options_error("%s: '%s' is not a whole number; give %s "
+			    "from %lld to %lld", name, s, what, min, max);
+		options_error("%s: %s is %s; give %s from %lld to %lld", name,
+		    s, errstr, what, min, max);
+	}
+	return v;
+}
+
+void
+options_parse(struct options *o, int argc, char **argv)
+{
+	char	*end;
+	int	 c;
+
+	memset(o, 0, sizeof *o);
+	o->workers = util_cpu_count();
+	o->mode = MODE_MAP;
+	o->time_scale = 1.0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":w:m:t:c:bqhV", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			o->workers = options_number("--workers", optarg, 1,
+			    ENGINE_MAX_WORKERS, "a pool size");
+			break;
+		case 'm':
+			if ((o->mode = mode_parse(optarg)) == -1)
+				options_error("--mode: unknown mode '%s'; use apply "
+				    "(or sync), map, imap, imap_unordered, "
+				    "apply_async (or async) or process", optarg);
+			break;
+		case 't':
+			o->tasks_inline = optarg;
+			break;
+		case 'c':
+			o->chunksize = options_number("--chunksize", optarg, 1,
+			    1000000, "a number of tasks");
+			break;
+		case OPT_MAX_TASKS:
+			o->max_tasks_per_child = options_number(
+			    "--max-tasks-per-child", optarg, 1, INT_MAX,
+			    "a number of tasks");
+			break;
+		case OPT_TIMEOUT:
+			o->timeout_ms = options_number("--timeout", optarg, 1,
+			    86400000, "milliseconds");
+			break;
+		case OPT_RETRIES:
+			o->retries = options_number("--retries", optarg, 0,
+			    ENGINE_MAX_RETRIES, "a number of re-runs");
+			break;
+		case OPT_TIME_SCALE:
+			errno = 0;
+			o->time_scale = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    !isfinite(o->time_scale))
+				options_error("--time-scale: '%s' is not a number; "
+				    "give a factor such as 0.1 or 3", optarg);
+			if (o->time_scale < 0.001 || o->time_scale > 1000)
+				options_error("--time-scale: %s is out of range; "
+				    "give a factor from 0.001 to 1000", optarg);
+			break;
+		case 'b':
+			o->batch = 1;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			o->batch = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			o->batch = 1;
+			break;
+		case 'h':
+			options_usage(stdout);
+			exit(0);
+		case 'V':
+			printf("poolscope %s\n", PACKAGE_VERSION);
+			exit(0);
+		case ':':
+			if (optopt >= 256) {
+				options_error("%s needs a value", argv[optind - 1]);
+			}
+			options_error("-%c needs a value", optopt);
+		default:
+			if (optopt != 0 && optopt < 256)
+				options_error("unknown option -%c", optopt);
+			options_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (o->json && o->quiet)
+		options_error("--json and --quiet do not go together; pick one");
+	if (optind < argc)
+		o->taskfile = argv[optind++];
+	if (optind < argc)
+		options_error("unexpected argument '%s'; give at most one task "
+		    "file", argv[optind]);
+	if (o->taskfile != NULL && o->tasks_inline != NULL)
+		options_error("give either a task file or --tasks, not both");
+	if (o->chunksize > 1 && (o->mode == MODE_APPLY ||
+	    o->mode == MODE_APPLY_ASYNC || o->mode == MODE_PROCESS))
+		options_error("--chunksize: %s sends one task per call; "
+		    "chunks apply to map, imap and imap_unordered",
+		    mode_name(o->mode));
+}

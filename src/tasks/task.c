@@ -1,0 +1,378 @@
+/*
+ * task.c: running one task in a worker process.
+ *
+ * square and cube print what the seed programs print; sleep and spin honour
+ * the time scale; primes and fib are deliberately CPU-bound; crash and hang
+ * never return; sh runs /bin/sh -c COMMAND in a child whose standard output
+ * and error go through one pipe and are passed on as they arrive.  All text a
+ * task prints goes through ctx->output, never to the terminal.
+ */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "tasks.h"
+
+static void
+emit(struct task_ctx *ctx, const char *text, size_t len)
+{
+	if (ctx != NULL && ctx->output != NULL && len > 0)
+		ctx->output(ctx->arg, text, len);
+}
+
+/* Print a short formatted line through the context. */
+static void __attribute__((format(printf, 2, 3)))
+emitf(struct task_ctx *ctx, const char *fmt, ...)
+{
+	va_list	ap;
+	char	buf[128];
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		emit(ctx, buf, (size_t)n < sizeof buf ? (size_t)n :
+		    sizeof buf - 1);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+fail(struct task_outcome *out, const char *fmt, ...)
+{
+	va_list	ap;
+
+	out->status = TASK_ERROR;
+	out->has_value = 0;
+	va_start(ap, fmt);
+	vsnprintf(out->error, sizeof out->error, fmt, ap);
+	va_end(ap);
+}
+
+static void
+result(struct task_outcome *out, int64_t value)
+{
+	out->status = TASK_OK;
+	out->has_value = 1;
+	out->value = value;
+}
+
+/* Nanoseconds for ms milliseconds at the given time scale (a negative or NaN
+ * scale counts as 1, and 0 means no waiting). */
+static uint64_t
+scaled_ns(int64_t ms, double scale)
+{
+	double	ns;
+
+	if (!(scale >= 0))
+		scale = 1;
+	ns = (double)ms * scale * 1e6;
+	if (!(ns > 0))
+		return 0;
+	if (ns > 1e18)
+		return 1000000000000000000ULL;
+	return (uint64_t)ns;
+}
+
+/* Sleep until an absolute CLOCK_MONOTONIC deadline, through signals. */
+static void
+sleep_ns(uint64_t ns)
+{
+	struct timespec	dl;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	ns += (uint64_t)dl.tv_nsec;
+	dl.tv_sec += (time_t)(ns / 1000000000u);
+	dl.tv_nsec = (long)(ns % 1000000000u);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl,
+	    NULL) == EINTR)
+		;
+}
+
+/* Burn CPU for ns nanoseconds. */
+static void
+spin_ns(uint64_t ns)
+{
+	volatile uint64_t	sink;
+	uint64_t		end = now_ns() + ns;
+	uint64_t		x = 88172645463325252ULL;
+	int			i;
+
+	do {
+		for (i = 0; i < 1000; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+		}
+		sink = x;
+	} while (now_ns() < end);
+	(void)sink;
+}
+
+/* Count the primes <= n with a sieve of odd numbers, one bit each (bit k
+ * stands for 2k+1).  Returns -1 if the sieve cannot be allocated. */
+static int64_t
+count_primes(int64_t n)
+{
+	uint64_t	*bits, m, k, j, q, composite = 0;
+
+	if (n < 2)
+		return 0;
+	m = (uint64_t)(n - 1) / 2;	/* odd numbers 3..n: bits 1..m */
+	if ((bits = calloc(m / 64 + 1, sizeof *bits)) == NULL)
+		return -1;
+	for (k = 1;; k++) {
+		q = 2 * k + 1;
+		if (q * q > (uint64_t)n)
+			break;
+		if (bits[k / 64] & (1ULL << (k % 64)))
+			continue;
+		for (j = (q * q - 1) / 2; j <= m; j += q)
+			bits[j / 64] |= 1ULL << (j % 64);
+	}
+	for (k = 0; k <= m / 64; k++)
+		composite += (uint64_t)__builtin_popcountll(bits[k]);
+	free(bits);
+	return (int64_t)(1 + m - composite);	/* 2, and the odd primes */
+}
+
+/* The naive recursive Fibonacci number: slow on purpose. */
+static int64_t
+fib(int n)
+{
+	return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+/* Die by SIGSEGV, whatever handlers are installed (AddressSanitizer's
+ * included), without leaving a core file. */
+static void __attribute__((noreturn))
+crash(void)
+{
+	struct sigaction	sa;
+	struct rlimit		rl = { 0, 0 };
+	sigset_t		set;
+	unsigned long		ksa[8];
+
+	setrlimit(RLIMIT_CORE, &rl);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+#ifdef SYS_rt_sigaction
+	/* Sanitizers intercept sigaction(); an all-zero kernel sigaction is
+	 * SIG_DFL on every Linux architecture. */
+	memset(ksa, 0, sizeof ksa);
+	syscall(SYS_rt_sigaction, SIGSEGV, ksa, NULL, (size_t)(_NSIG - 1) / 8);
+#else
+	(void)ksa;
+#endif
+	sigemptyset(&set);
+	sigaddset(&set, SIGSEGV);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(SIGSEGV);
+	_exit(139);
+}
+
+static const struct {
+	int		 sig;
+	const char	*name;
+} signames[] = {
+	{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
+	{ SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+	{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
+	{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+	{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+	{ SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" }, { SIGSTOP, "SIGSTOP" },
+	{ SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" }, { SIGTTOU, "SIGTTOU" },
+	{ SIGURG, "SIGURG" }, { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+	{ SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
+	{ SIGWINCH, "SIGWINCH" }, { SIGIO, "SIGIO" }, { SIGSYS, "SIGSYS" },
+};
+
+/* "SIGSEGV", or "signal N" for one without a name here. */
+static void
+signal_name(int sig, char *buf, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof signames / sizeof signames[0]; i++) {
+		if (signames[i].sig == sig) {
+			strlcpy(buf, signames[i].name, len);
+			return;
+		}
+	}
+	snprintf(buf, len, "signal %d", sig);
+}
+
+/* The child of an sh task: become /bin/sh -c cmd, writing to wfd. */
+static void __attribute__((noreturn))
+sh_child(const char *cmd, int wfd, pid_t parent)
+{
+	sigset_t	set;
+	int		sig, out, in;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(127);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	}
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+
+	/* Move both ends above 2 first, so dup2 never meets itself. */
+	if ((in = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (in = fcntl(in, F_DUPFD_CLOEXEC, 3)) == -1 ||
+	    (out = fcntl(wfd, F_DUPFD_CLOEXEC, 3)) == -1)
+		_exit(127);
+	if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
+	    dup2(out, STDERR_FILENO) == -1)
+		_exit(127);
+	closefrom(3);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	dprintf(STDERR_FILENO, "sh: cannot run /bin/sh: %s\n",
+	    strerror(errno));
+	_exit(127);
+}
+
+/* Run an sh task, passing its output on as it arrives. */
+static void
+run_sh(const char *cmd, struct task_ctx *ctx, struct task_outcome *out)
+{
+	char	buf[4096], name[32];
+	int	fds[2], status;
+	pid_t	pid, parent = getpid(), r;
+	ssize_t	n;
+
+	if (cmd == NULL) {
+		fail(out, "sh: no command");
+		return;
+	}
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		fail(out, "sh: pipe: %s", strerror(errno));
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		fail(out, "sh: fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	if (pid == 0)
+		sh_child(cmd, fds[1], parent);
+	close(fds[1]);
+
+	for (;;) {
+		n = read(fds[0], buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		emit(ctx, buf, (size_t)n);
+	}
+	close(fds[0]);
+
+	while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
+		;
+	if (r == -1)
+		fail(out, "sh: waitpid: %s", strerror(errno));
+	else if (WIFSIGNALED(status)) {
+		signal_name(WTERMSIG(status), name, sizeof name);
+		fail(out, "sh: killed by %s", name);
+	} else
+		result(out, WEXITSTATUS(status));
+}
+
+void
+task_run(const struct task *t, struct task_ctx *ctx, struct task_outcome *out)
+{
+	double	scale = ctx != NULL ? ctx->time_scale : 1;
+	int64_t	n = t->arg, r;
+
+	memset(out, 0, sizeof *out);
+	out->status = TASK_OK;
+
+	switch (t->kind) {
+	case TASK_SQUARE:
+		if (__builtin_mul_overflow(n, n, &r)) {
+			fail(out, "square: %lld * %lld overflows", (long long)n,
+			    (long long)n);
+			break;
+		}
+		emitf(ctx, "square of %lld is %lld\n", (long long)n,
+		    (long long)r);
+		result(out, r);
+		break;
+	case TASK_CUBE:
+		if (__builtin_mul_overflow(n, n, &r) ||
+		    __builtin_mul_overflow(r, n, &r)) {
+			fail(out, "cube: %lld cubed overflows", (long long)n);
+			break;
+		}
+		emitf(ctx, "cube of %lld is %lld\n", (long long)n,
+		    (long long)r);
+		result(out, r);
+		break;
+	case TASK_PRINT:
+		emitf(ctx, "%lld\n", (long long)n);
+		break;
+	case TASK_HELLO:
+		emitf(ctx, "I'm the process with id: %lld\n", (long long)n);
+		break;
+	case TASK_SLEEP:
+		sleep_ns(scaled_ns(n, scale));
+		result(out, n);
+		break;
+	case TASK_SPIN:
+		spin_ns(scaled_ns(n, scale));
+		result(out, n);
+		break;
+	case TASK_PRIMES:
+		if (n > TASK_MAX_PRIMES) {
+			fail(out, "primes: %lld is over the limit of %lld",
+			    (long long)n, TASK_MAX_PRIMES);
+			break;
+		}
+		if ((r = count_primes(n)) == -1)
+			fail(out, "primes: out of memory for a sieve up to "
+			    "%lld", (long long)n);
+		else
+			result(out, r);
+		break;
+	case TASK_FIB:
+		if (n < 0 || n > TASK_MAX_FIB) {
+			fail(out, "fib: %lld is outside 0..%d", (long long)n,
+			    TASK_MAX_FIB);
+			break;
+		}
+		result(out, fib((int)n));
+		break;
+	case TASK_FAIL:
+		fail(out, "fail: the task raised an error");
+		break;
+	case TASK_CRASH:
+		crash();
+	case TASK_HANG:
+		for (;;)
+			pause();
+	case TASK_SH:
+		run_sh(t->cmd, ctx, out);
+		break;
+	default:
+		fail(out, "unknown task kind %d", t->kind);
+		break;
+	}
+}

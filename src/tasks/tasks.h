@@ -1,0 +1,99 @@
+/*
+ * tasks.h: what a worker can run, and the task-list parser.
+ *
+ * A task list is text, one task per line: "KIND [ARG]".  "A..B" in a numeric
+ * ARG expands to one task per integer; "#" (at the start of a line or after
+ * white space) starts a comment; blank lines are skipped.  Inline lists (-t)
+ * use ';' as the line separator ("\;" is a literal ';').
+ *
+ * The parser never exits: it returns -1 and fills a message of the form
+ * "FILE:LINE:COL: what was wrong; what to do", followed by the offending line
+ * and a caret, for the caller to print.
+ */
+#ifndef POOLSCOPE_TASKS_H
+#define POOLSCOPE_TASKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum task_kind {
+	TASK_SQUARE,	/* square N: result N*N, prints "square of N is R" */
+	TASK_CUBE,	/* cube N: result N*N*N, prints "cube of N is R" */
+	TASK_PRINT,	/* print N: prints N, result None */
+	TASK_HELLO,	/* hello ID: prints "I'm the process with id: ID", result None */
+	TASK_SLEEP,	/* sleep MS: waits MS * time scale, result MS */
+	TASK_SPIN,	/* spin MS: burns CPU for MS * time scale, result MS */
+	TASK_PRIMES,	/* primes N: result = number of primes <= N */
+	TASK_FIB,	/* fib N: Nth Fibonacci number, computed recursively */
+	TASK_FAIL,	/* fail: the task reports an error */
+	TASK_CRASH,	/* crash: the worker dies by SIGSEGV while running it */
+	TASK_HANG,	/* hang: never returns */
+	TASK_SH,	/* sh COMMAND: /bin/sh -c COMMAND, result its exit status */
+	TASK_NKINDS
+};
+
+/* Limits enforced by the parser (documented in the README). */
+#define TASKS_MAX		10000000	/* tasks in one list */
+#define TASK_MAX_MS		86400000	/* sleep/spin: one day */
+#define TASK_MAX_SQUARE		3037000499LL	/* |N| for square without overflow */
+#define TASK_MAX_CUBE		2097151LL	/* |N| for cube without overflow */
+#define TASK_MAX_PRIMES		1000000000LL
+#define TASK_MAX_FIB		50
+#define TASK_MAX_ID		1000000000000000000LL	/* |N| for print and hello */
+
+struct task {
+	int64_t		 arg;	/* the number, or 0 */
+	char		*cmd;	/* sh: the command (shared between tasks of one line) */
+	uint32_t	 line;	/* source line, from 1 */
+	uint8_t		 kind;	/* enum task_kind */
+};
+
+struct tasklist {
+	struct task	*v;
+	size_t		 n;
+	char		*name;	/* file name, or "--tasks" for an inline list */
+	char	       **strings;	/* owned sh commands */
+	size_t		 nstrings;
+};
+
+/* Parse text (len bytes, may contain NULs which are reported) into tl.
+ * name is used in messages; inline != 0 means ';' separates lines.
+ * Returns 0, or -1 with a message in err (always NUL-terminated). */
+int	 tasklist_parse(struct tasklist *tl, const char *name, const char *text,
+	     size_t len, int inline_list, char *err, size_t errlen);
+/* Read and parse a file ("-" is standard input). */
+int	 tasklist_parse_file(struct tasklist *tl, const char *path, char *err,
+	     size_t errlen);
+void	 tasklist_free(struct tasklist *tl);
+
+const char	*task_kind_name(int kind);
+/* "square 4", "sh echo hi" (truncated to fit). */
+void		 task_label(const struct task *t, char *buf, size_t len);
+/* 1 if the kind takes a numeric argument. */
+int		 task_kind_numeric(int kind);
+
+/* Running a task, in a worker process. */
+struct task_ctx {
+	/* Called with each piece of text the task prints (not NUL-terminated). */
+	void	(*output)(void *arg, const char *text, size_t len);
+	void	 *arg;
+	double	  time_scale;	/* multiplies sleep and spin durations */
+};
+
+enum task_status {
+	TASK_OK,		/* value (if has_value) is the result */
+	TASK_ERROR		/* error holds the message */
+};
+
+struct task_outcome {
+	int	 status;	/* enum task_status */
+	int	 has_value;	/* 0: the result is None */
+	int64_t	 value;
+	char	 error[160];
+};
+
+/* Run t in this process.  crash and hang do not return. */
+void	 task_run(const struct task *t, struct task_ctx *ctx,
+	     struct task_outcome *out);
+
+#endif

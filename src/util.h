@@ -1,0 +1,36 @@
+/*
+ * util.h: small helpers every layer uses: checked allocation, fatal errors that
+ * restore the terminal first, and the monotonic clock.
+ */
+#ifndef POOLSCOPE_UTIL_H
+#define POOLSCOPE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+int	 xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
+
+/* Called by fatal()/fatalx() before exiting (the screen registers its restore). */
+void	 util_set_fatal_hook(void (*)(void));
+void	 fatal(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void	 fatalx(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Nanoseconds of CLOCK_MONOTONIC. */
+uint64_t now_ns(void);
+
+/* Number of online processors, as Python's os.cpu_count(). */
+int	 util_cpu_count(void);
+
+/* Append the decimal form of v at p (no NUL); returns the end.  A fast
+ * path for the workers' hot loop, where snprintf dominates. */
+char	*util_put_i64(char *p, int64_t v);
+/* Append s (NUL-terminated) at p; returns the end. */
+char	*util_put_str(char *p, const char *s);
+
+#endif

@@ -1,0 +1,144 @@
+"""pstest: a small TAP library for poolscope's tests that drive the real binary.
+
+Every test synchronises on events or screen contents with a deadline; none
+sleeps for a fixed time.  POOLSCOPE names the binary, POOLSCOPE_WRAPPER an
+optional wrapper command (e.g. "valgrind -q --error-exitcode=99").
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+POOLSCOPE = os.environ.get("POOLSCOPE", os.path.join(os.getcwd(), "poolscope"))
+ASSETS = os.environ.get("POOLSCOPE_ASSETS", os.path.join(os.getcwd(), "assets"))
+WRAPPER = os.environ.get("POOLSCOPE_WRAPPER", "").split()
+# Sanitizer and valgrind builds are slower: deadlines scale with this.
+SLOW = float(os.environ.get("POOLSCOPE_TEST_SLOW", "1"))
+
+
+class TAP:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, desc, diag=None):
+        self.n += 1
+        if not cond:
+            self.failed += 1
+        print("%sok %d - %s" % ("" if cond else "not ", self.n, desc))
+        if not cond and diag is not None:
+            for line in str(diag).splitlines()[:40]:
+                print("#   " + line)
+        sys.stdout.flush()
+        return cond
+
+    def eq(self, got, want, desc):
+        return self.ok(got == want, desc, "got:  %r\nwant: %r" % (got, want))
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
+
+
+def cmd(args):
+    return WRAPPER + [POOLSCOPE] + list(args)
+
+
+def run(args, timeout=60, stdin=None):
+    """Run poolscope to the end; returns CompletedProcess (text)."""
+    return subprocess.run(cmd(args), capture_output=True, text=True,
+                          timeout=timeout * SLOW, stdin=stdin,
+                          errors="replace")
+
+
+def run_json(args, timeout=60):
+    """Run with --batch --json; returns (CompletedProcess, [events])."""
+    p = run(["--batch", "--json"] + list(args), timeout=timeout)
+    events = []
+    for line in p.stdout.splitlines():
+        events.append(json.loads(line))
+    return p, events
+
+
+def of(events, kind, **match):
+    """Events of one kind, optionally with some fields equal."""
+    return [e for e in events if e["ev"] == kind and
+            all(e.get(k) == v for k, v in match.items())]
+
+
+def pid_alive(pid):
+    """True if pid exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def wait_gone(pids, timeout=10):
+    """Wait until none of pids is alive; returns the ones still alive."""
+    deadline = time.monotonic() + timeout * SLOW
+    left = [p for p in pids if pid_alive(p)]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.02)
+        left = [p for p in left if pid_alive(p)]
+    return left
+
+
+class Live:
+    """poolscope --batch --json running in the background, read line by line."""
+
+    def __init__(self, args):
+        self.p = subprocess.Popen(cmd(["--batch", "--json"] + list(args)),
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        self.events = []
+        self.buf = b""
+
+    def _read(self, timeout):
+        r, _, _ = select.select([self.p.stdout], [], [], timeout)
+        if not r:
+            return False
+        data = os.read(self.p.stdout.fileno(), 65536)
+        if not data:
+            return None
+        self.buf += data
+        while b"\n" in self.buf:
+            line, self.buf = self.buf.split(b"\n", 1)
+            self.events.append(json.loads(line))
+        return True
+
+    def wait_for(self, pred, timeout=20):
+        """The first event (already seen or new) matching pred, or None."""
+        deadline = time.monotonic() + timeout * SLOW
+        i = 0
+        while True:
+            while i < len(self.events):
+                if pred(self.events[i]):
+                    return self.events[i]
+                i += 1
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if self._read(left) is None:
+                return None
+
+    def finish(self, timeout=60):
+        """Read to the end and wait for exit; returns the exit status."""
+        deadline = time.monotonic() + timeout * SLOW
+        while time.monotonic() < deadline:
+            if self._read(deadline - time.monotonic()) is None:
+                break
+        try:
+            return self.p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            return None
+
+    def stderr(self):
+        return self.p.stderr.read().decode(errors="replace")
