@@ -26,27 +26,18 @@ extern char **environ;
 struct main_ctx {
 	struct engine	*engine;
 	struct batch	*batch;
-	struct event_sink inner;
 };
 
-/* The batch printer's flush, stopping the run once the reader is gone. */
+/* After the batch printer's flush: stop the run once the reader is gone. */
 static void
 main_flush(void *arg)
 {
 	struct main_ctx	*mc = arg;
 
-	mc->inner.flush(mc->inner.arg);
 	if (batch_write_failed(mc->batch) && !engine_finished(mc->engine))
 		engine_abort(mc->engine);
 }
 
-static void
-main_event(void *arg, const struct event *ev)
-{
-	struct main_ctx	*mc = arg;
-
-	mc->inner.event(mc->inner.arg, ev);
-}
 
 int
 main(int argc, char **argv)
@@ -55,7 +46,7 @@ main(int argc, char **argv)
 	struct tasklist		 tl;
 	struct model		 model;
 	struct event_fanout	 fan;
-	struct event_sink	 sink, ms, bs;
+	struct event_sink	 sink, ms, bs, stop;
 	struct engine_config	 cfg;
 	struct main_ctx		 mc;
 	char			 err[4096];
@@ -99,10 +90,11 @@ main(int argc, char **argv)
 	    BATCH_QUIET : BATCH_TEXT, &tl, &model);
 	bs = batch_sink(mc.batch);
 	event_fanout_add(&fan, &bs);
-	mc.inner = event_fanout_sink(&fan);
-	sink.event = main_event;
-	sink.flush = main_flush;
-	sink.arg = &mc;
+	stop.event = NULL;
+	stop.flush = main_flush;
+	stop.arg = &mc;
+	event_fanout_add(&fan, &stop);
+	sink = event_fanout_sink(&fan);
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.workers = o.workers;

@@ -189,9 +189,9 @@ options_parse(struct options *o, int argc, char **argv)
 			printf("poolscope %s\n", PACKAGE_VERSION);
 			exit(0);
 		case ':':
-			if (optopt >= 256) {
+			/* Name the option as it was typed: --mode, or -m. */
+			if (optopt >= 256 || strncmp(argv[optind - 1], "--", 2) == 0)
 				options_error("%s needs a value", argv[optind - 1]);
-			}
 			options_error("-%c needs a value", optopt);
 		default:
 			if (optopt != 0 && optopt < 256)

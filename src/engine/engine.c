@@ -107,6 +107,7 @@ struct engine {
 
 	int			 epfd, efd, sfd;
 	uint64_t		 t0, last_t;
+	uint64_t		 now;		/* the parent's clock, per turn */
 	pid_t			 self;
 	char			 buf[SHM_REC_MAX_PAYLOAD + 64];
 };
@@ -543,7 +544,7 @@ engine_deliver(void *arg, size_t task)
 		ev.text = e->errors[task];
 		ev.len = strlen(ev.text);
 	}
-	engine_emit(e, &ev, now_ns());
+	engine_emit(e, &ev, e->now);
 }
 
 /* A task has its final outcome: count it and let the caller have what it
@@ -597,9 +598,38 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 		if (s->state == WS_STARTING)
 			engine_emit_state(e, slot, WS_IDLE, r->t);
 		break;
+	case REC_RUN:
+		/* An instant task: started, printed and finished. */
+		s->task = r->task;
+		s->task_start = r->t_start;
+		ev.type = EV_TASK_START;
+		ev.chunk = r->entry == SHM_NONE ? (int64_t)r->task :
+		    (int64_t)e->q[r->entry].chunk;
+		engine_emit(e, &ev, r->t_start);
+		if (r->len > 0) {
+			ev.type = EV_OUTPUT;
+			ev.text = payload;
+			ev.len = r->len;
+			engine_emit(e, &ev, r->t_start);
+			ev.text = NULL;
+			ev.len = 0;
+		}
+		t = &e->tasks[r->task];
+		t->state = T_DONE;
+		t->vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
+		t->value = r->value;
+		if (r->t > s->task_start)
+			e->info.busy_ns += r->t - s->task_start;
+		s->task = -1;
+		ev.type = EV_TASK_DONE;
+		ev.vkind = t->vkind;
+		ev.value = t->value;
+		engine_emit(e, &ev, r->t);
+		engine_task_final(e, r->task);
+		break;
 	case REC_START:
 		s->task = r->task;
-		s->task_start = r->t;
+		s->task_start = r->t_start ? r->t_start : r->t;
 		e->tasks[r->task].state = T_RUNNING;
 		if (s->state != WS_PAUSED)
 			s->state = WS_BUSY;
@@ -653,6 +683,7 @@ engine_drain_slot(struct engine *e, int slot)
 	int		 n = 0;
 
 	head = atomic_load_explicit(&ss->rhead, memory_order_relaxed);
+	e->now = now_ns();
 	for (;;) {
 		tail = atomic_load_explicit(&ss->rtail, memory_order_acquire);
 		if (head == tail)
@@ -669,11 +700,13 @@ engine_drain_slot(struct engine *e, int slot)
 				head += contig;
 				continue;
 			}
-			if (r.len > SHM_REC_MAX_PAYLOAD)
-				r.len = SHM_REC_MAX_PAYLOAD;
-			memcpy(e->buf, ss->ring + pos + sizeof r, r.len);
+			/* A record never wraps: its payload is read in place. */
+			if (r.len > SHM_REC_MAX_PAYLOAD ||
+			    sizeof r + r.len > contig)
+				r.len = 0;
 			head += sizeof r + SHM_REC_ALIGN(r.len);
-			engine_record(e, slot, &r, e->buf);
+			engine_record(e, slot, &r,
+			    (const char *)ss->ring + pos + sizeof r);
 			n++;
 		}
 		/* seq_cst, mirrored by the worker's ring_wait store. */
@@ -844,10 +877,13 @@ engine_reap(struct engine *e)
 {
 	struct signalfd_siginfo	si;
 	pid_t			pid;
-	int			status, slot;
+	int			status, slot, got = 0;
 
+	/* Only after a SIGCHLD: waitpid on every turn of a busy loop costs. */
 	while (read(e->sfd, &si, sizeof si) == sizeof si)
-		;
+		got = 1;
+	if (!got)
+		return;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if ((slot = engine_slot_of(e, pid)) != -1)
 			engine_slot_died(e, slot, status);
@@ -924,6 +960,7 @@ engine_process(struct engine *e)
 
 	if (e->finished)
 		return;
+	e->now = now_ns();
 	atomic_store(&e->hdr->parent_sleeping, 0);
 	while (read(e->efd, &v, sizeof v) == sizeof v)
 		;

@@ -62,7 +62,9 @@ enum shm_rec_type {
 	REC_START,	/* task started */
 	REC_OUTPUT,	/* payload: text the task printed */
 	REC_DONE,	/* value (flags & REC_F_VALUE) */
-	REC_FAIL	/* payload: the error */
+	REC_FAIL,	/* payload: the error */
+	REC_RUN		/* an instant task, start to done in one record:
+			   t_start, t, value, payload: its output */
 };
 #define REC_F_VALUE	1
 
@@ -73,6 +75,7 @@ struct shm_rec {
 	uint32_t	 task;
 	uint32_t	 entry;
 	uint64_t	 t;		/* CLOCK_MONOTONIC ns */
+	uint64_t	 t_start;	/* REC_RUN: when it started */
 	int64_t		 value;
 };
 

@@ -51,7 +51,8 @@ worker_wake_parent(const struct worker_args *wa)
  * waiting for the parent to make room if the ring is full. */
 static void
 worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
-    uint32_t entry, int64_t value, const char *payload, size_t len)
+    uint32_t entry, int64_t value, const char *payload, size_t len,
+    uint64_t t_start)
 {
 	struct shm_slot	*s = wa->slot;
 	struct shm_rec	 rec;
@@ -89,6 +90,7 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 	rec.task = task;
 	rec.entry = entry;
 	rec.t = now_ns();
+	rec.t_start = t_start;
 	rec.value = value;
 	memcpy(s->ring + pos, &rec, sizeof rec);
 	if (len > 0)
@@ -107,7 +109,7 @@ worker_post(const struct worker_args *wa, int type, int flags, uint32_t task,
 
 	do {
 		n = len > SHM_REC_MAX_PAYLOAD ? SHM_REC_MAX_PAYLOAD : len;
-		worker_post1(wa, type, flags, task, entry, value, payload, n);
+		worker_post1(wa, type, flags, task, entry, value, payload, n, 0);
 		payload += n;
 		len -= n;
 	} while (len > 0);
@@ -117,6 +119,10 @@ struct worker_output {
 	const struct worker_args	*wa;
 	uint32_t			 task;
 	uint32_t			 entry;
+	/* Instant tasks: output is kept here and goes with the result. */
+	int				 keep;
+	size_t				 len;
+	char				 buf[128];
 };
 
 static void
@@ -124,32 +130,34 @@ worker_output(void *arg, const char *text, size_t len)
 {
 	struct worker_output	*wo = arg;
 
-	if (len > 0)
+	if (len == 0)
+		return;
+	if (wo->keep && wo->len + len <= sizeof wo->buf) {
+		memcpy(wo->buf + wo->len, text, len);
+		wo->len += len;
+		return;
+	}
+	if (wo->keep && wo->len > 0) {
 		worker_post(wo->wa, REC_OUTPUT, 0, wo->task, wo->entry, 0,
-		    text, len);
+		    wo->buf, wo->len);
+		wo->len = 0;
+	}
+	worker_post(wo->wa, REC_OUTPUT, 0, wo->task, wo->entry, 0, text, len);
 }
 
-static double
-worker_time_scale(const struct worker_args *wa)
-{
-	uint64_t	bits = atomic_load(&wa->hdr->time_scale);
-	double		d;
-
-	memcpy(&d, &bits, sizeof d);
-	return d;
-}
-
+/* Set the process title now, or for an instant task only if the last one
+ * was set over a millisecond ago: nobody can see a title that lives for
+ * 100 ns, and setting it costs more than the task. */
 static void
-worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry)
+worker_title(const struct worker_args *wa, const struct task *t, uint32_t task,
+    uint64_t now)
 {
-	const struct task	*t = &wa->tl->v[task];
-	struct worker_output	 wo = { wa, task, entry };
-	struct task_ctx		 ctx;
-	struct task_outcome	 out;
-	char			 title[128], *p = title;
+	static uint64_t	 last;
+	char		 title[128], *p = title;
 
-	/* "poolscope: worker 2 task 7 square 8" in ps and htop; built by hand
-	 * because snprintf would cost more than a small task itself. */
+	if (task_kind_instant(t->kind) && now - last < 1000000u)
+		return;
+	last = now;
 	p = util_put_str(p, "worker ");
 	p = util_put_i64(p, wa->slotno);
 	p = util_put_str(p, " task ");
@@ -167,13 +175,51 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry)
 		*p = '\0';
 	}
 	setproctitle("%s", title);
+}
 
-	worker_post(wa, REC_START, 0, task, entry, 0, NULL, 0);
-	memset(&out, 0, sizeof out);
+static double
+worker_time_scale(const struct worker_args *wa)
+{
+	uint64_t	bits = atomic_load(&wa->hdr->time_scale);
+	double		d;
+
+	memcpy(&d, &bits, sizeof d);
+	return d;
+}
+
+static void
+worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry)
+{
+	const struct task	*t = &wa->tl->v[task];
+	struct worker_output	 wo;
+	struct task_ctx		 ctx;
+	struct task_outcome	 out;
+	uint64_t		 start = now_ns();
+
+	worker_title(wa, t, task, start);
+	wo.wa = wa;
+	wo.task = task;
+	wo.entry = entry;
+	wo.len = 0;
+	wo.keep = task_kind_instant(t->kind);
+	/* An instant task is reported in one record after it ran; any other
+	 * says it started first, so the parent sees it while it runs. */
+	if (!wo.keep)
+		worker_post(wa, REC_START, 0, task, entry, 0, NULL, 0);
 	ctx.output = worker_output;
 	ctx.arg = &wo;
 	ctx.time_scale = worker_time_scale(wa);
 	task_run(t, &ctx, &out);
+	if (wo.keep && out.status == TASK_OK) {
+		worker_post1(wa, REC_RUN, out.has_value ? REC_F_VALUE : 0,
+		    task, entry, out.value, wo.buf, wo.len, start);
+		return;
+	}
+	if (wo.keep)
+		worker_post1(wa, REC_START, 0, task, entry, 0, wo.buf, 0,
+		    start);
+	if (wo.len > 0)
+		worker_post(wa, REC_OUTPUT, 0, task, entry, 0, wo.buf, wo.len);
 	if (out.status == TASK_OK)
 		worker_post(wa, REC_DONE, out.has_value ? REC_F_VALUE : 0,
 		    task, entry, out.value, NULL, 0);

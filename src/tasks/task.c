@@ -50,6 +50,23 @@ emitf(struct task_ctx *ctx, const char *fmt, ...)
 		    sizeof buf - 1);
 }
 
+/* "square of N is R\n" (or "N\n" with an empty prefix), formatted by hand:
+ * in a pool of trivial tasks snprintf would cost more than the task. */
+static void
+emit_of(struct task_ctx *ctx, const char *prefix, int64_t n, int64_t r)
+{
+	char	buf[80], *p = buf;
+
+	p = util_put_str(p, prefix);
+	p = util_put_i64(p, n);
+	if (*prefix != '\0') {
+		p = util_put_str(p, " is ");
+		p = util_put_i64(p, r);
+	}
+	*p++ = '\n';
+	emit(ctx, buf, (size_t)(p - buf));
+}
+
 static void __attribute__((format(printf, 2, 3)))
 fail(struct task_outcome *out, const char *fmt, ...)
 {
@@ -302,8 +319,9 @@ task_run(const struct task *t, struct task_ctx *ctx, struct task_outcome *out)
 	double	scale = ctx != NULL ? ctx->time_scale : 1;
 	int64_t	n = t->arg, r;
 
-	memset(out, 0, sizeof *out);
 	out->status = TASK_OK;
+	out->has_value = 0;
+	out->error[0] = '\0';
 
 	switch (t->kind) {
 	case TASK_SQUARE:
@@ -312,8 +330,7 @@ task_run(const struct task *t, struct task_ctx *ctx, struct task_outcome *out)
 			    (long long)n);
 			break;
 		}
-		emitf(ctx, "square of %lld is %lld\n", (long long)n,
-		    (long long)r);
+		emit_of(ctx, "square of ", n, r);
 		result(out, r);
 		break;
 	case TASK_CUBE:
@@ -322,12 +339,11 @@ task_run(const struct task *t, struct task_ctx *ctx, struct task_outcome *out)
 			fail(out, "cube: %lld cubed overflows", (long long)n);
 			break;
 		}
-		emitf(ctx, "cube of %lld is %lld\n", (long long)n,
-		    (long long)r);
+		emit_of(ctx, "cube of ", n, r);
 		result(out, r);
 		break;
 	case TASK_PRINT:
-		emitf(ctx, "%lld\n", (long long)n);
+		emit_of(ctx, "", n, 0);
 		break;
 	case TASK_HELLO:
 		emitf(ctx, "I'm the process with id: %lld\n", (long long)n);

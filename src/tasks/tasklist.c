@@ -757,6 +757,13 @@ task_kind_numeric(int kind)
 	    kinds[kind].argtype == ARG_DURATION;
 }
 
+int
+task_kind_instant(int kind)
+{
+	return kind == TASK_SQUARE || kind == TASK_CUBE || kind == TASK_PRINT ||
+	    kind == TASK_HELLO;
+}
+
 void
 task_label(const struct task *t, char *buf, size_t len)
 {

@@ -71,6 +71,9 @@ const char	*task_kind_name(int kind);
 void		 task_label(const struct task *t, char *buf, size_t len);
 /* 1 if the kind takes a numeric argument. */
 int		 task_kind_numeric(int kind);
+/* 1 if the kind always finishes in well under a microsecond and prints at
+ * most one short line (square, cube, print, hello). */
+int		 task_kind_instant(int kind);
 
 /* Running a task, in a worker process. */
 struct task_ctx {

@@ -1,0 +1,136 @@
+"""make bench: poolscope against Python's multiprocessing.Pool on this machine.
+
+Prints figures and ratios (medians of several runs); it never fails on a slow
+day.  Usage: python3 bench/bench.py PATH/TO/poolscope [--runs N]
+"""
+import json
+import multiprocessing as mp
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+
+def square(n):
+    return n * n
+
+
+def py_imap_unordered(n):
+    with mp.Pool(2) as p:
+        t0 = time.perf_counter()
+        for _ in p.imap_unordered(square, range(1, n + 1), chunksize=1):
+            pass
+        return time.perf_counter() - t0
+
+
+def py_startup(workers):
+    t0 = time.perf_counter()
+    with mp.Pool(workers) as p:
+        p.map(square, [1])
+        p.close()
+        p.join()
+    return time.perf_counter() - t0
+
+
+PY_MAP = ("import multiprocessing as mp\n"
+          "def square(n):\n    return n * n\n"
+          "if __name__ == '__main__':\n"
+          "    with mp.Pool(2) as p:\n"
+          "        r = p.map(square, range(1, %d + 1))\n")
+PY_START = ("import multiprocessing as mp\n"
+            "def square(n):\n    return n * n\n"
+            "if __name__ == '__main__':\n"
+            "    with mp.Pool(%d) as p:\n"
+            "        p.map(square, [1])\n"
+            "        p.close(); p.join()\n")
+
+
+def whole(argv, stdout=subprocess.DEVNULL):
+    t0 = time.perf_counter()
+    subprocess.run(argv, stdout=stdout, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - t0
+
+
+def ps_run_wall(ps, args):
+    """poolscope's own run time (run_end wall) and the whole process time."""
+    t0 = time.perf_counter()
+    out = subprocess.run([ps, "--batch", "--json"] + args, capture_output=True,
+                         text=True).stdout
+    total = time.perf_counter() - t0
+    last = json.loads(out.rstrip("\n").rsplit("\n", 1)[-1])
+    return last["wall"], total
+
+
+def med(f, runs):
+    return statistics.median(f() for _ in range(runs))
+
+
+def peak_rss_kb(argv):
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.execv(argv[0], argv)
+    _, _, ru = os.wait4(pid, 0)
+    return ru.ru_maxrss
+
+
+def main():
+    ps = os.path.abspath(sys.argv[1])
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
+    n1, n2 = 100000, 1000000
+    print("poolscope bench: %d processors, medians of %d runs" % (os.cpu_count(), runs))
+    print()
+
+    # 1. One task per message.
+    py = med(lambda: py_imap_unordered(n1), runs)
+    psw = med(lambda: ps_run_wall(ps, ["-w", "2", "-m", "apply_async", "-t",
+                                        "square 1..%d" % n1])[0], runs)
+    psq = med(lambda: whole([ps, "-q", "-w", "2", "-m", "apply_async", "-t",
+                             "square 1..%d" % n1]), runs)
+    psj = med(lambda: whole([ps, "--batch", "--json", "-w", "2", "-m", "apply_async",
+                             "-t", "square 1..%d" % n1]), runs)
+    print("1. %d square tasks, 2 workers, one task per message" % n1)
+    print("   python imap_unordered(chunksize=1)  %10.0f tasks/s" % (n1 / py))
+    print("   poolscope apply_async (in run)      %10.0f tasks/s   %.1fx python  (goal 10x)"
+          % (n1 / psw, py / psw))
+    print("   poolscope -q, whole process         %10.0f tasks/s" % (n1 / psq))
+    print("   poolscope --json >/dev/null, whole  %10.0f tasks/s   (the event stream costs %.0f%%)"
+          % (n1 / psj, 100 * (psj - psq) / psq))
+    print()
+
+    # 2. map with its default chunking, whole process.
+    src = PY_MAP % n2
+    py = med(lambda: whole([sys.executable, "-c", src]), runs)
+    psm = med(lambda: whole([ps, "-q", "-w", "2", "-m", "map", "-t",
+                             "square 1..%d" % n2]), runs)
+    print("2. %d square tasks, 2 workers, map with default chunking, whole process" % n2)
+    print("   python Pool.map                     %10.0f tasks/s  (%.3f s)" % (n2 / py, py))
+    print("   poolscope -m map                    %10.0f tasks/s  (%.3f s)   %.1fx python  (goal 2x)"
+          % (n2 / psm, psm, py / psm))
+    print()
+
+    # 3. Start-up and shut-down.
+    print("3. pool start-up and shut-down, one task")
+    for w in (2, 64):
+        pyin = med(lambda: py_startup(w), runs)
+        pyw = med(lambda: whole([sys.executable, "-c", PY_START % w]), runs)
+        psin = med(lambda: ps_run_wall(ps, ["-w", str(w), "-t", "square 1"])[0], runs)
+        psw = med(lambda: whole([ps, "-q", "-w", str(w), "-t", "square 1"]), runs)
+        print("   %2d workers: python %6.1f ms in process, %6.1f ms whole;"
+              " poolscope %6.1f ms in run, %6.1f ms whole;  %.1fx faster whole (goal 5x)"
+              % (w, pyin * 1e3, pyw * 1e3, psin * 1e3, psw * 1e3, pyw / psw))
+    print()
+
+    # 4. Memory.
+    base = peak_rss_kb([ps, "-q", "-w", "2", "-m", "map", "-t", "square 1"])
+    big = peak_rss_kb([ps, "-q", "-w", "2", "-m", "map", "-t", "square 1..%d" % n2])
+    print("4. peak RSS of the parent: %d KiB for 1 task, %d KiB for %d tasks:"
+          " %.0f bytes per task (goal < 200)"
+          % (base, big, n2, (big - base) * 1024.0 / n2))
+
+
+if __name__ == "__main__":
+    main()

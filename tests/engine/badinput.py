@@ -1,0 +1,162 @@
+"""Bad usage and bad task lists: exit 2, nothing on stdout, a clear message on
+stderr, and nothing forked."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pstest
+from pstest import TAP, run
+
+t = TAP()
+tmp = tempfile.mkdtemp(prefix="pstest-badinput-")
+
+
+def write(name, data):
+    path = os.path.join(tmp, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def skip(desc, reason):
+    t.n += 1
+    print("ok %d - %s # SKIP %s" % (t.n, desc, reason))
+
+
+BAD = write("bad.tasks", b"square 1\n  squre 2\nsquare 3\n")
+EMPTY = write("empty.tasks", b"")
+COMMENTS = write("comments.tasks", b"# nothing but a comment\n\n   # and another\n")
+JUNK = write("junk.tasks", b"sq\x00\x01\xff\xfe\x00junk\n")
+GOOD = write("good.tasks", b"square 1..3\n")
+MISSING = os.path.join(tmp, "no-such-file.tasks")
+
+
+def bad(args, wants, desc):
+    """Exit 2, empty stdout, stderr containing every string in wants."""
+    p = run(["--batch"] + args, timeout=20, stdin=subprocess.DEVNULL)
+    t.eq(p.returncode, 2, "%s: exit status 2" % desc)
+    t.eq(p.stdout, "", "%s: nothing on stdout" % desc)
+    missing = [w for w in wants if w not in p.stderr]
+    t.ok(p.stderr.startswith("poolscope: ") and not missing,
+         "%s: stderr says %s" % (desc, ", ".join(repr(w) for w in wants)),
+         "stderr: %r\nmissing: %r" % (p.stderr, missing))
+    return p
+
+
+# ---------------------------------------------------------------- task lists
+p = bad([BAD], ["%s:2:3: " % BAD, "unknown task kind 'squre'", "did you mean 'square'?"],
+        "unknown kind in a file")
+lines = p.stderr.splitlines()
+t.ok(len(lines) >= 3 and lines[1] == "  squre 2" and lines[2] == "  ^",
+     "unknown kind in a file: quotes the line and puts a caret under column 3", p.stderr)
+
+p = bad(["-t", "square 1; squre 2"],
+        ["--tasks:1:11: ", "unknown task kind 'squre'", "did you mean 'square'?"],
+        "unknown kind inline")
+lines = p.stderr.splitlines()
+t.ok(len(lines) >= 3 and lines[2].index("^") == 10,
+     "unknown kind inline: the caret is under column 11", p.stderr)
+
+bad([MISSING], [MISSING, "No such file or directory"], "missing task file")
+bad([EMPTY], [EMPTY, "no tasks"], "empty task file")
+bad([COMMENTS], [COMMENTS, "no tasks"], "task file with only comments")
+bad(["-t", ""], ["--tasks", "no tasks"], "empty inline list")
+p = bad([JUNK], ["%s:1:3: " % JUNK, "binary"], "binary junk")
+t.ok("\0" not in p.stderr, "binary junk: no NUL byte is echoed to stderr", repr(p.stderr))
+bad(["-t", "square 99999999999999999999999"], ["--tasks:1:8: ", "too large"],
+    "huge number")
+bad(["-t", "sleep 99999999999999999999999"], ["--tasks:1:7: ", "too long"],
+    "huge sleep")
+bad(["-t", "sleep -5"], ["--tasks:1:7: ", "negative"], "negative sleep")
+bad(["-t", "square 5..1"], ["--tasks:1:8: ", "5..1", "backwards"], "backwards range")
+bad(["-t", "fail 3"], ["--tasks:1:6: ", "'fail' takes no argument"], "fail with an argument")
+
+# ---------------------------------------------------------------- options
+bad(["-w", "0"], ["--workers", "0", "1 to 4096"], "-w 0")
+bad(["-w", "abc"], ["--workers", "'abc'"], "-w abc")
+bad(["-w", "99999"], ["--workers", "99999", "1 to 4096"], "-w 99999")
+bad(["-m", "nope"], ["--mode", "'nope'", "apply", "sync", "map", "imap", "imap_unordered",
+                     "apply_async", "async", "process"], "-m nope lists the modes")
+bad(["--timeout", "-1"], ["--timeout", "-1"], "--timeout -1")
+bad(["--time-scale", "0"], ["--time-scale"], "--time-scale 0")
+bad(["--time-scale", "abc"], ["--time-scale", "'abc'"], "--time-scale abc")
+bad(["--retries", "1000"], ["--retries", "1000"], "--retries 1000")
+bad(["-c", "0"], ["--chunksize", "0"], "-c 0")
+bad(["-c", "2", "-m", "apply_async"], ["--chunksize", "apply_async"], "-c 2 -m apply_async")
+bad(["--bogus"], ["'--bogus'"], "unknown option")
+bad(["-w"], ["-w", "needs a value"], "missing value for -w")
+for opt in ("--mode", "--workers"):
+    p = bad(["-t", "square 1", opt], ["needs a value"], "missing value for %s" % opt)
+    # The message should name the option as it was typed, not its short form.
+    t.ok(re.search(r"(^|\W)%s(\W|$)" % re.escape(opt), p.stderr.splitlines()[0] if p.stderr else ""),
+         "missing value for %s: the message names %s" % (opt, opt), p.stderr)
+bad(["-t", "square 1", "--timeout"], ["--timeout needs a value"], "missing value for --timeout")
+bad(["-t", "square 1", GOOD], ["--tasks", "task file"], "both -t and a task file")
+bad([GOOD, BAD], ["'%s'" % BAD, "one task file"], "two task files")
+bad(["--json", "--quiet"], ["--json", "--quiet"], "--json with --quiet")
+
+# ---------------------------------------------------------------- nothing forked
+STRACE = shutil.which("strace")
+
+
+def forks(args):
+    """(exit status, strace lines, process-creating calls, traced pids) or None."""
+    log = os.path.join(tmp, "strace.log")
+    sp = subprocess.run([STRACE, "-f", "-e", "trace=clone,fork,vfork,clone3",
+                         "-o", log] + pstest.cmd(args),
+                        capture_output=True, text=True, timeout=30 * pstest.SLOW,
+                        stdin=subprocess.DEVNULL, errors="replace")
+    if not os.path.exists(log):
+        return None
+    with open(log, errors="replace") as f:
+        lines = f.read().splitlines()
+    # Thread creation (and sanitizer helper threads, which are CLONE_UNTRACED)
+    # is not a fork.
+    calls = [ln for ln in lines if re.search(r"\b(v?fork|clone3?)\(", ln) and
+             "CLONE_THREAD" not in ln and "CLONE_UNTRACED" not in ln]
+    pids = set(ln.split()[0] for ln in lines if ln.split())
+    return sp.returncode, lines, calls, pids
+
+
+reason = None
+if STRACE is None:
+    reason = "strace not installed"
+elif pstest.WRAPPER:
+    reason = "POOLSCOPE_WRAPPER is set; strace would trace the wrapper"
+else:
+    ctl = forks(["--batch", "-w", "2", "-t", "square 1..3"])
+    if ctl is None or ctl[0] != 0 or len(ctl[2]) < 2:
+        reason = "strace cannot trace forks here (control run: %r)" % (
+            ctl and (ctl[0], ctl[1][:5]),)
+for args, desc in [([BAD], "a bad task file"),
+                   (["-t", "square 5..1"], "a bad inline list"),
+                   ([EMPTY], "an empty task list"),
+                   (["-w", "0"], "a bad option")]:
+    d = "nothing is forked for %s" % desc
+    if reason:
+        skip(d, reason)
+        continue
+    got = forks(["--batch"] + args)
+    t.ok(got is not None and got[0] == 2 and not got[2] and len(got[3]) <= 1, d,
+         got and "exit %d\n%s" % (got[0], "\n".join(got[1][:20])))
+
+# ---------------------------------------------------------------- help, version
+MODES = ["apply", "sync", "map", "imap", "imap_unordered", "apply_async", "async", "process"]
+for opt in ("--help", "-h"):
+    p = run([opt], timeout=20, stdin=subprocess.DEVNULL)
+    t.eq(p.returncode, 0, "%s: exit status 0" % opt)
+    words = set(re.findall(r"[a-z_]+", p.stdout))
+    t.ok(p.stdout.startswith("Usage: poolscope") and all(m in words for m in MODES),
+         "%s: usage on stdout naming every mode" % opt,
+         [m for m in MODES if m not in words] or p.stdout[:200])
+    t.eq(p.stderr, "", "%s: nothing on stderr" % opt)
+for opt in ("--version", "-V"):
+    p = run([opt], timeout=20, stdin=subprocess.DEVNULL)
+    t.eq(p.returncode, 0, "%s: exit status 0" % opt)
+    t.ok(re.fullmatch(r"poolscope \d+\.\d+\.\d+\n", p.stdout),
+         "%s: prints 'poolscope X.Y.Z'" % opt, repr(p.stdout))
+
+shutil.rmtree(tmp, ignore_errors=True)
+t.done()
