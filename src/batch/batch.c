@@ -338,13 +338,21 @@ void
 batch_finish(struct batch *b)
 {
 	const struct model	*m = b->m;
-	char			*list;
+	char			 item[512];
 	double			 wall, busy;
+	size_t			 i;
 
 	if (b->format != BATCH_JSON && !b->failed) {
-		list = model_result_list(m);
-		fprintf(b->out, "%s\n", list);
-		free(list);
+		/* Item by item into stdio's buffer: a million results make a
+		 * 10 MB line, not worth building as one string first. */
+		putc('[', b->out);
+		for (i = 0; i < m->nresults; i++) {
+			model_value_format(m, m->results[i], item, sizeof item);
+			if (i > 0)
+				fputs(", ", b->out);
+			fputs(item, b->out);
+		}
+		fputs("]\n", b->out);
 		wall = m->run.wall_ns / 1e9;
 		busy = m->run.busy_ns / 1e9;
 		fprintf(b->out, "%zu tasks, %zu failed, wall %.3f s, tasks' own "

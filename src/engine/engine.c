@@ -59,6 +59,12 @@ struct eslot {
 	uint64_t	 task_start;
 	int		 kill_reason;
 	uint64_t	 spawned;	/* processes this slot has had */
+	uint32_t	 rpos;		/* ring bytes read (rhead once released) */
+};
+
+struct heap_ent {
+	uint64_t	 key;
+	int		 slot;
 };
 
 struct retry_ent {
@@ -77,7 +83,8 @@ struct engine {
 	void			*map;
 	size_t			 maplen;
 	struct shm_hdr		*hdr;
-	struct shm_slot		*slots;		/* cfg.workers of them */
+	char			*slots;		/* cfg.workers of them */
+	size_t			 slot_stride;
 	struct shm_qent		*q;
 	uint32_t		 qcap;
 
@@ -105,6 +112,8 @@ struct engine {
 	/* Process mode: the next task to start a process for. */
 	size_t			 next_task;
 
+	struct heap_ent		*heap;		/* slots with records, by time */
+	size_t			 nheap;
 	int			 epfd, efd, sfd;
 	uint64_t		 t0, last_t;
 	uint64_t		 now;		/* the parent's clock, per turn */
@@ -115,6 +124,12 @@ struct engine {
 static void	engine_emit(struct engine *, struct event *, uint64_t);
 static void	engine_reap(struct engine *);
 static void	engine_slot_spawn(struct engine *, int, int64_t);
+
+static struct shm_slot *
+engine_shm_slot(struct engine *e, int slot)
+{
+	return (struct shm_slot *)(e->slots + (size_t)slot * e->slot_stride);
+}
 
 static void
 engine_set_nonblock_cloexec(int fd)
@@ -144,6 +159,7 @@ engine_new(const struct engine_config *cfg, const struct tasklist *tl,
 	e->tl = tl;
 	e->sink = *sink;
 	e->es = xcalloc(e->cfg.workers, sizeof *e->es);
+	e->heap = xcalloc(e->cfg.workers, sizeof *e->heap);
 	for (i = 0; i < e->cfg.workers; i++) {
 		e->es[i].out_fd = -1;
 		e->es[i].task = -1;
@@ -187,6 +203,7 @@ engine_free(struct engine *e)
 	order_free(&e->order);
 	free(e->retry);
 	free(e->tasks);
+	free(e->heap);
 	free(e->es);
 	free(e);
 }
@@ -223,6 +240,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	size_t		 off_slots, off_q, qcap;
 	double		 ts = e->cfg.time_scale;
 	uint64_t	 bits;
+	uint32_t	 ring;
 	int		 i, n;
 
 	/* Entries: every chunk, a re-queue per possible worker death, and a
@@ -234,8 +252,13 @@ engine_start(struct engine *e, char *err, size_t errlen)
 		return -1;
 	}
 	e->qcap = qcap;
+	ring = SHM_RING_MAX;
+	while (ring > SHM_RING_MIN &&
+	    (size_t)ring * (size_t)e->cfg.workers > SHM_RING_BUDGET)
+		ring /= 2;
+	e->slot_stride = sizeof(struct shm_slot) + ring;
 	off_slots = sizeof(struct shm_hdr);
-	off_q = off_slots + (size_t)e->cfg.workers * sizeof(struct shm_slot);
+	off_q = off_slots + (size_t)e->cfg.workers * e->slot_stride;
 	e->maplen = off_q + qcap * sizeof(struct shm_qent);
 	e->map = mmap(NULL, e->maplen, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -246,7 +269,8 @@ engine_start(struct engine *e, char *err, size_t errlen)
 		return -1;
 	}
 	e->hdr = e->map;
-	e->slots = (struct shm_slot *)((char *)e->map + off_slots);
+	e->slots = (char *)e->map + off_slots;
+	e->hdr->ring_size = ring;
 	e->q = (struct shm_qent *)((char *)e->map + off_q);
 	memcpy(&bits, &ts, sizeof bits);
 	atomic_store(&e->hdr->time_scale, bits);
@@ -354,7 +378,7 @@ static void
 engine_slot_spawn(struct engine *e, int slot, int64_t task)
 {
 	struct eslot		*s = &e->es[slot];
-	struct shm_slot		*ss = &e->slots[slot];
+	struct shm_slot		*ss = engine_shm_slot(e, slot);
 	struct worker_args	 wa;
 	sigset_t		 all, old;
 	int			 p[2], nullfd, i;
@@ -367,6 +391,7 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 	}
 	atomic_store(&ss->rtail, 0);
 	atomic_store(&ss->rhead, 0);
+	s->rpos = 0;
 	atomic_store(&ss->claim, SHM_NONE);
 	atomic_store(&ss->ring_wait, 0);
 
@@ -673,47 +698,157 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 	}
 }
 
-/* Consume everything in a slot's ring. */
+/*
+ * Reading the rings.  Each slot's records are in time order; across slots
+ * the parent merges them by time (a heap of slots keyed by their next
+ * record), so the stream tells what happened when, and a busy worker cannot
+ * starve the others' records.  A record's key is when its first event
+ * happened (an instant task's start).
+ */
+
+/* The record at a slot's read position, if any; skips wrap padding. */
+static int
+engine_slot_peek(struct engine *e, int slot, struct shm_rec *r,
+    const char **payload)
+{
+	struct shm_slot	*ss = engine_shm_slot(e, slot);
+	uint32_t	 size = e->hdr->ring_size, pos, contig;
+	uint32_t	 head = e->es[slot].rpos;
+
+	for (;;) {
+		if (head == atomic_load_explicit(&ss->rtail,
+		    memory_order_acquire))
+			break;
+		pos = head & (size - 1);
+		contig = size - pos;
+		if (contig < sizeof *r) {
+			head += contig;
+			continue;
+		}
+		memcpy(r, ss->ring + pos, sizeof *r);
+		if (r->type == REC_WRAP) {
+			head += contig;
+			continue;
+		}
+		/* A record never wraps: its payload is read in place. */
+		if (r->len > SHM_REC_MAX_PAYLOAD || sizeof *r + r->len > contig)
+			r->len = 0;
+		*payload = (const char *)ss->ring + pos + sizeof *r;
+		e->es[slot].rpos = head;
+		return 1;
+	}
+	e->es[slot].rpos = head;
+	return 0;
+}
+
+static void
+engine_slot_consume(struct engine *e, int slot, const struct shm_rec *r)
+{
+	e->es[slot].rpos += sizeof *r + SHM_REC_ALIGN(r->len);
+}
+
+/* Hand the space back to the worker, waking it if it waits for some. */
+static void
+engine_slot_release(struct engine *e, int slot)
+{
+	struct shm_slot	*ss = engine_shm_slot(e, slot);
+
+	if (atomic_load_explicit(&ss->rhead, memory_order_relaxed) ==
+	    e->es[slot].rpos)
+		return;
+	/* seq_cst, mirrored by the worker's ring_wait store. */
+	atomic_store(&ss->rhead, e->es[slot].rpos);
+	if (atomic_load(&ss->ring_wait) != 0)
+		shm_futex_wake(&ss->rhead, 1);
+}
+
+static uint64_t
+engine_rec_key(const struct shm_rec *r)
+{
+	return r->type == REC_RUN ? r->t_start : r->t;
+}
+
+/* Consume everything in one slot's ring, in order. */
 static int
 engine_drain_slot(struct engine *e, int slot)
 {
-	struct shm_slot	*ss = &e->slots[slot];
 	struct shm_rec	 r;
-	uint32_t	 head, tail, pos, contig;
+	const char	*payload;
 	int		 n = 0;
 
-	head = atomic_load_explicit(&ss->rhead, memory_order_relaxed);
 	e->now = now_ns();
-	for (;;) {
-		tail = atomic_load_explicit(&ss->rtail, memory_order_acquire);
-		if (head == tail)
-			break;
-		while (head != tail) {
-			pos = head % SHM_RING_SIZE;
-			contig = SHM_RING_SIZE - pos;
-			if (contig < sizeof r) {
-				head += contig;
-				continue;
-			}
-			memcpy(&r, ss->ring + pos, sizeof r);
-			if (r.type == REC_WRAP) {
-				head += contig;
-				continue;
-			}
-			/* A record never wraps: its payload is read in place. */
-			if (r.len > SHM_REC_MAX_PAYLOAD ||
-			    sizeof r + r.len > contig)
-				r.len = 0;
-			head += sizeof r + SHM_REC_ALIGN(r.len);
-			engine_record(e, slot, &r,
-			    (const char *)ss->ring + pos + sizeof r);
-			n++;
-		}
-		/* seq_cst, mirrored by the worker's ring_wait store. */
-		atomic_store(&ss->rhead, head);
-		if (atomic_load(&ss->ring_wait) != 0)
-			shm_futex_wake(&ss->rhead, 1);
+	while (engine_slot_peek(e, slot, &r, &payload)) {
+		engine_slot_consume(e, slot, &r);
+		engine_record(e, slot, &r, payload);
+		n++;
+		if ((n & 1023) == 0)
+			engine_slot_release(e, slot);
 	}
+	engine_slot_release(e, slot);
+	return n;
+}
+
+static void
+engine_heap_sift(struct engine *e, size_t i)
+{
+	struct heap_ent	*h = e->heap, tmp;
+	size_t		 c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= e->nheap)
+			break;
+		if (c + 1 < e->nheap && h[c + 1].key < h[c].key)
+			c++;
+		if (h[i].key <= h[c].key)
+			break;
+		tmp = h[i];
+		h[i] = h[c];
+		h[c] = tmp;
+		i = c;
+	}
+}
+
+/* Up to max records from all slots, merged by time; returns how many. */
+static int
+engine_drain_all(struct engine *e, int max)
+{
+	struct shm_rec	 r;
+	const char	*payload;
+	size_t		 i;
+	int		 n = 0, slot, k;
+
+	e->now = now_ns();
+	e->nheap = 0;
+	for (k = 0; k < e->cfg.workers; k++) {
+		if (e->es[k].pid == 0 || !engine_slot_peek(e, k, &r, &payload))
+			continue;
+		e->heap[e->nheap].key = engine_rec_key(&r);
+		e->heap[e->nheap].slot = k;
+		e->nheap++;
+	}
+	if (e->nheap == 0)
+		return 0;
+	for (i = e->nheap / 2 + 1; i-- > 0;)
+		engine_heap_sift(e, i);
+	while (e->nheap > 0 && n < max) {
+		slot = e->heap[0].slot;
+		if (!engine_slot_peek(e, slot, &r, &payload))
+			break;	/* cannot happen: it was there */
+		engine_slot_consume(e, slot, &r);
+		engine_record(e, slot, &r, payload);
+		n++;
+		if (e->es[slot].pid != 0 && engine_slot_peek(e, slot, &r, &payload))
+			e->heap[0].key = engine_rec_key(&r);
+		else
+			e->heap[0] = e->heap[--e->nheap];
+		engine_heap_sift(e, 0);
+		if ((n & 1023) == 0)
+			for (k = 0; k < e->cfg.workers; k++)
+				engine_slot_release(e, k);
+	}
+	for (k = 0; k < e->cfg.workers; k++)
+		engine_slot_release(e, k);
 	return n;
 }
 
@@ -768,7 +903,7 @@ static void
 engine_slot_died(struct engine *e, int slot, int status)
 {
 	struct eslot	*s = &e->es[slot];
-	struct shm_slot	*ss = &e->slots[slot];
+	struct shm_slot	*ss = engine_shm_slot(e, slot);
 	struct shm_qent	*q;
 	char		 why[64], msg[256];
 	uint32_t	 h, i, first, end;
@@ -956,7 +1091,7 @@ void
 engine_process(struct engine *e)
 {
 	uint64_t	v, start;
-	int		i, again;
+	int		again;
 
 	if (e->finished)
 		return;
@@ -968,10 +1103,7 @@ engine_process(struct engine *e)
 	 * screen, the output flush) a turn at least every 20 ms. */
 	start = now_ns();
 	do {
-		again = 0;
-		for (i = 0; i < e->cfg.workers; i++)
-			if (e->es[i].pid != 0 && engine_drain_slot(e, i) > 0)
-				again = 1;
+		again = engine_drain_all(e, 4096) > 0;
 		engine_reap(e);
 		engine_schedule(e);
 	} while (again && now_ns() - start < 20000000u);
@@ -989,7 +1121,7 @@ engine_prepare_wait(struct engine *e)
 		return -1;
 	atomic_store(&e->hdr->parent_sleeping, 1);
 	for (i = 0; i < e->cfg.workers; i++) {
-		ss = &e->slots[i];
+		ss = engine_shm_slot(e, i);
 		if (e->es[i].pid != 0 &&
 		    atomic_load(&ss->rtail) != atomic_load(&ss->rhead)) {
 			atomic_store(&e->hdr->parent_sleeping, 0);

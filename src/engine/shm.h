@@ -20,7 +20,14 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define SHM_RING_SIZE	(64 * 1024)	/* bytes of records per slot */
+/* Bytes of records per slot: a power of two (positions are free-running
+ * 32-bit counters).  Big rings matter: a worker that fills its ring sleeps
+ * until the parent drains it, and each such hand-over costs two wake-ups
+ * (~100 us each here), so the ring must hold thousands of records.  The
+ * engine picks the size from a total budget shared by all slots. */
+#define SHM_RING_MIN	(64u * 1024)
+#define SHM_RING_MAX	(4u * 1024 * 1024)
+#define SHM_RING_BUDGET	(64u * 1024 * 1024)
 #define SHM_NONE	UINT32_MAX
 #define SHM_LINE	64
 
@@ -40,7 +47,7 @@ struct shm_slot {
 	/* Written by the parent. */
 	_Atomic uint32_t rhead;		/* ring bytes consumed */
 	char		 pad1[SHM_LINE - 4];
-	uint8_t		 ring[SHM_RING_SIZE];
+	uint8_t		 ring[];	/* ring_size bytes */
 };
 
 struct shm_hdr {
@@ -52,7 +59,8 @@ struct shm_hdr {
 	char		 pad1[SHM_LINE - 4];
 	_Atomic uint32_t parent_sleeping;
 	_Atomic uint64_t time_scale;	/* a double's bits: live +/- */
-	char		 pad2[SHM_LINE - 16];
+	uint32_t	 ring_size;	/* bytes of ring per slot */
+	char		 pad2[SHM_LINE - 20];
 };
 
 /* Records in a slot's ring, 8-byte aligned, payload after the header. */

@@ -57,15 +57,16 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 	struct shm_slot	*s = wa->slot;
 	struct shm_rec	 rec;
 	uint32_t	 tail, head, pos, contig, need, total;
+	uint32_t	 size = wa->hdr->ring_size;
 
 	need = sizeof rec + SHM_REC_ALIGN((uint32_t)len);
 	tail = atomic_load_explicit(&s->rtail, memory_order_relaxed);
 	for (;;) {
 		head = atomic_load_explicit(&s->rhead, memory_order_acquire);
-		pos = tail % SHM_RING_SIZE;
-		contig = SHM_RING_SIZE - pos;
+		pos = tail & (size - 1);
+		contig = size - pos;
 		total = need + (contig < need ? contig : 0);
-		if (SHM_RING_SIZE - (tail - head) >= total)
+		if (size - (tail - head) >= total)
 			break;
 		/* Full: sleep until the parent consumes something. */
 		atomic_store(&s->ring_wait, 1);

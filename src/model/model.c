@@ -212,30 +212,3 @@ model_value_format(const struct model *m, size_t task, char *buf, size_t len)
 	event_value_format(t->vkind, t->value, err, err ? strlen(err) : 0,
 	    buf, len);
 }
-
-char *
-model_result_list(const struct model *m)
-{
-	char	*out, item[512];
-	size_t	 len = 0, cap = 64, n, i;
-
-	out = xmalloc(cap);
-	out[len++] = '[';
-	for (i = 0; i < m->nresults; i++) {
-		model_value_format(m, m->results[i], item, sizeof item);
-		n = strlen(item);
-		while (len + n + 4 > cap) {
-			cap *= 2;
-			out = xreallocarray(out, cap, 1);
-		}
-		if (i > 0) {
-			out[len++] = ',';
-			out[len++] = ' ';
-		}
-		memcpy(out + len, item, n);
-		len += n;
-	}
-	out[len++] = ']';
-	out[len] = '\0';
-	return out;
-}

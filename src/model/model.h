@@ -58,8 +58,6 @@ void	model_free(struct model *);
 void	model_event(struct model *, const struct event *);
 struct event_sink model_sink(struct model *);
 
-/* The caller's result list as Python prints it, into a malloc'd string. */
-char	*model_result_list(const struct model *);
 /* One result's value as Python prints it. */
 void	 model_value_format(const struct model *, size_t task, char *, size_t);
 

@@ -124,4 +124,18 @@ for i, e in enumerate(ev):
     if e["ev"] == "task_start" and e["worker"] not in first:
         ok = False
 t.ok(ok, "every task_start follows its worker's worker_start")
+
+# Records from all workers are merged by time: a busy worker does not hold
+# back another's events (whose timestamps would then be wrong).  A reader
+# that parses as it goes is slower than the pool, which is when it matters.
+live = Live(["-w", "2", "-m", "map", "-t", "square 1..200000"])
+live.finish(timeout=120)
+ev = live.events
+span = {}
+for e in ev:
+    if e["ev"] in ("task_start", "task_done"):
+        lo, hi = span.get(e["worker"], (e["t"], e["t"]))
+        span[e["worker"]] = (min(lo, e["t"]), max(hi, e["t"]))
+t.ok(len(span) == 2 and span[0][0] < span[1][1] and span[1][0] < span[0][1],
+     "both workers' task times overlap: they ran at the same time", span)
 t.done()
