@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "model/model.h"
 #include "batch/batch.h"
+#include "ui/ui.h"
 #include "options.h"
 
 extern char **environ;
@@ -58,6 +59,12 @@ main(int argc, char **argv)
 	options_parse(&o, argc, argv);
 
 	memset(&tl, 0, sizeof tl);
+	if (!o.batch && o.taskfile == NULL && o.tasks_inline == NULL) {
+		/* The screen, with its own choice of task list. */
+		rc = ui_main(&o, &tl);
+		tasklist_free(&tl);
+		return rc;
+	}
 	if (o.taskfile != NULL)
 		rc = tasklist_parse_file(&tl, o.taskfile, err, sizeof err);
 	else {
@@ -70,6 +77,11 @@ main(int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "poolscope: %s\n", err);
 		return 2;
+	}
+	if (!o.batch) {
+		rc = ui_main(&o, &tl);
+		tasklist_free(&tl);
+		return rc;
 	}
 
 	/* A reader that goes away is noticed as EPIPE, not a signal. */

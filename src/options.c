@@ -18,7 +18,8 @@
 #include "options.h"
 
 enum {
-	OPT_MAX_TASKS = 256, OPT_TIMEOUT, OPT_RETRIES, OPT_TIME_SCALE, OPT_JSON
+	OPT_MAX_TASKS = 256, OPT_TIMEOUT, OPT_RETRIES, OPT_TIME_SCALE, OPT_JSON,
+	OPT_AUTOSTART, OPT_NO_COLOR
 };
 
 static const struct option longopts[] = {
@@ -33,6 +34,8 @@ static const struct option longopts[] = {
 	{ "batch",		no_argument,		NULL, 'b' },
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "autostart",		no_argument,		NULL, OPT_AUTOSTART },
+	{ "no-color",		no_argument,		NULL, OPT_NO_COLOR },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -45,6 +48,7 @@ options_usage(FILE *f)
 "Usage: poolscope [OPTIONS] [TASKFILE]\n"
 "Watch a process pool work: fork real workers, run a task list on them in one\n"
 "of the call styles of Python's multiprocessing.Pool, and show what happens.\n"
+"Without --batch it opens the screen: a set-up screen, then the live run.\n"
 "\n"
 "  -w, --workers N          pool size, 1..%d (default: the number of\n"
 "                           processors, as cpu_count(): %d here)\n"
@@ -64,6 +68,8 @@ options_usage(FILE *f)
 "      --timeout MS         a task running longer is killed with its worker\n"
 "      --retries N          re-run a task whose worker died, up to N times\n"
 "      --time-scale F       multiply every sleep and spin duration by F\n"
+"      --autostart          skip the set-up screen: start the run at once\n"
+"      --no-color           no colours on the screen (NO_COLOR is honoured)\n"
 "  -b, --batch              no screen: run, print each event, then the results\n"
 "      --json               with --batch: JSON Lines events on stdout\n"
 "  -q, --quiet              with --batch: only the results list and the summary\n"
@@ -77,7 +83,12 @@ options_usage(FILE *f)
 "Exit status: 0 every task succeeded, 1 some task failed, 2 bad usage or a\n"
 "bad task list (nothing ran).\n"
 "\n"
+"Keys on the run screen: Space pause, s step, + - time scale, arrows select,\n"
+"k kill the selected worker, r rerun, n set-up, Tab pane, ? help, q quit.\n"
+"\n"
 "Examples:\n"
+"  poolscope\n"
+"  poolscope --autostart -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n"
 "  poolscope --batch -w 5 -m map -t 'square 1..10'\n"
 "  poolscope --batch --json -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n",
 	    ENGINE_MAX_WORKERS, util_cpu_count());
@@ -182,6 +193,12 @@ options_parse(struct options *o, int argc, char **argv)
 			o->quiet = 1;
 			o->batch = 1;
 			break;
+		case OPT_AUTOSTART:
+			o->autostart = 1;
+			break;
+		case OPT_NO_COLOR:
+			o->no_color = 1;
+			break;
 		case 'h':
 			options_usage(stdout);
 			exit(0);
@@ -199,6 +216,9 @@ options_parse(struct options *o, int argc, char **argv)
 			options_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (o->autostart && o->batch)
+		options_error("--autostart is for the screen; --batch always "
+		    "starts at once");
 	if (o->json && o->quiet)
 		options_error("--json and --quiet do not go together; pick one");
 	if (optind < argc)

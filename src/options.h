@@ -18,6 +18,8 @@ struct options {
 	int		 batch;
 	int		 json;
 	int		 quiet;
+	int		 autostart;	/* skip the set-up screen */
+	int		 no_color;
 	const char	*tasks_inline;
 	const char	*taskfile;
 };

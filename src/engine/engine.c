@@ -107,6 +107,8 @@ struct engine {
 	int			 finished;
 	int			 interrupted;
 	int			 paused;
+	int			 stepping;	/* paused, but running one more task */
+	uint64_t		 paused_at;
 	char			 fork_error[128];
 
 	/* Process mode: the next task to start a process for. */
@@ -122,6 +124,7 @@ struct engine {
 };
 
 static void	engine_emit(struct engine *, struct event *, uint64_t);
+static void	engine_signal_all(struct engine *, int);
 static void	engine_reap(struct engine *);
 static void	engine_slot_spawn(struct engine *, int, int64_t);
 
@@ -274,6 +277,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	e->q = (struct shm_qent *)((char *)e->map + off_q);
 	memcpy(&bits, &ts, sizeof bits);
 	atomic_store(&e->hdr->time_scale, bits);
+	atomic_store(&e->hdr->q_limit, UINT32_MAX);
 
 	engine_raise_nofile(e->cfg.workers);
 	if ((e->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
@@ -585,6 +589,14 @@ engine_task_final(struct engine *e, size_t task)
 	else
 		e->failed++;
 	order_task_final(&e->order, task, engine_deliver, e);
+	if (e->stepping && e->unfinished > 0) {
+		/* The step is over: stop again. */
+		e->stepping = 0;
+		e->paused = 1;
+		e->paused_at = now_ns();
+		atomic_store(&e->hdr->q_limit, atomic_load(&e->hdr->q_head));
+		engine_signal_all(e, 1);
+	}
 }
 
 static void
@@ -1191,22 +1203,75 @@ engine_abort(struct engine *e)
 	engine_check_end(e);
 }
 
-void
-engine_pause(struct engine *e, int paused)
+/* Stop or continue every worker process for real (SIGSTOP/SIGCONT) and
+ * hold back the queue, so nothing new starts while paused. */
+static void
+engine_signal_all(struct engine *e, int paused)
 {
 	uint64_t	now = now_ns();
 	int		i;
 
-	if (paused == e->paused)
-		return;
-	e->paused = paused;
 	for (i = 0; i < e->cfg.workers; i++) {
 		if (e->es[i].pid == 0)
 			continue;
 		kill(e->es[i].pid, paused ? SIGSTOP : SIGCONT);
 		engine_emit_state(e, i, paused ? WS_PAUSED :
-		    (e->es[i].task >= 0 ? WS_BUSY : WS_IDLE), now);
+		    (e->es[i].task >= 0 ? WS_BUSY :
+		    e->es[i].state == WS_PAUSED ? WS_IDLE : e->es[i].state), now);
 	}
+}
+
+void
+engine_pause(struct engine *e, int paused)
+{
+	uint64_t	now = now_ns(), gap;
+	int		i;
+
+	if (e->hdr == NULL || e->finished)
+		return;
+	e->stepping = 0;
+	if (paused == e->paused)
+		return;
+	e->paused = paused;
+	if (paused) {
+		e->paused_at = now;
+		atomic_store(&e->hdr->q_limit, atomic_load(&e->hdr->q_head));
+		engine_signal_all(e, 1);
+		return;
+	}
+	/* Time spent stopped does not count against --timeout. */
+	gap = now - e->paused_at;
+	for (i = 0; i < e->cfg.workers; i++)
+		if (e->es[i].task >= 0)
+			e->es[i].task_start += gap;
+	atomic_store(&e->hdr->q_limit, UINT32_MAX);
+	engine_wake_workers(e);
+	engine_signal_all(e, 0);
+}
+
+void
+engine_step(struct engine *e)
+{
+	uint32_t	head, limit;
+
+	if (e->hdr == NULL || e->finished)
+		return;
+	if (!e->paused)
+		engine_pause(e, 1);
+	/* One more entry may be claimed; run until a task finishes. */
+	head = atomic_load(&e->hdr->q_head);
+	limit = atomic_load(&e->hdr->q_limit);
+	atomic_store(&e->hdr->q_limit, (limit > head ? limit : head) + 1);
+	e->stepping = 1;
+	e->paused = 0;
+	engine_wake_workers(e);
+	engine_signal_all(e, 0);
+}
+
+int
+engine_stepping(struct engine *e)
+{
+	return e->stepping;
 }
 
 int

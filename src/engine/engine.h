@@ -61,6 +61,10 @@ int		 engine_exit_status(struct engine *);
 /* Commands from the screen. */
 void		 engine_pause(struct engine *, int paused);
 int		 engine_paused(struct engine *);
+/* While paused: let one more task be taken, run until a task finishes,
+ * then pause again. */
+void		 engine_step(struct engine *);
+int		 engine_stepping(struct engine *);
 int		 engine_kill_worker(struct engine *, int slot);
 void		 engine_set_time_scale(struct engine *, double);
 double		 engine_time_scale(struct engine *);

@@ -54,7 +54,9 @@ struct shm_hdr {
 	_Atomic uint32_t q_tail;	/* entries published (parent) */
 	_Atomic uint32_t q_seq;		/* futex word, bumped on publish */
 	_Atomic uint32_t q_waiters;	/* workers asleep on q_seq */
-	char		 pad0[SHM_LINE - 12];
+	_Atomic uint32_t q_limit;	/* entries below this may be claimed:
+					   pausing and stepping hold it back */
+	char		 pad0[SHM_LINE - 16];
 	_Atomic uint32_t q_head;	/* first entry perhaps unclaimed (hint) */
 	char		 pad1[SHM_LINE - 4];
 	_Atomic uint32_t parent_sleeping;

@@ -242,7 +242,7 @@ worker_claim(const struct worker_args *wa)
 		seq = atomic_load(&h->q_seq);
 		head = atomic_load(&h->q_head);
 		tail = atomic_load(&h->q_tail);
-		if (head < tail) {
+		if (head < tail && head < atomic_load(&h->q_limit)) {
 			atomic_store(&wa->slot->claim, head);
 			zero = 0;
 			got = atomic_compare_exchange_strong(&wa->q[head].owner,

@@ -17,10 +17,40 @@ model_init(struct model *m)
 }
 
 void
+model_keep_views(struct model *m)
+{
+	m->views = 1;
+}
+
+static void
+model_free_views(struct model *m)
+{
+	int	i;
+
+	if (m->lanes != NULL)
+		for (i = 0; i < m->nworkers; i++) {
+			free(m->lanes[i].tasks);
+			free(m->lanes[i].spawns);
+		}
+	if (m->partial != NULL)
+		for (i = 0; i < m->nworkers; i++)
+			free(m->partial[i]);
+	free(m->lanes);
+	free(m->partial);
+	free(m->lines);
+	m->lanes = NULL;
+	m->partial = NULL;
+	m->lines = NULL;
+	m->nlines = 0;
+}
+
+void
 model_free(struct model *m)
 {
 	size_t	i;
+	int	views = m->views;
 
+	model_free_views(m);
 	if (m->errors != NULL) {
 		for (i = 0; i < m->ntasks; i++)
 			free(m->errors[i]);
@@ -30,6 +60,112 @@ model_free(struct model *m)
 	free(m->tasks);
 	free(m->results);
 	memset(m, 0, sizeof *m);
+	m->views = views;
+}
+
+size_t
+model_lines_kept(const struct model *m)
+{
+	return m->nlines < MODEL_LINES ? m->nlines : MODEL_LINES;
+}
+
+const struct model_line *
+model_line_get(const struct model *m, size_t i)
+{
+	size_t	kept = model_lines_kept(m), first = m->nlines - kept;
+
+	if (m->lines == NULL || i >= kept)
+		return NULL;
+	return &m->lines[(first + i) % MODEL_LINES];
+}
+
+static void
+model_line_add(struct model *m, int worker, int64_t task, uint64_t t,
+    const char *text, size_t len)
+{
+	struct model_line	*l = &m->lines[m->nlines % MODEL_LINES];
+	size_t			 i, o = 0;
+
+	l->worker = worker;
+	l->task = task;
+	l->t = t;
+	/* Printable only: a task's binary junk must not reach the terminal. */
+	for (i = 0; i < len && o + 1 < sizeof l->text; i++) {
+		unsigned char c = text[i];
+
+		if (c == '\t')
+			l->text[o++] = ' ';
+		else if (c >= 0x20 && c != 0x7f)
+			l->text[o++] = c;
+		else if (c != '\r')
+			l->text[o++] = '?';
+	}
+	l->text[o] = '\0';
+	m->nlines++;
+}
+
+/* Cut output into lines; a line longer than the pane keeps its start. */
+static void
+model_output(struct model *m, int w, int64_t task, uint64_t t,
+    const char *text, size_t len)
+{
+	const char	*nl;
+	char		*p;
+	size_t		 have, n;
+
+	m->output_bytes += len;
+	if (w < 0 || w >= m->nworkers)
+		return;
+	while (len > 0) {
+		nl = memchr(text, '\n', len);
+		n = nl ? (size_t)(nl - text) : len;
+		p = m->partial[w];
+		have = p ? strlen(p) : 0;
+		if (nl != NULL) {
+			if (have > 0) {
+				char	buf[MODEL_LINE_MAX];
+				size_t	k = n < sizeof buf - have - 1 ?
+				    n : sizeof buf - have - 1;
+
+				memcpy(buf, p, have);
+				memcpy(buf + have, text, k);
+				model_line_add(m, w, task, t, buf, have + k);
+				p[0] = '\0';
+			} else
+				model_line_add(m, w, task, t, text, n);
+			text += n + 1;
+			len -= n + 1;
+		} else {
+			if (p == NULL)
+				p = m->partial[w] = xcalloc(1, MODEL_LINE_MAX);
+			if (have + n >= MODEL_LINE_MAX - 1)
+				n = MODEL_LINE_MAX - 1 - have;	/* keep the start */
+			memcpy(p + have, text, n);
+			p[have + n] = '\0';
+			len = 0;
+		}
+	}
+}
+
+static void
+model_lane_push(struct model_lane *l, uint32_t task)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->tasks = xreallocarray(l->tasks, l->cap, sizeof *l->tasks);
+	}
+	l->tasks[l->n++] = task;
+}
+
+static void
+model_lane_spawn(struct model_lane *l, uint64_t t)
+{
+	if (l->nspawns == l->spawncap) {
+		l->spawncap = l->spawncap ? l->spawncap * 2 : 4;
+		l->spawns = xreallocarray(l->spawns, l->spawncap,
+		    sizeof *l->spawns);
+	}
+	l->spawns[l->nspawns++] = t;
 }
 
 static void
@@ -45,6 +181,11 @@ model_run_start(struct model *m, const struct run_info *ri)
 	for (i = 0; i < m->nworkers; i++) {
 		m->workers[i].task = -1;
 		m->workers[i].state = WS_EXITED;
+	}
+	if (m->views) {
+		m->lanes = xcalloc(m->nworkers, sizeof *m->lanes);
+		m->partial = xcalloc(m->nworkers, sizeof *m->partial);
+		m->lines = xcalloc(MODEL_LINES, sizeof *m->lines);
 	}
 	m->ntasks = ri->tasks;
 	if (m->ntasks > 0) {
@@ -112,6 +253,8 @@ model_event(struct model *m, const struct event *ev)
 		w->task = -1;
 		w->processes++;
 		m->nworker_starts++;
+		if (m->views)
+			model_lane_spawn(&m->lanes[ev->worker], ev->t);
 		break;
 	case EV_WORKER_STATE:
 		if (w != NULL)
@@ -124,6 +267,8 @@ model_event(struct model *m, const struct event *ev)
 		t->start = ev->t;
 		t->worker = ev->worker;
 		m->nrunning++;
+		if (m->views && w != NULL)
+			model_lane_push(&m->lanes[ev->worker], (uint32_t)ev->task);
 		if (w != NULL) {
 			w->task = ev->task;
 			w->task_start = ev->t;
@@ -139,6 +284,13 @@ model_event(struct model *m, const struct event *ev)
 		t->vkind = ev->vkind;
 		t->value = ev->value;
 		m->ndone++;
+		m->task_ns_sum += t->end - t->start;
+		m->task_ns_n++;
+		break;
+	case EV_OUTPUT:
+		if (m->views)
+			model_output(m, ev->worker, ev->task, ev->t, ev->text,
+			    ev->len);
 		break;
 	case EV_TASK_FAIL:
 		if (t == NULL)

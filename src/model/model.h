@@ -11,6 +11,25 @@
 
 #include "engine/event.h"
 
+/* One slot's timeline: the tasks it started, in order (a task re-run after
+ * a crash appears again), and its processes. */
+struct model_lane {
+	uint32_t	*tasks;
+	size_t		 n, cap;
+	uint64_t	*spawns;	/* when each of its processes started */
+	size_t		 nspawns, spawncap;
+};
+
+/* A line the tasks printed, for the output pane. */
+#define MODEL_LINE_MAX	160
+#define MODEL_LINES	1024
+struct model_line {
+	int		 worker;
+	int64_t		 task;
+	uint64_t	 t;
+	char		 text[MODEL_LINE_MAX];
+};
+
 struct model_worker {
 	pid_t		 pid;
 	int		 state;		/* enum worker_state */
@@ -51,9 +70,24 @@ struct model {
 
 	size_t			 ndone, nfailed, nrunning, nretried;
 	size_t			 nworker_starts, ncrashes;
+
+	/* Kept only for the screen (model_keep_views). */
+	int			 views;
+	struct model_lane	*lanes;		/* per worker slot */
+	struct model_line	*lines;		/* a ring of MODEL_LINES */
+	size_t			 nlines;	/* lines ever added */
+	char		       **partial;	/* per slot: a line not yet ended */
+	size_t			 output_bytes;
+	uint64_t		 task_ns_sum;	/* for the mean task time */
+	size_t			 task_ns_n;
 };
 
 void	model_init(struct model *);
+/* Also keep timelines and output lines (for the screen). */
+void	model_keep_views(struct model *);
+/* Line i (0 = oldest kept); NULL when out of range. */
+const struct model_line *model_line_get(const struct model *, size_t i);
+size_t	model_lines_kept(const struct model *);
 void	model_free(struct model *);
 void	model_event(struct model *, const struct event *);
 struct event_sink model_sink(struct model *);

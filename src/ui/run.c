@@ -1,0 +1,847 @@
+/*
+ * run.c: the run screen.  It starts an engine, folds its events into a
+ * model, and draws the model: a header (mode, pool, clock, progress, rate,
+ * speedup, what the caller is doing), a worker panel whose rows carry each
+ * worker's timeline lane (a Gantt chart), the result order against the
+ * submission order, and what the tasks printed.  Keys become engine
+ * commands (pause, step, kill, time scale); the screen never touches a
+ * worker process itself.
+ *
+ * Drawing cost does not grow with the number of tasks: each lane cell is
+ * found by binary search, lists show only the rows in view.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "ui/ui-private.h"
+
+struct run_sinks {
+	struct event_fanout	 fan;
+	struct ui		*ui;
+};
+
+static void
+run_dirty(void *arg, const struct event *ev)
+{
+	struct ui	*ui = arg;
+
+	(void)ev;
+	ui->dirty = 1;
+}
+
+struct ui_run *
+ui_run_start(struct ui *ui, char *err, size_t errlen)
+{
+	struct ui_run		*r;
+	struct run_sinks	*rs;
+	struct event_sink	 s, sink;
+
+	if (ui->tl == NULL || ui->tl->n == 0) {
+		snprintf(err, errlen, "no tasks to run: pick or type a task list");
+		return NULL;
+	}
+	r = xcalloc(1, sizeof *r);
+	rs = xcalloc(1, sizeof *rs);
+	r->tl = ui->tl;
+	r->cfg.workers = ui->choice.workers;
+	r->cfg.mode = ui->choice.mode;
+	r->cfg.chunksize = ui->choice.chunksize;
+	r->cfg.max_tasks_per_child = ui->choice.max_tasks;
+	r->cfg.timeout_ms = ui->choice.timeout_ms;
+	r->cfg.retries = ui->choice.retries;
+	r->cfg.time_scale = ui->choice.time_scale;
+	model_init(&r->model);
+	model_keep_views(&r->model);
+	rs->ui = ui;
+	s = model_sink(&r->model);
+	event_fanout_add(&rs->fan, &s);
+	s.event = run_dirty;
+	s.flush = NULL;
+	s.arg = ui;
+	event_fanout_add(&rs->fan, &s);
+	sink = event_fanout_sink(&rs->fan);
+	r->sinks = rs;
+	r->engine = engine_new(&r->cfg, r->tl, &sink);
+	r->started = now_ns();
+	if (engine_start(r->engine, err, errlen) != 0) {
+		ui_run_free(r);
+		return NULL;
+	}
+	r->focus = PANE_WORKERS;
+	return r;
+}
+
+void
+ui_run_free(struct ui_run *r)
+{
+	if (r == NULL)
+		return;
+	engine_free(r->engine);		/* kills and reaps what is left */
+	model_free(&r->model);
+	free(r->sinks);
+	free(r);
+}
+
+/* Nanoseconds of run time now (the model's clock), frozen while paused
+ * and once the run is over. */
+static uint64_t
+run_now(struct ui_run *r)
+{
+	uint64_t	now = now_ns();
+
+	if (r->ended)
+		return r->model.run.wall_ns;
+	if (r->paused)
+		now = r->pause_start;
+	return now > r->started ? now - r->started : 0;
+}
+
+int
+ui_run_live(struct ui *ui)
+{
+	struct ui_run	*r = ui->run;
+
+	if (r == NULL)
+		return 0;
+	if (!r->ended && engine_finished(r->engine)) {
+		r->ended = now_ns();
+		r->status = engine_exit_status(r->engine);
+		r->confirm_quit = 0;
+		ui->dirty = 1;
+	}
+	return !r->ended && !r->paused;
+}
+
+static const char *
+run_caller(struct ui_run *r, char *buf, size_t len)
+{
+	struct model	*m = &r->model;
+	size_t		 fin = m->ndone + m->nfailed, i;
+	const char	*mode = mode_name(r->cfg.mode);
+
+	if (r->ended) {
+		if (m->nresults < m->ntasks)
+			snprintf(buf, len, "run stopped: the caller got %zu of "
+			    "%zu results", m->nresults, m->ntasks);
+		else if (r->cfg.mode == MODE_PROCESS)
+			snprintf(buf, len, "caller joined all %zu processes",
+			    m->ntasks);
+		else
+			snprintf(buf, len, "caller got all %zu results from "
+			    "%s()", m->ntasks, mode);
+		return buf;
+	}
+	switch (r->cfg.mode) {
+	case MODE_APPLY:
+		for (i = 0; i < m->ntasks; i++)
+			if (!m->tasks[i].received)
+				break;
+		snprintf(buf, len, "caller blocked in apply() on task %zu: %zu "
+		    "of %zu done", i, fin, m->ntasks);
+		break;
+	case MODE_MAP:
+		snprintf(buf, len, "caller blocked in map(): %zu of %zu done",
+		    fin, m->ntasks);
+		break;
+	case MODE_IMAP:
+		for (i = 0; i < m->ntasks; i++)
+			if (!m->tasks[i].received)
+				break;
+		snprintf(buf, len, "caller iterating imap(): %zu received, "
+		    "waiting for task %zu", m->nresults, i);
+		break;
+	case MODE_IMAP_UNORDERED:
+		snprintf(buf, len, "caller iterating imap_unordered(): %zu "
+		    "received as they finish", m->nresults);
+		break;
+	case MODE_APPLY_ASYNC:
+		snprintf(buf, len, "caller free: %zu results received by "
+		    "callbacks", m->nresults);
+		break;
+	default:
+		snprintf(buf, len, "caller started the processes, joining: %zu "
+		    "of %zu finished", fin, m->ntasks);
+		break;
+	}
+	return buf;
+}
+
+/* Sum of busy time, counting the part of each running task so far. */
+static uint64_t
+run_busy(struct ui_run *r, uint64_t now)
+{
+	struct model	*m = &r->model;
+	uint64_t	 busy = 0;
+	int		 i;
+
+	if (r->ended)
+		return m->run.busy_ns;
+	for (i = 0; i < m->nworkers; i++) {
+		busy += m->workers[i].busy_ns;
+		if (m->workers[i].task >= 0 && now > m->workers[i].task_start)
+			busy += now - m->workers[i].task_start;
+	}
+	return busy;
+}
+
+static void
+run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
+{
+	struct model	*m = &r->model;
+	char		 el[32], buf[256], bar[512];
+	size_t		 fin = m->ndone + m->nfailed;
+	double		 secs = now / 1e9, rate, speed;
+	int		 w = ui->cols, barw, filled, i, x;
+	const char	*state;
+
+	ui_format_duration(now, el, sizeof el);
+	rate = secs > 0 ? fin / secs : 0;
+	speed = now > 0 ? (double)run_busy(r, now) / now : 0;
+	if (r->ended)
+		state = r->status == 0 ? "finished" : m->nresults < m->ntasks ?
+		    "stopped" : "finished, with failures";
+	else if (engine_stepping(r->engine))
+		state = "stepping";
+	else if (r->paused)
+		state = "PAUSED";
+	else
+		state = "running";
+	snprintf(buf, sizeof buf, " poolscope  %s  %d workers / %d processors"
+	    "  %s  %s", mode_name(r->cfg.mode), r->cfg.workers,
+	    m->run.cpus ? m->run.cpus : util_cpu_count(), el, state);
+	ui_put(ui, 0, 0, w, C_SELECTED, buf);
+	if (r->cfg.workers > (m->run.cpus ? m->run.cpus : util_cpu_count()))
+		ui_put(ui, 0, (int)strlen(buf), 18, C_SELECTED,
+		    "  (oversubscribed)");
+	if (r->paused && !r->ended)
+		ui_put(ui, 0, (int)strlen(buf) - 6, 6, C_PAUSED, "PAUSED");
+
+	/* Progress bar and figures. */
+	if (m->nfailed)
+		snprintf(buf, sizeof buf, " %zu/%zu done, %zu failed  %.0f "
+		    "tasks/s  speedup %.2fx  time x%g", fin, m->ntasks,
+		    m->nfailed, rate, speed, r->cfg.time_scale);
+	else
+		snprintf(buf, sizeof buf, " %zu/%zu done  %.0f tasks/s  "
+		    "speedup %.2fx  time x%g", fin, m->ntasks, rate, speed,
+		    r->cfg.time_scale);
+	barw = w - (int)strlen(buf) - 3;
+	if (barw > 40)
+		barw = 40;
+	if (barw < 10)
+		barw = 10;
+	filled = m->ntasks ? (int)((double)fin * barw / m->ntasks) : 0;
+	bar[0] = '\0';
+	for (i = 0; i < barw; i++)
+		strlcat(bar, i < filled ? ui->g->bar_full : ui->g->bar_empty,
+		    sizeof bar);
+	ui_put(ui, 1, 0, 1, C_NORMAL, "");
+	ui_put(ui, 1, 1, barw, C_BAR, bar);
+	x = barw + 1;
+	ui_put(ui, 1, x, w - x, m->nfailed ? C_WARN : C_NORMAL, buf);
+	ui_put(ui, 2, 0, 1, C_NORMAL, "");
+	ui_put(ui, 2, 1, w - 1, C_KEY, run_caller(r, buf, sizeof buf));
+}
+
+/* Which task covers [a, b) on a lane: -1 none, -2 several. */
+static int64_t
+run_lane_cell(struct model *m, struct model_lane *l, uint64_t a, uint64_t b,
+    uint64_t now)
+{
+	size_t			 lo = 0, hi = l->n, mid;
+	struct model_task	*t;
+	uint64_t		 end;
+	int64_t			 found = -1;
+	int			 k;
+
+	/* The last task that started before b. */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (m->tasks[l->tasks[mid]].start < b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (k = 0; k < 2 && lo > 0; k++) {
+		lo--;
+		t = &m->tasks[l->tasks[lo]];
+		end = t->state == MT_RUNNING ? now : t->end;
+		if (t->state == MT_PENDING && t->end == 0)
+			end = now;
+		if (end < a && !(end == t->start && t->start >= a))
+			break;
+		if (found != -1)
+			return -2;
+		found = l->tasks[lo];
+	}
+	return found;
+}
+
+static void
+run_draw_lane(struct ui *ui, struct ui_run *r, int y, int x, int width,
+    int slot, uint64_t t0, uint64_t dt, uint64_t now)
+{
+	struct model		*m = &r->model;
+	struct model_lane	*l = &m->lanes[slot];
+	int64_t			 cell[1024];
+	char			 num[24];
+	int			 c, c2, len, color;
+	size_t			 i;
+	uint64_t		 sp;
+
+	if (width > 1024)
+		width = 1024;
+	for (c = 0; c < width; c++)
+		cell[c] = run_lane_cell(m, l, t0 + c * dt, t0 + (c + 1) * dt,
+		    now);
+	for (c = 0; c < width; c = c2) {
+		for (c2 = c + 1; c2 < width && cell[c2] == cell[c]; c2++)
+			;
+		move(y, x + c);
+		if (cell[c] == -1) {
+			for (i = c; i < (size_t)c2; i++)
+				ui_put(ui, y, x + i, 1, C_DIM,
+				    t0 + i * dt > now ? " " : ui->g->light);
+			continue;
+		}
+		if (cell[c] == -2) {
+			for (i = c; i < (size_t)c2; i++)
+				ui_put(ui, y, x + i, 1, C_BUSY, ui->g->dense);
+			continue;
+		}
+		if (m->tasks[cell[c]].state == MT_FAILED)
+			color = C_TASK_FAIL;
+		else
+			color = C_TASK_A + (int)((cell[c] /
+			    (r->model.run.chunksize > 0 ?
+			    r->model.run.chunksize : 1)) % 2) +
+			    (m->tasks[cell[c]].state == MT_RUNNING ? 2 : 0);
+		len = snprintf(num, sizeof num, "%" PRId64, cell[c]);
+		if (len > c2 - c)
+			num[0] = '\0';
+		ui_put(ui, y, x + c, c2 - c, color, num);
+	}
+	/* A new process in the slot (a respawn) is marked where it began. */
+	for (i = 1; i < l->nspawns; i++) {
+		sp = l->spawns[i];
+		if (sp >= t0 && sp < t0 + (uint64_t)width * dt)
+			ui_put(ui, y, x + (int)((sp - t0) / dt), 1, C_CRASHED,
+			    ui->g->respawn);
+	}
+}
+
+static void
+run_draw_workers(struct ui *ui, struct ui_run *r, int top, int rows,
+    uint64_t now)
+{
+	struct model		*m = &r->model;
+	struct model_worker	*w;
+	char			 buf[256], label[48], el0[32], el1[32];
+	int			 i, y, slot, lw, tx, tw;
+	uint64_t		 dt, t0, mean;
+	double			 share;
+
+	lw = ui->cols >= 120 ? 56 : 44;
+	tx = lw + 1;
+	tw = ui->cols - tx - 1;
+
+	/* Scale: a typical task a few columns wide; the whole run if it fits,
+	 * otherwise the newest stretch, scrolling with time. */
+	mean = m->task_ns_n ? m->task_ns_sum / m->task_ns_n : 0;
+	dt = mean / 3;
+	if (dt < 1000000)
+		dt = 1000000;
+	if (r->ended || now / tw >= dt) {
+		if (r->ended || mean == 0 || now / tw < 4 * dt)
+			dt = now / tw + 1;
+	}
+	t0 = now > dt * tw ? now - dt * tw : 0;
+	if (r->ended)
+		t0 = 0;
+
+	ui_format_duration(t0, el0, sizeof el0);
+	ui_format_duration(t0 + dt * tw, el1, sizeof el1);
+	snprintf(buf, sizeof buf, "Workers%s", r->focus == PANE_WORKERS ?
+	    " *" : "");
+	ui_hline(ui, top, 0, lw, r->focus == PANE_WORKERS ? C_FOCUS : C_DIM,
+	    buf);
+	snprintf(buf, sizeof buf, "Timeline %s .. %s", el0, el1);
+	ui_put(ui, top, lw, 1, C_DIM, ui->g->h);
+	ui_hline(ui, top, tx, tw + 1, C_DIM, buf);
+	ui_putf(ui, top + 1, 0, lw, C_DIM, "  %-3s %-7s %-8s %-14s %5s %5s",
+	    "#", "pid", "state", "task", "done", "busy");
+	ui_put(ui, top + 1, lw, 1, C_DIM, ui->g->v);
+	ui_fill(ui, top + 1, tx, tw + 1, C_NORMAL);
+
+	if (r->selected < r->worker_top)
+		r->worker_top = r->selected;
+	if (r->selected >= r->worker_top + rows - 1)
+		r->worker_top = r->selected - rows + 2;
+	if (r->worker_top < 0)
+		r->worker_top = 0;
+	for (i = 0; i < rows - 1; i++) {
+		y = top + 2 + i;
+		slot = r->worker_top + i;
+		if (slot >= m->nworkers) {
+			ui_fill(ui, y, 0, lw, C_NORMAL);
+			ui_put(ui, y, lw, 1, C_DIM, ui->g->v);
+			ui_fill(ui, y, tx, tw + 1, C_NORMAL);
+			continue;
+		}
+		w = &m->workers[slot];
+		if (w->task >= 0 && (size_t)w->task < r->tl->n) {
+			char	l2[40];
+
+			task_label(&r->tl->v[w->task], l2, sizeof l2);
+			snprintf(label, sizeof label, "%" PRId64 " %s", w->task,
+			    l2);
+		} else
+			snprintf(label, sizeof label, "-");
+		share = now > 0 ? (double)(w->busy_ns + (w->task >= 0 &&
+		    now > w->task_start ? now - w->task_start : 0)) / now : 0;
+		if (share > 1)
+			share = 1;
+		ui_put(ui, y, 0, 2, slot == r->selected ? C_SELECTED : C_NORMAL,
+		    slot == r->selected ? ">" : "");
+		snprintf(buf, sizeof buf, "%-3d %-7d", slot, (int)w->pid);
+		ui_put(ui, y, 2, 12, slot == r->selected ? C_SELECTED : C_NORMAL,
+		    buf);
+		ui_put(ui, y, 14, 9, ui_state_color(w->state),
+		    worker_state_name(w->state));
+		snprintf(buf, sizeof buf, "%-14.14s %5" PRIu64 " %4.0f%%", label,
+		    w->done, share * 100);
+		ui_put(ui, y, 23, lw - 23, C_NORMAL, buf);
+		ui_put(ui, y, lw, 1, C_DIM, ui->g->v);
+		ui_put(ui, y, tx, 1, C_NORMAL, "");
+		run_draw_lane(ui, r, y, tx, tw, slot, t0, dt, now);
+	}
+}
+
+/* Result order (what the caller received, in order) against submission
+ * order (every task, coloured by where it is). */
+static void
+run_draw_results(struct ui *ui, struct ui_run *r, int top)
+{
+	struct model		*m = &r->model;
+	struct model_task	*t;
+	char			 item[96], val[64];
+	int			 x, w = ui->cols, len, color;
+	size_t			 i, first, start;
+
+	ui_hline(ui, top, 0, w, r->focus == PANE_RESULTS ? C_FOCUS : C_DIM,
+	    r->focus == PANE_RESULTS ? "Result order * (task=value)" :
+	    "Result order (task=value)");
+
+	/* Received: the newest that fit, unless scrolled back. */
+	ui_put(ui, top + 1, 0, 11, C_DIM, " received ");
+	x = 11;
+	first = m->nresults > r->result_scroll ? m->nresults - r->result_scroll
+	    : 0;
+	/* Walk back from first to see how many fit. */
+	start = first;
+	len = 0;
+	while (start > 0) {
+		model_value_format(m, m->results[start - 1], val, sizeof val);
+		len += snprintf(item, sizeof item, "%u=%s ",
+		    m->results[start - 1], val);
+		if (x + len >= w - 1)
+			break;
+		start--;
+	}
+	if (start > 0) {
+		ui_put(ui, top + 1, x, 2, C_DIM, ui->g->ellipsis);
+		x += 2;
+	}
+	for (i = start; i < first && x < w - 1; i++) {
+		model_value_format(m, m->results[i], val, sizeof val);
+		len = snprintf(item, sizeof item, "%u=%s", m->results[i], val);
+		if (x + len + 1 > w)
+			break;
+		ui_put(ui, top + 1, x, len, m->tasks[m->results[i]].vkind ==
+		    VAL_ERROR ? C_ERROR : C_RECEIVED, item);
+		ui_put(ui, top + 1, x + len, 1, C_NORMAL, "");
+		x += len + 1;
+	}
+	ui_fill(ui, top + 1, x, w - x, C_NORMAL);
+
+	/* Submitted: from just before the first task the caller lacks. */
+	ui_put(ui, top + 2, 0, 11, C_DIM, " submitted");
+	for (first = 0; first < m->ntasks && m->tasks[first].received; first++)
+		;
+	start = first > 3 ? first - 3 : 0;
+	if (first == m->ntasks)
+		start = m->ntasks > 30 ? m->ntasks - 30 : 0;
+	x = 11;
+	if (start > 0) {
+		ui_put(ui, top + 2, x, 2, C_DIM, ui->g->ellipsis);
+		x += 2;
+	}
+	for (i = start; i < m->ntasks && x < w - 1; i++) {
+		t = &m->tasks[i];
+		len = snprintf(item, sizeof item, "%zu", i);
+		if (x + len + 1 > w)
+			break;
+		if (t->received)
+			color = t->state == MT_FAILED ? C_ERROR : C_RECEIVED;
+		else if (t->state == MT_DONE || t->state == MT_FAILED)
+			color = C_WAITING;	/* done, the caller lacks it */
+		else if (t->state == MT_RUNNING)
+			color = C_RUNNING;
+		else
+			color = C_PENDING;
+		ui_put(ui, top + 2, x, len, color, item);
+		ui_put(ui, top + 2, x + len, 1, C_NORMAL, "");
+		x += len + 1;
+	}
+	ui_fill(ui, top + 2, x, w - x, C_NORMAL);
+}
+
+static void
+run_draw_output(struct ui *ui, struct ui_run *r, int top, int rows)
+{
+	struct model		*m = &r->model;
+	const struct model_line	*l;
+	char			 buf[512], list[256], item[64];
+	size_t			 kept = model_lines_kept(m), i, n;
+	int			 y = top + 1, w = ui->cols, len;
+
+	if (r->ended) {
+		char	wall[32], busy[32];
+
+		ui_hline(ui, top, 0, w, C_DIM, "Summary");
+		ui_format_duration(m->run.wall_ns, wall, sizeof wall);
+		ui_format_duration(m->run.busy_ns, busy, sizeof busy);
+		ui_putf(ui, y++, 0, w, m->nfailed ? C_WARN : C_OK,
+		    " %zu tasks, %zu failed; wall %s, tasks' own time %s, "
+		    "speedup %.2fx", m->ntasks, m->nfailed, wall, busy,
+		    m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns :
+		    0.0);
+		len = snprintf(list, sizeof list, "[");
+		for (i = 0; i < m->nresults; i++) {
+			model_value_format(m, m->results[i], item, sizeof item);
+			if ((size_t)len + strlen(item) + 8 > sizeof list ||
+			    len + (int)strlen(item) + 8 > w) {
+				len += snprintf(list + len, sizeof list - len,
+				    ", %s", ui->g->ellipsis);
+				break;
+			}
+			len += snprintf(list + len, sizeof list - len, "%s%s",
+			    i ? ", " : "", item);
+		}
+		snprintf(list + len, sizeof list - len, "]");
+		ui_putf(ui, y++, 0, w, C_NORMAL, " %s", list);
+		rows -= 2;
+		top += 2;
+		ui_hline(ui, y++, 0, w, r->focus == PANE_OUTPUT ? C_FOCUS :
+		    C_DIM, r->focus == PANE_OUTPUT ? "Output *" : "Output");
+		rows--;
+	} else
+		ui_hline(ui, top, 0, w, r->focus == PANE_OUTPUT ? C_FOCUS :
+		    C_DIM, r->focus == PANE_OUTPUT ? "Output *" : "Output");
+	rows--;
+	if (rows < 0)
+		rows = 0;
+	if (r->output_scroll > kept)
+		r->output_scroll = kept;
+	n = kept - r->output_scroll;	/* lines up to here are shown */
+	for (i = 0; i < (size_t)rows; i++) {
+		size_t idx = n >= (size_t)rows ? n - rows + i : i;
+
+		l = idx < n ? model_line_get(m, idx) : NULL;
+		if (l == NULL) {
+			ui_fill(ui, y + (int)i, 0, w, C_NORMAL);
+			continue;
+		}
+		if (l->task >= 0)
+			snprintf(buf, sizeof buf, "w%-2d t%-4" PRId64, l->worker,
+			    l->task);
+		else
+			snprintf(buf, sizeof buf, "w%-2d      ", l->worker);
+		ui_put(ui, y + (int)i, 0, 10, C_DIM, buf);
+		ui_put(ui, y + (int)i, 10, 1, C_DIM, ui->g->v);
+		ui_put(ui, y + (int)i, 11, w - 11, C_NORMAL, l->text);
+	}
+}
+
+static const char *run_help[] = {
+	"Space    pause / resume (workers stop for real: SIGSTOP, SIGCONT)",
+	"s        step: run one more task while paused",
+	"+ -      time scale: double or halve sleep and spin (new tasks)",
+	"Up Down  select a worker, or scroll the focused pane",
+	"PgUp PgDn scroll the focused pane by a page",
+	"Tab      focus the next pane: workers, result order, output",
+	"k        kill the selected worker (SIGKILL): its task fails or is",
+	"         re-run with --retries; the slot gets a new process",
+	"r        run again with the same settings",
+	"n        back to the set-up screen",
+	"mouse    click a worker to select it",
+	"?        this help (any key closes it)",
+	"q        quit (asks first while a run is going)",
+};
+
+static void
+run_draw_help(struct ui *ui)
+{
+	int	n = sizeof run_help / sizeof run_help[0], i, w = 72, x, y;
+
+	x = (ui->cols - w) / 2;
+	y = (ui->rows - n - 4) / 2;
+	ui_hline(ui, y, x, w, C_TITLE, "Keys");
+	for (i = 0; i < n; i++) {
+		ui_put(ui, y + 1 + i, x, 2, C_NORMAL, "");
+		ui_put(ui, y + 1 + i, x + 2, w - 2, C_NORMAL, run_help[i]);
+	}
+	ui_hline(ui, y + n + 1, x, w, C_TITLE, NULL);
+}
+
+static void
+run_draw_footer(struct ui *ui, struct ui_run *r)
+{
+	static const char *keys[][2] = {
+		{ "Spc", "pause" }, { "s", "step" }, { "+-", "speed" },
+		{ "\x01", "select" }, { "k", "kill" }, { "r", "rerun" },
+		{ "n", "setup" }, { "Tab", "pane" }, { "?", "help" },
+		{ "q", "quit" }
+	};
+	char	 arrows[16];
+	int	 y = ui->rows - 1, x = 0, i;
+	size_t	 n = sizeof keys / sizeof keys[0];
+
+	if (r->confirm_quit) {
+		ui_put(ui, y, 0, ui->cols, C_WARN,
+		    " The run is still going. Quit and stop it? (y/n)");
+		return;
+	}
+	if (r->message[0] != '\0' && now_ns() < r->message_until) {
+		ui_put(ui, y, 0, ui->cols, C_KEY, r->message);
+		return;
+	}
+	snprintf(arrows, sizeof arrows, "%s%s", ui->g->arrow_up,
+	    ui->g->arrow_down);
+	for (i = 0; i < (int)n && x < ui->cols; i++) {
+		const char *k = keys[i][0][0] == '\x01' ? arrows : keys[i][0];
+		int kw = (int)ui_strwidth(k), dw = (int)strlen(keys[i][1]);
+
+		if (x + kw + dw + 2 > ui->cols)
+			break;
+		ui_put(ui, y, x, kw + 1, C_KEY, k);
+		ui_put(ui, y, x + kw + 1, dw + 1, C_DIM, keys[i][1]);
+		x += kw + dw + 2;
+	}
+	ui_fill(ui, y, x, ui->cols - x, C_NORMAL);
+}
+
+void
+ui_run_draw(struct ui *ui)
+{
+	struct ui_run	*r = ui->run;
+	uint64_t	 now;
+	int		 flex, wrows, orows, top;
+
+	ui_run_live(ui);
+	now = run_now(r);
+	run_draw_header(ui, r, now);
+	/* Fixed rows: header 3, worker rule and column names 2, result order
+	 * 3, output rule 1, footer 1; the rest is shared. */
+	flex = ui->rows - 10;
+	wrows = r->model.nworkers;
+	if (wrows > flex - 3)
+		wrows = flex - 3;
+	if (wrows < 1)
+		wrows = 1;
+	orows = flex - wrows;
+	top = 3;
+	run_draw_workers(ui, r, top, wrows + 1, now);
+	top += wrows + 2;
+	run_draw_results(ui, r, top);
+	top += 3;
+	run_draw_output(ui, r, top, orows + 1);
+	run_draw_footer(ui, r);
+	if (r->help)
+		run_draw_help(ui);
+}
+
+static void
+run_message(struct ui_run *r, const char *msg)
+{
+	snprintf(r->message, sizeof r->message, " %s", msg);
+	r->message_until = now_ns() + 3000000000u;
+}
+
+static void
+run_scroll(struct ui *ui, struct ui_run *r, int delta)
+{
+	size_t	max;
+
+	switch (r->focus) {
+	case PANE_WORKERS:
+		r->selected += delta;
+		if (r->selected < 0)
+			r->selected = 0;
+		if (r->selected >= r->model.nworkers)
+			r->selected = r->model.nworkers - 1;
+		break;
+	case PANE_RESULTS:
+		max = r->model.nresults;
+		if (delta < 0)
+			r->result_scroll += (size_t)-delta;
+		else
+			r->result_scroll = r->result_scroll > (size_t)delta ?
+			    r->result_scroll - delta : 0;
+		if (r->result_scroll > max)
+			r->result_scroll = max;
+		break;
+	case PANE_OUTPUT:
+		max = model_lines_kept(&r->model);
+		if (delta < 0)
+			r->output_scroll += (size_t)-delta;
+		else
+			r->output_scroll = r->output_scroll > (size_t)delta ?
+			    r->output_scroll - delta : 0;
+		if (r->output_scroll > max)
+			r->output_scroll = max;
+		break;
+	}
+	(void)ui;
+}
+
+/* Returns 'q', 'r' or 'n' for the loop to act on, else 0. */
+int
+ui_run_key(struct ui *ui, int key)
+{
+	struct ui_run	*r = ui->run;
+	char		 msg[128];
+	double		 ts;
+	int		 page = ui->rows / 3;
+
+	ui_run_live(ui);
+	if (r->help) {
+		r->help = 0;
+		return 0;
+	}
+	if (r->confirm_quit) {
+		r->confirm_quit = 0;
+		return (key == 'y' || key == 'Y') ? 'q' : 0;
+	}
+	switch (key) {
+	case 'q':
+	case 'Q':
+		if (!r->ended) {
+			r->confirm_quit = 1;
+			return 0;
+		}
+		return 'q';
+	case ' ':
+		if (r->ended)
+			break;
+		r->paused = !r->paused;
+		if (r->paused)
+			r->pause_start = now_ns();
+		else
+			r->started += now_ns() - r->pause_start;
+		engine_pause(r->engine, r->paused);
+		break;
+	case 's':
+		if (r->ended)
+			break;
+		if (!r->paused) {
+			r->paused = 1;
+			r->pause_start = now_ns();
+		}
+		engine_step(r->engine);
+		run_message(r, "step: one more task may start; paused again "
+		    "when a task finishes");
+		break;
+	case '+':
+	case '=':
+	case '-':
+	case '_':
+		ts = engine_time_scale(r->engine);
+		ts = (key == '+' || key == '=') ? ts * 2 : ts / 2;
+		if (ts < 0.001)
+			ts = 0.001;
+		if (ts > 1000)
+			ts = 1000;
+		engine_set_time_scale(r->engine, ts);
+		r->cfg.time_scale = ts;
+		ui->choice.time_scale = ts;
+		snprintf(msg, sizeof msg, "time scale x%g: sleep and spin tasks "
+		    "that start from now on take %g times their time", ts, ts);
+		run_message(r, msg);
+		break;
+	case KEY_UP:
+		run_scroll(ui, r, -1);
+		break;
+	case KEY_DOWN:
+		run_scroll(ui, r, 1);
+		break;
+	case KEY_PPAGE:
+		run_scroll(ui, r, -page);
+		break;
+	case KEY_NPAGE:
+		run_scroll(ui, r, page);
+		break;
+	case '\t':
+		r->focus = (r->focus + 1) % PANE_N;
+		break;
+	case KEY_BTAB:
+		r->focus = (r->focus + PANE_N - 1) % PANE_N;
+		break;
+	case 'k':
+	case 'K':
+		if (r->ended)
+			break;
+		if (engine_kill_worker(r->engine, r->selected) == 0)
+			snprintf(msg, sizeof msg, "killed worker %d (pid %d) "
+			    "with SIGKILL", r->selected,
+			    (int)r->model.workers[r->selected].pid);
+		else
+			snprintf(msg, sizeof msg, "worker %d has no process "
+			    "to kill", r->selected);
+		run_message(r, msg);
+		break;
+	case 'r':
+	case 'R':
+		if (r->paused && !r->ended)
+			engine_pause(r->engine, 0);
+		return 'r';
+	case 'n':
+	case 'N':
+		return 'n';
+	case '?':
+	case 'h':
+		r->help = 1;
+		break;
+	case 27:	/* Esc */
+		break;
+	}
+	return 0;
+}
+
+void
+ui_run_mouse(struct ui *ui, MEVENT *me)
+{
+	struct ui_run	*r = ui->run;
+	int		 row;
+
+	if (me->bstate & BUTTON4_PRESSED) {
+		run_scroll(ui, r, -3);
+		return;
+	}
+	if (me->bstate & BUTTON5_PRESSED) {
+		run_scroll(ui, r, 3);
+		return;
+	}
+	/* Worker rows start at row 5 (header 3, rule, column names). */
+	row = me->y - 5;
+	if (row >= 0 && r->worker_top + row < r->model.nworkers &&
+	    me->y < ui->rows - 5) {
+		r->selected = r->worker_top + row;
+		r->focus = PANE_WORKERS;
+	}
+}

@@ -1,0 +1,844 @@
+/*
+ * setup.c: the set-up screen.  The user picks the pool size (against the
+ * number of processors), the call style (each with what the caller does and
+ * the order results come back in), chunksize, time scale and max tasks per
+ * child, and a task list: one of assets/, a file, or lines typed into an
+ * editor.  A task list that does not parse shows its error in place
+ * (line and column) instead of starting.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "ui/ui-private.h"
+
+/* In screen order. */
+enum field {
+	F_WORKERS, F_CHUNK, F_SCALE, F_MAXTASKS, F_MODE, F_TASKS, F_START,
+	F_NFIELDS
+};
+
+enum edit_kind { EDIT_NONE, EDIT_TEXT, EDIT_PATH };
+
+struct entry {
+	char		*name;		/* shown */
+	char		*desc;
+	char		*path;		/* NULL: typed or command line */
+	size_t		 ntasks;
+};
+
+#define EDIT_LINES	64
+#define EDIT_COLS	120
+
+struct setup {
+	int		 field;
+	struct entry	*entries;
+	int		 nentries;
+	int		 sel;		/* chosen entry */
+	int		 list_top;
+	int		 typed;		/* index of the "type your own" entry */
+	int		 file;		/* index of the "a file" entry */
+	int		 cmdline;	/* index of the command-line list, or -1 */
+
+	struct tasklist	 lists[2];	/* the chosen list, double-buffered */
+	int		 cur;		/* which of lists is ui->tl */
+
+	int		 editing;	/* enum edit_kind */
+	char		 text[EDIT_LINES][EDIT_COLS];
+	int		 nlines, crow, ccol;
+	char		 path[PATH_MAX];
+	int		 plen;
+
+	char		 error[1024];	/* a parse error, shown in place */
+	int		 mode_y;	/* screen row of the first mode */
+	int		 list_y;	/* screen row of the first list entry */
+	int		 list_rows;
+	int		 field_y[F_NFIELDS];
+};
+
+static const char *mode_label[MODE_NMODES] = {
+	"apply (sync)", "map", "imap", "imap_unordered", "apply_async (async)",
+	"process"
+};
+
+/* What the caller does, and the order results come back in. */
+static const char *mode_help[MODE_NMODES] = {
+	"blocks on each task in turn; results in submission order",
+	"blocked until all are done; results in order at the end",
+	"gets each result once it and all before it are done",
+	"gets each chunk's results as it ends: completion order",
+	"free; callbacks get results as tasks end: any order",
+	"a Process per task, N at a time: start all, join all",
+};
+
+static struct setup *
+setup_of(struct ui *ui)
+{
+	return ui->setup;
+}
+
+/* "squares.tasks: the seed's Pool.map example." -> the description. */
+static char *
+setup_describe(const char *path)
+{
+	FILE	*f;
+	char	 line[512], *p, *e;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return xstrdup("");
+	if (fgets(line, sizeof line, f) == NULL) {
+		fclose(f);
+		return xstrdup("");
+	}
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	p = line;
+	if (*p == '#')
+		p++;
+	if ((e = strstr(p, ": ")) != NULL)
+		p = e + 2;
+	while (isspace((unsigned char)*p))
+		p++;
+	if ((e = strstr(p, ". ")) != NULL)
+		e[1] = '\0';
+	return xstrdup(p);
+}
+
+static int
+setup_entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->name,
+	    ((const struct entry *)b)->name);
+}
+
+static void
+setup_add(struct setup *st, const char *name, const char *desc,
+    const char *path, size_t n)
+{
+	struct entry	*e;
+
+	st->entries = xreallocarray(st->entries, st->nentries + 1,
+	    sizeof *st->entries);
+	e = &st->entries[st->nentries++];
+	e->name = xstrdup(name);
+	e->desc = xstrdup(desc);
+	e->path = path ? xstrdup(path) : NULL;
+	e->ntasks = n;
+}
+
+/* The task lists shipped in assets/: from $POOLSCOPE_ASSETS, the installed
+ * data directory, or the source tree this binary was built from. */
+static void
+setup_scan_assets(struct setup *st)
+{
+	const char	*dirs[3];
+	char		 path[PATH_MAX], err[256], *desc;
+	struct dirent	*de;
+	struct tasklist	 tl;
+	DIR		*d = NULL;
+	size_t		 len;
+	int		 i, first = st->nentries;
+
+	dirs[0] = getenv("POOLSCOPE_ASSETS");
+	dirs[1] = POOLSCOPE_DATADIR "/assets";
+	dirs[2] = POOLSCOPE_SRCDIR "/assets";
+	for (i = 0; i < 3 && d == NULL; i++)
+		if (dirs[i] != NULL && (d = opendir(dirs[i])) != NULL)
+			break;
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 7 || strcmp(de->d_name + len - 6, ".tasks") != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dirs[i], de->d_name);
+		memset(&tl, 0, sizeof tl);
+		if (tasklist_parse_file(&tl, path, err, sizeof err) != 0)
+			continue;
+		desc = setup_describe(path);
+		de->d_name[len - 6] = '\0';
+		setup_add(st, de->d_name, desc, path, tl.n);
+		free(desc);
+		tasklist_free(&tl);
+	}
+	closedir(d);
+	qsort(st->entries + first, st->nentries - first, sizeof *st->entries,
+	    setup_entry_cmp);
+}
+
+void
+ui_setup_init(struct ui *ui)
+{
+	struct setup	*st = xcalloc(1, sizeof *st);
+	char		 desc[256];
+
+	ui->setup = st;
+	st->cmdline = -1;
+	if (ui->tl != NULL && ui->tl->n > 0) {
+		/* The list given on the command line, first and chosen. */
+		st->lists[0] = *ui->tl;
+		memset(ui->tl, 0, sizeof *ui->tl);
+		snprintf(desc, sizeof desc, "given on the command line (%s)",
+		    st->lists[0].name ? st->lists[0].name : "--tasks");
+		setup_add(st, st->lists[0].name && strcmp(st->lists[0].name,
+		    "--tasks") != 0 ? st->lists[0].name : "command line", desc,
+		    NULL, st->lists[0].n);
+		st->cmdline = 0;
+		st->sel = 0;
+		ui->tl = &st->lists[0];
+	} else
+		ui->tl = NULL;
+	setup_scan_assets(st);
+	st->typed = st->nentries;
+	setup_add(st, "type a list", "write tasks in an editor (e)", NULL, 0);
+	st->file = st->nentries;
+	setup_add(st, "a file", "read a task list from a path (f)", NULL, 0);
+	st->nlines = 1;
+	if (ui->tl == NULL) {
+		/* Nothing given: the seed's Pool.map example, if shipped. */
+		int	i;
+
+		for (i = 0; i < st->typed; i++)
+			if (strcmp(st->entries[i].name, "squares") == 0)
+				break;
+		st->sel = i < st->typed ? i : 0;
+		if (st->typed > 0) {
+			char	err[1024];
+
+			if (tasklist_parse_file(&st->lists[0],
+			    st->entries[st->sel].path, err, sizeof err) == 0)
+				ui->tl = &st->lists[0];
+		}
+	}
+	st->field = F_START;
+}
+
+void
+ui_setup_free(struct ui *ui)
+{
+	struct setup	*st = setup_of(ui);
+	int		 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nentries; i++) {
+		free(st->entries[i].name);
+		free(st->entries[i].desc);
+		free(st->entries[i].path);
+	}
+	free(st->entries);
+	tasklist_free(&st->lists[0]);
+	tasklist_free(&st->lists[1]);
+	free(st);
+	ui->setup = NULL;
+	ui->tl = NULL;
+}
+
+void
+ui_setup_error(struct ui *ui, const char *msg)
+{
+	struct setup	*st = setup_of(ui);
+
+	snprintf(st->error, sizeof st->error, "%s", msg);
+}
+
+/* Make list the chosen one (it was parsed into the spare buffer). */
+static void
+setup_take(struct ui *ui, int entry)
+{
+	struct setup	*st = setup_of(ui);
+	int		 spare = 1 - st->cur;
+
+	/* The old list is freed only after the new one is in place. */
+	st->cur = spare;
+	tasklist_free(&st->lists[1 - spare]);
+	ui->tl = &st->lists[spare];
+	st->sel = entry;
+	st->entries[entry].ntasks = ui->tl->n;
+	st->error[0] = '\0';
+}
+
+static void
+setup_choose(struct ui *ui, int entry)
+{
+	struct setup	*st = setup_of(ui);
+	int		 spare = 1 - st->cur;
+
+	if (entry == st->typed) {
+		st->editing = EDIT_TEXT;
+		return;
+	}
+	if (entry == st->file) {
+		st->editing = EDIT_PATH;
+		return;
+	}
+	if (entry == st->cmdline) {
+		/* Chosen again after another: parse its source again. */
+		st->sel = entry;
+		return;
+	}
+	tasklist_free(&st->lists[spare]);
+	if (tasklist_parse_file(&st->lists[spare], st->entries[entry].path,
+	    st->error, sizeof st->error) != 0)
+		return;
+	setup_take(ui, entry);
+}
+
+/* Parse what was typed; on error keep editing and show where. */
+static void
+setup_finish_text(struct ui *ui)
+{
+	struct setup	*st = setup_of(ui);
+	char		*buf;
+	size_t		 len = 0;
+	int		 i, spare = 1 - st->cur;
+
+	buf = xmalloc(EDIT_LINES * (EDIT_COLS + 1) + 1);
+	for (i = 0; i < st->nlines; i++) {
+		memcpy(buf + len, st->text[i], strlen(st->text[i]));
+		len += strlen(st->text[i]);
+		buf[len++] = '\n';
+	}
+	buf[len] = '\0';
+	tasklist_free(&st->lists[spare]);
+	if (tasklist_parse(&st->lists[spare], "typed", buf, len, 0, st->error,
+	    sizeof st->error) == 0) {
+		setup_take(ui, st->typed);
+		st->editing = EDIT_NONE;
+	}
+	free(buf);
+}
+
+static void
+setup_finish_path(struct ui *ui)
+{
+	struct setup	*st = setup_of(ui);
+	int		 spare = 1 - st->cur;
+
+	st->path[st->plen] = '\0';
+	tasklist_free(&st->lists[spare]);
+	if (tasklist_parse_file(&st->lists[spare], st->path, st->error,
+	    sizeof st->error) == 0) {
+		setup_take(ui, st->file);
+		free(st->entries[st->file].desc);
+		st->entries[st->file].desc = xstrdup(st->path);
+		st->editing = EDIT_NONE;
+	}
+}
+
+static int
+setup_edit_key(struct ui *ui, int key)
+{
+	struct setup	*st = setup_of(ui);
+	char		*line;
+	size_t		 len;
+	int		 i;
+
+	if (st->editing == EDIT_PATH) {
+		switch (key) {
+		case 27:
+			st->editing = EDIT_NONE;
+			break;
+		case '\r':
+		case '\n':
+		case KEY_ENTER:
+			setup_finish_path(ui);
+			break;
+		case KEY_BACKSPACE:
+		case 127:
+		case 8:
+			if (st->plen > 0)
+				st->plen--;
+			break;
+		default:
+			if (key >= 0x20 && key < 0x7f &&
+			    st->plen + 1 < (int)sizeof st->path)
+				st->path[st->plen++] = (char)key;
+			break;
+		}
+		st->path[st->plen] = '\0';
+		return 0;
+	}
+
+	line = st->text[st->crow];
+	len = strlen(line);
+	if (st->ccol > (int)len)
+		st->ccol = (int)len;
+	switch (key) {
+	case 27:		/* Esc: done editing */
+	case KEY_F(2):
+	case 0x13:		/* ^S */
+		setup_finish_text(ui);
+		if (key == 27 && st->error[0] != '\0')
+			st->editing = EDIT_NONE;	/* leave, error shown */
+		break;
+	case 0x04:		/* ^D: done, and start if it parses */
+		setup_finish_text(ui);
+		if (st->editing == EDIT_NONE)
+			return 1;
+		break;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		if (st->nlines >= EDIT_LINES)
+			break;
+		memmove(st->text[st->crow + 2], st->text[st->crow + 1],
+		    (size_t)(st->nlines - st->crow - 1) * EDIT_COLS);
+		strlcpy(st->text[st->crow + 1], line + st->ccol, EDIT_COLS);
+		line[st->ccol] = '\0';
+		st->nlines++;
+		st->crow++;
+		st->ccol = 0;
+		break;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		if (st->ccol > 0) {
+			memmove(line + st->ccol - 1, line + st->ccol,
+			    len - st->ccol + 1);
+			st->ccol--;
+		} else if (st->crow > 0) {
+			char	*prev = st->text[st->crow - 1];
+			size_t	 pl = strlen(prev);
+
+			if (pl + len < EDIT_COLS) {
+				memcpy(prev + pl, line, len + 1);
+				for (i = st->crow; i < st->nlines - 1; i++)
+					memcpy(st->text[i], st->text[i + 1],
+					    EDIT_COLS);
+				st->nlines--;
+				st->crow--;
+				st->ccol = (int)pl;
+			}
+		}
+		break;
+	case KEY_DC:
+		if (st->ccol < (int)len)
+			memmove(line + st->ccol, line + st->ccol + 1,
+			    len - st->ccol);
+		break;
+	case KEY_LEFT:
+		if (st->ccol > 0)
+			st->ccol--;
+		break;
+	case KEY_RIGHT:
+		if (st->ccol < (int)len)
+			st->ccol++;
+		break;
+	case KEY_UP:
+		if (st->crow > 0)
+			st->crow--;
+		break;
+	case KEY_DOWN:
+		if (st->crow + 1 < st->nlines)
+			st->crow++;
+		break;
+	case KEY_HOME:
+		st->ccol = 0;
+		break;
+	case KEY_END:
+		st->ccol = (int)len;
+		break;
+	default:
+		if (key >= 0x20 && key < 0x7f && len + 1 < EDIT_COLS) {
+			memmove(line + st->ccol + 1, line + st->ccol,
+			    len - st->ccol + 1);
+			line[st->ccol++] = (char)key;
+		}
+		break;
+	}
+	return 0;
+}
+
+static size_t
+setup_chunk_default(struct ui *ui)
+{
+	size_t	n = ui->tl ? ui->tl->n : 0, d;
+
+	if (ui->choice.mode != MODE_MAP || n == 0)
+		return 1;
+	d = (size_t)ui->choice.workers * 4;
+	return (n + d - 1) / d;
+}
+
+/* Left/right on a field. */
+static void
+setup_change(struct ui *ui, int field, int dir)
+{
+	struct ui_setup_choice	*c = &ui->choice;
+
+	switch (field) {
+	case F_WORKERS:
+		c->workers += dir;
+		if (c->workers < 1)
+			c->workers = 1;
+		if (c->workers > ENGINE_MAX_WORKERS)
+			c->workers = ENGINE_MAX_WORKERS;
+		break;
+	case F_MODE:
+		c->mode += dir;
+		if (c->mode < 0)
+			c->mode = 0;
+		if (c->mode >= MODE_NMODES)
+			c->mode = MODE_NMODES - 1;
+		if (c->mode == MODE_APPLY || c->mode == MODE_APPLY_ASYNC ||
+		    c->mode == MODE_PROCESS)
+			c->chunksize = 0;
+		break;
+	case F_CHUNK:
+		if (c->mode == MODE_APPLY || c->mode == MODE_APPLY_ASYNC ||
+		    c->mode == MODE_PROCESS)
+			break;
+		if (dir > 0)
+			c->chunksize = c->chunksize == 0 ? 1 : c->chunksize * 2;
+		else
+			c->chunksize = c->chunksize <= 1 ? 0 : c->chunksize / 2;
+		break;
+	case F_SCALE:
+		c->time_scale = dir > 0 ? c->time_scale * 2 : c->time_scale / 2;
+		if (c->time_scale < 0.001)
+			c->time_scale = 0.001;
+		if (c->time_scale > 1000)
+			c->time_scale = 1000;
+		break;
+	case F_MAXTASKS:
+		c->max_tasks += dir;
+		if (c->max_tasks < 0)
+			c->max_tasks = 0;
+		break;
+	case F_TASKS:
+		if (ui->setup != NULL) {
+			struct setup	*st = setup_of(ui);
+			int		 n = st->sel + dir;
+
+			if (n >= 0 && n < st->nentries && n != st->typed &&
+			    n != st->file)
+				setup_choose(ui, n);
+			else if (n >= 0 && n < st->nentries)
+				st->sel = n;
+		}
+		break;
+	}
+}
+
+int
+ui_setup_key(struct ui *ui, int key)
+{
+	struct setup	*st = setup_of(ui);
+
+	if (st->editing)
+		return setup_edit_key(ui, key);
+	switch (key) {
+	case 'q':
+	case 'Q':
+	case 27:
+		return -1;
+	case KEY_UP:
+		/* In a list, move in it; past its top, to the field above. */
+		if (st->field == F_MODE && ui->choice.mode > 0) {
+			setup_change(ui, F_MODE, -1);
+			break;
+		}
+		if (st->field == F_TASKS && st->sel > 0) {
+			setup_change(ui, F_TASKS, -1);
+			break;
+		}
+		st->field = (st->field + F_NFIELDS - 1) % F_NFIELDS;
+		break;
+	case KEY_DOWN:
+		if (st->field == F_MODE && ui->choice.mode + 1 < MODE_NMODES) {
+			setup_change(ui, F_MODE, 1);
+			break;
+		}
+		if (st->field == F_TASKS && st->sel + 1 < st->nentries) {
+			setup_change(ui, F_TASKS, 1);
+			break;
+		}
+		st->field = (st->field + 1) % F_NFIELDS;
+		break;
+	case KEY_BTAB:
+		st->field = (st->field + F_NFIELDS - 1) % F_NFIELDS;
+		break;
+	case '\t':
+		st->field = (st->field + 1) % F_NFIELDS;
+		break;
+	case KEY_LEFT:
+	case '-':
+		setup_change(ui, st->field, -1);
+		break;
+	case KEY_RIGHT:
+	case '+':
+		setup_change(ui, st->field, 1);
+		break;
+	case 'e':
+		st->field = F_TASKS;
+		setup_choose(ui, st->typed);
+		break;
+	case 'f':
+		st->field = F_TASKS;
+		setup_choose(ui, st->file);
+		break;
+	case 's':
+		return ui->tl != NULL && ui->tl->n > 0 ? 1 : 0;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		if (st->field == F_TASKS &&
+		    (st->sel == st->typed || st->sel == st->file)) {
+			setup_choose(ui, st->sel);
+			break;
+		}
+		if (ui->tl == NULL || ui->tl->n == 0) {
+			ui_setup_error(ui, "no task list chosen: pick one, "
+			    "type one (e) or give a file (f)");
+			st->field = F_TASKS;
+			break;
+		}
+		return 1;
+	default:
+		if (key >= '0' && key <= '9' && st->field == F_WORKERS) {
+			int w = ui->choice.workers * 10 + (key - '0');
+
+			if (w > ENGINE_MAX_WORKERS)
+				w = key - '0';
+			ui->choice.workers = w < 1 ? 1 : w;
+		}
+		break;
+	}
+	return 0;
+}
+
+int
+ui_setup_mouse(struct ui *ui, MEVENT *me)
+{
+	struct setup	*st = setup_of(ui);
+	int		 i, e;
+
+	if (st->editing)
+		return 0;
+	for (i = 0; i < F_NFIELDS; i++) {
+		if (st->field_y[i] != me->y || i == F_TASKS || i == F_MODE)
+			continue;
+		st->field = i;
+		if (i == F_START)
+			return ui->tl != NULL && ui->tl->n > 0 ? 1 : 0;
+		/* A click on the left or right arrow changes the value. */
+		if (me->x >= 18 && me->x <= 19)
+			setup_change(ui, i, -1);
+		else if (me->x >= 21 && me->x < 34)
+			setup_change(ui, i, 1);
+		return 0;
+	}
+	if (me->y >= st->mode_y && me->y < st->mode_y + MODE_NMODES) {
+		st->field = F_MODE;
+		ui->choice.mode = me->y - st->mode_y;
+		setup_change(ui, F_MODE, 0);
+		return 0;
+	}
+	if (me->y >= st->list_y && me->y < st->list_y + st->list_rows) {
+		e = st->list_top + (me->y - st->list_y);
+		if (e < st->nentries) {
+			st->field = F_TASKS;
+			setup_choose(ui, e);
+		}
+	}
+	return 0;
+}
+
+static void
+setup_draw_field(struct ui *ui, int y, int field, const char *name,
+    const char *value, const char *note, int note_color)
+{
+	struct setup	*st = setup_of(ui);
+	char		 buf[128];
+	int		 focus = st->field == field && !st->editing;
+
+	st->field_y[field] = y;
+	ui_put(ui, y, 0, 2, focus ? C_FOCUS : C_NORMAL, focus ? ">" : "");
+	ui_put(ui, y, 2, 16, focus ? C_TITLE : C_NORMAL, name);
+	snprintf(buf, sizeof buf, "< %s >", value);
+	ui_put(ui, y, 18, 16, focus ? C_SELECTED : C_KEY, buf);
+	ui_put(ui, y, 34, ui->cols - 34, note_color, note);
+}
+
+void
+ui_setup_draw(struct ui *ui)
+{
+	struct setup		*st = setup_of(ui);
+	struct ui_setup_choice	*c = &ui->choice;
+	struct entry		*e;
+	char			 val[64], note[160], buf[256];
+	int			 cpus = util_cpu_count(), y, i, rows, w = ui->cols;
+	int			 err_rows = 0;
+	const char		*nl;
+
+	ui_put(ui, 0, 0, w, C_SELECTED, " poolscope  set up a pool, then "
+	    "watch it work");
+	ui_putf(ui, 1, 0, 26, C_TITLE, " Number of processors: %d", cpus);
+	ui_put(ui, 1, 26, w - 26, C_DIM, "(cpu_count(): how many processes "
+	    "can run at once)");
+	ui_fill(ui, 2, 0, w, C_NORMAL);
+
+	y = 3;
+	snprintf(val, sizeof val, "%d", c->workers);
+	if (c->workers > cpus)
+		snprintf(note, sizeof note, "more than the processors: "
+		    "oversubscribed");
+	else
+		snprintf(note, sizeof note, "worker processes in the pool");
+	setup_draw_field(ui, y++, F_WORKERS, "Pool size", val, note,
+	    c->workers > cpus ? C_WARN : C_DIM);
+	if (c->mode == MODE_APPLY || c->mode == MODE_APPLY_ASYNC ||
+	    c->mode == MODE_PROCESS) {
+		snprintf(val, sizeof val, "1");
+		snprintf(note, sizeof note, "one task per call in %s",
+		    mode_name(c->mode));
+	} else if (c->chunksize == 0) {
+		snprintf(val, sizeof val, "auto (%zu)", setup_chunk_default(ui));
+		snprintf(note, sizeof note, "Python's default%s",
+		    c->mode == MODE_MAP ? ": tasks / (4 * workers)" : "");
+	} else {
+		snprintf(val, sizeof val, "%zu", c->chunksize);
+		snprintf(note, sizeof note, "tasks sent to a worker at once");
+	}
+	setup_draw_field(ui, y++, F_CHUNK, "Chunksize", val, note, C_DIM);
+	snprintf(val, sizeof val, "x%g", c->time_scale);
+	setup_draw_field(ui, y++, F_SCALE, "Time scale", val,
+	    "multiplies every sleep and spin", C_DIM);
+	if (c->max_tasks == 0)
+		snprintf(val, sizeof val, "no limit");
+	else
+		snprintf(val, sizeof val, "%d", c->max_tasks);
+	setup_draw_field(ui, y++, F_MAXTASKS, "Max tasks/child", val,
+	    "a worker retires after this many", C_DIM);
+
+	/* Every call style, one line each: what the caller does. */
+	st->field_y[F_MODE] = y;
+	ui_hline(ui, y++, 0, w, st->field == F_MODE ? C_FOCUS : C_DIM,
+	    "Call style: what the caller does");
+	st->mode_y = y;
+	for (i = 0; i < MODE_NMODES; i++) {
+		int	sel = i == c->mode, color;
+
+		color = sel ? (st->field == F_MODE ? C_SELECTED : C_TITLE) :
+		    C_NORMAL;
+		ui_put(ui, y, 0, 2, color, sel ? ">" : "");
+		ui_put(ui, y, 2, 21, color, mode_label[i]);
+		ui_put(ui, y, 23, w - 23, sel ? color : C_DIM, mode_help[i]);
+		y++;
+	}
+
+	st->field_y[F_TASKS] = y;
+	snprintf(buf, sizeof buf, "Task list%s", ui->tl && ui->tl->n ? "" :
+	    " (none chosen)");
+	ui_hline(ui, y++, 0, w, st->field == F_TASKS ? C_FOCUS : C_DIM, buf);
+
+	if (st->error[0] != '\0') {
+		/* The parser's message: "file:line:col: what", the line and a
+		 * caret; shown in place of a start. */
+		for (nl = st->error, err_rows = 1; (nl = strchr(nl, '\n'));
+		    nl++)
+			err_rows++;
+		if (err_rows > 3)
+			err_rows = 3;
+	}
+	rows = ui->rows - y - 3 - err_rows;
+	if (st->editing == EDIT_TEXT) {
+		ui_put(ui, y++, 0, w, C_KEY, "  Type tasks, one per line (e.g. "
+		    "square 1..10).  Esc or F2: done   ^D: done and start");
+		rows--;
+		for (i = 0; i < rows; i++) {
+			int	line = i;
+
+			if (st->crow >= rows)
+				line = i + st->crow - rows + 1;
+			if (line < st->nlines) {
+				ui_putf(ui, y + i, 0, 4, C_DIM, "%3d", line + 1);
+				ui_put(ui, y + i, 4, w - 4, C_NORMAL,
+				    st->text[line]);
+				if (line == st->crow) {
+					char	ch[2] = { st->text[line][st->ccol],
+					    '\0' };
+
+					if (ch[0] == '\0')
+						ch[0] = ' ';
+					ui_put(ui, y + i, 4 + st->ccol, 1,
+					    C_SELECTED, ch);
+				}
+			} else
+				ui_fill(ui, y + i, 0, w, C_NORMAL);
+		}
+		y += rows;
+	} else if (st->editing == EDIT_PATH) {
+		ui_put(ui, y++, 0, w, C_KEY, "  Path of a task file, then Enter"
+		    " (Esc: cancel):");
+		ui_putf(ui, y++, 0, w, C_NORMAL, "  %s_", st->path);
+		for (i = 2; i < rows; i++)
+			ui_fill(ui, y++, 0, w, C_NORMAL);
+	} else {
+		st->list_y = y;
+		st->list_rows = rows;
+		if (st->sel < st->list_top)
+			st->list_top = st->sel;
+		if (st->sel >= st->list_top + rows)
+			st->list_top = st->sel - rows + 1;
+		for (i = 0; i < rows; i++) {
+			int	k = st->list_top + i, color;
+
+			if (k >= st->nentries) {
+				ui_fill(ui, y + i, 0, w, C_NORMAL);
+				continue;
+			}
+			e = &st->entries[k];
+			color = k == st->sel ? (st->field == F_TASKS ?
+			    C_SELECTED : C_TITLE) : C_NORMAL;
+			ui_put(ui, y + i, 0, 2, color, k == st->sel ? ">" : "");
+			ui_put(ui, y + i, 2, 17, color, e->name);
+			if (k == st->typed || k == st->file)
+				snprintf(buf, sizeof buf, "%s", e->desc);
+			else
+				snprintf(buf, sizeof buf, "%-6zu %s", e->ntasks,
+				    e->desc);
+			ui_put(ui, y + i, 19, w - 19, k == st->sel ? color :
+			    C_DIM, buf);
+		}
+		y += rows;
+	}
+	for (i = 0; i < err_rows; i++) {
+		char	line[512];
+		const char *p = st->error;
+		int	k;
+
+		for (k = 0; k < i && p != NULL; k++)
+			if ((p = strchr(p, '\n')) != NULL)
+				p++;
+		if (p == NULL)
+			break;
+		snprintf(line, sizeof line, "%.*s", (int)strcspn(p, "\n"), p);
+		ui_putf(ui, y++, 0, w, C_ERROR, "  %s", line);
+	}
+
+	st->field_y[F_START] = ui->rows - 2;
+	ui_put(ui, ui->rows - 3, 0, w, C_NORMAL, "");
+	ui_put(ui, ui->rows - 2, 0, 2, st->field == F_START ? C_FOCUS :
+	    C_NORMAL, st->field == F_START ? ">" : "");
+	snprintf(buf, sizeof buf, "[ Start: %s, %d workers, %zu tasks ]",
+	    mode_name(c->mode), c->workers, ui->tl ? ui->tl->n : (size_t)0);
+	ui_put(ui, ui->rows - 2, 2, w - 2, st->field == F_START ? C_SELECTED :
+	    C_KEY, buf);
+	if (st->editing)
+		snprintf(buf, sizeof buf, " typing: Esc or F2 done  ^D done and "
+		    "start  arrows move");
+	else
+		snprintf(buf, sizeof buf, " %s%s field  %s%s change  Enter "
+		    "choose/start  e type tasks  f file  q quit",
+		    ui->g->arrow_up, ui->g->arrow_down,
+		    ui->utf8 ? "←" : "<", ui->utf8 ? "→" : ">");
+	ui_put(ui, ui->rows - 1, 0, w, C_DIM, buf);
+}

@@ -1,0 +1,130 @@
+/*
+ * ui-private.h: what the screen's files share.  ui.c owns the terminal and
+ * the loop; setup.c is the set-up screen; run.c the run screen; draw.c the
+ * glyphs, colours and small drawing helpers.
+ */
+#ifndef POOLSCOPE_UI_PRIVATE_H
+#define POOLSCOPE_UI_PRIVATE_H
+
+#include <curses.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "model/model.h"
+#include "tasks/tasks.h"
+#include "options.h"
+
+#define UI_MIN_COLS	80
+#define UI_MIN_ROWS	24
+#define UI_FRAME_NS	33000000u	/* at most ~30 frames a second */
+
+/* Colour pairs (or, without colour, attributes that stand for them). */
+enum ui_color {
+	C_NORMAL = 1, C_TITLE, C_DIM, C_KEY, C_WARN, C_ERROR, C_OK,
+	C_STARTING, C_IDLE, C_BUSY, C_PAUSED, C_EXITING, C_EXITED, C_CRASHED,
+	C_TASK_A, C_TASK_B, C_TASK_C, C_TASK_D, C_TASK_FAIL, C_RECEIVED,
+	C_WAITING, C_RUNNING, C_PENDING, C_SELECTED, C_BAR, C_FOCUS,
+	C_NCOLORS
+};
+
+struct ui_glyphs {
+	const char	*h, *v, *tl, *tr, *bl, *br, *lt, *rt;	/* box drawing */
+	const char	*full, *shade, *light, *dense;		/* blocks */
+	const char	*bar_full, *bar_empty;
+	const char	*arrow_up, *arrow_down, *ellipsis, *tick, *cross;
+	const char	*respawn;
+};
+
+enum ui_screen { SCREEN_SETUP, SCREEN_RUN };
+enum ui_pane { PANE_WORKERS, PANE_RESULTS, PANE_OUTPUT, PANE_N };
+
+struct run_sinks;
+
+struct ui_run {
+	struct engine_config	 cfg;
+	struct run_sinks	*sinks;
+	struct tasklist		*tl;		/* borrowed from the ui */
+	struct engine		*engine;
+	struct model		 model;
+	uint64_t		 started;	/* monotonic ns */
+	uint64_t		 ended;		/* monotonic ns, 0 while running */
+	uint64_t		 paused_ns;	/* total time paused */
+	uint64_t		 pause_start;
+	int			 paused;
+	int			 selected;	/* worker slot */
+	int			 worker_top;	/* first worker row shown */
+	int			 focus;		/* enum ui_pane */
+	size_t			 result_scroll;	/* 0: follow the newest */
+	size_t			 output_scroll;	/* lines up from the newest */
+	int			 confirm_quit;
+	int			 help;
+	int			 status;	/* exit status of the run */
+	char			 message[160];	/* a one-line notice */
+	uint64_t		 message_until;
+};
+
+struct ui_setup_choice {
+	int		 workers;
+	int		 mode;
+	size_t		 chunksize;
+	double		 time_scale;
+	int		 max_tasks;
+	int		 timeout_ms;
+	int		 retries;
+};
+
+struct ui {
+	struct options		 opts;
+	int			 utf8;
+	int			 colors;	/* 0 none, 8, 16, 256 */
+	const struct ui_glyphs	*g;
+	int			 rows, cols;
+	int			 too_small;
+	int			 screen;	/* enum ui_screen */
+	int			 dirty;
+	int			 quit;
+	int			 exit_status;
+	uint64_t		 last_frame;
+	int			 sigfd;
+
+	struct tasklist		*tl;		/* what the next run runs */
+	struct ui_setup_choice	 choice;
+	struct ui_run		*run;
+	void			*setup;		/* setup.c's state */
+	unsigned long		 bytes_hint;
+};
+
+/* draw.c */
+void	 ui_draw_init(struct ui *);
+int	 ui_attr(struct ui *, int color);
+void	 ui_put(struct ui *, int y, int x, int width, int color, const char *);
+void	 ui_putf(struct ui *, int y, int x, int width, int color,
+	     const char *, ...) __attribute__((format(printf, 6, 7)));
+void	 ui_fill(struct ui *, int y, int x, int width, int color);
+void	 ui_hline(struct ui *, int y, int x, int width, int color,
+	     const char *title);
+int	 ui_state_color(int state);
+size_t	 ui_strwidth(const char *);
+void	 ui_too_small(struct ui *);
+void	 ui_format_duration(uint64_t ns, char *, size_t);
+
+/* run.c */
+struct ui_run	*ui_run_start(struct ui *, char *err, size_t errlen);
+void		 ui_run_free(struct ui_run *);
+void		 ui_run_draw(struct ui *);
+int		 ui_run_key(struct ui *, int key);
+void		 ui_run_mouse(struct ui *, MEVENT *);
+int		 ui_run_live(struct ui *);	/* needs ticking redraws */
+
+/* setup.c */
+void		 ui_setup_init(struct ui *);
+void		 ui_setup_free(struct ui *);
+void		 ui_setup_draw(struct ui *);
+/* Returns 1 when the user asked to start a run (ui->tl and ui->choice
+ * are then set), -1 to quit, 0 otherwise. */
+int		 ui_setup_key(struct ui *, int key);
+int		 ui_setup_mouse(struct ui *, MEVENT *);
+/* Tell the set-up screen why a run could not start. */
+void		 ui_setup_error(struct ui *, const char *);
+
+#endif

@@ -1,0 +1,361 @@
+/*
+ * ui.c: the terminal and the loop.
+ *
+ * One poll() holds the keyboard, a signalfd (SIGINT, SIGTERM, SIGHUP) and
+ * the engine's fd; its timeout is the next frame, clock tick or engine
+ * deadline, whichever is first, and none at all when nothing can change,
+ * so an idle, paused or finished screen costs no CPU.  Frames are capped at
+ * about 30 a second and drawn only when something changed; ncurses sends
+ * only the cells that differ.
+ *
+ * The terminal is restored on every way out: q, the signals above, a fatal
+ * signal in poolscope itself (SA_RESETHAND handlers that end curses and
+ * re-raise), and fatal()/exit paths (through util's fatal hook and atexit).
+ * Whatever was written to stderr while curses owned the screen is kept in a
+ * temporary file and shown once the terminal is back.
+ */
+#include "config.h"
+
+#include <sys/signalfd.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "ui/ui.h"
+#include "ui/ui-private.h"
+
+static volatile sig_atomic_t	ui_curses_active;
+static int			ui_saved_stderr = -1;
+static FILE			*ui_captured;
+
+/* Put stderr back on the terminal and show what was written meanwhile. */
+static void
+ui_release_stderr(void)
+{
+	char	buf[4096];
+	size_t	n;
+
+	if (ui_saved_stderr == -1)
+		return;
+	fflush(stderr);
+	dup2(ui_saved_stderr, 2);
+	close(ui_saved_stderr);
+	ui_saved_stderr = -1;
+	if (ui_captured != NULL) {
+		rewind(ui_captured);
+		while ((n = fread(buf, 1, sizeof buf, ui_captured)) > 0)
+			if (write(2, buf, n) < 0)
+				break;
+		fclose(ui_captured);
+		ui_captured = NULL;
+	}
+}
+
+static void
+ui_capture_stderr(void)
+{
+	if ((ui_captured = tmpfile()) == NULL)
+		return;
+	fflush(stderr);
+	ui_saved_stderr = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (ui_saved_stderr == -1 || dup2(fileno(ui_captured), 2) == -1) {
+		fclose(ui_captured);
+		ui_captured = NULL;
+		if (ui_saved_stderr != -1)
+			close(ui_saved_stderr);
+		ui_saved_stderr = -1;
+	}
+}
+
+/* Leave curses; safe to call more than once and from any exit path. */
+static void
+ui_restore(void)
+{
+	if (ui_curses_active) {
+		ui_curses_active = 0;
+		endwin();
+	}
+	ui_release_stderr();
+}
+
+/* A fatal signal in poolscope itself: give the terminal back, say so, and
+ * die of the same signal (the workers follow through PR_SET_PDEATHSIG). */
+static void
+ui_fatal_signal(int sig)
+{
+	char	msg[128];
+	int	n;
+
+	if (ui_curses_active) {
+		ui_curses_active = 0;
+		endwin();
+	}
+	if (ui_saved_stderr != -1)
+		dup2(ui_saved_stderr, 2);
+	n = snprintf(msg, sizeof msg, "poolscope: fatal signal %s; the terminal"
+	    " has been restored\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	if (n > 0 && write(2, msg, (size_t)n) < 0)
+		_exit(128 + sig);
+	raise(sig);
+}
+
+static void
+ui_install_fatal_handlers(void)
+{
+	static const int	 sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+	    SIGABRT, SIGQUIT, SIGTRAP };
+	struct sigaction	 sa;
+	size_t			 i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = ui_fatal_signal;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static void
+ui_resize(struct ui *ui)
+{
+	getmaxyx(stdscr, ui->rows, ui->cols);
+	ui->too_small = ui->cols < UI_MIN_COLS || ui->rows < UI_MIN_ROWS;
+	erase();
+	ui->dirty = 1;
+}
+
+static void
+ui_draw(struct ui *ui)
+{
+	if (ui->too_small)
+		ui_too_small(ui);
+	else if (ui->screen == SCREEN_RUN && ui->run != NULL)
+		ui_run_draw(ui);
+	else
+		ui_setup_draw(ui);
+	refresh();
+	ui->dirty = 0;
+	ui->last_frame = now_ns();
+}
+
+/* Start a run from the set-up choice; stay on set-up if it cannot start. */
+static void
+ui_start_run(struct ui *ui)
+{
+	char	err[512];
+
+	if (ui->run != NULL) {
+		ui_run_free(ui->run);
+		ui->run = NULL;
+	}
+	ui->run = ui_run_start(ui, err, sizeof err);
+	if (ui->run == NULL) {
+		ui->screen = SCREEN_SETUP;
+		ui_setup_error(ui, err);
+	} else
+		ui->screen = SCREEN_RUN;
+	erase();
+	ui->dirty = 1;
+}
+
+static void
+ui_key(struct ui *ui, int key)
+{
+	int	r;
+
+	if (key == KEY_RESIZE) {
+		ui_resize(ui);
+		return;
+	}
+	if (ui->too_small) {
+		if (key == 'q' || key == 'Q')
+			ui->quit = 1;
+		return;
+	}
+	if (key == KEY_MOUSE) {
+		MEVENT	me;
+
+		if (getmouse(&me) != OK)
+			return;
+		if (ui->screen == SCREEN_RUN)
+			ui_run_mouse(ui, &me);
+		else if (ui_setup_mouse(ui, &me) == 1)
+			ui_start_run(ui);
+		ui->dirty = 1;
+		return;
+	}
+	if (ui->screen == SCREEN_RUN) {
+		r = ui_run_key(ui, key);
+		if (r == 'q')
+			ui->quit = 1;
+		else if (r == 'r')
+			ui_start_run(ui);
+		else if (r == 'n') {
+			ui_run_free(ui->run);
+			ui->run = NULL;
+			ui->screen = SCREEN_SETUP;
+			erase();
+		}
+	} else {
+		r = ui_setup_key(ui, key);
+		if (r == 1)
+			ui_start_run(ui);
+		else if (r == -1)
+			ui->quit = 1;
+	}
+	ui->dirty = 1;
+}
+
+/* How long poll() may sleep: the next engine deadline, the next frame if
+ * something is waiting to be drawn, the next clock tick while a run is
+ * live; -1 when nothing at all can change. */
+static int
+ui_timeout(struct ui *ui)
+{
+	uint64_t	now = now_ns(), next;
+	int		t = -1, f;
+
+	if (ui->run != NULL && ui->run->engine != NULL &&
+	    !engine_finished(ui->run->engine))
+		t = engine_prepare_wait(ui->run->engine);
+	if (t == 0)
+		return 0;
+	if (ui->dirty) {
+		next = ui->last_frame + UI_FRAME_NS;
+		f = next > now ? (int)((next - now + 999999) / 1000000) : 0;
+		if (t < 0 || f < t)
+			t = f;
+	}
+	if (ui->screen == SCREEN_RUN && ui_run_live(ui) && !ui->too_small &&
+	    (t < 0 || t > 100))
+		t = 100;	/* the elapsed-time clock */
+	return t;
+}
+
+int
+ui_main(const struct options *o, struct tasklist *tl)
+{
+	struct ui		 ui;
+	struct pollfd		 pfd[3];
+	struct signalfd_siginfo	 si;
+	sigset_t		 set;
+	int			 key, n, timeout, nfd, stop_sig = 0;
+
+	if (!isatty(0) || !isatty(1)) {
+		fprintf(stderr, "poolscope: the screen needs a terminal on "
+		    "standard input and output; use --batch to run without "
+		    "one\n");
+		return 2;
+	}
+	memset(&ui, 0, sizeof ui);
+	ui.opts = *o;
+	ui.tl = tl;
+	ui.choice.workers = o->workers;
+	ui.choice.mode = o->mode;
+	ui.choice.chunksize = o->chunksize;
+	ui.choice.time_scale = o->time_scale;
+	ui.choice.max_tasks = o->max_tasks_per_child;
+	ui.choice.timeout_ms = o->timeout_ms;
+	ui.choice.retries = o->retries;
+
+	setlocale(LC_ALL, "");
+	ui.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((ui.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+
+	ui_capture_stderr();
+	util_set_fatal_hook(ui_restore);
+	atexit(ui_restore);
+	ui_install_fatal_handlers();
+	if (newterm(NULL, stdout, stdin) == NULL) {
+		ui_restore();
+		fprintf(stderr, "poolscope: cannot start the screen on terminal "
+		    "type '%s'; set TERM or use --batch\n",
+		    getenv("TERM") ? getenv("TERM") : "");
+		return 2;
+	}
+	ui_curses_active = 1;
+	cbreak();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
+	    BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
+	if (!o->no_color && getenv("NO_COLOR") == NULL && has_colors()) {
+		start_color();
+		ui.colors = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : 8;
+	}
+	ui_draw_init(&ui);
+	getmaxyx(stdscr, ui.rows, ui.cols);
+	ui.too_small = ui.cols < UI_MIN_COLS || ui.rows < UI_MIN_ROWS;
+
+	ui_setup_init(&ui);
+	if (o->autostart && ui.tl != NULL && ui.tl->n > 0)
+		ui_start_run(&ui);
+	else
+		ui.screen = SCREEN_SETUP;
+	ui.dirty = 1;
+
+	while (!ui.quit) {
+		if (ui.dirty && now_ns() >= ui.last_frame + UI_FRAME_NS)
+			ui_draw(&ui);
+		timeout = ui_timeout(&ui);
+		nfd = 0;
+		pfd[nfd].fd = 0;
+		pfd[nfd++].events = POLLIN;
+		pfd[nfd].fd = ui.sigfd;
+		pfd[nfd++].events = POLLIN;
+		if (ui.run != NULL && ui.run->engine != NULL &&
+		    !engine_finished(ui.run->engine)) {
+			pfd[nfd].fd = engine_fd(ui.run->engine);
+			pfd[nfd++].events = POLLIN;
+		}
+		n = poll(pfd, nfd, timeout);
+		if (n == -1 && errno != EINTR)
+			fatal("poll");
+		if (read(ui.sigfd, &si, sizeof si) == sizeof si) {
+			stop_sig = (int)si.ssi_signo;
+			break;
+		}
+		if (ui.run != NULL && ui.run->engine != NULL &&
+		    !engine_finished(ui.run->engine))
+			engine_process(ui.run->engine);
+		if (ui.screen == SCREEN_RUN && ui_run_live(&ui))
+			ui.dirty = 1;
+		while ((key = getch()) != ERR)
+			ui_key(&ui, key);
+	}
+
+	/* Reap every worker before the terminal comes back. */
+	if (ui.run != NULL) {
+		ui.exit_status = ui.run->status;
+		ui_run_free(ui.run);
+		ui.run = NULL;
+	}
+	ui_setup_free(&ui);
+	ui_restore();
+	close(ui.sigfd);
+	if (stop_sig != 0)
+		return 128 + stop_sig;
+	return ui.exit_status;
+}

@@ -1,0 +1,15 @@
+/*
+ * ui.h: the curses front end (the only layer that includes curses).
+ */
+#ifndef POOLSCOPE_UI_H
+#define POOLSCOPE_UI_H
+
+struct options;
+struct tasklist;
+
+/* Run the screen: the set-up screen (or, with --autostart, straight into
+ * a run of tl) and the run screen.  Returns the exit status.  tl may be
+ * empty (no task list given); the screen owns it from here on. */
+int	ui_main(const struct options *, struct tasklist *tl);
+
+#endif
