@@ -136,5 +136,112 @@ def main():
               % (base, big, n2, (big - base) * 1024.0 / n2, big * 1024.0 / n2))
 
 
+def tmux(*args):
+    return subprocess.run(["tmux", "-L", "psbench", "-f", "/dev/null"] + list(args),
+                          capture_output=True, text=True).stdout
+
+
+def screen_wall(ps, args, timeout=120):
+    """Run on the screen in a private tmux server at 80x24; the run's wall
+    time from its summary line."""
+    tmux("kill-server")
+    cmd = " ".join([ps, "--autostart"] + ["'%s'" % a for a in args])
+    tmux("new-session", "-d", "-x", "80", "-y", "24", "env TERM=xterm-256color "
+         "LANG=C.UTF-8 " + cmd + "; sleep 600")
+    deadline = time.monotonic() + timeout
+    wall = None
+    while time.monotonic() < deadline:
+        out = tmux("capture-pane", "-p")
+        if "; wall " in out:
+            wall = out.split("; wall ", 1)[1].split(",")[0]
+            break
+        time.sleep(0.05)
+    tmux("kill-server")
+    if wall is None:
+        return None
+    num, unit = wall.split()[0], wall.split()[1] if len(wall.split()) > 1 else "s"
+    return float(num) if unit == "s" else None
+
+
+def paused_cpu(ps):
+    """CPU seconds poolscope uses over 5 s while its run is paused."""
+    tmux("kill-server")
+    tmux("new-session", "-d", "-x", "80", "-y", "24", "env TERM=xterm-256color "
+         "LANG=C.UTF-8 %s --autostart -w 4 -m apply_async -t 'sleep 60000; "
+         "sleep 60000; sleep 60000; sleep 60000'; sleep 600" % ps)
+    time.sleep(1)
+    tmux("send-keys", "-t", "0", "Space")
+    time.sleep(0.5)
+    pid = subprocess.run(["pgrep", "-f", "^%s --autostart -w 4" % ps],
+                         capture_output=True, text=True).stdout.split()
+    if not pid:
+        tmux("kill-server")
+        return None
+    pid = int(pid[0])
+
+    def ticks():
+        with open("/proc/%d/stat" % pid) as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        return int(v[11]) + int(v[12])
+    t0 = ticks()
+    time.sleep(5)
+    t1 = ticks()
+    tmux("kill-server")
+    return (t1 - t0) / os.sysconf("SC_CLK_TCK")
+
+
+def terminal_bytes(ps, args):
+    """Bytes poolscope writes to an 80x24 terminal per second of a busy run."""
+    import fcntl, pty, struct, termios, select
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm-256color"
+        os.environ["LANG"] = "C.UTF-8"
+        os.execv(ps, [ps, "--autostart"] + args)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    total, buf, t0 = 0, b"", time.monotonic()
+    end = None
+    while time.monotonic() - t0 < 120:
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if not r:
+            continue
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        total += len(data)
+        buf = (buf + data)[-4096:]
+        if b"Summary" in buf and end is None:
+            end = time.monotonic()
+            os.write(fd, b"q")
+    os.waitpid(pid, 0)
+    return total, (end or time.monotonic()) - t0
+
+
+def main_screen(ps, runs):
+    print()
+    print("5. the screen (80x24, in tmux) against --batch")
+    args = ["-w", "2", "-m", "apply_async", "-t", "square 1..1000000"]
+    b = med(lambda: ps_run_wall(ps, args)[0], runs)
+    walls = [screen_wall(ps, args) for _ in range(runs)]
+    walls = [w for w in walls if w is not None]
+    if walls:
+        s = statistics.median(walls)
+        print("   1000000 tasks: batch %.3f s, screen %.3f s: the screen costs %.0f%% of"
+              " throughput (goal < 10%%)" % (b, s, 100 * (s - b) / s if s > b else 0))
+    args2 = ["-w", "8", "-m", "apply_async", "--time-scale", "0.5", "-t", "sleep 20..219"]
+    n, secs = terminal_bytes(ps, args2)
+    print("   bytes written to the terminal: %d in %.1f s of a busy run: %.0f bytes/s"
+          % (n, secs, n / secs))
+    cpu = paused_cpu(ps)
+    if cpu is not None:
+        print("   paused screen: %.3f s of CPU over 5 s = %.2f%% (goal < 1%%)"
+              % (cpu, cpu / 5 * 100))
+
+
 if __name__ == "__main__":
     main()
+    main_screen(os.path.abspath(sys.argv[1]),
+                int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5)

@@ -196,7 +196,7 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 	char		 el[32], buf[256], bar[512];
 	size_t		 fin = m->ndone + m->nfailed;
 	double		 secs = now / 1e9, rate, speed;
-	int		 w = ui->cols, barw, filled, i, x;
+	int		 w = ui->cols, barw, filled, i, x, cpus, len;
 	const char	*state;
 
 	ui_format_duration(now, el, sizeof el);
@@ -211,15 +211,16 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 		state = "PAUSED";
 	else
 		state = "running";
-	snprintf(buf, sizeof buf, " poolscope  %s  %d workers / %d processors"
-	    "  %s  %s", mode_name(r->cfg.mode), r->cfg.workers,
-	    m->run.cpus ? m->run.cpus : util_cpu_count(), el, state);
-	ui_put(ui, 0, 0, w, C_SELECTED, buf);
-	if (r->cfg.workers > (m->run.cpus ? m->run.cpus : util_cpu_count()))
-		ui_put(ui, 0, (int)strlen(buf), 18, C_SELECTED,
-		    "  (oversubscribed)");
-	if (r->paused && !r->ended)
-		ui_put(ui, 0, (int)strlen(buf) - 6, 6, C_PAUSED, "PAUSED");
+	cpus = m->run.cpus ? m->run.cpus : util_cpu_count();
+	len = snprintf(buf, sizeof buf, " poolscope  %s  %d worker%s / %d cpu%s"
+	    "%s  %s  ", mode_name(r->cfg.mode), r->cfg.workers,
+	    r->cfg.workers == 1 ? "" : "s", cpus, cpus == 1 ? "" : "s",
+	    r->cfg.workers > cpus ? " (oversubscribed)" : "", el);
+	if (len < 0 || len >= w)
+		len = w;
+	ui_put(ui, 0, 0, len, C_SELECTED, buf);
+	ui_put(ui, 0, len, w - len, r->paused && !r->ended ? C_PAUSED :
+	    C_SELECTED, state);
 
 	/* Progress bar and figures. */
 	if (m->nfailed)
@@ -248,16 +249,17 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 	ui_put(ui, 2, 1, w - 1, C_KEY, run_caller(r, buf, sizeof buf));
 }
 
-/* Which task covers [a, b) on a lane: -1 none, -2 several. */
+/* Which task to show in the lane cell [a, b): the one covering most of
+ * it; -1 for none, -2 when three or more share it (too dense to tell). */
 static int64_t
 run_lane_cell(struct model *m, struct model_lane *l, uint64_t a, uint64_t b,
     uint64_t now)
 {
 	size_t			 lo = 0, hi = l->n, mid;
 	struct model_task	*t;
-	uint64_t		 end;
-	int64_t			 found = -1;
-	int			 k;
+	uint64_t		 end, s0, e0, cover, best_cover = 0;
+	int64_t			 best = -1;
+	int			 n = 0;
 
 	/* The last task that started before b. */
 	while (lo < hi) {
@@ -267,19 +269,24 @@ run_lane_cell(struct model *m, struct model_lane *l, uint64_t a, uint64_t b,
 		else
 			hi = mid;
 	}
-	for (k = 0; k < 2 && lo > 0; k++) {
+	while (lo > 0 && n < 3) {
 		lo--;
 		t = &m->tasks[l->tasks[lo]];
 		end = t->state == MT_RUNNING ? now : t->end;
-		if (t->state == MT_PENDING && t->end == 0)
-			end = now;
-		if (end < a && !(end == t->start && t->start >= a))
+		if (end < t->start)
+			end = t->start;
+		if (end < a)
 			break;
-		if (found != -1)
-			return -2;
-		found = l->tasks[lo];
+		n++;
+		s0 = t->start > a ? t->start : a;
+		e0 = end < b ? end : b;
+		cover = e0 > s0 ? e0 - s0 : 1;
+		if (cover > best_cover) {
+			best_cover = cover;
+			best = l->tasks[lo];
+		}
 	}
-	return found;
+	return n >= 3 ? -2 : best;
 }
 
 static void
@@ -321,8 +328,10 @@ run_draw_lane(struct ui *ui, struct ui_run *r, int y, int x, int width,
 			    (r->model.run.chunksize > 0 ?
 			    r->model.run.chunksize : 1)) % 2) +
 			    (m->tasks[cell[c]].state == MT_RUNNING ? 2 : 0);
+		/* The index, if it fits with room to spare, so neighbouring
+		 * labels never run together. */
 		len = snprintf(num, sizeof num, "%" PRId64, cell[c]);
-		if (len > c2 - c)
+		if (len >= c2 - c)
 			num[0] = '\0';
 		ui_put(ui, y, x + c, c2 - c, color, num);
 	}
@@ -549,6 +558,11 @@ run_draw_output(struct ui *ui, struct ui_run *r, int top, int rows)
 	if (r->output_scroll > kept)
 		r->output_scroll = kept;
 	n = kept - r->output_scroll;	/* lines up to here are shown */
+	if (kept == 0 && rows > 0) {
+		ui_put(ui, y++, 0, w, C_DIM, "  (nothing printed yet: square, "
+		    "cube, print, hello and sh tasks print)");
+		rows--;
+	}
 	for (i = 0; i < (size_t)rows; i++) {
 		size_t idx = n >= (size_t)rows ? n - rows + i : i;
 

@@ -348,7 +348,9 @@ ui_main(const struct options *o, struct tasklist *tl)
 
 	/* Reap every worker before the terminal comes back. */
 	if (ui.run != NULL) {
-		ui.exit_status = ui.run->status;
+		/* A run left before its end did not succeed. */
+		ui_run_live(&ui);
+		ui.exit_status = ui.run->ended ? ui.run->status : 1;
 		ui_run_free(ui.run);
 		ui.run = NULL;
 	}
