@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "model/model.h"
 #include "batch/batch.h"
+#include "export/export.h"
 #include "ui/ui.h"
 #include "options.h"
 
@@ -95,6 +96,8 @@ main(int argc, char **argv)
 		fatal("signalfd");
 
 	model_init(&model);
+	if (o.trace != NULL || o.svg != NULL)
+		model_keep_views(&model);
 	memset(&fan, 0, sizeof fan);
 	ms = model_sink(&model);
 	event_fanout_add(&fan, &ms);
@@ -135,6 +138,16 @@ main(int argc, char **argv)
 		_exit(141);
 	}
 	batch_finish(mc.batch);
+	if (o.trace != NULL && export_to_path(o.trace, export_trace, &model, &tl,
+	    err, sizeof err) != 0) {
+		fprintf(stderr, "poolscope: --trace: %s\n", err);
+		status = status ? status : 1;
+	}
+	if (o.svg != NULL && export_to_path(o.svg, export_svg, &model, &tl, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "poolscope: --svg: %s\n", err);
+		status = status ? status : 1;
+	}
 	if (stopped && read(sfd, &si, sizeof si) == sizeof si)
 		status = 128 + (int)si.ssi_signo;
 	engine_free(mc.engine);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "engine/engine.h"
@@ -19,7 +20,7 @@
 
 enum {
 	OPT_MAX_TASKS = 256, OPT_TIMEOUT, OPT_RETRIES, OPT_TIME_SCALE, OPT_JSON,
-	OPT_AUTOSTART, OPT_NO_COLOR
+	OPT_AUTOSTART, OPT_NO_COLOR, OPT_TRACE, OPT_SVG
 };
 
 static const struct option longopts[] = {
@@ -36,6 +37,8 @@ static const struct option longopts[] = {
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "autostart",		no_argument,		NULL, OPT_AUTOSTART },
 	{ "no-color",		no_argument,		NULL, OPT_NO_COLOR },
+	{ "trace",		required_argument,	NULL, OPT_TRACE },
+	{ "svg",		required_argument,	NULL, OPT_SVG },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -70,6 +73,8 @@ options_usage(FILE *f)
 "      --time-scale F       multiply every sleep and spin duration by F\n"
 "      --autostart          skip the set-up screen: start the run at once\n"
 "      --no-color           no colours on the screen (NO_COLOR is honoured)\n"
+"      --trace FILE         write the run as Chrome trace-event JSON (Perfetto)\n"
+"      --svg FILE           write the run's timeline as an SVG picture\n"
 "  -b, --batch              no screen: run, print each event, then the results\n"
 "      --json               with --batch: JSON Lines events on stdout\n"
 "  -q, --quiet              with --batch: only the results list and the summary\n"
@@ -84,7 +89,8 @@ options_usage(FILE *f)
 "bad task list (nothing ran).\n"
 "\n"
 "Keys on the run screen: Space pause, s step, + - time scale, arrows select,\n"
-"k kill the selected worker, r rerun, n set-up, Tab pane, ? help, q quit.\n"
+"k kill the selected worker, r rerun, n set-up, x export (trace and SVG),\n"
+"Tab pane, ? help, q quit.\n"
 "\n"
 "Examples:\n"
 "  poolscope\n"
@@ -124,6 +130,27 @@ options_number(const char *name, const char *s, long long min, long long max,
 		    s, errstr, what, min, max);
 	}
 	return v;
+}
+
+/* An output path: not empty, and its directory must exist. */
+static const char *
+options_path(const char *name, const char *path)
+{
+	char	*dir, *slash;
+
+	if (*path == '\0')
+		options_error("%s needs a file name", name);
+	if (strcmp(path, "-") == 0)
+		return path;
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (*dir != '\0' && access(dir, W_OK) != 0)
+			options_error("%s: cannot write in '%s': %s; check "
+			    "the path", name, dir, strerror(errno));
+	}
+	free(dir);
+	return path;
 }
 
 void
@@ -198,6 +225,12 @@ options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_NO_COLOR:
 			o->no_color = 1;
+			break;
+		case OPT_TRACE:
+			o->trace = options_path("--trace", optarg);
+			break;
+		case OPT_SVG:
+			o->svg = options_path("--svg", optarg);
 			break;
 		case 'h':
 			options_usage(stdout);

@@ -20,6 +20,8 @@ struct options {
 	int		 quiet;
 	int		 autostart;	/* skip the set-up screen */
 	int		 no_color;
+	const char	*trace;		/* --trace FILE */
+	const char	*svg;		/* --svg FILE */
 	const char	*tasks_inline;
 	const char	*taskfile;
 };

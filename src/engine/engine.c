@@ -410,6 +410,10 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != e->self)
 			_exit(1);
+		/* A process group of its own: the terminal's Ctrl-C and Ctrl-Z,
+		 * and the shell's SIGCONT on fg, are for poolscope, which
+		 * decides what its workers get (a paused run stays paused). */
+		setpgid(0, 0);
 		nullfd = open("/dev/null", O_RDONLY);
 		if (nullfd == -1 || dup2(nullfd, 0) == -1 ||
 		    dup2(p[1], 1) == -1 || dup2(p[1], 2) == -1 ||

@@ -31,6 +31,7 @@ model_free_views(struct model *m)
 		for (i = 0; i < m->nworkers; i++) {
 			free(m->lanes[i].tasks);
 			free(m->lanes[i].spawns);
+			free(m->lanes[i].pids);
 		}
 	if (m->partial != NULL)
 		for (i = 0; i < m->nworkers; i++)
@@ -59,6 +60,7 @@ model_free(struct model *m)
 	free(m->workers);
 	free(m->tasks);
 	free(m->results);
+	free(m->result_t);
 	memset(m, 0, sizeof *m);
 	m->views = views;
 }
@@ -158,13 +160,15 @@ model_lane_push(struct model_lane *l, uint32_t task)
 }
 
 static void
-model_lane_spawn(struct model_lane *l, uint64_t t)
+model_lane_spawn(struct model_lane *l, uint64_t t, pid_t pid)
 {
 	if (l->nspawns == l->spawncap) {
 		l->spawncap = l->spawncap ? l->spawncap * 2 : 4;
 		l->spawns = xreallocarray(l->spawns, l->spawncap,
 		    sizeof *l->spawns);
+		l->pids = xreallocarray(l->pids, l->spawncap, sizeof *l->pids);
 	}
+	l->pids[l->nspawns] = pid;
 	l->spawns[l->nspawns++] = t;
 }
 
@@ -191,6 +195,8 @@ model_run_start(struct model *m, const struct run_info *ri)
 	if (m->ntasks > 0) {
 		m->tasks = xcalloc(m->ntasks, sizeof *m->tasks);
 		m->results = xcalloc(m->ntasks, sizeof *m->results);
+		if (m->views)
+			m->result_t = xcalloc(m->ntasks, sizeof *m->result_t);
 	}
 }
 
@@ -254,7 +260,7 @@ model_event(struct model *m, const struct event *ev)
 		w->processes++;
 		m->nworker_starts++;
 		if (m->views)
-			model_lane_spawn(&m->lanes[ev->worker], ev->t);
+			model_lane_spawn(&m->lanes[ev->worker], ev->t, ev->pid);
 		break;
 	case EV_WORKER_STATE:
 		if (w != NULL)
@@ -319,6 +325,8 @@ model_event(struct model *m, const struct event *ev)
 		if (t == NULL || t->received || m->nresults >= m->ntasks)
 			break;
 		t->received = 1;
+		if (m->result_t != NULL)
+			m->result_t[m->nresults] = ev->t;
 		m->results[m->nresults++] = (uint32_t)ev->task;
 		break;
 	case EV_WORKER_EXIT:

@@ -17,6 +17,7 @@ struct model_lane {
 	uint32_t	*tasks;
 	size_t		 n, cap;
 	uint64_t	*spawns;	/* when each of its processes started */
+	pid_t		*pids;		/* and their PIDs */
 	size_t		 nspawns, spawncap;
 };
 
@@ -66,6 +67,7 @@ struct model {
 	char		       **errors;	/* per task, allocated on first failure */
 
 	uint32_t		*results;	/* task indices, in arrival order */
+	uint64_t		*result_t;	/* when each arrived (views only) */
 	size_t			 nresults;
 
 	size_t			 ndone, nfailed, nrunning, nretried;

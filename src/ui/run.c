@@ -17,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "util.h"
+#include "export/export.h"
 #include "ui/ui-private.h"
 
 struct run_sinks {
@@ -593,6 +596,7 @@ static const char *run_help[] = {
 	"         re-run with --retries; the slot gets a new process",
 	"r        run again with the same settings",
 	"n        back to the set-up screen",
+	"x        export: write the trace (JSON) and the SVG of this run",
 	"mouse    click a worker to select it",
 	"?        this help (any key closes it)",
 	"q        quit (asks first while a run is going)",
@@ -616,15 +620,16 @@ run_draw_help(struct ui *ui)
 static void
 run_draw_footer(struct ui *ui, struct ui_run *r)
 {
+	/* Left to right while they fit; "? help" and "q quit" always show. */
 	static const char *keys[][2] = {
-		{ "Spc", "pause" }, { "s", "step" }, { "+-", "speed" },
-		{ "\x01", "select" }, { "k", "kill" }, { "r", "rerun" },
-		{ "n", "setup" }, { "Tab", "pane" }, { "?", "help" },
-		{ "q", "quit" }
+		{ "Spc", "pause" }, { "s", "step" }, { "\x01", "select" },
+		{ "k", "kill" }, { "+-", "speed" }, { "r", "rerun" },
+		{ "n", "setup" }, { "x", "export" }, { "Tab", "pane" },
+		{ "?", "help" }, { "q", "quit" }
 	};
 	char	 arrows[16];
-	int	 y = ui->rows - 1, x = 0, i;
-	size_t	 n = sizeof keys / sizeof keys[0];
+	int	 y = ui->rows - 1, x = 0, i, n = sizeof keys / sizeof keys[0];
+	int	 tail = 14;	/* "? help q quit " */
 
 	if (r->confirm_quit) {
 		ui_put(ui, y, 0, ui->cols, C_WARN,
@@ -637,12 +642,12 @@ run_draw_footer(struct ui *ui, struct ui_run *r)
 	}
 	snprintf(arrows, sizeof arrows, "%s%s", ui->g->arrow_up,
 	    ui->g->arrow_down);
-	for (i = 0; i < (int)n && x < ui->cols; i++) {
+	for (i = 0; i < n; i++) {
 		const char *k = keys[i][0][0] == '\x01' ? arrows : keys[i][0];
 		int kw = (int)ui_strwidth(k), dw = (int)strlen(keys[i][1]);
 
-		if (x + kw + dw + 2 > ui->cols)
-			break;
+		if (i < n - 2 && x + kw + dw + 2 + tail > ui->cols)
+			continue;
 		ui_put(ui, y, x, kw + 1, C_KEY, k);
 		ui_put(ui, y, x + kw + 1, dw + 1, C_DIM, keys[i][1]);
 		x += kw + dw + 2;
@@ -683,7 +688,8 @@ ui_run_draw(struct ui *ui)
 static void
 run_message(struct ui_run *r, const char *msg)
 {
-	snprintf(r->message, sizeof r->message, " %s", msg);
+	snprintf(r->message, sizeof r->message, " %.*s",
+	    (int)sizeof r->message - 2, msg);
 	r->message_until = now_ns() + 3000000000u;
 }
 
@@ -722,6 +728,33 @@ run_scroll(struct ui *ui, struct ui_run *r, int delta)
 		break;
 	}
 	(void)ui;
+}
+
+/* Write the trace and the SVG of the run shown: to --trace and --svg if
+ * given, else to poolscope-HHMMSS.json and .svg here. */
+static void
+run_export(struct ui *ui, struct ui_run *r)
+{
+	char		 trace[256], svg[256], err[512], msg[600], stamp[32];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%H%M%S", &tm);
+	snprintf(trace, sizeof trace, "%s", ui->opts.trace ? ui->opts.trace :
+	    "");
+	snprintf(svg, sizeof svg, "%s", ui->opts.svg ? ui->opts.svg : "");
+	if (trace[0] == '\0' || strcmp(trace, "-") == 0)
+		snprintf(trace, sizeof trace, "poolscope-%s.json", stamp);
+	if (svg[0] == '\0' || strcmp(svg, "-") == 0)
+		snprintf(svg, sizeof svg, "poolscope-%s.svg", stamp);
+	if (export_to_path(trace, export_trace, &r->model, r->tl, err,
+	    sizeof err) != 0 || export_to_path(svg, export_svg, &r->model,
+	    r->tl, err, sizeof err) != 0)
+		snprintf(msg, sizeof msg, "export failed: %s", err);
+	else
+		snprintf(msg, sizeof msg, "wrote %s and %s", svg, trace);
+	run_message(r, msg);
 }
 
 /* Returns 'q', 'r' or 'n' for the loop to act on, else 0. */
@@ -818,6 +851,10 @@ ui_run_key(struct ui *ui, int key)
 			snprintf(msg, sizeof msg, "worker %d has no process "
 			    "to kill", r->selected);
 		run_message(r, msg);
+		break;
+	case 'x':
+	case 'X':
+		run_export(ui, r);
 		break;
 	case 'r':
 	case 'R':

@@ -59,7 +59,7 @@ struct ui_run {
 	int			 confirm_quit;
 	int			 help;
 	int			 status;	/* exit status of the run */
-	char			 message[160];	/* a one-line notice */
+	char			 message[256];	/* a one-line notice */
 	uint64_t		 message_until;
 };
 

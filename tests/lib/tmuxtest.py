@@ -1,0 +1,319 @@
+"""tmuxtest: drive poolscope's screen in a private tmux server.
+
+A Screen is one tmux server of its own (`tmux -L NAME -f /dev/null`) with
+one detached session of a fixed size, running a shell command that ends by
+printing `__EXIT=<status>` and then idles, so the exit status stays visible
+in the pane after the program has gone.  Tests send keys, read the pane
+with capture-pane and poll it with a deadline that scales with pstest.SLOW;
+nothing here sleeps a fixed time to synchronise.  Always kill() the server
+at the end (use try/finally, or the Screen as a context manager).
+"""
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from pstest import POOLSCOPE, SLOW, TAP, cmd, pid_alive, wait_gone  # noqa: F401
+
+WORKER_STATES = ("starting", "idle", "busy", "paused", "exiting", "exited",
+                 "crashed")
+# A worker row: "> 0   1990    busy     3 sleep 200        2 ..."
+# ('>' marks the selected worker).
+WORKER_ROW = re.compile(r"^([> ]) +(\d+) +(\d+) +(%s) +(.*?) +(\d+)"
+                        r"(?: +\d+%%)? *[\u2502|]" % "|".join(WORKER_STATES))
+DONE = re.compile(r"(\d+)/(\d+) done")
+EXIT = re.compile(r"__EXIT=(\d+)")
+
+
+def poolscope(*args):
+    """A shell command running poolscope (under POOLSCOPE_WRAPPER, if any)."""
+    return " ".join(shlex.quote(a) for a in cmd(args))
+
+
+def _tmux_env():
+    env = dict(os.environ)
+    env.pop("TMUX", None)
+    env.pop("TMUX_PANE", None)
+    # The tmux client that runs capture-pane must take the pane as UTF-8,
+    # or it would turn non-ASCII cells into '_' and hide them.
+    env["LANG"] = "C.UTF-8"
+    env.pop("LC_ALL", None)
+    env.pop("LC_CTYPE", None)
+    return env
+
+
+def children(pid):
+    """PIDs whose parent is pid."""
+    kids = []
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                    kids += [int(x) for x in f.read().split()]
+            except FileNotFoundError:
+                pass
+        if kids or os.path.exists("/proc/%d/task/%d/children" % (pid, pid)):
+            return kids
+    except FileNotFoundError:
+        return []
+    for d in os.listdir("/proc"):               # no CONFIG_PROC_CHILDREN
+        if d.isdigit() and ppid(int(d)) == pid:
+            kids.append(int(d))
+    return kids
+
+
+def _stat(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            data = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    comm = data[data.index("(") + 1:data.rindex(")")]
+    return comm, data.rsplit(")", 1)[1].split()
+
+
+def ppid(pid):
+    """The parent PID of pid, or None if it is gone."""
+    st = _stat(pid)
+    return int(st[1][1]) if st else None
+
+
+def proc_state(pid):
+    """The one-letter state of pid (R, S, T, Z, ...), or None if it is gone."""
+    st = _stat(pid)
+    return st[1][0] if st else None
+
+
+def comm(pid):
+    st = _stat(pid)
+    return st[0] if st else None
+
+
+def workers(text):
+    """The worker rows of a run-screen capture, as dicts."""
+    rows = []
+    for line in text.splitlines():
+        m = WORKER_ROW.match(line)
+        if m:
+            rows.append({"selected": m.group(1) == ">", "slot": int(m.group(2)),
+                         "pid": int(m.group(3)), "state": m.group(4),
+                         "task": m.group(5).strip(), "done": int(m.group(6)),
+                         "line": line})
+    return rows
+
+
+def done_count(text):
+    """(done, total) from the progress line, or None."""
+    m = DONE.search(text or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def exit_status(text):
+    """The status printed as __EXIT=N after poolscope ended, or None."""
+    m = EXIT.search(text or "")
+    return int(m.group(1)) if m else None
+
+
+SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+
+
+def colours(escaped):
+    """The colour settings (SGR 30-37, 38, 40-47, 48, 90-97, 100-107) in a
+    capture made with capture_escapes(); 39 and 49 (default) are not."""
+    found = []
+    for m in SGR.finditer(escaped):
+        for p in re.split(r"[;:]", m.group(1)):
+            if p.isdigit():
+                n = int(p)
+                if 30 <= n <= 38 or 40 <= n <= 48 or 90 <= n <= 97 or \
+                        100 <= n <= 107:
+                    found.append(m.group(0))
+                    break
+    return found
+
+
+SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|ThreadSanitizer|"
+                       r"UndefinedBehaviorSanitizer|runtime error:")
+
+
+def sanitizer_report(text):
+    """The first line of a sanitizer report in text, or None."""
+    return line_of(text, SANITIZER.pattern)
+
+
+def line_of(text, pattern):
+    """The first line of text matching the regex pattern, or None."""
+    for line in (text or "").splitlines():
+        if re.search(pattern, line):
+            return line
+    return None
+
+
+class Screen:
+    def __init__(self, name, width, height, command, env=None):
+        """Start `command` (a shell command) in a new private tmux server.
+
+        env: extra variables for the command; a value of None unsets one.
+        TERM=xterm-256color and LANG=C.UTF-8 are set unless env says
+        otherwise; LC_ALL, LC_CTYPE and NO_COLOR are unset unless given.
+        """
+        self.name = name
+        self.target = name + ":0.0"
+        self.last = ""
+        self.socket = None
+        self.dir = None
+        self._env = _tmux_env()
+        want = {"TERM": "xterm-256color", "LANG": "C.UTF-8",
+                "LC_ALL": None, "LC_CTYPE": None, "NO_COLOR": None}
+        want.update(env or {})
+        argv = ["env"]
+        for k, v in want.items():
+            if v is None:
+                argv += ["-u", k]
+        for k, v in want.items():
+            if v is not None:
+                argv.append("%s=%s" % (k, v))
+        script = "%s; echo __EXIT=$?; sleep 600" % command
+        argv += ["sh", "-c", script]
+        # The command runs in a directory of its own, removed by kill():
+        # whatever the program writes there (an export, say) goes with it.
+        self.dir = tempfile.mkdtemp(prefix=name + "-")
+        self.tmux("new-session", "-d", "-s", name, "-x", str(width),
+                  "-y", str(height), "-c", self.dir, "--", *argv)
+        self.socket = self.display("#{socket_path}")
+        self.tmux("set-option", "-g", "window-size", "manual")
+        self.tmux("set-option", "-g", "remain-on-exit", "on")
+
+    def tmux(self, *args, check=True):
+        p = subprocess.run(["tmux", "-L", self.name, "-f", "/dev/null"] +
+                           list(args), capture_output=True, env=self._env,
+                           timeout=20 * SLOW)
+        if check and p.returncode != 0:
+            raise RuntimeError("tmux %s: %s" % (" ".join(args),
+                               p.stderr.decode(errors="replace").strip()))
+        return p.stdout
+
+    def capture_bytes(self):
+        return self.tmux("capture-pane", "-p", "-t", self.target)
+
+    def capture_escapes(self):
+        """The pane with its attributes and colours as escape sequences."""
+        return self.tmux("capture-pane", "-p", "-e", "-t",
+                         self.target).decode("utf-8", errors="replace")
+
+    def capture(self):
+        self.last = self.capture_bytes().decode("utf-8", errors="replace")
+        return self.last
+
+    def wait_for(self, what, timeout=10):
+        """Poll the pane until what (a regex, or a function of the capture)
+        matches; returns that capture, or None at the deadline (scaled by
+        SLOW).  self.last keeps the last capture for diagnostics."""
+        if isinstance(what, str):
+            rx = re.compile(what, re.M)
+            pred = lambda text: rx.search(text) is not None  # noqa: E731
+        else:
+            pred = what
+        deadline = time.monotonic() + timeout * SLOW
+        while True:
+            text = self.capture()
+            if pred(text):
+                return text
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.03)
+
+    def wait_exit(self, timeout=10):
+        """Wait for __EXIT=N in the pane; returns N or None."""
+        return exit_status(self.wait_for(EXIT.pattern, timeout))
+
+    def send(self, *keys):
+        """tmux send-keys with key names (Enter, Up, Space, C-d, q, ...)."""
+        self.tmux("send-keys", "-t", self.target, *keys)
+
+    def type(self, text):
+        """Send text literally."""
+        self.tmux("send-keys", "-t", self.target, "-l", text)
+
+    def resize(self, width, height):
+        self.tmux("resize-window", "-t", self.name + ":0", "-x", str(width),
+                  "-y", str(height))
+
+    def size(self):
+        out = self.display("#{pane_width}x#{pane_height}")
+        w, h = out.split("x")
+        return int(w), int(h)
+
+    def display(self, fmt):
+        return self.tmux("display-message", "-p", "-t", self.target,
+                         fmt).decode().strip()
+
+    def pane_pid(self):
+        return int(self.display("#{pane_pid}"))
+
+    def alternate_on(self):
+        return int(self.display("#{alternate_on}"))
+
+    def poolscope_pid(self, timeout=5):
+        """PID of the poolscope process under the pane's shell, or None."""
+        deadline = time.monotonic() + timeout * SLOW
+        while True:
+            try:
+                todo = [self.pane_pid()]
+            except RuntimeError:
+                return None
+            seen = set()
+            while todo:
+                p = todo.pop(0)
+                if p in seen:
+                    continue
+                seen.add(p)
+                kids = children(p)
+                for k in kids:
+                    if comm(k) == "poolscope" and pid_alive(k):
+                        return k
+                todo += kids
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.03)
+
+    def kill(self):
+        """Kill the whole server (quietly; it may already be gone)."""
+        try:
+            self.tmux("kill-server", check=False)
+        except Exception:
+            pass
+        # tmux leaves its socket file behind: remove ours.
+        try:
+            if self.socket and os.path.basename(self.socket) == self.name:
+                os.unlink(self.socket)
+        except OSError:
+            pass
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+        return False
+
+
+def todo(t, cond, desc, reason, diag=None):
+    """A TAP assertion marked TODO: a known bug in the program.  It prints
+    'not ok N - desc # TODO reason' while the bug is there (the TAP driver
+    counts it as an expected failure, so the suite stays green) and
+    'ok N - desc # TODO ...' once fixed (an unexpected pass: drop the TODO)."""
+    t.n += 1
+    print("%sok %d - %s # TODO %s" % ("" if cond else "not ", t.n, desc,
+                                      reason))
+    if not cond and diag is not None:
+        for line in str(diag).splitlines()[:40]:
+            print("#   " + line)
+    sys.stdout.flush()
+    return cond
