@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,9 @@
 #include "engine/engine.h"
 #include "model/model.h"
 #include "batch/batch.h"
+#include "batch/record.h"
 #include "export/export.h"
+#include "replay/replay.h"
 #include "ui/ui.h"
 #include "options.h"
 
@@ -41,6 +44,72 @@ main_flush(void *arg)
 }
 
 
+/* --replay with --batch: the recording through the same printers as a
+ * live run, at its recorded pace (scaled by --time-scale). */
+static int
+main_replay_batch(const struct options *o, struct replay *rp)
+{
+	struct model		 model;
+	struct event_fanout	 fan;
+	struct event_sink	 ms, bs, sink;
+	struct batch		*b;
+	struct pollfd		 pfd;
+	sigset_t		 set;
+	char			 err[512];
+	int			 sfd, t, status;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+	model_init(&model);
+	if (o->trace != NULL || o->svg != NULL)
+		model_keep_views(&model);
+	memset(&fan, 0, sizeof fan);
+	ms = model_sink(&model);
+	event_fanout_add(&fan, &ms);
+	b = batch_new(stdout, o->json ? BATCH_JSON : o->quiet ? BATCH_QUIET :
+	    BATCH_TEXT, replay_tasklist(rp), &model);
+	bs = batch_sink(b);
+	event_fanout_add(&fan, &bs);
+	sink = event_fanout_sink(&fan);
+	replay_start(rp, &sink, o->time_scale);
+	status = replay_exit_status(rp);
+	while (!replay_finished(rp) && !batch_write_failed(b)) {
+		replay_process(rp);
+		if (replay_finished(rp))
+			break;
+		if ((t = replay_prepare_wait(rp)) == 0)
+			continue;
+		pfd.fd = sfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, t) == 1) {
+			status = 130;
+			break;
+		}
+	}
+	if (!batch_write_failed(b))
+		batch_finish(b);
+	if (o->trace != NULL && export_to_path(o->trace, export_trace, &model,
+	    replay_tasklist(rp), err, sizeof err) != 0) {
+		fprintf(stderr, "poolscope: --trace: %s\n", err);
+		status = status ? status : 1;
+	}
+	if (o->svg != NULL && export_to_path(o->svg, export_svg, &model,
+	    replay_tasklist(rp), err, sizeof err) != 0) {
+		fprintf(stderr, "poolscope: --svg: %s\n", err);
+		status = status ? status : 1;
+	}
+	batch_free(b);
+	model_free(&model);
+	close(sfd);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -54,15 +123,26 @@ main(int argc, char **argv)
 	char			 err[4096];
 	sigset_t		 stopset;
 	struct signalfd_siginfo	 si;
+	struct replay		*rp;
+	struct recorder		*rec = NULL;
 	int			 sfd, rc, stopped, status;
 
 	setproctitle_init(argc, argv, environ);
 	options_parse(&o, argc, argv);
 
 	memset(&tl, 0, sizeof tl);
+	if (o.replay != NULL) {
+		if ((rp = replay_open(o.replay, err, sizeof err)) == NULL) {
+			fprintf(stderr, "poolscope: %s\n", err);
+			return 2;
+		}
+		rc = o.batch ? main_replay_batch(&o, rp) : ui_main(&o, &tl, rp);
+		replay_free(rp);
+		return rc;
+	}
 	if (!o.batch && o.taskfile == NULL && o.tasks_inline == NULL) {
 		/* The screen, with its own choice of task list. */
-		rc = ui_main(&o, &tl);
+		rc = ui_main(&o, &tl, NULL);
 		tasklist_free(&tl);
 		return rc;
 	}
@@ -80,7 +160,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (!o.batch) {
-		rc = ui_main(&o, &tl);
+		rc = ui_main(&o, &tl, NULL);
 		tasklist_free(&tl);
 		return rc;
 	}
@@ -105,6 +185,17 @@ main(int argc, char **argv)
 	    BATCH_QUIET : BATCH_TEXT, &tl, &model);
 	bs = batch_sink(mc.batch);
 	event_fanout_add(&fan, &bs);
+	if (o.record != NULL) {
+		struct event_sink	rs;
+
+		if ((rec = recorder_open(o.record, &tl, err, sizeof err)) ==
+		    NULL) {
+			fprintf(stderr, "poolscope: --record: %s\n", err);
+			return 2;
+		}
+		rs = recorder_sink(rec);
+		event_fanout_add(&fan, &rs);
+	}
 	stop.event = NULL;
 	stop.flush = main_flush;
 	stop.arg = &mc;
@@ -138,6 +229,10 @@ main(int argc, char **argv)
 		_exit(141);
 	}
 	batch_finish(mc.batch);
+	if (rec != NULL && recorder_close(rec, err, sizeof err) != 0) {
+		fprintf(stderr, "poolscope: --record: %s\n", err);
+		status = status ? status : 1;
+	}
 	if (o.trace != NULL && export_to_path(o.trace, export_trace, &model, &tl,
 	    err, sizeof err) != 0) {
 		fprintf(stderr, "poolscope: --trace: %s\n", err);

@@ -20,7 +20,7 @@
 
 enum {
 	OPT_MAX_TASKS = 256, OPT_TIMEOUT, OPT_RETRIES, OPT_TIME_SCALE, OPT_JSON,
-	OPT_AUTOSTART, OPT_NO_COLOR, OPT_TRACE, OPT_SVG
+	OPT_AUTOSTART, OPT_NO_COLOR, OPT_TRACE, OPT_SVG, OPT_RECORD, OPT_REPLAY
 };
 
 static const struct option longopts[] = {
@@ -39,6 +39,8 @@ static const struct option longopts[] = {
 	{ "no-color",		no_argument,		NULL, OPT_NO_COLOR },
 	{ "trace",		required_argument,	NULL, OPT_TRACE },
 	{ "svg",		required_argument,	NULL, OPT_SVG },
+	{ "record",		required_argument,	NULL, OPT_RECORD },
+	{ "replay",		required_argument,	NULL, OPT_REPLAY },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -73,6 +75,10 @@ options_usage(FILE *f)
 "      --time-scale F       multiply every sleep and spin duration by F\n"
 "      --autostart          skip the set-up screen: start the run at once\n"
 "      --no-color           no colours on the screen (NO_COLOR is honoured)\n"
+"      --record FILE        save the event stream (a recording)\n"
+"      --replay FILE        play a recording back at its recorded pace (with\n"
+"                           --time-scale F: F times as long); with --batch,\n"
+"                           print it as a live run would\n"
 "      --trace FILE         write the run as Chrome trace-event JSON (Perfetto)\n"
 "      --svg FILE           write the run's timeline as an SVG picture\n"
 "  -b, --batch              no screen: run, print each event, then the results\n"
@@ -232,6 +238,17 @@ options_parse(struct options *o, int argc, char **argv)
 		case OPT_SVG:
 			o->svg = options_path("--svg", optarg);
 			break;
+		case OPT_RECORD:
+			o->record = options_path("--record", optarg);
+			if (strcmp(o->record, "-") == 0)
+				options_error("--record needs a file name; for "
+				    "the stream on stdout use --batch --json");
+			break;
+		case OPT_REPLAY:
+			if (*optarg == '\0')
+				options_error("--replay needs a file name");
+			o->replay = optarg;
+			break;
 		case 'h':
 			options_usage(stdout);
 			exit(0);
@@ -261,6 +278,13 @@ options_parse(struct options *o, int argc, char **argv)
 		    "file", argv[optind]);
 	if (o->taskfile != NULL && o->tasks_inline != NULL)
 		options_error("give either a task file or --tasks, not both");
+	if (o->replay != NULL && (o->taskfile != NULL ||
+	    o->tasks_inline != NULL))
+		options_error("--replay plays a recorded run; it takes no task "
+		    "list");
+	if (o->replay != NULL && o->record != NULL)
+		options_error("--replay and --record do not go together; copy "
+		    "the recording instead");
 	if (o->chunksize > 1 && (o->mode == MODE_APPLY ||
 	    o->mode == MODE_APPLY_ASYNC || o->mode == MODE_PROCESS))
 		options_error("--chunksize: %s sends one task per call; "

@@ -21,6 +21,8 @@ struct options {
 	int		 autostart;	/* skip the set-up screen */
 	int		 no_color;
 	const char	*trace;		/* --trace FILE */
+	const char	*record;	/* --record FILE */
+	const char	*replay;	/* --replay FILE */
 	const char	*svg;		/* --svg FILE */
 	const char	*tasks_inline;
 	const char	*taskfile;

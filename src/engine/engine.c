@@ -35,6 +35,9 @@
 #include "engine/order.h"
 #include "engine/shm.h"
 
+/* How long a slot killed from the screen shows "crashed". */
+#define ENGINE_RESPAWN_SHOWN_NS	500000000u
+
 /* epoll tags */
 #define TAG_EVENTFD	0xffffffff00000001ULL
 #define TAG_SIGNALFD	0xffffffff00000002ULL
@@ -60,6 +63,7 @@ struct eslot {
 	int		 kill_reason;
 	uint64_t	 spawned;	/* processes this slot has had */
 	uint32_t	 rpos;		/* ring bytes read (rhead once released) */
+	uint64_t	 respawn_at;	/* a new process is due then (0: none) */
 };
 
 struct heap_ent {
@@ -1006,10 +1010,16 @@ engine_slot_died(struct engine *e, int slot, int status)
 	s->pid = 0;
 	e->nlive--;
 
-	/* The slot gets a new process while there is work for it. */
+	/* The slot gets a new process while there is work for it.  After a
+	 * kill from the screen, half a second later, so the crash can be
+	 * seen before the replacement comes. */
 	if (e->cfg.mode != MODE_PROCESS && !e->stopping && !e->interrupted &&
-	    e->unfinished > 0)
-		engine_slot_spawn(e, slot, -1);
+	    e->unfinished > 0) {
+		if (s->kill_reason == KILL_USER)
+			s->respawn_at = now + ENGINE_RESPAWN_SHOWN_NS;
+		else
+			engine_slot_spawn(e, slot, -1);
+	}
 }
 
 static int
@@ -1063,6 +1073,31 @@ engine_check_timeouts(struct engine *e)
 			kill(e->es[i].pid, SIGKILL);
 		} else if (deadline < next)
 			next = deadline;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return (int)((next - now + 999999) / 1000000);
+}
+
+/* Slots whose delayed respawn is due; ms until the next one, or -1. */
+static int
+engine_check_respawns(struct engine *e)
+{
+	uint64_t	now = now_ns(), next = UINT64_MAX;
+	int		i;
+
+	for (i = 0; i < e->cfg.workers; i++) {
+		if (e->es[i].respawn_at == 0 || e->es[i].pid != 0)
+			continue;
+		if (e->stopping || e->interrupted || e->unfinished == 0) {
+			e->es[i].respawn_at = 0;
+			continue;
+		}
+		if (e->es[i].respawn_at <= now) {
+			e->es[i].respawn_at = 0;
+			engine_slot_spawn(e, i, -1);
+		} else if (e->es[i].respawn_at < next)
+			next = e->es[i].respawn_at;
 	}
 	if (next == UINT64_MAX)
 		return -1;
@@ -1123,6 +1158,7 @@ engine_process(struct engine *e)
 		engine_reap(e);
 		engine_schedule(e);
 	} while (again && now_ns() - start < 20000000u);
+	engine_check_respawns(e);
 	engine_check_timeouts(e);
 	engine_check_end(e);
 }
@@ -1131,7 +1167,7 @@ int
 engine_prepare_wait(struct engine *e)
 {
 	struct shm_slot	*ss;
-	int		 i;
+	int		 i, t, r;
 
 	if (e->finished)
 		return -1;
@@ -1144,7 +1180,11 @@ engine_prepare_wait(struct engine *e)
 			return 0;
 		}
 	}
-	return engine_check_timeouts(e);
+	t = engine_check_timeouts(e);
+	r = engine_check_respawns(e);
+	if (r >= 0 && (t < 0 || r < t))
+		t = r;
+	return t;
 }
 
 int

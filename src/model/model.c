@@ -257,6 +257,7 @@ model_event(struct model *m, const struct event *ev)
 		w->pid = ev->pid;
 		w->state = WS_STARTING;
 		w->task = -1;
+		w->done = 0;		/* counted per process, like its PID */
 		w->processes++;
 		m->nworker_starts++;
 		if (m->views)

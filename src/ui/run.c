@@ -20,7 +20,9 @@
 #include <time.h>
 
 #include "util.h"
+#include "batch/record.h"
 #include "export/export.h"
+#include "replay/replay.h"
 #include "ui/ui-private.h"
 
 struct run_sinks {
@@ -43,21 +45,33 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	struct ui_run		*r;
 	struct run_sinks	*rs;
 	struct event_sink	 s, sink;
+	const struct run_info	*ri;
 
-	if (ui->tl == NULL || ui->tl->n == 0) {
+	if (ui->replay == NULL && (ui->tl == NULL || ui->tl->n == 0)) {
 		snprintf(err, errlen, "no tasks to run: pick or type a task list");
 		return NULL;
 	}
 	r = xcalloc(1, sizeof *r);
 	rs = xcalloc(1, sizeof *rs);
-	r->tl = ui->tl;
-	r->cfg.workers = ui->choice.workers;
-	r->cfg.mode = ui->choice.mode;
-	r->cfg.chunksize = ui->choice.chunksize;
-	r->cfg.max_tasks_per_child = ui->choice.max_tasks;
-	r->cfg.timeout_ms = ui->choice.timeout_ms;
-	r->cfg.retries = ui->choice.retries;
-	r->cfg.time_scale = ui->choice.time_scale;
+	r->sinks = rs;
+	if (ui->replay != NULL) {
+		r->replay = ui->replay;
+		r->tl = replay_tasklist(ui->replay);
+		ri = replay_run_info(ui->replay);
+		r->cfg.workers = ri->workers;
+		r->cfg.mode = ri->mode;
+		r->cfg.chunksize = ri->chunksize;
+		r->cfg.time_scale = ui->choice.time_scale;
+	} else {
+		r->tl = ui->tl;
+		r->cfg.workers = ui->choice.workers;
+		r->cfg.mode = ui->choice.mode;
+		r->cfg.chunksize = ui->choice.chunksize;
+		r->cfg.max_tasks_per_child = ui->choice.max_tasks;
+		r->cfg.timeout_ms = ui->choice.timeout_ms;
+		r->cfg.retries = ui->choice.retries;
+		r->cfg.time_scale = ui->choice.time_scale;
+	}
 	model_init(&r->model);
 	model_keep_views(&r->model);
 	rs->ui = ui;
@@ -67,27 +81,85 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	s.flush = NULL;
 	s.arg = ui;
 	event_fanout_add(&rs->fan, &s);
+	if (ui->opts.record != NULL && r->replay == NULL) {
+		if ((r->recorder = recorder_open(ui->opts.record, r->tl, err,
+		    errlen)) == NULL) {
+			ui_run_free(r);
+			return NULL;
+		}
+		s = recorder_sink(r->recorder);
+		event_fanout_add(&rs->fan, &s);
+	}
 	sink = event_fanout_sink(&rs->fan);
-	r->sinks = rs;
-	r->engine = engine_new(&r->cfg, r->tl, &sink);
 	r->started = now_ns();
+	r->focus = PANE_WORKERS;
+	if (r->replay != NULL) {
+		replay_start(r->replay, &sink, r->cfg.time_scale);
+		return r;
+	}
+	r->engine = engine_new(&r->cfg, r->tl, &sink);
 	if (engine_start(r->engine, err, errlen) != 0) {
 		ui_run_free(r);
 		return NULL;
 	}
-	r->focus = PANE_WORKERS;
 	return r;
 }
 
 void
 ui_run_free(struct ui_run *r)
 {
+	char	err[256];
+
 	if (r == NULL)
 		return;
 	engine_free(r->engine);		/* kills and reaps what is left */
+	recorder_close(r->recorder, err, sizeof err);
 	model_free(&r->model);
 	free(r->sinks);
 	free(r);
+}
+
+static int
+run_source_finished(struct ui_run *r)
+{
+	if (r->replay != NULL)
+		return replay_finished(r->replay);
+	return r->engine == NULL || engine_finished(r->engine);
+}
+
+int
+ui_run_fd(struct ui *ui)
+{
+	struct ui_run	*r = ui->run;
+
+	if (r == NULL || r->engine == NULL || engine_finished(r->engine))
+		return -1;
+	return engine_fd(r->engine);
+}
+
+int
+ui_run_timeout(struct ui *ui)
+{
+	struct ui_run	*r = ui->run;
+
+	if (r == NULL || run_source_finished(r))
+		return -1;
+	if (r->replay != NULL)
+		return replay_prepare_wait(r->replay);
+	return engine_prepare_wait(r->engine);
+}
+
+void
+ui_run_process(struct ui *ui)
+{
+	struct ui_run	*r = ui->run;
+
+	if (r == NULL || run_source_finished(r))
+		return;
+	if (r->replay != NULL)
+		replay_process(r->replay);
+	else
+		engine_process(r->engine);
 }
 
 /* Nanoseconds of run time now (the model's clock), frozen while paused
@@ -97,6 +169,8 @@ run_now(struct ui_run *r)
 {
 	uint64_t	now = now_ns();
 
+	if (r->replay != NULL)
+		return replay_position(r->replay);
 	if (r->ended)
 		return r->model.run.wall_ns;
 	if (r->paused)
@@ -111,9 +185,10 @@ ui_run_live(struct ui *ui)
 
 	if (r == NULL)
 		return 0;
-	if (!r->ended && engine_finished(r->engine)) {
+	if (!r->ended && run_source_finished(r) && r->model.ended) {
 		r->ended = now_ns();
-		r->status = engine_exit_status(r->engine);
+		r->status = r->replay ? replay_exit_status(r->replay) :
+		    engine_exit_status(r->engine);
 		r->confirm_quit = 0;
 		ui->dirty = 1;
 	}
@@ -208,17 +283,24 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 	if (r->ended)
 		state = r->status == 0 ? "finished" : m->nresults < m->ntasks ?
 		    "stopped" : "finished, with failures";
-	else if (engine_stepping(r->engine))
+	else if (r->engine != NULL && engine_stepping(r->engine))
 		state = "stepping";
 	else if (r->paused)
 		state = "PAUSED";
 	else
 		state = "running";
 	cpus = m->run.cpus ? m->run.cpus : util_cpu_count();
-	len = snprintf(buf, sizeof buf, " poolscope  %s  %d worker%s / %d cpu%s"
-	    "%s  %s  ", mode_name(r->cfg.mode), r->cfg.workers,
-	    r->cfg.workers == 1 ? "" : "s", cpus, cpus == 1 ? "" : "s",
-	    r->cfg.workers > cpus ? " (oversubscribed)" : "", el);
+	for (i = 0; i < 2; i++) {
+		/* "(oversubscribed)" only if the state still fits after it. */
+		len = snprintf(buf, sizeof buf, " poolscope%s  %s  %d worker%s "
+		    "/ %d cpu%s%s  %s  ", r->replay ? " replay" : "",
+		    mode_name(r->cfg.mode), r->cfg.workers,
+		    r->cfg.workers == 1 ? "" : "s", cpus, cpus == 1 ? "" : "s",
+		    i == 0 && r->cfg.workers > cpus ? " (oversubscribed)" : "",
+		    el);
+		if (len + (int)strlen(state) <= w)
+			break;
+	}
 	if (len < 0 || len >= w)
 		len = w;
 	ui_put(ui, 0, 0, len, C_SELECTED, buf);
@@ -347,6 +429,23 @@ run_draw_lane(struct ui *ui, struct ui_run *r, int y, int x, int width,
 	}
 }
 
+/* The next of 1, 2, 5 times a power of ten (ns) at or above ns. */
+static uint64_t
+run_nice_ns(uint64_t ns)
+{
+	uint64_t	p = 1;
+
+	while (p * 10 <= ns)
+		p *= 10;
+	if (ns <= p)
+		return p;
+	if (ns <= 2 * p)
+		return 2 * p;
+	if (ns <= 5 * p)
+		return 5 * p;
+	return 10 * p;
+}
+
 static void
 run_draw_workers(struct ui *ui, struct ui_run *r, int top, int rows,
     uint64_t now)
@@ -368,10 +467,14 @@ run_draw_workers(struct ui *ui, struct ui_run *r, int top, int rows,
 	dt = mean / 3;
 	if (dt < 1000000)
 		dt = 1000000;
-	if (r->ended || now / tw >= dt) {
-		if (r->ended || mean == 0 || now / tw < 4 * dt)
-			dt = now / tw + 1;
-	}
+	/* On a 1-2-5 scale, and never finer than before in this run, so
+	 * the picture does not jump about as tasks finish. */
+	dt = run_nice_ns(dt);
+	if (dt < r->timeline_dt)
+		dt = r->timeline_dt;
+	r->timeline_dt = dt;
+	if (r->ended)
+		dt = now / tw + 1;	/* the whole run */
 	t0 = now > dt * tw ? now - dt * tw : 0;
 	if (r->ended)
 		t0 = 0;
@@ -486,8 +589,15 @@ run_draw_results(struct ui *ui, struct ui_run *r, int top)
 	for (first = 0; first < m->ntasks && m->tasks[first].received; first++)
 		;
 	start = first > 3 ? first - 3 : 0;
-	if (first == m->ntasks)
-		start = m->ntasks > 30 ? m->ntasks - 30 : 0;
+	if (first == m->ntasks) {
+		/* All received: the last ones that fit, after an ellipsis. */
+		len = 0;
+		for (start = m->ntasks; start > 0; start--) {
+			len += snprintf(item, sizeof item, "%zu ", start - 1);
+			if (11 + 2 + len >= w)
+				break;
+		}
+	}
 	x = 11;
 	if (start > 0) {
 		ui_put(ui, top + 2, x, 2, C_DIM, ui->g->ellipsis);
@@ -590,7 +700,7 @@ static const char *run_help[] = {
 	"s        step: run one more task while paused",
 	"+ -      time scale: double or halve sleep and spin (new tasks)",
 	"Up Down  select a worker, or scroll the focused pane",
-	"PgUp PgDn scroll the focused pane by a page",
+	"PgUp PgDn  scroll the focused pane by a page",
 	"Tab      focus the next pane: workers, result order, output",
 	"k        kill the selected worker (SIGKILL): its task fails or is",
 	"         re-run with --retries; the slot gets a new process",
@@ -598,6 +708,8 @@ static const char *run_help[] = {
 	"n        back to the set-up screen",
 	"x        export: write the trace (JSON) and the SVG of this run",
 	"mouse    click a worker to select it",
+	"replay:  Left Right seek a tenth back or on, Home or r restart,",
+	"         + - play faster or slower, Space pause, s step",
 	"?        this help (any key closes it)",
 	"q        quit (asks first while a run is going)",
 };
@@ -605,16 +717,25 @@ static const char *run_help[] = {
 static void
 run_draw_help(struct ui *ui)
 {
-	int	n = sizeof run_help / sizeof run_help[0], i, w = 72, x, y;
+	int	n = sizeof run_help / sizeof run_help[0], i, w = 74, x, y;
 
 	x = (ui->cols - w) / 2;
-	y = (ui->rows - n - 4) / 2;
-	ui_hline(ui, y, x, w, C_TITLE, "Keys");
+	y = (ui->rows - n - 2) / 2;
+	if (y < 0)
+		y = 0;
+	/* A closed box, so nothing behind it shows through. */
+	ui_put(ui, y, x, 1, C_TITLE, ui->g->tl);
+	ui_hline(ui, y, x + 1, w - 2, C_TITLE, "Keys");
+	ui_put(ui, y, x + w - 1, 1, C_TITLE, ui->g->tr);
 	for (i = 0; i < n; i++) {
-		ui_put(ui, y + 1 + i, x, 2, C_NORMAL, "");
-		ui_put(ui, y + 1 + i, x + 2, w - 2, C_NORMAL, run_help[i]);
+		ui_put(ui, y + 1 + i, x, 1, C_TITLE, ui->g->v);
+		ui_put(ui, y + 1 + i, x + 1, 1, C_NORMAL, "");
+		ui_put(ui, y + 1 + i, x + 2, w - 3, C_NORMAL, run_help[i]);
+		ui_put(ui, y + 1 + i, x + w - 1, 1, C_TITLE, ui->g->v);
 	}
-	ui_hline(ui, y + n + 1, x, w, C_TITLE, NULL);
+	ui_put(ui, y + n + 1, x, 1, C_TITLE, ui->g->bl);
+	ui_hline(ui, y + n + 1, x + 1, w - 2, C_TITLE, NULL);
+	ui_put(ui, y + n + 1, x + w - 1, 1, C_TITLE, ui->g->br);
 }
 
 static void
@@ -757,6 +878,67 @@ run_export(struct ui *ui, struct ui_run *r)
 	run_message(r, msg);
 }
 
+/* Keys that mean something else in a replay; 1 when handled. */
+static int
+run_replay_key(struct ui *ui, struct ui_run *r, int key)
+{
+	struct replay	*rp = r->replay;
+	char		 msg[128];
+	double		 sc;
+	int64_t		 jump = (int64_t)(replay_length(rp) / 10);
+
+	if (jump < 100000000)
+		jump = 100000000;	/* at least 0.1 s */
+	switch (key) {
+	case ' ':
+		if (replay_finished(rp))
+			return 1;
+		r->paused = !r->paused;
+		replay_pause(rp, r->paused);
+		return 1;
+	case 's':
+		r->paused = 1;
+		replay_step(rp);
+		return 1;
+	case '+':
+	case '=':
+	case '-':
+	case '_':
+		/* Faster or slower playback: the scale divides the pace. */
+		sc = replay_scale(rp);
+		sc = (key == '-' || key == '_') ? sc * 2 : sc / 2;
+		if (sc < 0.001)
+			sc = 0.001;
+		if (sc > 1000)
+			sc = 1000;
+		replay_set_scale(rp, sc);
+		r->cfg.time_scale = sc;
+		snprintf(msg, sizeof msg, "playing at %gx the recorded pace",
+		    1 / sc);
+		run_message(r, msg);
+		return 1;
+	case KEY_LEFT:
+	case KEY_RIGHT:
+	case KEY_HOME:
+	case 'r':
+	case 'R':
+		if (key == KEY_LEFT)
+			replay_seek(rp, -jump);
+		else if (key == KEY_RIGHT)
+			replay_seek(rp, jump);
+		else
+			replay_seek(rp, -(int64_t)replay_length(rp) - 1);
+		r->ended = 0;	/* ui_run_live sees the end again */
+		ui->dirty = 1;
+		return 1;
+	case 'k':
+	case 'K':
+		run_message(r, "this is a replay: there is no worker to kill");
+		return 1;
+	}
+	return 0;
+}
+
 /* Returns 'q', 'r' or 'n' for the loop to act on, else 0. */
 int
 ui_run_key(struct ui *ui, int key)
@@ -775,6 +957,8 @@ ui_run_key(struct ui *ui, int key)
 		r->confirm_quit = 0;
 		return (key == 'y' || key == 'Y') ? 'q' : 0;
 	}
+	if (r->replay != NULL && run_replay_key(ui, r, key))
+		return 0;
 	switch (key) {
 	case 'q':
 	case 'Q':
@@ -786,11 +970,11 @@ ui_run_key(struct ui *ui, int key)
 	case ' ':
 		if (r->ended)
 			break;
+		/* The clock stops on the screen while paused, then shows the
+		 * wall time again, pause included, as the engine counts it. */
 		r->paused = !r->paused;
 		if (r->paused)
 			r->pause_start = now_ns();
-		else
-			r->started += now_ns() - r->pause_start;
 		engine_pause(r->engine, r->paused);
 		break;
 	case 's':

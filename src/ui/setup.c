@@ -311,6 +311,7 @@ setup_finish_text(struct ui *ui)
 	    sizeof st->error) == 0) {
 		setup_take(ui, st->typed);
 		st->editing = EDIT_NONE;
+		st->field = F_START;	/* Enter now starts it */
 	}
 	free(buf);
 }
@@ -329,6 +330,7 @@ setup_finish_path(struct ui *ui)
 		free(st->entries[st->file].desc);
 		st->entries[st->file].desc = xstrdup(st->path);
 		st->editing = EDIT_NONE;
+		st->field = F_START;
 	}
 }
 
@@ -748,10 +750,10 @@ ui_setup_draw(struct ui *ui)
 		if (err_rows > 3)
 			err_rows = 3;
 	}
-	rows = ui->rows - y - 3 - err_rows;
+	rows = ui->rows - y - 2 - err_rows;
 	if (st->editing == EDIT_TEXT) {
-		ui_put(ui, y++, 0, w, C_KEY, "  Type tasks, one per line (e.g. "
-		    "square 1..10).  Esc or F2: done   ^D: done and start");
+		ui_put(ui, y++, 0, w, C_KEY, "  Type tasks, one a line (square "
+		    "1..10).  Esc/F2: done  ^D: done and start");
 		rows--;
 		for (i = 0; i < rows; i++) {
 			int	line = i;
@@ -821,6 +823,8 @@ ui_setup_draw(struct ui *ui)
 		if (p == NULL)
 			break;
 		snprintf(line, sizeof line, "%.*s", (int)strcspn(p, "\n"), p);
+		if ((int)strlen(line) > w - 3 && w > 10)
+			strlcpy(line + w - 6, ui->g->ellipsis, 8);
 		ui_putf(ui, y++, 0, w, C_ERROR, "  %s", line);
 	}
 
@@ -828,11 +832,15 @@ ui_setup_draw(struct ui *ui)
 	ui_put(ui, ui->rows - 3, 0, w, C_NORMAL, "");
 	ui_put(ui, ui->rows - 2, 0, 2, st->field == F_START ? C_FOCUS :
 	    C_NORMAL, st->field == F_START ? ">" : "");
-	snprintf(buf, sizeof buf, "[ Start: %s, %d workers, %zu tasks ]",
-	    mode_name(c->mode), c->workers, ui->tl ? ui->tl->n : (size_t)0);
+	snprintf(buf, sizeof buf, "[ Start: %s, %d worker%s, %zu task%s ]",
+	    mode_name(c->mode), c->workers, c->workers == 1 ? "" : "s",
+	    ui->tl ? ui->tl->n : (size_t)0, ui->tl && ui->tl->n == 1 ? "" : "s");
 	ui_put(ui, ui->rows - 2, 2, w - 2, st->field == F_START ? C_SELECTED :
 	    C_KEY, buf);
-	if (st->editing)
+	if (st->editing == EDIT_PATH)
+		snprintf(buf, sizeof buf, " typing a path: Enter read it  Esc "
+		    "cancel");
+	else if (st->editing)
 		snprintf(buf, sizeof buf, " typing: Esc or F2 done  ^D done and "
 		    "start  arrows move");
 	else

@@ -39,12 +39,16 @@ enum ui_screen { SCREEN_SETUP, SCREEN_RUN };
 enum ui_pane { PANE_WORKERS, PANE_RESULTS, PANE_OUTPUT, PANE_N };
 
 struct run_sinks;
+struct recorder;
+struct replay;
 
 struct ui_run {
 	struct engine_config	 cfg;
 	struct run_sinks	*sinks;
 	struct tasklist		*tl;		/* borrowed from the ui */
-	struct engine		*engine;
+	struct engine		*engine;		/* a live run, or */
+	struct replay		*replay;	/* a recording played back */
+	struct recorder		*recorder;	/* --record */
 	struct model		 model;
 	uint64_t		 started;	/* monotonic ns */
 	uint64_t		 ended;		/* monotonic ns, 0 while running */
@@ -59,6 +63,7 @@ struct ui_run {
 	int			 confirm_quit;
 	int			 help;
 	int			 status;	/* exit status of the run */
+	uint64_t		 timeline_dt;	/* ns per lane column so far */
 	char			 message[256];	/* a one-line notice */
 	uint64_t		 message_until;
 };
@@ -90,6 +95,7 @@ struct ui {
 	struct tasklist		*tl;		/* what the next run runs */
 	struct ui_setup_choice	 choice;
 	struct ui_run		*run;
+	struct replay		*replay;	/* --replay: owned here */
 	void			*setup;		/* setup.c's state */
 	unsigned long		 bytes_hint;
 };
@@ -115,6 +121,11 @@ void		 ui_run_draw(struct ui *);
 int		 ui_run_key(struct ui *, int key);
 void		 ui_run_mouse(struct ui *, MEVENT *);
 int		 ui_run_live(struct ui *);	/* needs ticking redraws */
+/* The run's event source, for the loop: an fd to poll (-1 none), the
+ * timeout, and its work once woken. */
+int		 ui_run_fd(struct ui *);
+int		 ui_run_timeout(struct ui *);
+void		 ui_run_process(struct ui *);
 
 /* setup.c */
 void		 ui_setup_init(struct ui *);

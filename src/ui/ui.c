@@ -200,6 +200,8 @@ ui_key(struct ui *ui, int key)
 		else if (r == 'r')
 			ui_start_run(ui);
 		else if (r == 'n') {
+			ui_run_live(ui);
+			ui->exit_status = ui->run->ended ? ui->run->status : 1;
 			ui_run_free(ui->run);
 			ui->run = NULL;
 			ui->screen = SCREEN_SETUP;
@@ -224,9 +226,7 @@ ui_timeout(struct ui *ui)
 	uint64_t	now = now_ns(), next;
 	int		t = -1, f;
 
-	if (ui->run != NULL && ui->run->engine != NULL &&
-	    !engine_finished(ui->run->engine))
-		t = engine_prepare_wait(ui->run->engine);
+	t = ui_run_timeout(ui);
 	if (t == 0)
 		return 0;
 	if (ui->dirty) {
@@ -242,7 +242,7 @@ ui_timeout(struct ui *ui)
 }
 
 int
-ui_main(const struct options *o, struct tasklist *tl)
+ui_main(const struct options *o, struct tasklist *tl, struct replay *rp)
 {
 	struct ui		 ui;
 	struct pollfd		 pfd[3];
@@ -259,6 +259,7 @@ ui_main(const struct options *o, struct tasklist *tl)
 	memset(&ui, 0, sizeof ui);
 	ui.opts = *o;
 	ui.tl = tl;
+	ui.replay = rp;
 	ui.choice.workers = o->workers;
 	ui.choice.mode = o->mode;
 	ui.choice.chunksize = o->chunksize;
@@ -310,7 +311,8 @@ ui_main(const struct options *o, struct tasklist *tl)
 	ui.too_small = ui.cols < UI_MIN_COLS || ui.rows < UI_MIN_ROWS;
 
 	ui_setup_init(&ui);
-	if (o->autostart && ui.tl != NULL && ui.tl->n > 0)
+	if (ui.replay != NULL ||
+	    (o->autostart && ui.tl != NULL && ui.tl->n > 0))
 		ui_start_run(&ui);
 	else
 		ui.screen = SCREEN_SETUP;
@@ -325,9 +327,8 @@ ui_main(const struct options *o, struct tasklist *tl)
 		pfd[nfd++].events = POLLIN;
 		pfd[nfd].fd = ui.sigfd;
 		pfd[nfd++].events = POLLIN;
-		if (ui.run != NULL && ui.run->engine != NULL &&
-		    !engine_finished(ui.run->engine)) {
-			pfd[nfd].fd = engine_fd(ui.run->engine);
+		if (ui_run_fd(&ui) != -1) {
+			pfd[nfd].fd = ui_run_fd(&ui);
 			pfd[nfd++].events = POLLIN;
 		}
 		n = poll(pfd, nfd, timeout);
@@ -337,9 +338,7 @@ ui_main(const struct options *o, struct tasklist *tl)
 			stop_sig = (int)si.ssi_signo;
 			break;
 		}
-		if (ui.run != NULL && ui.run->engine != NULL &&
-		    !engine_finished(ui.run->engine))
-			engine_process(ui.run->engine);
+		ui_run_process(&ui);
 		if (ui.screen == SCREEN_RUN && ui_run_live(&ui))
 			ui.dirty = 1;
 		while ((key = getch()) != ERR)

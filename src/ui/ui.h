@@ -6,10 +6,12 @@
 
 struct options;
 struct tasklist;
+struct replay;
 
 /* Run the screen: the set-up screen (or, with --autostart, straight into
  * a run of tl) and the run screen.  Returns the exit status.  tl may be
- * empty (no task list given); the screen owns it from here on. */
-int	ui_main(const struct options *, struct tasklist *tl);
+ * empty (no task list given); the screen owns it from here on.  With rp
+ * (a recording opened by --replay) the run screen plays it back. */
+int	ui_main(const struct options *, struct tasklist *tl, struct replay *rp);
 
 #endif

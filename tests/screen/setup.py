@@ -104,9 +104,7 @@ try:
     scr = s.wait_for(lambda x: re.search(r"Pool size\s+< 1 >", x)
                      and (start_line(x) or "  ")[1] == "1", 5)
     t.ok(scr is not None, "Left: Pool size goes down to 1 and stays", s.last)
-    todo(t, scr is not None and "[ Start: map, 1 worker, 10 tasks ]" in scr,
-         "one worker: the Start line says '1 worker'", "says '1 workers'",
-         line_of(s.last, START))
+    t.ok(scr is not None and "[ Start: map, 1 worker, 10 tasks ]" in scr, "one worker: the Start line says '1 worker'", line_of(s.last, START))
     s.send(*["Right"] * (CPUS - 1))
     scr = s.wait_for(lambda x: re.search(r"Pool size\s+< %d >" % CPUS, x), 5)
     t.ok(scr is not None, "Right: back to %d" % CPUS, s.last)
