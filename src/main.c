@@ -44,6 +44,51 @@ main_flush(void *arg)
 }
 
 
+/* One call style's figures in a --compare. */
+struct compare_row {
+	int		 mode;
+	double		 wall, busy;
+	int		 workers;
+	size_t		 failed;
+	char		 order[64];
+};
+
+static void
+main_compare_row(struct compare_row *c, const struct model *m)
+{
+	size_t	i;
+	int	len = 0;
+
+	c->mode = m->run.mode;
+	c->wall = m->run.wall_ns / 1e9;
+	c->busy = m->run.busy_ns / 1e9;
+	c->workers = m->run.workers;
+	c->failed = m->nfailed;
+	c->order[0] = '\0';
+	for (i = 0; i < m->nresults && len < (int)sizeof c->order - 8; i++)
+		len += snprintf(c->order + len, sizeof c->order - len, "%s%u",
+		    i ? " " : "", m->results[i]);
+	if (i < m->nresults)
+		snprintf(c->order + len, sizeof c->order - len, " ...");
+}
+
+/* The seed's sync/async table, measured. */
+static void
+main_compare_table(const struct compare_row *c, int n)
+{
+	int	i;
+
+	printf("\n%-15s %9s %8s %6s %7s  %s\n", "call style", "wall",
+	    "speedup", "util", "failed", "result order (tasks)");
+	for (i = 0; i < n; i++)
+		printf("%-15s %7.3f s %7.2fx %5.0f%% %7zu  %s\n",
+		    mode_name(c[i].mode), c[i].wall, c[i].wall > 0 ?
+		    c[i].busy / c[i].wall : 0.0, c[i].wall > 0 ? 100 *
+		    c[i].busy / (c[i].wall * c[i].workers) : 0.0, c[i].failed,
+		    c[i].order);
+	fflush(stdout);
+}
+
 /* --replay with --batch: the recording through the same printers as a
  * live run, at its recorded pace (scaled by --time-scale). */
 static int
@@ -125,10 +170,13 @@ main(int argc, char **argv)
 	struct signalfd_siginfo	 si;
 	struct replay		*rp;
 	struct recorder		*rec = NULL;
-	int			 sfd, rc, stopped, status;
+	struct compare_row	 cmp[8];
+	int			 sfd, rc, stopped, status, k, comparing;
 
 	setproctitle_init(argc, argv, environ);
 	options_parse(&o, argc, argv);
+	if (o.has_seed)
+		tasklist_seed(o.seed);
 
 	memset(&tl, 0, sizeof tl);
 	if (o.replay != NULL) {
@@ -210,25 +258,52 @@ main(int argc, char **argv)
 	cfg.timeout_ms = o.timeout_ms;
 	cfg.retries = o.retries;
 	cfg.time_scale = o.time_scale;
-	mc.engine = engine_new(&cfg, &tl, &sink);
-	if (engine_start(mc.engine, err, sizeof err) != 0) {
-		engine_free(mc.engine);
-		fprintf(stderr, "poolscope: %s\n", err);
-		return 1;
+	if (o.ncompare == 0) {
+		o.compare[0] = o.mode;
+		o.ncompare = 1;
+		comparing = 0;
+	} else
+		comparing = 1;
+	status = 0;
+	for (k = 0; k < o.ncompare; k++) {
+		cfg.mode = o.compare[k];
+		cfg.chunksize = (cfg.mode == MODE_APPLY || cfg.mode ==
+		    MODE_APPLY_ASYNC || cfg.mode == MODE_PROCESS) ? 0 :
+		    o.chunksize;
+		if (comparing && !o.json) {
+			printf("== %s (%d of %d) ==\n", mode_name(cfg.mode),
+			    k + 1, o.ncompare);
+			fflush(stdout);
+		}
+		mc.engine = engine_new(&cfg, &tl, &sink);
+		if (engine_start(mc.engine, err, sizeof err) != 0) {
+			engine_free(mc.engine);
+			fprintf(stderr, "poolscope: %s\n", err);
+			return 1;
+		}
+		stopped = engine_run(mc.engine, sfd);
+		if (engine_exit_status(mc.engine) != 0)
+			status = 1;
+		if (batch_write_failed(mc.batch)) {
+			/* The reader left (as with '| head'): go quietly, like
+			 * any filter killed by SIGPIPE, having reaped every
+			 * worker. */
+			engine_free(mc.engine);
+			signal(SIGPIPE, SIG_DFL);
+			sigprocmask(SIG_UNBLOCK, &stopset, NULL);
+			raise(SIGPIPE);
+			_exit(141);
+		}
+		batch_finish(mc.batch);
+		if (comparing)
+			main_compare_row(&cmp[k], &model);
+		if (stopped)
+			break;
+		if (k + 1 < o.ncompare)
+			engine_free(mc.engine);
 	}
-
-	stopped = engine_run(mc.engine, sfd);
-	status = engine_exit_status(mc.engine);
-	if (batch_write_failed(mc.batch)) {
-		/* The reader left (as with '| head'): go quietly, like any
-		 * filter killed by SIGPIPE, having reaped every worker. */
-		engine_free(mc.engine);
-		signal(SIGPIPE, SIG_DFL);
-		sigprocmask(SIG_UNBLOCK, &stopset, NULL);
-		raise(SIGPIPE);
-		_exit(141);
-	}
-	batch_finish(mc.batch);
+	if (comparing && !o.json)
+		main_compare_table(cmp, k < o.ncompare ? k + 1 : o.ncompare);
 	if (rec != NULL && recorder_close(rec, err, sizeof err) != 0) {
 		fprintf(stderr, "poolscope: --record: %s\n", err);
 		status = status ? status : 1;

@@ -20,7 +20,13 @@
 
 enum {
 	OPT_MAX_TASKS = 256, OPT_TIMEOUT, OPT_RETRIES, OPT_TIME_SCALE, OPT_JSON,
-	OPT_AUTOSTART, OPT_NO_COLOR, OPT_TRACE, OPT_SVG, OPT_RECORD, OPT_REPLAY
+	OPT_AUTOSTART, OPT_NO_COLOR, OPT_TRACE, OPT_SVG, OPT_RECORD, OPT_REPLAY,
+	OPT_SEED, OPT_CAPTION, OPT_THEME, OPT_COMPARE, OPT_CAST, OPT_LESSON,
+	OPT_LIST_LESSONS
+};
+
+const char *const theme_names[THEME_N] = {
+	"default", "high-contrast", "light", "mono"
 };
 
 static const struct option longopts[] = {
@@ -41,6 +47,13 @@ static const struct option longopts[] = {
 	{ "svg",		required_argument,	NULL, OPT_SVG },
 	{ "record",		required_argument,	NULL, OPT_RECORD },
 	{ "replay",		required_argument,	NULL, OPT_REPLAY },
+	{ "seed",		required_argument,	NULL, OPT_SEED },
+	{ "caption",		required_argument,	NULL, OPT_CAPTION },
+	{ "theme",		required_argument,	NULL, OPT_THEME },
+	{ "compare",		required_argument,	NULL, OPT_COMPARE },
+	{ "cast",		required_argument,	NULL, OPT_CAST },
+	{ "lesson",		required_argument,	NULL, OPT_LESSON },
+	{ "list-lessons",	no_argument,		NULL, OPT_LIST_LESSONS },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -79,6 +92,14 @@ options_usage(FILE *f)
 "      --replay FILE        play a recording back at its recorded pace (with\n"
 "                           --time-scale F: F times as long); with --batch,\n"
 "                           print it as a live run would\n"
+"      --compare M1,M2,...  run the task list in each call style in turn and\n"
+"                           compare wall time, speedup and result order\n"
+"      --lesson NAME        a guided lesson (Space: next step, Backspace: back)\n"
+"      --list-lessons       list the lessons and exit\n"
+"      --seed N             make rand(A,B) in task lists repeatable\n"
+"      --caption TEXT       a title bar on the screen (for recordings)\n"
+"      --theme NAME         default, high-contrast, light or mono\n"
+"      --cast FILE          record exactly what the screen draws (asciicast v2)\n"
 "      --trace FILE         write the run as Chrome trace-event JSON (Perfetto)\n"
 "      --svg FILE           write the run's timeline as an SVG picture\n"
 "  -b, --batch              no screen: run, print each event, then the results\n"
@@ -159,11 +180,41 @@ options_path(const char *name, const char *path)
 	return path;
 }
 
+/* --compare map,apply_async: two or more modes, each once. */
+static void
+options_compare(struct options *o, const char *list)
+{
+	char	*copy = xstrdup(list), *tok, *save = NULL;
+	int	 m, i;
+
+	o->ncompare = 0;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if ((m = mode_parse(tok)) == -1)
+			options_error("--compare: unknown mode '%s'; give call "
+			    "styles separated by commas, e.g. "
+			    "--compare apply,apply_async", tok);
+		for (i = 0; i < o->ncompare; i++)
+			if (o->compare[i] == m)
+				options_error("--compare: '%s' is given twice",
+				    tok);
+		if (o->ncompare == (int)(sizeof o->compare /
+		    sizeof o->compare[0]))
+			options_error("--compare: at most %zu modes",
+			    sizeof o->compare / sizeof o->compare[0]);
+		o->compare[o->ncompare++] = m;
+	}
+	free(copy);
+	if (o->ncompare < 2)
+		options_error("--compare needs two or more call styles "
+		    "separated by commas, e.g. --compare apply,apply_async");
+}
+
 void
 options_parse(struct options *o, int argc, char **argv)
 {
 	char	*end;
-	int	 c;
+	int	 c, i;
 
 	memset(o, 0, sizeof *o);
 	o->workers = util_cpu_count();
@@ -244,6 +295,45 @@ options_parse(struct options *o, int argc, char **argv)
 				options_error("--record needs a file name; for "
 				    "the stream on stdout use --batch --json");
 			break;
+		case OPT_SEED:
+			o->seed = (unsigned long long)options_number("--seed",
+			    optarg, 0, LLONG_MAX, "a seed");
+			o->has_seed = 1;
+			break;
+		case OPT_CAPTION:
+			if (strlen(optarg) > 200)
+				options_error("--caption: %zu characters is too "
+				    "long for a title bar; give at most 200",
+				    strlen(optarg));
+			o->caption = optarg;
+			break;
+		case OPT_THEME:
+			for (i = 0; i < THEME_N; i++)
+				if (strcmp(optarg, theme_names[i]) == 0)
+					break;
+			if (i == THEME_N)
+				options_error("--theme: unknown theme '%s'; use "
+				    "default, high-contrast, light or mono",
+				    optarg);
+			o->theme = i;
+			break;
+		case OPT_COMPARE:
+			options_compare(o, optarg);
+			break;
+		case OPT_CAST:
+			o->cast = options_path("--cast", optarg);
+			if (strcmp(o->cast, "-") == 0)
+				options_error("--cast needs a file name");
+			break;
+		case OPT_LESSON:
+			if (*optarg == '\0')
+				options_error("--lesson needs a name; see "
+				    "--list-lessons");
+			o->lesson = optarg;
+			break;
+		case OPT_LIST_LESSONS:
+			o->list_lessons = 1;
+			break;
 		case OPT_REPLAY:
 			if (*optarg == '\0')
 				options_error("--replay needs a file name");
@@ -282,6 +372,22 @@ options_parse(struct options *o, int argc, char **argv)
 	    o->tasks_inline != NULL))
 		options_error("--replay plays a recorded run; it takes no task "
 		    "list");
+	if (o->ncompare > 0) {
+		if (o->replay != NULL || o->lesson != NULL)
+			options_error("--compare runs a task list; it does not "
+			    "go with --replay or --lesson");
+		if (o->svg != NULL || o->trace != NULL || o->record != NULL)
+			options_error("--compare makes several runs; --svg, "
+			    "--trace and --record take one (export from the "
+			    "screen with x instead)");
+	}
+	if (o->lesson != NULL && (o->replay != NULL || o->taskfile != NULL ||
+	    o->tasks_inline != NULL))
+		options_error("--lesson brings its own runs; it takes no task "
+		    "list and no --replay");
+	if (o->cast != NULL && o->batch)
+		options_error("--cast records the screen; it does not go with "
+		    "--batch");
 	if (o->replay != NULL && o->record != NULL)
 		options_error("--replay and --record do not go together; copy "
 		    "the recording instead");

@@ -21,12 +21,25 @@ struct options {
 	int		 autostart;	/* skip the set-up screen */
 	int		 no_color;
 	const char	*trace;		/* --trace FILE */
+	const char	*cast;		/* --cast FILE */
+	const char	*caption;	/* --caption TEXT */
+	const char	*lesson;	/* --lesson NAME */
+	int		 list_lessons;
+	int		 theme;		/* enum ui_theme */
+	int		 has_seed;
+	unsigned long long seed;
+	int		 compare[8];	/* --compare: modes, in order */
+	int		 ncompare;
 	const char	*record;	/* --record FILE */
 	const char	*replay;	/* --replay FILE */
 	const char	*svg;		/* --svg FILE */
 	const char	*tasks_inline;
 	const char	*taskfile;
 };
+
+enum ui_theme { THEME_DEFAULT, THEME_HIGH_CONTRAST, THEME_LIGHT, THEME_MONO,
+	THEME_N };
+extern const char *const theme_names[THEME_N];
 
 /* Fill o from argv; on bad usage print a message and exit 2; --help and
  * --version print and exit 0. */

@@ -440,14 +440,59 @@ add_tasks(struct parser *p, size_t pos, int kind, int64_t a, uint64_t count,
 	return 0;
 }
 
-/* Parse the numeric argument [a, e) of a line. */
+/* The random numbers of rand(A,B): splitmix64, seeded by --seed so a
+ * random list comes out the same each time, or from arc4random. */
+static uint64_t	rand_state;
+static int	rand_seeded;
+
+void
+tasklist_seed(uint64_t seed)
+{
+	rand_state = seed;
+	rand_seeded = 1;
+}
+
+static uint64_t
+rand_next(void)
+{
+	uint64_t	z;
+
+	if (!rand_seeded)
+		tasklist_seed(((uint64_t)arc4random() << 32) | arc4random());
+	z = (rand_state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A trailing "xN" (repeat N times) at [u, e); 0 if it is not one. */
+static uint64_t
+parse_repeat(struct parser *p, size_t u, size_t e)
+{
+	uint64_t	n = 0;
+	size_t		i;
+
+	if (e - u < 2 || p->text[u] != 'x')
+		return 0;
+	for (i = u + 1; i < e; i++) {
+		if (p->text[i] < '0' || p->text[i] > '9' || n > TASKS_MAX)
+			return 0;
+		n = n * 10 + (uint64_t)(p->text[i] - '0');
+	}
+	return n;
+}
+
+/* Parse the numeric argument [a, e) of a line: N, A..B or rand(A,B),
+ * then perhaps xN. */
 static int
 parse_numeric(struct parser *p, int kind, size_t a, size_t e)
 {
 	const char	*s = p->text + a, *end = p->text + e, *t, *q;
 	struct number	 na, nb;
 	int64_t		 va, vb;
+	uint64_t	 repeat = 1, r;
 	size_t		 u;
+	int		 is_rand = 0;
 	char		 q1[QUOTE_MAX + 8], q2[QUOTE_MAX + 8];
 
 	for (t = s; t < end && !is_ws(*t); t++)
@@ -457,24 +502,44 @@ parse_numeric(struct parser *p, int kind, size_t a, size_t e)
 			;
 		for (q = p->text + u; q < end && !is_ws(*q); q++)
 			;
-		quote(q1, sizeof q1, p->text + u, (size_t)(q - p->text) - u);
-		return perr(p, u, "unexpected '%s' after the argument; %s", q1,
-		    p->inline_list ? "separate tasks with ';'" :
-		    "write one task per line");
+		repeat = q == end ? parse_repeat(p, u, e) : 0;
+		if (repeat == 0) {
+			quote(q1, sizeof q1, p->text + u,
+			    (size_t)(q - p->text) - u);
+			return perr(p, u, "unexpected '%s' after the argument; "
+			    "%s (or repeat with x3)", q1, p->inline_list ?
+			    "separate tasks with ';'" : "write one task per "
+			    "line");
+		}
 	}
 
-	q = scan_number(s, t, &na);
-	nb = na;
-	if (q != NULL && q != t) {
-		if (t - q >= 2 && q[0] == '.' && q[1] == '.')
-			q = scan_number(q + 2, t, &nb);
+	if (t - s > 6 && strncmp(s, "rand(", 5) == 0 && t[-1] == ')') {
+		/* rand(A,B): a random whole number from A to B each time. */
+		is_rand = 1;
+		q = scan_number(s + 5, t, &na);
+		if (q != NULL && q < t && *q == ',')
+			q = scan_number(q + 1, t, &nb);
 		else
 			q = NULL;
-	}
-	if (q == NULL || q != t) {
-		quote(q1, sizeof q1, s, (size_t)(t - s));
-		return perr(p, a, "expected a number or a range like 1..10, "
-		    "got '%s'", q1);
+		if (q == NULL || q != t - 1) {
+			quote(q1, sizeof q1, s, (size_t)(t - s));
+			return perr(p, a, "expected rand(A,B) with two whole "
+			    "numbers, like rand(100,900), got '%s'", q1);
+		}
+	} else {
+		q = scan_number(s, t, &na);
+		nb = na;
+		if (q != NULL && q != t) {
+			if (t - q >= 2 && q[0] == '.' && q[1] == '.')
+				q = scan_number(q + 2, t, &nb);
+			else
+				q = NULL;
+		}
+		if (q == NULL || q != t) {
+			quote(q1, sizeof q1, s, (size_t)(t - s));
+			return perr(p, a, "expected a number, a range like "
+			    "1..10 or rand(100,900), got '%s'", q1);
+		}
 	}
 	if (check_number(p, kind, &na, &va) != 0 ||
 	    check_number(p, kind, &nb, &vb) != 0)
@@ -482,10 +547,24 @@ parse_numeric(struct parser *p, int kind, size_t a, size_t e)
 	if (va > vb) {
 		quote(q1, sizeof q1, na.s, na.n);
 		quote(q2, sizeof q2, nb.s, nb.n);
-		return perr(p, a, "range %s..%s runs backwards; write %s..%s",
-		    q1, q2, q2, q1);
+		return perr(p, a, "%s %s..%s runs backwards; write %s..%s",
+		    is_rand ? "rand" : "range", q1, q2, q2, q1);
 	}
-	return add_tasks(p, a, kind, va, (uint64_t)(vb - va) + 1, NULL);
+	if (!is_rand && ((uint64_t)(vb - va) + 1) * repeat / repeat !=
+	    (uint64_t)(vb - va) + 1)
+		return perr(p, a, "too many tasks");
+	for (r = 0; r < repeat; r++) {
+		if (is_rand) {
+			uint64_t span = (uint64_t)(vb - va) + 1;
+
+			if (add_tasks(p, a, kind, va + (int64_t)(span == 0 ?
+			    rand_next() : rand_next() % span), 1, NULL) != 0)
+				return -1;
+		} else if (add_tasks(p, a, kind, va, (uint64_t)(vb - va) + 1,
+		    NULL) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Keep a copy of the command [a, e), unescaping "\;" in inline lists. */
@@ -548,10 +627,11 @@ parse_line(struct parser *p, size_t s, size_t e)
 
 	switch (kinds[kind].argtype) {
 	case ARG_NONE:
-		if (a < e)
+		if (a < e && parse_repeat(p, a, e) == 0)
 			return perr(p, a, "'%s' takes no argument",
 			    kinds[kind].name);
-		return add_tasks(p, s, kind, 0, 1, NULL);
+		return add_tasks(p, s, kind, 0, a < e ? parse_repeat(p, a, e) :
+		    1, NULL);
 	case ARG_COMMAND:
 		if (a == e)
 			return perr(p, k, "'%s' needs %s", kinds[kind].name,

@@ -65,6 +65,8 @@ int	 tasklist_parse(struct tasklist *tl, const char *name, const char *text,
 int	 tasklist_parse_file(struct tasklist *tl, const char *path, char *err,
 	     size_t errlen);
 void	 tasklist_free(struct tasklist *tl);
+/* Seed rand(A,B) (--seed); unseeded, it draws from arc4random. */
+void	 tasklist_seed(uint64_t seed);
 
 const char	*task_kind_name(int kind);
 /* "square 4", "sh echo hi" (truncated to fit). */
