@@ -231,14 +231,14 @@ test_bad(void)
 	    "fail with an argument");
 	bad("sh   # just a comment", "tasks.txt:1:3: 'sh' needs a command, "
 	    "e.g. 'sh echo hello'", "sh without a command");
-	bad("square abc", "tasks.txt:1:8: expected a number or a range like "
-	    "1..10, got 'abc'", "a word for a number");
-	bad("square 1..", "tasks.txt:1:8: expected a number or a range like "
-	    "1..10, got '1..'", "a range without an end");
-	bad("square 1...3", "tasks.txt:1:8: expected a number or a range like "
-	    "1..10, got '1...3'", "three dots");
+	bad("square abc", "tasks.txt:1:8: expected a number, a range like "
+	    "1..10 or rand(100,900), got 'abc'", "a word for a number");
+	bad("square 1..", "tasks.txt:1:8: expected a number, a range like "
+	    "1..10 or rand(100,900), got '1..'", "a range without an end");
+	bad("square 1...3", "tasks.txt:1:8: expected a number, a range like "
+	    "1..10 or rand(100,900), got '1...3'", "three dots");
 	bad("square 1 2", "tasks.txt:1:10: unexpected '2' after the argument; "
-	    "write one task per line", "two arguments");
+	    "write one task per line (or repeat with x3)", "two arguments");
 	bad("", "tasks.txt: no tasks in the list; add lines such as "
 	    "'square 1..10'", "an empty list");
 	bad("# only a comment\n\n   \n", "tasks.txt: no tasks in the list; "
@@ -266,7 +266,8 @@ test_bad(void)
 	bad_inline("sh echo a\\; b; fail x", "--tasks:1:21: 'fail' takes no "
 	    "argument", "columns count the backslash of '\\;'");
 	bad_inline("square 1 2", "--tasks:1:10: unexpected '2' after the "
-	    "argument; separate tasks with ';'", "an inline extra argument");
+	    "argument; separate tasks with ';' (or repeat with x3)",
+	    "an inline extra argument");
 
 	snprintf(path, sizeof path, "/nonexistent-%d/x.tasks", (int)getpid());
 	ok(tasklist_parse_file(&tl, path, err, sizeof err) == -1,
@@ -458,9 +459,69 @@ test_run(void)
 	waitpid(pid, &status, 0);
 }
 
+/* rand(A,B) with --seed, and xN repeats. */
+static void
+test_rand(void)
+{
+	struct tasklist	a, b;
+	size_t		i;
+	int		in_range = 1, same = 1, varied = 0;
+
+	tasklist_seed(42);
+	ok(parse(&a, "sleep rand(100,900) x50\n") == 0 && a.n == 50,
+	    "sleep rand(100,900) x50 makes 50 tasks");
+	tasklist_seed(42);
+	ok(parse(&b, "sleep rand(100,900) x50\n") == 0 && b.n == 50,
+	    "the same again with the same seed");
+	for (i = 0; i < a.n && i < b.n; i++) {
+		if (a.v[i].arg < 100 || a.v[i].arg > 900)
+			in_range = 0;
+		if (a.v[i].arg != b.v[i].arg)
+			same = 0;
+		if (a.v[i].arg != a.v[0].arg)
+			varied = 1;
+	}
+	ok(in_range, "every value is within 100..900");
+	ok(same, "the same seed gives the same list");
+	ok(varied, "and the values differ from task to task");
+	tasklist_free(&a);
+	tasklist_free(&b);
+	tasklist_seed(43);
+	ok(parse(&a, "sleep rand(100,900) x50\n") == 0, "another seed");
+	tasklist_seed(42);
+	parse(&b, "sleep rand(100,900) x50\n");
+	for (same = 1, i = 0; i < a.n; i++)
+		if (a.v[i].arg != b.v[i].arg)
+			same = 0;
+	ok(!same, "another seed gives another list");
+	tasklist_free(&a);
+	tasklist_free(&b);
+	ok(parse(&a, "square rand(5,5)\n") == 0 && a.n == 1 && a.v[0].arg == 5,
+	    "rand(5,5) is 5");
+	tasklist_free(&a);
+	ok(parse(&a, "square 1..3 x2\nfail x3\n") == 0 && a.n == 9 &&
+	    a.v[3].arg == 1 && a.v[5].arg == 3 && a.v[6].kind == TASK_FAIL,
+	    "square 1..3 x2 repeats the range; fail x3 makes three");
+	tasklist_free(&a);
+	bad("sleep rand(900,100)\n", "tasks.txt:1:7: rand 900..100 runs "
+	    "backwards; write 100..900", "rand backwards");
+	bad("sleep rand(1,-5)\n", "tasks.txt:1:14: 'sleep' duration -5 is "
+	    "negative; give 0 or more milliseconds", "rand with a negative "
+	    "duration");
+	bad("sleep rand(1 2)\n", "tasks.txt:1:14: unexpected '2)' after the "
+	    "argument; write one task per line (or repeat with x3)",
+	    "rand with a space");
+	bad("sleep rand(1;2)\n", "tasks.txt:1:7: expected rand(A,B) with two "
+	    "whole numbers, like rand(100,900), got 'rand(1;2)'", "rand "
+	    "without a comma");
+	bad("fail x\n", "tasks.txt:1:6: 'fail' takes no argument", "x without "
+	    "a count");
+}
+
 int
 main(void)
 {
+	test_rand();
 	test_good_file();
 	test_good_inline();
 	test_bad();
