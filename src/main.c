@@ -23,6 +23,7 @@
 #include "batch/record.h"
 #include "export/export.h"
 #include "replay/replay.h"
+#include "lesson/lesson.h"
 #include "ui/ui.h"
 #include "options.h"
 
@@ -87,6 +88,126 @@ main_compare_table(const struct compare_row *c, int n)
 		    c[i].busy / (c[i].wall * c[i].workers) : 0.0, c[i].failed,
 		    c[i].order);
 	fflush(stdout);
+}
+
+/* One run of a lesson step in batch mode; its exit status. */
+static int
+main_batch_step(const struct options *o, const struct engine_config *cfg,
+    const struct tasklist *tl, int sfd)
+{
+	struct model		 model;
+	struct event_fanout	 fan;
+	struct event_sink	 ms, bs, sink;
+	struct batch		*b;
+	struct engine		*e;
+	char			 err[512];
+	int			 status;
+
+	model_init(&model);
+	memset(&fan, 0, sizeof fan);
+	ms = model_sink(&model);
+	event_fanout_add(&fan, &ms);
+	b = batch_new(stdout, o->json ? BATCH_JSON : o->quiet ? BATCH_QUIET :
+	    BATCH_TEXT, tl, &model);
+	bs = batch_sink(b);
+	event_fanout_add(&fan, &bs);
+	sink = event_fanout_sink(&fan);
+	e = engine_new(cfg, tl, &sink);
+	if (engine_start(e, err, sizeof err) != 0) {
+		fprintf(stderr, "poolscope: %s\n", err);
+		status = 1;
+	} else {
+		status = engine_run(e, sfd) ? 130 : engine_exit_status(e);
+		batch_finish(b);
+	}
+	engine_free(e);
+	batch_free(b);
+	model_free(&model);
+	return status;
+}
+
+/* --lesson with --batch: each step's caption, then its run, in order. */
+static int
+main_lesson_batch(const struct options *o, const struct lesson *l)
+{
+	const struct lesson_step	*st;
+	sigset_t			 set;
+	size_t				 i;
+	int				 sfd, rc, status = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+	for (i = 0; i < l->nsteps; i++) {
+		st = &l->steps[i];
+		if (!o->json) {
+			printf("== %s, step %zu of %zu: %s ==\n%s\n", l->title,
+			    i + 1, l->nsteps, st->heading, st->caption);
+			if (st->has_run)
+				printf("-- run: %s\n", st->run_text);
+			fflush(stdout);
+		}
+		if (!st->has_run)
+			continue;
+		rc = main_batch_step(o, &st->cfg, &st->tl, sfd);
+		if (rc >= 128) {
+			status = rc;
+			break;
+		}
+		if (rc > status)
+			status = rc;
+	}
+	close(sfd);
+	return status;
+}
+
+static void
+main_list_one(void *arg, const char *name, const char *title,
+    const char *summary)
+{
+	(void)arg;
+	printf("%-14s %s%s%s\n", name, title, *summary ? ": " : "", summary);
+}
+
+/* --lesson and --list-lessons; exits. */
+static int
+main_lessons(const struct options *o)
+{
+	struct lesson	 l;
+	char		*dirs[LESSON_NDIRS], path[4096], err[2048];
+	size_t		 nd, n;
+	int		 rc;
+	struct tasklist	 none;
+
+	nd = lesson_dirs(dirs, POOLSCOPE_DATADIR, POOLSCOPE_SRCDIR);
+	if (o->list_lessons) {
+		n = lesson_list((const char *const *)dirs, nd, main_list_one,
+		    NULL);
+		lesson_dirs_free(dirs, nd);
+		if (n == 0) {
+			fprintf(stderr, "poolscope: no lessons found; set "
+			    "POOLSCOPE_ASSETS to the assets directory\n");
+			return 2;
+		}
+		return 0;
+	}
+	rc = lesson_find(o->lesson, (const char *const *)dirs, nd, path,
+	    sizeof path, err, sizeof err);
+	lesson_dirs_free(dirs, nd);
+	if (rc != 0 || lesson_load(&l, path, util_cpu_count(), err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "poolscope: %s\n", err);
+		return 2;
+	}
+	memset(&none, 0, sizeof none);
+	rc = o->batch ? main_lesson_batch(o, &l) : ui_main(o, &none, NULL, &l);
+	lesson_free(&l);
+	return rc;
 }
 
 /* --replay with --batch: the recording through the same printers as a
@@ -175,22 +296,27 @@ main(int argc, char **argv)
 
 	setproctitle_init(argc, argv, environ);
 	options_parse(&o, argc, argv);
+	if (o.batch)	/* before any output: one write per flush, not per line */
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (o.has_seed)
 		tasklist_seed(o.seed);
 
 	memset(&tl, 0, sizeof tl);
+	if (o.lesson != NULL || o.list_lessons)
+		return main_lessons(&o);
 	if (o.replay != NULL) {
 		if ((rp = replay_open(o.replay, err, sizeof err)) == NULL) {
 			fprintf(stderr, "poolscope: %s\n", err);
 			return 2;
 		}
-		rc = o.batch ? main_replay_batch(&o, rp) : ui_main(&o, &tl, rp);
+		rc = o.batch ? main_replay_batch(&o, rp) : ui_main(&o, &tl, rp,
+		    NULL);
 		replay_free(rp);
 		return rc;
 	}
 	if (!o.batch && o.taskfile == NULL && o.tasks_inline == NULL) {
 		/* The screen, with its own choice of task list. */
-		rc = ui_main(&o, &tl, NULL);
+		rc = ui_main(&o, &tl, NULL, NULL);
 		tasklist_free(&tl);
 		return rc;
 	}
@@ -208,7 +334,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (!o.batch) {
-		rc = ui_main(&o, &tl, NULL);
+		rc = ui_main(&o, &tl, NULL, NULL);
 		tasklist_free(&tl);
 		return rc;
 	}

@@ -2,8 +2,8 @@
  * batch.c: printing the event stream for people (text) and for programs
  * (JSON Lines), then the results as the caller received them.
  *
- * Output goes through stdio with a large buffer that is flushed when the
- * engine is about to wait, so a reader following a pipe sees each event as
+ * Output goes through stdio, fully buffered (the caller sets that up before
+ * the first write), and is flushed when the engine is about to wait, so a reader following a pipe sees each event as
  * it happens, without a write per line under load.
  */
 #include "config.h"
@@ -25,7 +25,6 @@ struct batch {
 	const struct tasklist	*tl;
 	const struct model	*m;
 	int			 failed;
-	char			*buf;
 };
 
 struct batch *
@@ -38,8 +37,6 @@ batch_new(FILE *out, int format, const struct tasklist *tl,
 	b->format = format;
 	b->tl = tl;
 	b->m = m;
-	b->buf = xmalloc(1 << 16);
-	setvbuf(out, b->buf, _IOFBF, 1 << 16);
 	return b;
 }
 
@@ -49,8 +46,6 @@ batch_free(struct batch *b)
 	if (b == NULL)
 		return;
 	fflush(b->out);
-	setvbuf(b->out, NULL, _IOLBF, 0);
-	free(b->buf);
 	free(b);
 }
 

@@ -39,7 +39,8 @@ recorder_open(const char *path, const struct tasklist *tl, char *err,
 	r = xcalloc(1, sizeof *r);
 	r->f = f;
 	r->path = xstrdup(path);
-	r->b = batch_new(f, BATCH_JSON, tl, NULL);	/* sets the buffer first */
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	r->b = batch_new(f, BATCH_JSON, tl, NULL);
 	fprintf(f, "{\"t\":0,\"ev\":\"recording\",\"version\":%d,\"program\":"
 	    "\"poolscope %s\",\"tasks\":[", RECORD_VERSION, PACKAGE_VERSION);
 	for (i = 0; i < tl->n; i++) {

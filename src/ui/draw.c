@@ -33,6 +33,70 @@ static const struct ui_glyphs glyphs_ascii = {
 /* Fallback attributes when there is no colour: each pair stands for one. */
 static int	mono_attr[C_NCOLORS];
 
+/* For a light terminal background (a projector, a white slide): dark
+ * text, saturated block colours, no yellow or grey text. */
+static void
+ui_theme_light(struct ui *ui)
+{
+	init_pair(C_NORMAL, -1, -1);
+	init_pair(C_TITLE, COLOR_BLUE, -1);
+	init_pair(C_DIM, ui->colors >= 256 ? 240 : COLOR_BLACK, -1);
+	init_pair(C_KEY, COLOR_MAGENTA, -1);
+	init_pair(C_WARN, COLOR_RED, -1);
+	init_pair(C_ERROR, COLOR_RED, -1);
+	init_pair(C_OK, COLOR_GREEN, -1);
+	init_pair(C_STARTING, COLOR_MAGENTA, -1);
+	init_pair(C_IDLE, COLOR_BLUE, -1);
+	init_pair(C_BUSY, COLOR_GREEN, -1);
+	init_pair(C_PAUSED, COLOR_MAGENTA, -1);
+	init_pair(C_EXITING, COLOR_MAGENTA, -1);
+	init_pair(C_EXITED, ui->colors >= 256 ? 244 : COLOR_BLACK, -1);
+	init_pair(C_CRASHED, COLOR_RED, -1);
+	init_pair(C_TASK_A, COLOR_WHITE, COLOR_BLUE);
+	init_pair(C_TASK_B, COLOR_WHITE, COLOR_GREEN);
+	init_pair(C_TASK_C, COLOR_WHITE, COLOR_MAGENTA);
+	init_pair(C_TASK_D, COLOR_WHITE, COLOR_CYAN);
+	init_pair(C_TASK_FAIL, COLOR_WHITE, COLOR_RED);
+	init_pair(C_RECEIVED, COLOR_GREEN, -1);
+	init_pair(C_WAITING, COLOR_MAGENTA, -1);
+	init_pair(C_RUNNING, COLOR_BLUE, -1);
+	init_pair(C_PENDING, ui->colors >= 256 ? 244 : COLOR_BLACK, -1);
+	init_pair(C_SELECTED, COLOR_WHITE, COLOR_BLUE);
+	init_pair(C_BAR, COLOR_BLUE, -1);
+	init_pair(C_FOCUS, COLOR_BLUE, -1);
+}
+
+/* Maximum contrast: white and bright colours on black, no dim text. */
+static void
+ui_theme_high_contrast(struct ui *ui)
+{
+	int	i;
+
+	for (i = 1; i < C_NCOLORS; i++)
+		init_pair(i, COLOR_WHITE, COLOR_BLACK);
+	init_pair(C_TITLE, COLOR_CYAN, COLOR_BLACK);
+	init_pair(C_KEY, COLOR_YELLOW, COLOR_BLACK);
+	init_pair(C_WARN, COLOR_YELLOW, COLOR_BLACK);
+	init_pair(C_ERROR, COLOR_RED, COLOR_BLACK);
+	init_pair(C_OK, COLOR_GREEN, COLOR_BLACK);
+	init_pair(C_BUSY, COLOR_GREEN, COLOR_BLACK);
+	init_pair(C_IDLE, COLOR_CYAN, COLOR_BLACK);
+	init_pair(C_PAUSED, COLOR_YELLOW, COLOR_BLACK);
+	init_pair(C_CRASHED, COLOR_RED, COLOR_BLACK);
+	init_pair(C_TASK_A, COLOR_BLACK, COLOR_WHITE);
+	init_pair(C_TASK_B, COLOR_BLACK, COLOR_YELLOW);
+	init_pair(C_TASK_C, COLOR_BLACK, COLOR_CYAN);
+	init_pair(C_TASK_D, COLOR_BLACK, COLOR_GREEN);
+	init_pair(C_TASK_FAIL, COLOR_WHITE, COLOR_RED);
+	init_pair(C_RECEIVED, COLOR_GREEN, COLOR_BLACK);
+	init_pair(C_WAITING, COLOR_YELLOW, COLOR_BLACK);
+	init_pair(C_RUNNING, COLOR_CYAN, COLOR_BLACK);
+	init_pair(C_SELECTED, COLOR_BLACK, COLOR_WHITE);
+	init_pair(C_BAR, COLOR_WHITE, COLOR_BLACK);
+	init_pair(C_FOCUS, COLOR_YELLOW, COLOR_BLACK);
+	(void)ui;
+}
+
 void
 ui_draw_init(struct ui *ui)
 {
@@ -65,6 +129,14 @@ ui_draw_init(struct ui *ui)
 		return;
 
 	use_default_colors();
+	if (ui->opts.theme == THEME_LIGHT) {
+		ui_theme_light(ui);
+		return;
+	}
+	if (ui->opts.theme == THEME_HIGH_CONTRAST) {
+		ui_theme_high_contrast(ui);
+		return;
+	}
 	fg_dim = ui->colors >= 16 ? 8 : COLOR_WHITE;	/* bright black = grey */
 	if (ui->colors >= 256)
 		fg_dim = 245;
@@ -108,6 +180,9 @@ ui_attr(struct ui *ui, int color)
 	if (ui->colors == 0)
 		return mono_attr[color];
 	a = COLOR_PAIR(color);
+	if (ui->opts.theme == THEME_HIGH_CONTRAST && color != C_SELECTED &&
+	    color < C_TASK_A)
+		a |= A_BOLD;
 	if (color == C_TITLE || color == C_KEY || color == C_CRASHED ||
 	    color == C_ERROR || color == C_FOCUS)
 		a |= A_BOLD;

@@ -303,8 +303,8 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 	}
 	if (len < 0 || len >= w)
 		len = w;
-	ui_put(ui, 0, 0, len, C_SELECTED, buf);
-	ui_put(ui, 0, len, w - len, r->paused && !r->ended ? C_PAUSED :
+	ui_put(ui, ui->top, 0, len, C_SELECTED, buf);
+	ui_put(ui, ui->top, len, w - len, r->paused && !r->ended ? C_PAUSED :
 	    C_SELECTED, state);
 
 	/* Progress bar and figures. */
@@ -326,12 +326,12 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 	for (i = 0; i < barw; i++)
 		strlcat(bar, i < filled ? ui->g->bar_full : ui->g->bar_empty,
 		    sizeof bar);
-	ui_put(ui, 1, 0, 1, C_NORMAL, "");
-	ui_put(ui, 1, 1, barw, C_BAR, bar);
+	ui_put(ui, ui->top + 1, 0, 1, C_NORMAL, "");
+	ui_put(ui, ui->top + 1, 1, barw, C_BAR, bar);
 	x = barw + 1;
-	ui_put(ui, 1, x, w - x, m->nfailed ? C_WARN : C_NORMAL, buf);
-	ui_put(ui, 2, 0, 1, C_NORMAL, "");
-	ui_put(ui, 2, 1, w - 1, C_KEY, run_caller(r, buf, sizeof buf));
+	ui_put(ui, ui->top + 1, x, w - x, m->nfailed ? C_WARN : C_NORMAL, buf);
+	ui_put(ui, ui->top + 2, 0, 1, C_NORMAL, "");
+	ui_put(ui, ui->top + 2, 1, w - 1, C_KEY, run_caller(r, buf, sizeof buf));
 }
 
 /* Which task to show in the lane cell [a, b): the one covering most of
@@ -761,6 +761,20 @@ run_draw_footer(struct ui *ui, struct ui_run *r)
 		ui_put(ui, y, 0, ui->cols, C_KEY, r->message);
 		return;
 	}
+	if (ui->opts.ncompare > 0 && r->ended) {
+		char	msg[160];
+
+		if (ui->ncompared + 1 < ui->opts.ncompare)
+			snprintf(msg, sizeof msg, " compare: %s done (%d of %d)."
+			    "  Space: run it as %s", mode_name(r->cfg.mode),
+			    ui->ncompared + 1, ui->opts.ncompare,
+			    mode_name(ui->opts.compare[ui->ncompared + 1]));
+		else
+			snprintf(msg, sizeof msg, " compare: all %d done.  "
+			    "Space: see them side by side", ui->opts.ncompare);
+		ui_put(ui, y, 0, ui->cols, C_KEY, msg);
+		return;
+	}
 	snprintf(arrows, sizeof arrows, "%s%s", ui->g->arrow_up,
 	    ui->g->arrow_down);
 	for (i = 0; i < n; i++) {
@@ -788,14 +802,14 @@ ui_run_draw(struct ui *ui)
 	run_draw_header(ui, r, now);
 	/* Fixed rows: header 3, worker rule and column names 2, result order
 	 * 3, output rule 1, footer 1; the rest is shared. */
-	flex = ui->rows - 10;
+	flex = ui->rows - 10 - ui->top;
 	wrows = r->model.nworkers;
 	if (wrows > flex - 3)
 		wrows = flex - 3;
 	if (wrows < 1)
 		wrows = 1;
 	orows = flex - wrows;
-	top = 3;
+	top = ui->top + 3;
 	run_draw_workers(ui, r, top, wrows + 1, now);
 	top += wrows + 2;
 	run_draw_results(ui, r, top);
@@ -804,6 +818,74 @@ ui_run_draw(struct ui *ui)
 	run_draw_footer(ui, r);
 	if (r->help)
 		run_draw_help(ui);
+}
+
+/* --compare: the runs side by side, on one time axis, with the table. */
+void
+ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
+{
+	struct ui_run	*r;
+	struct model	*m;
+	char		 buf[256], order[128], wall[32];
+	uint64_t	 span = 1, dt;
+	int		 y = ui->top, i, k, lw = 12, tx, tw, rows_left, lanes, len;
+	size_t		 j;
+
+	for (i = 0; i < n; i++)
+		if (runs[i]->model.run.wall_ns > span)
+			span = runs[i]->model.run.wall_ns;
+	snprintf(buf, sizeof buf, " poolscope  compare  %zu tasks, %d workers"
+	    " / %d cpus", runs[0]->model.ntasks, runs[0]->cfg.workers,
+	    runs[0]->model.run.cpus);
+	ui_put(ui, y++, 0, ui->cols, C_SELECTED, buf);
+	ui_putf(ui, y++, 0, ui->cols, C_TITLE, " %-15s %9s %8s %6s %7s  %s",
+	    "call style", "wall", "speedup", "util", "failed", "result order");
+	for (i = 0; i < n; i++) {
+		m = &runs[i]->model;
+		order[0] = '\0';
+		for (j = 0, len = 0; j < m->nresults && len < 60; j++)
+			len += snprintf(order + len, sizeof order - len, "%s%u",
+			    j ? " " : "", m->results[j]);
+		if (j < m->nresults)
+			strlcat(order, " ~", sizeof order);
+		ui_putf(ui, y++, 0, ui->cols, m->nfailed ? C_WARN : C_NORMAL,
+		    " %-15s %7.3f s %7.2fx %5.0f%% %7zu  %s",
+		    mode_name(m->run.mode), m->run.wall_ns / 1e9,
+		    m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns :
+		    0.0, m->run.wall_ns ? 100.0 * m->run.busy_ns /
+		    ((double)m->run.wall_ns * m->run.workers) : 0.0,
+		    m->nfailed, order);
+	}
+	tx = lw + 1;
+	tw = ui->cols - tx - 1;
+	dt = span / tw + 1;
+	rows_left = ui->rows - 1 - y;
+	for (i = 0; i < n && rows_left > 1; i++) {
+		r = runs[i];
+		m = &r->model;
+		ui_format_duration(m->run.wall_ns, wall, sizeof wall);
+		snprintf(buf, sizeof buf, "%s: %s", mode_name(m->run.mode), wall);
+		ui_hline(ui, y++, 0, ui->cols, C_DIM, buf);
+		rows_left--;
+		lanes = m->nworkers;
+		/* Share what is left between the runs still to draw. */
+		k = (rows_left - (n - i - 1)) / (n - i);
+		if (lanes > k)
+			lanes = k;
+		for (k = 0; k < lanes; k++) {
+			ui_putf(ui, y, 0, lw, C_DIM, " worker %d", k);
+			ui_put(ui, y, lw, 1, C_DIM, ui->g->v);
+			run_draw_lane(ui, r, y, tx, tw, k, 0, dt,
+			    m->run.wall_ns);
+			ui_fill(ui, y, tx + tw, ui->cols - tx - tw, C_NORMAL);
+			y++;
+			rows_left--;
+		}
+	}
+	while (y < ui->rows - 1)
+		ui_fill(ui, y++, 0, ui->cols, C_NORMAL);
+	ui_put(ui, ui->rows - 1, 0, ui->cols, C_DIM, " one time axis for all: "
+	    "the shorter lanes finished sooner   r run again  n set-up  q quit");
 }
 
 static void
@@ -1073,7 +1155,7 @@ ui_run_mouse(struct ui *ui, MEVENT *me)
 		return;
 	}
 	/* Worker rows start at row 5 (header 3, rule, column names). */
-	row = me->y - 5;
+	row = me->y - 5 - ui->top;
 	if (row >= 0 && r->worker_top + row < r->model.nworkers &&
 	    me->y < ui->rows - 5) {
 		r->selected = r->worker_top + row;

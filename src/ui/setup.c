@@ -680,8 +680,11 @@ ui_setup_draw(struct ui *ui)
 	int			 err_rows = 0;
 	const char		*nl;
 
-	ui_put(ui, 0, 0, w, C_SELECTED, " poolscope  set up a pool, then "
-	    "watch it work");
+	if (ui->opts.caption != NULL)
+		ui_putf(ui, 0, 0, w, C_SELECTED, " %s", ui->opts.caption);
+	else
+		ui_put(ui, 0, 0, w, C_SELECTED, " poolscope  set up a pool, "
+		    "then watch it work");
 	ui_putf(ui, 1, 0, 26, C_TITLE, " Number of processors: %d", cpus);
 	ui_put(ui, 1, 26, w - 26, C_DIM, "(cpu_count(): how many processes "
 	    "can run at once)");

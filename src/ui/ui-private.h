@@ -40,6 +40,7 @@ enum ui_pane { PANE_WORKERS, PANE_RESULTS, PANE_OUTPUT, PANE_N };
 
 struct run_sinks;
 struct recorder;
+struct lesson;
 struct replay;
 
 struct ui_run {
@@ -84,6 +85,8 @@ struct ui {
 	int			 colors;	/* 0 none, 8, 16, 256 */
 	const struct ui_glyphs	*g;
 	int			 rows, cols;
+	int			 top;		/* rows above the run screen:
+						   caption, lesson bar */
 	int			 too_small;
 	int			 screen;	/* enum ui_screen */
 	int			 dirty;
@@ -95,7 +98,13 @@ struct ui {
 	struct tasklist		*tl;		/* what the next run runs */
 	struct ui_setup_choice	 choice;
 	struct ui_run		*run;
-	struct replay		*replay;	/* --replay: owned here */
+	struct replay		*replay;	/* --replay: owned by main */
+	struct lesson		*lesson;	/* --lesson: owned by main */
+	size_t			 step;		/* the lesson's step shown */
+	FILE			*cast;		/* --cast: what ncurses writes */
+	struct ui_run		*compared[8];	/* --compare: finished runs */
+	int			 ncompared;
+	int			 compare_view;
 	void			*setup;		/* setup.c's state */
 	unsigned long		 bytes_hint;
 };
@@ -121,11 +130,22 @@ void		 ui_run_draw(struct ui *);
 int		 ui_run_key(struct ui *, int key);
 void		 ui_run_mouse(struct ui *, MEVENT *);
 int		 ui_run_live(struct ui *);	/* needs ticking redraws */
+void		 ui_compare_draw(struct ui *, struct ui_run **, int);
 /* The run's event source, for the loop: an fd to poll (-1 none), the
  * timeout, and its work once woken. */
 int		 ui_run_fd(struct ui *);
 int		 ui_run_timeout(struct ui *);
 void		 ui_run_process(struct ui *);
+
+/* ui.c */
+void		 ui_start_run(struct ui *);
+
+/* guide.c: lessons */
+int		 ui_lesson_draw(struct ui *, int top);
+void		 ui_guide_page(struct ui *);
+void		 ui_guide_goto(struct ui *, size_t);
+int		 ui_guide_key(struct ui *, int key);
+int		 ui_guide_ready(struct ui *);
 
 /* setup.c */
 void		 ui_setup_init(struct ui *);

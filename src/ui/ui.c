@@ -16,6 +16,7 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 
 #include <errno.h>
@@ -30,10 +31,13 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "lesson/lesson.h"
+#include "ui/cast.h"
 #include "ui/ui.h"
 #include "ui/ui-private.h"
 
 static volatile sig_atomic_t	ui_curses_active;
+static FILE			*ui_cast;	/* --cast, closed after endwin */
 static int			ui_saved_stderr = -1;
 static FILE			*ui_captured;
 
@@ -84,6 +88,12 @@ ui_restore(void)
 		ui_curses_active = 0;
 		endwin();
 	}
+	if (ui_cast != NULL) {
+		if (cast_close(ui_cast) == -1)
+			fprintf(stderr, "poolscope: --cast: cannot write the "
+			    "recording: %s\n", strerror(errno));
+		ui_cast = NULL;
+	}
 	ui_release_stderr();
 }
 
@@ -99,6 +109,8 @@ ui_fatal_signal(int sig)
 		ui_curses_active = 0;
 		endwin();
 	}
+	if (ui_cast != NULL)
+		cast_emergency_flush();
 	if (ui_saved_stderr != -1)
 		dup2(ui_saved_stderr, 2);
 	n = snprintf(msg, sizeof msg, "poolscope: fatal signal %s; the terminal"
@@ -136,11 +148,29 @@ ui_resize(struct ui *ui)
 static void
 ui_draw(struct ui *ui)
 {
+	ui->top = 0;
 	if (ui->too_small)
 		ui_too_small(ui);
-	else if (ui->screen == SCREEN_RUN && ui->run != NULL)
+	else if (ui->compare_view) {
+		if (ui->opts.caption != NULL) {
+			ui_putf(ui, 0, 0, ui->cols, C_TITLE, " %s",
+			    ui->opts.caption);
+			ui->top = 1;
+		}
+		ui_compare_draw(ui, ui->compared, ui->ncompared);
+	} else if (ui->screen == SCREEN_RUN && ui->run != NULL) {
+		if (ui->opts.caption != NULL) {
+			/* A title bar for recordings and slides. */
+			ui_putf(ui, 0, 0, ui->cols, C_TITLE, " %s",
+			    ui->opts.caption);
+			ui->top = 1;
+		}
+		ui->top += ui_lesson_draw(ui, ui->top);
 		ui_run_draw(ui);
-	else
+	} else if (ui->screen == SCREEN_RUN && ui->lesson != NULL) {
+		ui->top = ui_lesson_draw(ui, 0);
+		ui_guide_page(ui);
+	} else
 		ui_setup_draw(ui);
 	refresh();
 	ui->dirty = 0;
@@ -148,7 +178,7 @@ ui_draw(struct ui *ui)
 }
 
 /* Start a run from the set-up choice; stay on set-up if it cannot start. */
-static void
+void
 ui_start_run(struct ui *ui)
 {
 	char	err[512];
@@ -168,12 +198,74 @@ ui_start_run(struct ui *ui)
 }
 
 static void
+ui_compare_clear(struct ui *ui)
+{
+	int	i;
+
+	for (i = 0; i < ui->ncompared; i++)
+		ui_run_free(ui->compared[i]);
+	ui->ncompared = 0;
+	ui->compare_view = 0;
+}
+
+/* --compare: start call style k of the list. */
+static void
+ui_compare_run(struct ui *ui, int k)
+{
+	ui->choice.mode = ui->opts.compare[k];
+	if (ui->choice.mode == MODE_APPLY || ui->choice.mode ==
+	    MODE_APPLY_ASYNC || ui->choice.mode == MODE_PROCESS)
+		ui->choice.chunksize = 0;
+	else
+		ui->choice.chunksize = ui->opts.chunksize;
+	ui_start_run(ui);
+}
+
+/* Keys of --compare: Space after each run goes on to the next call style,
+ * and after the last shows them all side by side.  1 when handled. */
+static int
+ui_compare_key(struct ui *ui, int key)
+{
+	if (ui->opts.ncompare == 0)
+		return 0;
+	if (ui->compare_view) {
+		if (key == 'r' || key == 'R') {
+			ui_compare_clear(ui);
+			ui_compare_run(ui, 0);
+		} else if (key == 'n' || key == 'N') {
+			ui_compare_clear(ui);
+			ui->screen = SCREEN_SETUP;
+		} else if (key == 'q' || key == 'Q')
+			ui->quit = 1;
+		erase();
+		return 1;
+	}
+	if (key != ' ' || ui->screen != SCREEN_RUN || ui->run == NULL)
+		return 0;
+	ui_run_live(ui);
+	if (!ui->run->ended)
+		return 0;
+	if (ui->run->status != 0)
+		ui->exit_status = 1;
+	ui->compared[ui->ncompared++] = ui->run;
+	ui->run = NULL;
+	if (ui->ncompared < ui->opts.ncompare)
+		ui_compare_run(ui, ui->ncompared);
+	else
+		ui->compare_view = 1;
+	erase();
+	return 1;
+}
+
+static void
 ui_key(struct ui *ui, int key)
 {
 	int	r;
 
 	if (key == KEY_RESIZE) {
 		ui_resize(ui);
+		if (ui->cast != NULL)
+			cast_resize(ui->cast, ui->cols, ui->rows);
 		return;
 	}
 	if (ui->too_small) {
@@ -191,6 +283,19 @@ ui_key(struct ui *ui, int key)
 		else if (ui_setup_mouse(ui, &me) == 1)
 			ui_start_run(ui);
 		ui->dirty = 1;
+		return;
+	}
+	if (ui_compare_key(ui, key)) {
+		ui->dirty = 1;
+		return;
+	}
+	if (ui->screen == SCREEN_RUN && ui_guide_key(ui, key)) {
+		ui->dirty = 1;
+		return;
+	}
+	if (ui->screen == SCREEN_RUN && ui->run == NULL) {
+		if (key == 'q' || key == 'Q')
+			ui->quit = 1;	/* a lesson page */
 		return;
 	}
 	if (ui->screen == SCREEN_RUN) {
@@ -242,7 +347,8 @@ ui_timeout(struct ui *ui)
 }
 
 int
-ui_main(const struct options *o, struct tasklist *tl, struct replay *rp)
+ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
+    struct lesson *lesson)
 {
 	struct ui		 ui;
 	struct pollfd		 pfd[3];
@@ -260,6 +366,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp)
 	ui.opts = *o;
 	ui.tl = tl;
 	ui.replay = rp;
+	ui.lesson = lesson;
 	ui.choice.workers = o->workers;
 	ui.choice.mode = o->mode;
 	ui.choice.chunksize = o->chunksize;
@@ -283,7 +390,24 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp)
 	util_set_fatal_hook(ui_restore);
 	atexit(ui_restore);
 	ui_install_fatal_handlers();
-	if (newterm(NULL, stdout, stdin) == NULL) {
+	if (o->cast != NULL) {
+		struct winsize	ws;
+		char		err[512];
+
+		if (ioctl(1, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) {
+			ws.ws_col = 80;
+			ws.ws_row = 24;
+		}
+		if ((ui.cast = cast_open(o->cast, 1, ws.ws_col, ws.ws_row,
+		    o->caption ? o->caption : "poolscope", err,
+		    sizeof err)) == NULL) {
+			ui_restore();
+			fprintf(stderr, "poolscope: --cast: %s\n", err);
+			return 2;
+		}
+		ui_cast = ui.cast;
+	}
+	if (newterm(NULL, ui.cast ? ui.cast : stdout, stdin) == NULL) {
 		ui_restore();
 		fprintf(stderr, "poolscope: cannot start the screen on terminal "
 		    "type '%s'; set TERM or use --batch\n",
@@ -302,7 +426,8 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp)
 	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
 	    BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
-	if (!o->no_color && getenv("NO_COLOR") == NULL && has_colors()) {
+	if (!o->no_color && o->theme != THEME_MONO && getenv("NO_COLOR") ==
+	    NULL && has_colors()) {
 		start_color();
 		ui.colors = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : 8;
 	}
@@ -311,7 +436,11 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp)
 	ui.too_small = ui.cols < UI_MIN_COLS || ui.rows < UI_MIN_ROWS;
 
 	ui_setup_init(&ui);
-	if (ui.replay != NULL ||
+	if (ui.lesson != NULL)
+		ui_guide_goto(&ui, 0);
+	else if (o->ncompare > 0 && ui.tl != NULL && ui.tl->n > 0)
+		ui_compare_run(&ui, 0);
+	else if (ui.replay != NULL ||
 	    (o->autostart && ui.tl != NULL && ui.tl->n > 0))
 		ui_start_run(&ui);
 	else
@@ -353,6 +482,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp)
 		ui_run_free(ui.run);
 		ui.run = NULL;
 	}
+	ui_compare_clear(&ui);
 	ui_setup_free(&ui);
 	ui_restore();
 	close(ui.sigfd);
