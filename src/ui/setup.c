@@ -16,12 +16,13 @@
 #include <string.h>
 
 #include "util.h"
+#include "lesson/lesson.h"
 #include "ui/ui-private.h"
 
 /* In screen order. */
 enum field {
-	F_WORKERS, F_CHUNK, F_SCALE, F_MAXTASKS, F_MODE, F_TASKS, F_START,
-	F_NFIELDS
+	F_WORKERS, F_CHUNK, F_SCALE, F_MAXTASKS, F_LESSON, F_MODE, F_TASKS,
+	F_START, F_NFIELDS
 };
 
 enum edit_kind { EDIT_NONE, EDIT_TEXT, EDIT_PATH };
@@ -56,6 +57,13 @@ struct setup {
 	int		 plen;
 
 	char		 error[1024];	/* a parse error, shown in place */
+
+	char	       **lesson_names;	/* the shipped lessons */
+	char	       **lesson_titles;
+	int		 nlessons;
+	int		 lesson_sel;	/* -1: none */
+	struct lesson	 lesson;	/* the one started from here */
+	int		 lesson_loaded;
 	int		 mode_y;	/* screen row of the first mode */
 	int		 list_y;	/* screen row of the first list entry */
 	int		 list_rows;
@@ -172,13 +180,65 @@ setup_scan_assets(struct setup *st)
 	    setup_entry_cmp);
 }
 
+static void
+setup_lesson_seen(void *arg, const char *name, const char *title,
+    const char *summary)
+{
+	struct setup	*st = arg;
+
+	(void)summary;
+	st->lesson_names = xreallocarray(st->lesson_names, st->nlessons + 1,
+	    sizeof *st->lesson_names);
+	st->lesson_titles = xreallocarray(st->lesson_titles, st->nlessons + 1,
+	    sizeof *st->lesson_titles);
+	st->lesson_names[st->nlessons] = xstrdup(name);
+	st->lesson_titles[st->nlessons++] = xstrdup(title);
+}
+
+/* Load the chosen lesson and hand it to the screen; -1 with the error
+ * shown in place. */
+static int
+setup_lesson_load(struct ui *ui)
+{
+	struct setup	*st = setup_of(ui);
+	char		*dirs[LESSON_NDIRS], path[4096];
+	size_t		 nd;
+	int		 rc;
+
+	if (st->lesson_sel < 0)
+		return -1;
+	if (st->lesson_loaded) {
+		if (ui->lesson == &st->lesson)
+			ui->lesson = NULL;
+		lesson_free(&st->lesson);
+		st->lesson_loaded = 0;
+	}
+	nd = lesson_dirs(dirs, POOLSCOPE_DATADIR, POOLSCOPE_SRCDIR);
+	rc = lesson_find(st->lesson_names[st->lesson_sel],
+	    (const char *const *)dirs, nd, path, sizeof path, st->error,
+	    sizeof st->error);
+	lesson_dirs_free(dirs, nd);
+	if (rc != 0 || lesson_load(&st->lesson, path, util_cpu_count(),
+	    st->error, sizeof st->error) != 0)
+		return -1;
+	st->lesson_loaded = 1;
+	st->error[0] = '\0';
+	ui->lesson = &st->lesson;
+	return 0;
+}
+
 void
 ui_setup_init(struct ui *ui)
 {
 	struct setup	*st = xcalloc(1, sizeof *st);
-	char		 desc[256];
+	char		 desc[256], *dirs[LESSON_NDIRS];
+	size_t		 nd;
 
 	ui->setup = st;
+	st->lesson_sel = -1;
+	nd = lesson_dirs(dirs, POOLSCOPE_DATADIR, POOLSCOPE_SRCDIR);
+	lesson_list((const char *const *)dirs, nd, setup_lesson_seen, st);
+	lesson_dirs_free(dirs, nd);
 	st->cmdline = -1;
 	if (ui->tl != NULL && ui->tl->n > 0) {
 		/* The list given on the command line, first and chosen. */
@@ -233,6 +293,17 @@ ui_setup_free(struct ui *ui)
 		free(st->entries[i].path);
 	}
 	free(st->entries);
+	for (i = 0; i < st->nlessons; i++) {
+		free(st->lesson_names[i]);
+		free(st->lesson_titles[i]);
+	}
+	free(st->lesson_names);
+	free(st->lesson_titles);
+	if (st->lesson_loaded) {
+		if (ui->lesson == &st->lesson)
+			ui->lesson = NULL;
+		lesson_free(&st->lesson);
+	}
 	tasklist_free(&st->lists[0]);
 	tasklist_free(&st->lists[1]);
 	free(st);
@@ -514,6 +585,17 @@ setup_change(struct ui *ui, int field, int dir)
 		if (c->max_tasks < 0)
 			c->max_tasks = 0;
 		break;
+	case F_LESSON:
+		if (ui->setup != NULL) {
+			struct setup	*st = setup_of(ui);
+
+			st->lesson_sel += dir;
+			if (st->lesson_sel < -1)
+				st->lesson_sel = -1;
+			if (st->lesson_sel >= st->nlessons)
+				st->lesson_sel = st->nlessons - 1;
+		}
+		break;
 	case F_TASKS:
 		if (ui->setup != NULL) {
 			struct setup	*st = setup_of(ui);
@@ -594,6 +676,14 @@ ui_setup_key(struct ui *ui, int key)
 		if (st->field == F_TASKS &&
 		    (st->sel == st->typed || st->sel == st->file)) {
 			setup_choose(ui, st->sel);
+			break;
+		}
+		if (st->field == F_LESSON) {
+			if (st->lesson_sel < 0)
+				ui_setup_error(ui, "no lesson chosen: pick one "
+				    "with the arrows");
+			else if (setup_lesson_load(ui) == 0)
+				return 2;
 			break;
 		}
 		if (ui->tl == NULL || ui->tl->n == 0) {
@@ -722,6 +812,18 @@ ui_setup_draw(struct ui *ui)
 		snprintf(val, sizeof val, "%d", c->max_tasks);
 	setup_draw_field(ui, y++, F_MAXTASKS, "Max tasks/child", val,
 	    "a worker retires after this many", C_DIM);
+
+	if (st->lesson_sel < 0) {
+		snprintf(val, sizeof val, "none");
+		snprintf(note, sizeof note, "%d guided lessons: pick one, then "
+		    "Enter", st->nlessons);
+	} else {
+		snprintf(val, sizeof val, "%s", st->lesson_names[st->lesson_sel]);
+		snprintf(note, sizeof note, "%s (Enter starts it)",
+		    st->lesson_titles[st->lesson_sel]);
+	}
+	setup_draw_field(ui, y++, F_LESSON, "Lesson", val, note,
+	    st->lesson_sel < 0 ? C_DIM : C_NORMAL);
 
 	/* Every call style, one line each: what the caller does. */
 	st->field_y[F_MODE] = y;

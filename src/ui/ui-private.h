@@ -152,7 +152,8 @@ void		 ui_setup_init(struct ui *);
 void		 ui_setup_free(struct ui *);
 void		 ui_setup_draw(struct ui *);
 /* Returns 1 when the user asked to start a run (ui->tl and ui->choice
- * are then set), -1 to quit, 0 otherwise. */
+ * are then set), 2 to start the lesson now in ui->lesson, -1 to quit, 0
+ * otherwise. */
 int		 ui_setup_key(struct ui *, int key);
 int		 ui_setup_mouse(struct ui *, MEVENT *);
 /* Tell the set-up screen why a run could not start. */

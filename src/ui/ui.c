@@ -314,7 +314,9 @@ ui_key(struct ui *ui, int key)
 		}
 	} else {
 		r = ui_setup_key(ui, key);
-		if (r == 1)
+		if (r == 2)
+			ui_guide_goto(ui, 0);	/* a lesson chosen on set-up */
+		else if (r == 1)
 			ui_start_run(ui);
 		else if (r == -1)
 			ui->quit = 1;
