@@ -111,6 +111,10 @@ try:
 
     # Call style: Down into the list moves the selection.
     t.ok(focus(s, r"Max tasks/child"), "Down reaches Max tasks/child", s.last)
+    s.send("Down")      # to the Lesson field
+    scr = s.wait_for(lambda x: focused(x, r"^[> ] Lesson\s"), 5)
+    t.ok(scr is not None and "< none >" in line_of(scr, "Lesson"),
+         "Down reaches the Lesson field (none chosen)", s.last)
     s.send("Down")      # into the Call style list (selection stays on map)
     s.send("Down")      # map -> imap
     scr = s.wait_for(lambda x: (start_line(x) or ("",))[0] == "imap"
