@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -407,7 +408,12 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0) {
-		/* The child: default signals, its own fds, dies with us. */
+		/* The child: no stdio left over from the parent (whatever was
+		 * buffered is the parent's to write; valgrind's exit would
+		 * flush it into the worker's pipe), default signals, its own
+		 * fds, dies with us. */
+		__fpurge(stdout);
+		__fpurge(stderr);
 		for (i = 1; i < NSIG; i++)
 			if (i != SIGKILL && i != SIGSTOP)
 				signal(i, SIG_DFL);

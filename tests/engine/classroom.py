@@ -1,0 +1,417 @@
+"""The classroom options without a screen: every shipped lesson loads and
+runs to its end (--lesson NAME --batch, -q and --json), --list-lessons, a
+lesson by path, bad lessons refused with FILE:LINE and exit 2, --compare
+(table, result orders, refusals), --seed, and the refusals of --theme,
+--caption and --cast.  The lesson runs go in parallel to keep the file
+short: nothing here measures their times."""
+import concurrent.futures
+import glob
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import tempfile
+import time
+
+from pstest import (SLOW, TAP, ASSETS, Live, cmd, of, run, run_json,
+                    wait_gone)
+
+t = TAP()
+tmp = tempfile.mkdtemp(prefix="pstest-classroom-")
+LESSONS = os.path.join(ASSETS, "lessons")
+SUMMARY = re.compile(r"^\d+ tasks, \d+ failed, wall \d+\.\d+ s, ")
+RESULTS = re.compile(r"^\[.*\]$")
+MODES = {"sync": "apply", "async": "apply_async"}
+
+
+def write(name, data):
+    path = os.path.join(tmp, name)
+    with open(path, "w" if isinstance(data, str) else "wb") as f:
+        f.write(data)
+    return path
+
+
+def parse_lesson(path, cpus):
+    """title and steps [(heading, run text or None)] of a lesson file, read
+    the simple way (the shipped ones use one line per key)."""
+    title, steps = None, []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            key, _, value = line.partition(":")
+            value = value.strip().replace("{cpus}", str(cpus))
+            if key == "title":
+                title = value
+            elif key == "step":
+                steps.append([value, None])
+            elif key == "run" and steps:
+                steps[-1][1] = value
+    return title, [tuple(s) for s in steps]
+
+
+def run_pool(run_text, cpus):
+    """(mode, workers) a run: line asks for, with the documented defaults."""
+    mode, workers = "map", cpus
+    words = shlex.split(run_text)
+    i = 0
+    while i < len(words):
+        w = words[i]
+        for short, long_ in (("-w", "--workers"), ("-m", "--mode")):
+            val = None
+            if w in (short, long_) and i + 1 < len(words):
+                val, i = words[i + 1], i + 1
+            elif w.startswith(long_ + "="):
+                val = w[len(long_) + 1:]
+            elif w.startswith(short) and len(w) > 2 and not w.startswith("--"):
+                val = w[2:]
+            if val is None:
+                continue
+            if short == "-m":
+                mode = MODES.get(val, val)
+            elif val == "cpus":
+                workers = cpus
+            elif val.startswith("cpus*"):
+                workers = min(4096, cpus * int(val[5:]))
+            else:
+                workers = int(val)
+        i += 1
+    return mode, workers
+
+
+def sections(stdout):
+    """The -q output of a lesson cut at its '== ... ==' lines: [(line,
+    [lines after it])]; lines before the first heading go under None."""
+    out = [(None, [])]
+    for line in stdout.splitlines():
+        if line.startswith("== ") and line.endswith(" =="):
+            out.append((line, []))
+        else:
+            out[-1][1].append(line)
+    return out
+
+
+# The processor count poolscope puts in {cpus}.
+p, ev = run_json(["-t", "square 1"])
+CPUS = ev[0]["cpus"] if ev and ev[0].get("ev") == "run_start" else \
+    os.sysconf("SC_NPROCESSORS_ONLN")
+
+# --- --list-lessons -----------------------------------------------------------
+files = sorted(glob.glob(os.path.join(LESSONS, "*.lesson")))
+names = [os.path.basename(f)[:-len(".lesson")] for f in files]
+t.ok(len(names) >= 8, "assets/lessons holds the lessons (%d)" % len(names),
+     names)
+p = run(["--list-lessons"], timeout=20)
+t.eq(p.returncode, 0, "--list-lessons exits 0")
+listed = [l.split()[0] for l in p.stdout.splitlines() if l.strip()]
+t.eq(sorted(listed), names, "--list-lessons lists every assets/lessons/*.lesson "
+     "by name, once")
+titles_ok = True
+for f, n in zip(files, names):
+    title, _ = parse_lesson(f, CPUS)
+    line = next((l for l in p.stdout.splitlines() if l.split()[:1] == [n]), "")
+    if title is None or title not in line:
+        titles_ok = False
+t.ok(titles_ok, "and each with its title", p.stdout)
+
+# --- every lesson, in batch: -q and --json, all in parallel --------------------
+jobs = {}
+with concurrent.futures.ThreadPoolExecutor(max_workers=2 * len(names) or 1) as ex:
+    for n in names:
+        jobs[(n, "q")] = ex.submit(run, ["--lesson", n, "--batch", "-q"], 90)
+        jobs[(n, "json")] = ex.submit(run, ["--lesson", n, "--batch", "--json"],
+                                      90)
+    done = {k: f.result() for k, f in jobs.items()}
+
+for f, n in zip(files, names):
+    title, steps = parse_lesson(f, CPUS)
+    N = len(steps)
+    runs = [r for _, r in steps if r is not None]
+    # A step with a crash or fail task makes the lesson's status 1.
+    want_rc = 1 if any(re.search(r"\b(crash|fail)\b", r) for r in runs) else 0
+
+    p = done[(n, "q")]
+    t.eq(p.returncode, want_rc, "%s: --lesson %s --batch -q exits %d"
+         % (n, n, want_rc))
+    heads = [l for l in p.stdout.splitlines() if l.startswith("== ")]
+    want = ["== %s, step %d of %d: %s ==" % (title, k, N, h)
+            for k, (h, _) in enumerate(steps, 1)]
+    t.eq(heads, want, "%s: one '== TITLE, step K of %d: HEADING ==' line per "
+         "step, K = 1..%d" % (n, N, N))
+    bad = []
+    secs = sections(p.stdout)[1:]
+    for (line, body), (h, r) in zip(secs, steps):
+        lists = [l for l in body if RESULTS.match(l)]
+        sums = [l for l in body if SUMMARY.match(l)]
+        if r is None and (lists or sums):
+            bad.append("%s: a results list or summary in a step without a run"
+                       % line)
+        if r is not None and (len(lists) != 1 or len(sums) != 1 or
+                              body.index(lists[0]) > body.index(sums[0])):
+            bad.append("%s: %d results lists, %d summaries" % (line,
+                       len(lists), len(sums)))
+    t.ok(len(secs) == N and not bad, "%s: a results list then a summary line "
+         "in each of the %d steps with a run, none in the others"
+         % (n, len(runs)), "\n".join(bad) or p.stdout[-2000:])
+    t.eq(p.stderr, "", "%s: nothing on stderr" % n)
+
+    p = done[(n, "json")]
+    events, broken = [], []
+    for i, line in enumerate(p.stdout.splitlines(), 1):
+        try:
+            e = json.loads(line)
+            if not isinstance(e, dict) or "ev" not in e or \
+                    not isinstance(e.get("t"), (int, float)):
+                broken.append("line %d: %r" % (i, line[:100]))
+            else:
+                events.append(e)
+        except ValueError:
+            broken.append("line %d: %r" % (i, line[:100]))
+    t.ok(p.returncode == want_rc and events and not broken,
+         "%s: --json exits %d and every line is a JSON event" % (n, want_rc),
+         "status %d\n%s" % (p.returncode, "\n".join(broken[:10])))
+    marks = [e["ev"] for e in events if e["ev"] in ("run_start", "run_end")]
+    t.eq(marks, ["run_start", "run_end"] * len(runs),
+         "%s: --json: one run_start/run_end pair per step with a run (%d)"
+         % (n, len(runs)))
+    got = [(e.get("mode"), e.get("workers")) for e in of(events, "run_start")]
+    t.eq(got, [run_pool(r, CPUS) for r in runs],
+         "%s: --json: each run has the call style and pool size of its run: "
+         "line" % n)
+    ends = of(events, "run_end")
+    t.ok(all(e.get("ok", -1) + e.get("failed", -1) == s.get("tasks")
+             for s, e in zip(of(events, "run_start"), ends)),
+         "%s: --json: every run ends with all its tasks done or failed" % n,
+         ends)
+
+# --- a lesson given by path ----------------------------------------------------
+path = os.path.relpath(os.path.join(LESSONS, "pool-map.lesson"))
+if "/" not in path:
+    path = "./" + path
+p = run(["--lesson", path, "--batch", "-q"], timeout=30)
+t.eq(p.returncode, 0, "--lesson %s (a path) exits 0" % path)
+t.ok("[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]" in p.stdout.splitlines(),
+     "and prints the seed's [1, 4, 9, 16, 25, 36, 49, 64, 81, 100] as a "
+     "results list", p.stdout)
+p = run(["--lesson", os.path.abspath(path), "--batch", "-q"], timeout=30)
+t.ok(p.returncode == 0 and "[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]" in
+     p.stdout.splitlines(), "the same by its absolute path", p.stderr)
+
+# --- bad lessons: exit 2, FILE:LINE: (or FILE: ), nothing on stdout ---------------
+HEAD = "title: T\nstep: S\ncaption: c\n"
+os.mkdir(os.path.join(tmp, "dir.lesson"))
+BAD = [
+    # (what, file name, contents, line or None for the whole file, words)
+    ("unknown key", "key.lesson", "title: T\nstep: S\ncaptoin: x\n", 3,
+     ["unknown key 'captoin'", "did you mean 'caption'?"]),
+    ("caption before step", "capfirst.lesson", "title: T\ncaption: x\nstep: S\n",
+     2, ["'caption:' before any 'step:'"]),
+    ("no steps", "nosteps.lesson", "title: T\nsummary: nothing\n", None,
+     ["no steps"]),
+    ("a bad run option (-w 0)", "w0.lesson", HEAD + "run: -w 0\n", 4,
+     ["--workers", "0 is too small"]),
+    ("a program option in run: (--batch)", "batch.lesson",
+     HEAD + "run: --batch\n", 4, ["--batch"]),
+    ("a bad mode", "mode.lesson", HEAD + "run: -m mapp\n", 4,
+     ["'mapp' is not a call style"]),
+    ("a task list that does not parse", "tasks.lesson",
+     HEAD + "run: -t 'sqare 4'\n", 4, ["does not parse", "'sqare'"]),
+    ("a missing task file", "missing.lesson", HEAD + "run: nope.tasks\n", 4,
+     ["'nope.tasks' not found"]),
+    ("an unclosed quote in run:", "quote.lesson", HEAD + "run: -t 'square 1\n",
+     4, ["quote"]),
+    ("wait: end without a run", "wait.lesson", HEAD + "wait: end\n", 4,
+     ["wait: end"]),
+    ("an unknown placeholder", "brace.lesson",
+     "title: T\nstep: S {word}\ncaption: c\n", 2, ["{word}"]),
+    ("invalid UTF-8", "latin1.lesson", b"title: T\nstep: S\ncaption: caf\xe9\n",
+     3, ["UTF-8"]),
+    ("an empty file", "empty.lesson", "", None, ["empty"]),
+    ("binary junk", "junk.lesson", b"\x00\x01\x02\xff\xfe junk\x00\n", "any",
+     ["not a text file"]),
+    ("a directory", "dir.lesson", None, None, ["directory"]),
+]
+for what, name, data, line, words in BAD:
+    path = os.path.join(tmp, name)
+    if data is not None:
+        write(name, data)
+    p = run(["--lesson", path, "--batch", "-q"], timeout=20,
+            stdin=subprocess.DEVNULL)
+    if line == "any":
+        where = re.search(re.escape(path) + r":(\d+:)? ", p.stderr)
+        wdesc = "%s:[LINE:] " % name
+    elif line is None:
+        where = (path + ": ") in p.stderr
+        wdesc = "%s: " % name
+    else:
+        where = ("%s:%d: " % (path, line)) in p.stderr
+        wdesc = "%s:%d: " % (name, line)
+    missing = [w for w in words if w not in p.stderr]
+    t.ok(p.returncode == 2 and where and not missing,
+         "bad lesson, %s: exit 2, stderr says %s%s" % (what, wdesc,
+                                                      ", ".join(words)),
+         "status %d, stderr %r" % (p.returncode, p.stderr))
+    t.eq(p.stdout, "", "bad lesson, %s: nothing on stdout" % what)
+
+p = run(["--lesson", "nosuchlesson", "--batch", "-q"], timeout=20)
+t.ok(p.returncode == 2 and "nosuchlesson" in p.stderr and
+     "--list-lessons" in p.stderr and p.stdout == "",
+     "--lesson nosuchlesson: exit 2, names it and points to --list-lessons",
+     "%d %r" % (p.returncode, p.stderr))
+p = run(["--lesson", "sync-asnc", "--batch", "-q"], timeout=20)
+t.ok(p.returncode == 2 and "did you mean 'sync-async'" in p.stderr,
+     "--lesson sync-asnc: exit 2, did you mean 'sync-async'?",
+     "%d %r" % (p.returncode, p.stderr))
+p = run(["--lesson", "x", "-t", "square 1"], timeout=20)
+t.ok(p.returncode == 2 and "--lesson" in p.stderr and p.stdout == "",
+     "--lesson x -t 'square 1': exit 2", "%d %r" % (p.returncode, p.stderr))
+p = run(["--lesson", "pool-map", "--compare", "apply,map", "--batch"],
+        timeout=20)
+t.ok(p.returncode == 2 and p.stdout == "", "--lesson with --compare: exit 2",
+     "%d %r" % (p.returncode, p.stderr))
+
+# --record (and --trace, --svg) with --lesson: the file is written, or the
+# combination is refused as --compare refuses it; never silently dropped.
+for opt, ext in (("--record", "rec"), ("--trace", "json"), ("--svg", "svg")):
+    out = os.path.join(tmp, "lesson." + ext)
+    p = run(["--lesson", "pool-map", "--batch", "-q", opt, out], timeout=30)
+    t.ok((p.returncode == 2 and opt in p.stderr) or
+         (p.returncode == 0 and os.path.exists(out)),
+         "--lesson pool-map --batch %s FILE: writes FILE or exits 2 naming %s"
+         % (opt, opt), "status %d, %s %s, stderr %r" % (
+             p.returncode, out, "exists" if os.path.exists(out) else
+             "was not written", p.stderr))
+
+# A reader that goes away: the lesson stops as a plain --batch run does.
+t0 = time.monotonic()
+pp = subprocess.Popen(cmd(["--lesson", "worker-dies", "--batch"]),
+                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+first = pp.stdout.readline()
+pp.stdout.close()
+try:
+    rc = pp.wait(20 * SLOW)
+except subprocess.TimeoutExpired:
+    pp.kill()
+    rc = pp.wait()
+took = time.monotonic() - t0
+t.ok(first.startswith(b"== ") and rc == -signal.SIGPIPE and took < 2.5,
+     "--lesson worker-dies --batch | head -1: ends by SIGPIPE at once, as "
+     "--batch does (status %s after %.1f s; the lesson takes 4 s)" % (rc, took),
+     first)
+
+# SIGTERM during a lesson: 128 + 15, as a plain --batch run, workers reaped.
+lv = Live(["--lesson", "sync-async"])
+w = lv.wait_for(lambda e: e["ev"] == "task_start", 20)
+pids = [e["pid"] for e in of(lv.events, "worker_start")]
+if w is not None:
+    lv.p.send_signal(signal.SIGTERM)
+rc = lv.finish(20)
+lv.stderr()
+t.ok(w is not None and rc == 128 + signal.SIGTERM,
+     "--lesson sync-async --batch, SIGTERM during step 1: status 143 "
+     "(got %s)" % rc)
+t.eq(wait_gone(pids, 5), [], "and its workers are gone")
+
+# --- --compare ---------------------------------------------------------------------
+SLEEPS = "sleep 300; sleep 100; sleep 200"
+p = run(["--compare", "apply,apply_async", "-w", "3", "--batch", "-q", "-t",
+         SLEEPS, "--time-scale", "0.5"], timeout=30)
+t.eq(p.returncode, 0, "--compare apply,apply_async: exit 0")
+lines = p.stdout.splitlines()
+t.ok(any(re.match(r"^call style +wall +speedup +util +failed +result order",
+                  l) for l in lines),
+     "the table header: call style, wall, speedup, util, failed, result order",
+     p.stdout)
+ROW = re.compile(r"^(\S+) +(\d+\.\d+) s +(\d+\.\d+)x +(\d+)% +(\d+)  (.*)$")
+rows = {}
+for l in lines:
+    m = ROW.match(l)
+    if m:
+        rows[m.group(1)] = (float(m.group(2)), m.group(6).strip())
+t.eq(sorted(rows), ["apply", "apply_async"], "a row for apply and one for "
+     "apply_async")
+t.eq(rows.get("apply", (0, ""))[1], "0 1 2", "apply's result order: 0 1 2")
+t.eq(rows.get("apply_async", (0, ""))[1], "1 2 0",
+     "apply_async's result order: 1 2 0")
+wa, wb = rows.get("apply", (0,))[0], rows.get("apply_async", (0,))[0]
+t.ok(wa > wb, "apply's wall (%.3f s) is larger than apply_async's (%.3f s)"
+     % (wa, wb))
+t.ok("== apply (1 of 2) ==" in lines and "== apply_async (2 of 2) ==" in lines
+     and "[300, 100, 200]" in lines and "[100, 200, 300]" in lines,
+     "each run is announced and prints its results list", p.stdout)
+p, ev = run_json(["--compare", "apply,apply_async", "-w", "3", "-t", SLEEPS,
+                  "--time-scale", "0.1"], timeout=30)
+t.eq([(e["ev"], e.get("mode")) for e in ev if e["ev"] in ("run_start", "run_end")],
+     [("run_start", "apply"), ("run_end", None), ("run_start", "apply_async"),
+      ("run_end", None)], "--compare --json: a run_start/run_end pair per style")
+p = run(["--compare", "apply,apply_async", "-w", "2", "--batch", "-q", "-t",
+         "fail; square 2"], timeout=30)
+t.ok(p.returncode == 1 and re.search(r"^apply_async .* +1  1 0|^apply_async .* +1  0 1",
+                                     p.stdout, re.M),
+     "--compare with a failing task: exit 1, the failed column says 1", p.stdout)
+svg = os.path.join(tmp, "x.svg")
+for args, desc in ((["--compare", "apply"], "one mode"),
+                   (["--compare", "apply,nope"], "an unknown mode"),
+                   (["--compare", "map,map"], "a mode twice"),
+                   (["--compare", "apply,sync"], "a mode and its alias"),
+                   (["--compare", "apply,map", "--svg", svg], "with --svg")):
+    p = run(args + ["--batch", "-q", "-t", "square 1"], timeout=20)
+    t.ok(p.returncode == 2 and p.stdout == "" and "--compare" in p.stderr,
+         "--compare %s (%s): exit 2, nothing on stdout" % (" ".join(args[1:]),
+                                                           desc),
+         "%d %r %r" % (p.returncode, p.stdout, p.stderr))
+t.ok(not os.path.exists(svg), "and the refused --svg is not written")
+
+# --- --seed ------------------------------------------------------------------------
+RAND = ["-t", "sleep rand(1,50) x20", "--time-scale", "0.01", "--batch", "-q"]
+
+
+def results(args):
+    p = run(args, timeout=30)
+    return p.returncode, (p.stdout.splitlines() or [""])[0]
+
+
+a, b, c = results(RAND + ["--seed", "7"]), results(RAND + ["--seed", "7"]), \
+    results(RAND + ["--seed", "8"])
+t.ok(a[0] == 0 and re.match(r"^\[(\d+, ){19}\d+\]$", a[1]),
+     "--seed 7: twenty sleeps, a results list", a)
+t.eq(b, a, "--seed 7 again: the same results list")
+t.ok(c[0] == 0 and c[1] != a[1], "--seed 8: a different one", (a, c))
+d, e = results(RAND), results(RAND)
+t.ok(d[0] == 0 and e[0] == 0 and d[1] != e[1],
+     "without --seed two runs differ (equal with chance 50^-20)", (d, e))
+vals = [int(x) for x in re.findall(r"\d+", a[1])]
+t.ok(vals and all(1 <= v <= 50 for v in vals), "every draw is in 1..50", vals)
+
+# --- --theme, --caption, --cast refusals ------------------------------------------
+p = run(["--theme", "nope", "--batch", "-t", "square 1"], timeout=20)
+t.ok(p.returncode == 2 and p.stdout == "" and
+     all(w in p.stderr for w in ("nope", "default", "high-contrast", "light",
+                                 "mono")),
+     "--theme nope: exit 2, listing the themes", "%d %r" % (p.returncode,
+                                                           p.stderr))
+for th in ("default", "high-contrast", "light", "mono"):
+    p = run(["--theme", th, "--batch", "-q", "-t", "square 1"], timeout=20)
+    t.eq(p.returncode, 0, "--theme %s is accepted" % th)
+p = run(["--caption", "x" * 201, "--batch", "-t", "square 1"], timeout=20)
+t.ok(p.returncode == 2 and p.stdout == "" and "--caption" in p.stderr,
+     "--caption of 201 characters: exit 2", "%d %r" % (p.returncode, p.stderr))
+p = run(["--caption", "x" * 200, "--batch", "-q", "-t", "square 1"],
+        timeout=20)
+t.eq(p.returncode, 0, "--caption of 200 characters is accepted")
+# Characters, not bytes: 150 'é' are 150 characters (300 bytes in UTF-8).
+p = run(["--caption", "\u00e9" * 150, "--batch", "-q", "-t", "square 1"],
+        timeout=20)
+t.ok(p.returncode == 0, "--caption of 150 characters of two bytes each is "
+     "accepted (the limit counts characters)", "%d %r" % (p.returncode,
+                                                          p.stderr))
+castf = os.path.join(tmp, "x.cast")
+for extra in (["--batch"], ["--json"], ["-q"]):
+    p = run(["--cast", castf] + extra + ["-t", "square 1"], timeout=20)
+    t.ok(p.returncode == 2 and p.stdout == "" and "--cast" in p.stderr,
+         "--cast FILE %s: exit 2" % extra[0], "%d %r" % (p.returncode,
+                                                       p.stderr))
+t.ok(not os.path.exists(castf), "and no cast file is made")
+
+t.done()
