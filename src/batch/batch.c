@@ -115,6 +115,15 @@ batch_json_string(FILE *f, const char *text, size_t len)
 		} else if ((n = batch_utf8_len(s + i, len - i)) == 0) {
 			fputs("\\ufffd", f);
 			i++;
+		} else if ((n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) ||
+		    (n == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
+		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))) {
+			/* C1 controls and the Unicode line and paragraph
+			 * separators: legal in JSON, but many line readers
+			 * split on them. */
+			fprintf(f, "\\u%04x", n == 2 ? s[i + 1] :
+			    0x2000 | (s[i + 2] - 0x80));
+			i += n;
 		} else {
 			fwrite(s + i, 1, n, f);
 			i += n;
