@@ -90,6 +90,44 @@ main_compare_table(const struct compare_row *c, int n)
 	fflush(stdout);
 }
 
+/* SIGINT, SIGTERM and SIGHUP as a readable fd (the loop stops on it);
+ * SIGPIPE ignored, so a reader that goes away is noticed as EPIPE. */
+static int
+main_stop_fd(sigset_t *set)
+{
+	int	sfd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigprocmask(SIG_BLOCK, set, NULL);
+	if ((sfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+	return sfd;
+}
+
+/* --trace and --svg after a run; the exit status, made 1 on failure. */
+static int
+main_exports(const struct options *o, const struct model *m,
+    const struct tasklist *tl, int status)
+{
+	char	err[512];
+
+	if (o->trace != NULL && export_to_path(o->trace, export_trace, m, tl,
+	    err, sizeof err) != 0) {
+		fprintf(stderr, "poolscope: --trace: %s\n", err);
+		status = status ? status : 1;
+	}
+	if (o->svg != NULL && export_to_path(o->svg, export_svg, m, tl, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "poolscope: --svg: %s\n", err);
+		status = status ? status : 1;
+	}
+	return status;
+}
+
 /* One run of a lesson step in batch mode; its exit status. */
 static int
 main_batch_step(const struct options *o, const struct engine_config *cfg,
@@ -135,14 +173,7 @@ main_lesson_batch(const struct options *o, const struct lesson *l)
 	size_t				 i;
 	int				 sfd, rc, status = 0;
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
-		fatal("signalfd");
+	sfd = main_stop_fd(&set);
 	for (i = 0; i < l->nsteps; i++) {
 		st = &l->steps[i];
 		if (!o->json) {
@@ -221,17 +252,9 @@ main_replay_batch(const struct options *o, struct replay *rp)
 	struct batch		*b;
 	struct pollfd		 pfd;
 	sigset_t		 set;
-	char			 err[512];
 	int			 sfd, t, status;
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
-		fatal("signalfd");
+	sfd = main_stop_fd(&set);
 	model_init(&model);
 	if (o->trace != NULL || o->svg != NULL)
 		model_keep_views(&model);
@@ -260,16 +283,7 @@ main_replay_batch(const struct options *o, struct replay *rp)
 	}
 	if (!batch_write_failed(b))
 		batch_finish(b);
-	if (o->trace != NULL && export_to_path(o->trace, export_trace, &model,
-	    replay_tasklist(rp), err, sizeof err) != 0) {
-		fprintf(stderr, "poolscope: --trace: %s\n", err);
-		status = status ? status : 1;
-	}
-	if (o->svg != NULL && export_to_path(o->svg, export_svg, &model,
-	    replay_tasklist(rp), err, sizeof err) != 0) {
-		fprintf(stderr, "poolscope: --svg: %s\n", err);
-		status = status ? status : 1;
-	}
+	status = main_exports(o, &model, replay_tasklist(rp), status);
 	batch_free(b);
 	model_free(&model);
 	close(sfd);
@@ -340,14 +354,7 @@ main(int argc, char **argv)
 	}
 
 	/* A reader that goes away is noticed as EPIPE, not a signal. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&stopset);
-	sigaddset(&stopset, SIGINT);
-	sigaddset(&stopset, SIGTERM);
-	sigaddset(&stopset, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stopset, NULL);
-	if ((sfd = signalfd(-1, &stopset, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
-		fatal("signalfd");
+	sfd = main_stop_fd(&stopset);
 
 	model_init(&model);
 	if (o.trace != NULL || o.svg != NULL)
@@ -434,16 +441,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "poolscope: --record: %s\n", err);
 		status = status ? status : 1;
 	}
-	if (o.trace != NULL && export_to_path(o.trace, export_trace, &model, &tl,
-	    err, sizeof err) != 0) {
-		fprintf(stderr, "poolscope: --trace: %s\n", err);
-		status = status ? status : 1;
-	}
-	if (o.svg != NULL && export_to_path(o.svg, export_svg, &model, &tl, err,
-	    sizeof err) != 0) {
-		fprintf(stderr, "poolscope: --svg: %s\n", err);
-		status = status ? status : 1;
-	}
+	status = main_exports(&o, &model, &tl, status);
 	if (stopped && read(sfd, &si, sizeof si) == sizeof si)
 		status = 128 + (int)si.ssi_signo;
 	engine_free(mc.engine);
