@@ -128,16 +128,19 @@ main_exports(const struct options *o, const struct model *m,
 	return status;
 }
 
-/* One run of a lesson step in batch mode; its exit status. */
+/* One run of a lesson step in batch mode; its exit status (128 + the
+ * signal if stopped, 141 once the reader has gone). */
 static int
 main_batch_step(const struct options *o, const struct engine_config *cfg,
     const struct tasklist *tl, int sfd)
 {
 	struct model		 model;
 	struct event_fanout	 fan;
-	struct event_sink	 ms, bs, sink;
+	struct event_sink	 ms, bs, sink, stop;
 	struct batch		*b;
 	struct engine		*e;
+	struct main_ctx		 mc;
+	struct signalfd_siginfo	 si;
 	char			 err[512];
 	int			 status;
 
@@ -149,13 +152,25 @@ main_batch_step(const struct options *o, const struct engine_config *cfg,
 	    BATCH_TEXT, tl, &model);
 	bs = batch_sink(b);
 	event_fanout_add(&fan, &bs);
+	stop.event = NULL;
+	stop.flush = main_flush;
+	stop.arg = &mc;
+	event_fanout_add(&fan, &stop);
 	sink = event_fanout_sink(&fan);
 	e = engine_new(cfg, tl, &sink);
+	mc.engine = e;
+	mc.batch = b;
 	if (engine_start(e, err, sizeof err) != 0) {
 		fprintf(stderr, "poolscope: %s\n", err);
 		status = 1;
-	} else {
-		status = engine_run(e, sfd) ? 130 : engine_exit_status(e);
+	} else if (engine_run(e, sfd)) {
+		status = 130;
+		if (read(sfd, &si, sizeof si) == sizeof si)
+			status = 128 + (int)si.ssi_signo;
+	} else if (batch_write_failed(b))
+		status = 141;
+	else {
+		status = engine_exit_status(e);
 		batch_finish(b);
 	}
 	engine_free(e);
@@ -186,6 +201,12 @@ main_lesson_batch(const struct options *o, const struct lesson *l)
 		if (!st->has_run)
 			continue;
 		rc = main_batch_step(o, &st->cfg, &st->tl, sfd);
+		if (rc == 141) {
+			/* The reader left: go as a filter does, by SIGPIPE. */
+			signal(SIGPIPE, SIG_DFL);
+			sigprocmask(SIG_UNBLOCK, &set, NULL);
+			raise(SIGPIPE);
+		}
 		if (rc >= 128) {
 			status = rc;
 			break;

@@ -301,10 +301,12 @@ options_parse(struct options *o, int argc, char **argv)
 			o->has_seed = 1;
 			break;
 		case OPT_CAPTION:
-			if (strlen(optarg) > 200)
-				options_error("--caption: %zu characters is too "
-				    "long for a title bar; give at most 200",
-				    strlen(optarg));
+			for (i = 0, c = 0; optarg[c] != '\0'; c++)
+				if (((unsigned char)optarg[c] & 0xc0) != 0x80)
+					i++;	/* characters, not bytes */
+			if (i > 200)
+				options_error("--caption: %d characters is too "
+				    "long for a title bar; give at most 200", i);
 			o->caption = optarg;
 			break;
 		case OPT_THEME:
@@ -385,6 +387,11 @@ options_parse(struct options *o, int argc, char **argv)
 	    o->tasks_inline != NULL))
 		options_error("--lesson brings its own runs; it takes no task "
 		    "list and no --replay");
+	if (o->lesson != NULL && (o->record != NULL || o->trace != NULL ||
+	    o->svg != NULL))
+		options_error("--lesson makes a run per step; --record, --trace "
+		    "and --svg take one (use --cast to record a lesson, or x on "
+		    "the run screen to export a step)");
 	if (o->cast != NULL && o->batch)
 		options_error("--cast records the screen; it does not go with "
 		    "--batch");

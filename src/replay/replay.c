@@ -495,13 +495,15 @@ replay_length(struct replay *r)
 uint64_t
 replay_position(struct replay *r)
 {
-	uint64_t	now = now_ns();
+	uint64_t	now = now_ns(), pos;
 
 	if (r->paused || !r->started)
 		return r->pos;
 	if (now < r->base)
 		return 0;
-	return (uint64_t)((now - r->base) / r->scale);
+	pos = (uint64_t)((now - r->base) / r->scale);
+	/* Past the end the clock stops: seeking counts from the end. */
+	return pos > replay_length(r) ? replay_length(r) : pos;
 }
 
 static void

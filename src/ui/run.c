@@ -238,8 +238,8 @@ run_caller(struct ui_run *r, char *buf, size_t len)
 		    "received as they finish", m->nresults);
 		break;
 	case MODE_APPLY_ASYNC:
-		snprintf(buf, len, "caller free: %zu results received by "
-		    "callbacks", m->nresults);
+		snprintf(buf, len, "caller free: %zu result%s received by "
+		    "callbacks", m->nresults, m->nresults == 1 ? "" : "s");
 		break;
 	default:
 		snprintf(buf, len, "caller started the processes, joining: %zu "
@@ -884,8 +884,8 @@ ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 	}
 	while (y < ui->rows - 1)
 		ui_fill(ui, y++, 0, ui->cols, C_NORMAL);
-	ui_put(ui, ui->rows - 1, 0, ui->cols, C_DIM, " one time axis for all: "
-	    "the shorter lanes finished sooner   r run again  n set-up  q quit");
+	ui_put(ui, ui->rows - 1, 0, ui->cols, C_DIM, " one time axis: shorter "
+	    "lanes finished sooner   r again  n set-up  q quit");
 }
 
 static void

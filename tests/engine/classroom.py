@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -295,7 +296,8 @@ except subprocess.TimeoutExpired:
     pp.kill()
     rc = pp.wait()
 took = time.monotonic() - t0
-t.ok(first.startswith(b"== ") and rc == -signal.SIGPIPE and took < 2.5,
+t.ok(first.startswith(b"== ") and rc in (-signal.SIGPIPE, 128 + signal.SIGPIPE) and
+     took < 2.0 * SLOW,
      "--lesson worker-dies --batch | head -1: ends by SIGPIPE at once, as "
      "--batch does (status %s after %.1f s; the lesson takes 4 s)" % (rc, took),
      first)
@@ -358,8 +360,8 @@ for args, desc in ((["--compare", "apply"], "one mode"),
                    (["--compare", "apply,map", "--svg", svg], "with --svg")):
     p = run(args + ["--batch", "-q", "-t", "square 1"], timeout=20)
     t.ok(p.returncode == 2 and p.stdout == "" and "--compare" in p.stderr,
-         "--compare %s (%s): exit 2, nothing on stdout" % (" ".join(args[1:]),
-                                                           desc),
+         "--compare %s (%s): exit 2, nothing on stdout"
+         % (" ".join(args[1:]).replace(svg, "x.svg"), desc),
          "%d %r %r" % (p.returncode, p.stdout, p.stderr))
 t.ok(not os.path.exists(svg), "and the refused --svg is not written")
 
@@ -414,4 +416,5 @@ for extra in (["--batch"], ["--json"], ["-q"]):
                                                        p.stderr))
 t.ok(not os.path.exists(castf), "and no cast file is made")
 
+shutil.rmtree(tmp, ignore_errors=True)
 t.done()

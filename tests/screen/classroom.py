@@ -5,14 +5,13 @@ runs, then the side-by-side view) and --replay (play, restart, pause)."""
 import json
 import os
 import re
-import subprocess
 import tempfile
 import time
+import shlex
 import shutil
 
-from tmuxtest import (SLOW, TAP, Screen, poolscope, workers, done_count,
-                      line_of, children, colours, pid_alive, wait_gone,
-                      sanitizer_report)
+from tmuxtest import (TAP, Screen, poolscope, workers, done_count, line_of,
+                      children, colours, wait_gone, sanitizer_report)
 from pstest import run
 
 t = TAP()
@@ -63,6 +62,17 @@ def fits(text, nworkers=None):
             line_of(text, r"^ submitted") is not None)
 
 
+def settled(s, pred, timeout=10):
+    """wait_for(pred), and the same capture twice in a row: a whole frame."""
+    prev = [None]
+
+    def both(x):
+        ok = pred(x) and x == prev[0]
+        prev[0] = x
+        return ok
+    return s.wait_for(both, timeout)
+
+
 def gone_after(s, pid, wpids, what):
     t.eq(s.alternate_on(), 0, what + ": the pane is out of the alternate screen")
     left = wait_gone([p for p in [pid] + list(wpids) if p], 5)
@@ -111,7 +121,9 @@ try:
     t.ok(pid is not None, "lesson: poolscope's PID found under the pane")
     step1 = [w["pid"] for w in workers(scr or s.last)]
     scr = s.wait_for(lambda x: done_count(x) == (8, 8) and
-                     "Space: next" in row(x, 0) and "Summary" in x, 15)
+                     "Space: next" in row(x, 0) and "Summary" in x and
+                     fits(x, 4) and line_of(x, r"^ received  0=900 ") and
+                     line_of(x, r"^ \[900, "), 15)
     t.ok(scr is not None, "lesson: when the run ends the bar says Space: next",
          s.last)
     t.ok(scr is not None and fits(scr, 4) and
@@ -125,8 +137,8 @@ try:
     s.send("Space")
     scr = s.wait_for(lambda x: row(x, 0).startswith(" 2/2  Asynchronous: "
                                                     "apply_async")
-                     and run_header(x)[1].startswith(" poolscope  apply_async"),
-                     10)
+                     and run_header(x)[1].startswith(" poolscope  apply_async")
+                     and len(workers(x)) == 4, 10)
     t.ok(scr is not None, "lesson: Space goes to step 2/2, apply_async in the "
          "run header", s.last)
     t.ok(row(scr, 1).startswith(" The same sleeps with apply_async"),
@@ -135,7 +147,8 @@ try:
     t.ok(step2 and not set(step2) & set(step1),
          "lesson: step 2 runs on a new pool (PIDs %s, then %s)" % (step1, step2))
     scr = s.wait_for(lambda x: done_count(x) == (8, 8) and
-                     "the end" in row(x, 0) and "Summary" in x, 15)
+                     "the end" in row(x, 0) and "Summary" in x and
+                     fits(x, 4) and line_of(x, r"^ \[100, "), 15)
     t.ok(scr is not None and line_of(scr, r"^ received  3=100 1=200 5=300 "
                                      r"2=600") is not None,
          "lesson: step 2 ends, results as they arrive; the bar says the end",
@@ -146,7 +159,8 @@ try:
     s.send("BSpace")
     scr = s.wait_for(lambda x: row(x, 0).startswith(" 1/2  Synchronous")
                      and run_header(x)[1].startswith(" poolscope  apply  ")
-                     and (done_count(x) or (8, 8))[0] < 8, 10)
+                     and (done_count(x) or (8, 8))[0] < 8
+                     and len(workers(x)) == 4, 10)
     t.ok(scr is not None, "lesson: Backspace goes back to step 1/2: a new "
          "apply run, the done count restarts (%s)" % (done_count(s.last),),
          s.last)
@@ -182,7 +196,7 @@ s = Screen(NAME + "-caption", W, H,
            poolscope("--caption", "Lecture 3: pools", "--autostart"))
 try:
     scr = s.wait_for(lambda x: "Summary" in x and line_of(x, r"^ \[1, 4, 9")
-                     is not None, 10)
+                     is not None and fits(x), 10)
     t.ok(scr is not None, "--caption: the run ends with its Summary", s.last)
     t.eq(row(scr, 0).rstrip(), " Lecture 3: pools",
          "--caption: the first line is ' Lecture 3: pools'")
@@ -205,7 +219,8 @@ for theme in ("default", "light", "high-contrast", "mono"):
                poolscope("--theme", theme, "--autostart", "-t", "square 1..5"))
     try:
         scr = s.wait_for(lambda x: "Summary" in x and
-                         line_of(x, r"^ \[1, 4, 9, 16, 25\]") is not None, 10)
+                         line_of(x, r"^ \[1, 4, 9, 16, 25\]") is not None
+                         and fits(x), 10)
         t.ok(scr is not None and fits(scr) and
              run_header(scr)[1].startswith(" poolscope  map  "),
              "--theme %s: the run screen shows and the run finishes" % theme,
@@ -271,7 +286,7 @@ def played(data, width, height, want):
     with open(raw, "w", encoding="utf-8") as f:
         f.write(data)
     p = Screen(NAME + "-play", width, height,
-               "cat %s && sleep 600" % raw)
+               "cat %s && sleep 600" % shlex.quote(raw))
     try:
         return p.wait_for(lambda x: x == want, 5) or p.last
     finally:
@@ -287,7 +302,7 @@ try:
                      line_of(x, r"^ \[1, 4, 9, 16, 25\]") is not None, 10)
     t.ok(scr is not None, "--cast: the run shows and ends", s.last)
     s.resize(100, 30)
-    scr = s.wait_for(lambda x: len(x.split("\n")) >= 30 and
+    scr = settled(s, lambda x: len(x.split("\n")) >= 30 and
                      "q quit" in x.split("\n")[29] and
                      len(line_of(x, r"^─ Result order ") or "") >= 100, 10)
     t.ok(scr is not None, "--cast: resized to 100x30, the screen is redrawn "
@@ -392,8 +407,12 @@ try:
          "--compare: apply_async received 1 2 0", s.last)
     second = [w["pid"] for w in workers(scr or "")]
     s.send("Space")
+    # The whole view: the table, both lane sections and the last row (a
+    # capture can catch a frame half drawn).
     scr = s.wait_for(lambda x: line_of(x, r"^ call style +wall") is not None
-                     and line_of(x, r"^─ apply_async: ") is not None, 10)
+                     and line_of(x, r"^─ apply_async: ") is not None and
+                     len([l for l in lines(x) if l.startswith(" worker ")])
+                     >= 6 and "one time axis" in bottom(x), 10)
     t.ok(scr is not None, "--compare: Space shows the compare view with the "
          "table header call style", s.last)
     rows = {}
