@@ -638,6 +638,7 @@ lesson_run(struct lparse *p, int line, const char *text)
 	long long		  v;
 	double			  d;
 	char			 *end;
+	struct stat		  sb;
 
 	if (*text == '\0')
 		return lp_error(p, line, "'run:' is empty; give poolscope "
@@ -781,6 +782,13 @@ lesson_run(struct lparse *p, int line, const char *text)
 	if (file != NULL) {
 		if ((path = lesson_taskfile(p, line, file)) == NULL)
 			goto out;
+		if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+			/* A FIFO or a device would block the class (found by
+			 * fuzzing: a run line naming /proc/self/fd/3). */
+			lp_error(p, line, "run: task file '%s' is not a regular "
+			    "file; give a task list file", file);
+			goto out;
+		}
 		if (tasklist_parse_file(&st->tl, path, terr, sizeof terr) == -1)
 			goto bad_tasks;
 	} else {

@@ -417,4 +417,13 @@ for extra in (["--batch"], ["--json"], ["-q"]):
 t.ok(not os.path.exists(castf), "and no cast file is made")
 
 shutil.rmtree(tmp, ignore_errors=True)
+# Found by fuzzing: a run line naming a FIFO (or any file that is not a
+# regular file) must be refused, not read: reading it would block the class.
+fifodir = tempfile.mkdtemp(prefix="pstest-fifo-")
+os.mkfifo(os.path.join(fifodir, "pipe.tasks"))
+with open(os.path.join(fifodir, "fifo.lesson"), "w") as f:
+    f.write("title: t\nstep: s\ncaption: c\nrun: -w 2 pipe.tasks\n")
+p = run(["--lesson", os.path.join(fifodir, "fifo.lesson"), "--batch", "-q"], timeout=20)
+t.ok(p.returncode == 2 and "fifo.lesson:4:" in p.stderr and "not a regular file" in p.stderr,
+     "a lesson whose task file is a FIFO: exit 2 at once, with its line", p.stderr)
 t.done()
