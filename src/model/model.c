@@ -86,23 +86,16 @@ model_line_add(struct model *m, int worker, int64_t task, uint64_t t,
     const char *text, size_t len)
 {
 	struct model_line	*l = &m->lines[m->nlines % MODEL_LINES];
-	size_t			 i, o = 0;
+	size_t			 n = len < sizeof l->text - 1 ? len :
+	    sizeof l->text - 1;
 
+	/* Kept as printed, up to a NUL; whoever shows it makes control
+	 * characters harmless (the screen draws them as '?'). */
 	l->worker = worker;
 	l->task = task;
 	l->t = t;
-	/* Printable only: a task's binary junk must not reach the terminal. */
-	for (i = 0; i < len && o + 1 < sizeof l->text; i++) {
-		unsigned char c = text[i];
-
-		if (c == '\t')
-			l->text[o++] = ' ';
-		else if (c >= 0x20 && c != 0x7f)
-			l->text[o++] = c;
-		else if (c != '\r')
-			l->text[o++] = '?';
-	}
-	l->text[o] = '\0';
+	memcpy(l->text, text, n);
+	l->text[n] = '\0';
 	m->nlines++;
 }
 

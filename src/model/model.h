@@ -21,7 +21,8 @@ struct model_lane {
 	size_t		 nspawns, spawncap;
 };
 
-/* A line the tasks printed, for the output pane. */
+/* A line the tasks printed, for the output pane: raw bytes (control
+ * characters included) up to MODEL_LINE_MAX - 1, cut at a NUL. */
 #define MODEL_LINE_MAX	160
 #define MODEL_LINES	1024
 struct model_line {

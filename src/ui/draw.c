@@ -240,8 +240,11 @@ ui_put(struct ui *ui, int y, int x, int width, int color, const char *s)
 			continue;
 		}
 		cw = wcwidth(wc);
-		if (cw < 0) {
-			addch('?');
+		if (wc == L'\t' || wc == L'\r') {
+			addch(' ');
+			cw = 1;
+		} else if (cw < 0) {
+			addch('?');	/* a control character: harmless */
 			cw = 1;
 		} else {
 			if (used + cw > width)
