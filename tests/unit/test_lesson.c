@@ -340,9 +340,9 @@ test_task_files(void)
 	    "title: Files\nstep: Dir\ncaption: c\nrun: ../lessons\n");
 	rc = lesson_load(&l, "course/lessons/e.lesson", 2, err, sizeof err);
 	is_int(rc, -1, "a directory as the task file fails");
-	is_str(err, "course/lessons/e.lesson:4: run: the task list does not "
-	    "parse: cannot read task file 'course/lessons/../lessons': Is a "
-	    "directory; check the path", "a directory as the task file");
+	is_str(err, "course/lessons/e.lesson:4: run: task file '../lessons' is "
+	    "not a regular file; give a task list file", "a directory as the "
+	    "task file");
 	write_text("f.lesson", "title: T\nstep: S\ncaption: c\n"
 	    "run: course/up.tasks\n");
 	rc = lesson_load(&l, "f.lesson", 2, err, sizeof err);
