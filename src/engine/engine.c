@@ -631,6 +631,48 @@ engine_task_fail(struct engine *e, int slot, size_t task, const char *msg,
 	engine_task_final(e, task);
 }
 
+/* A worker began a task (at ns). */
+static void
+engine_rec_start(struct engine *e, int slot, const struct shm_rec *r,
+    uint64_t ns)
+{
+	struct eslot	*s = &e->es[slot];
+	struct event	 ev = { .type = EV_TASK_START, .worker = slot,
+	    .pid = s->pid, .task = (int64_t)r->task };
+
+	s->task = r->task;
+	s->task_start = ns;
+	e->tasks[r->task].state = T_RUNNING;
+	if (s->state != WS_PAUSED)
+		s->state = WS_BUSY;
+	ev.chunk = r->entry == SHM_NONE ? (int64_t)r->task :
+	    (int64_t)e->q[r->entry].chunk;
+	engine_emit(e, &ev, ns);
+}
+
+/* A worker finished its task with a result. */
+static void
+engine_rec_done(struct engine *e, int slot, const struct shm_rec *r)
+{
+	struct eslot	*s = &e->es[slot];
+	struct etask	*t = &e->tasks[r->task];
+	struct event	 ev = { .type = EV_TASK_DONE, .worker = slot,
+	    .pid = s->pid, .task = (int64_t)r->task };
+
+	t->state = T_DONE;
+	t->vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
+	t->value = r->value;
+	if (r->t > s->task_start)
+		e->info.busy_ns += r->t - s->task_start;
+	s->task = -1;
+	if (s->state == WS_BUSY)
+		s->state = WS_IDLE;
+	ev.vkind = t->vkind;
+	ev.value = t->value;
+	engine_emit(e, &ev, r->t);
+	engine_task_final(e, r->task);
+}
+
 /* One record from a worker's ring. */
 static void
 engine_record(struct engine *e, int slot, const struct shm_rec *r,
@@ -639,7 +681,6 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 	struct eslot	*s = &e->es[slot];
 	struct event	 ev = { .worker = slot, .pid = s->pid,
 	    .task = r->task == SHM_NONE ? -1 : (int64_t)r->task };
-	struct etask	*t;
 	char		 msg[SHM_REC_MAX_PAYLOAD + 1];
 
 	if (r->task != SHM_NONE && r->task >= e->tl->n)
@@ -651,43 +692,17 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 		break;
 	case REC_RUN:
 		/* An instant task: started, printed and finished. */
-		s->task = r->task;
-		s->task_start = r->t_start;
-		ev.type = EV_TASK_START;
-		ev.chunk = r->entry == SHM_NONE ? (int64_t)r->task :
-		    (int64_t)e->q[r->entry].chunk;
-		engine_emit(e, &ev, r->t_start);
+		engine_rec_start(e, slot, r, r->t_start);
 		if (r->len > 0) {
 			ev.type = EV_OUTPUT;
 			ev.text = payload;
 			ev.len = r->len;
 			engine_emit(e, &ev, r->t_start);
-			ev.text = NULL;
-			ev.len = 0;
 		}
-		t = &e->tasks[r->task];
-		t->state = T_DONE;
-		t->vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
-		t->value = r->value;
-		if (r->t > s->task_start)
-			e->info.busy_ns += r->t - s->task_start;
-		s->task = -1;
-		ev.type = EV_TASK_DONE;
-		ev.vkind = t->vkind;
-		ev.value = t->value;
-		engine_emit(e, &ev, r->t);
-		engine_task_final(e, r->task);
+		engine_rec_done(e, slot, r);
 		break;
 	case REC_START:
-		s->task = r->task;
-		s->task_start = r->t_start ? r->t_start : r->t;
-		e->tasks[r->task].state = T_RUNNING;
-		if (s->state != WS_PAUSED)
-			s->state = WS_BUSY;
-		ev.type = EV_TASK_START;
-		ev.chunk = r->entry == SHM_NONE ? (int64_t)r->task :
-		    (int64_t)e->q[r->entry].chunk;
-		engine_emit(e, &ev, r->t);
+		engine_rec_start(e, slot, r, r->t);
 		break;
 	case REC_OUTPUT:
 		ev.type = EV_OUTPUT;
@@ -696,20 +711,7 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 		engine_emit(e, &ev, r->t);
 		break;
 	case REC_DONE:
-		t = &e->tasks[r->task];
-		t->state = T_DONE;
-		t->vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
-		t->value = r->value;
-		if (r->t > s->task_start)
-			e->info.busy_ns += r->t - s->task_start;
-		s->task = -1;
-		if (s->state == WS_BUSY)
-			s->state = WS_IDLE;
-		ev.type = EV_TASK_DONE;
-		ev.vkind = t->vkind;
-		ev.value = t->value;
-		engine_emit(e, &ev, r->t);
-		engine_task_final(e, r->task);
+		engine_rec_done(e, slot, r);
 		break;
 	case REC_FAIL:
 		if (r->t > s->task_start)
