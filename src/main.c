@@ -90,6 +90,13 @@ main_compare_table(const struct compare_row *c, int n)
 	fflush(stdout);
 }
 
+/* The batch printer's format from the options. */
+static int
+main_format(const struct options *o)
+{
+	return o->json ? BATCH_JSON : o->quiet ? BATCH_QUIET : BATCH_TEXT;
+}
+
 /* SIGINT, SIGTERM and SIGHUP as a readable fd (the loop stops on it);
  * SIGPIPE ignored, so a reader that goes away is noticed as EPIPE. */
 static int
@@ -148,8 +155,7 @@ main_batch_step(const struct options *o, const struct engine_config *cfg,
 	memset(&fan, 0, sizeof fan);
 	ms = model_sink(&model);
 	event_fanout_add(&fan, &ms);
-	b = batch_new(stdout, o->json ? BATCH_JSON : o->quiet ? BATCH_QUIET :
-	    BATCH_TEXT, tl, &model);
+	b = batch_new(stdout, main_format(o), tl, &model);
 	bs = batch_sink(b);
 	event_fanout_add(&fan, &bs);
 	stop.event = NULL;
@@ -282,8 +288,7 @@ main_replay_batch(const struct options *o, struct replay *rp)
 	memset(&fan, 0, sizeof fan);
 	ms = model_sink(&model);
 	event_fanout_add(&fan, &ms);
-	b = batch_new(stdout, o->json ? BATCH_JSON : o->quiet ? BATCH_QUIET :
-	    BATCH_TEXT, replay_tasklist(rp), &model);
+	b = batch_new(stdout, main_format(o), replay_tasklist(rp), &model);
 	bs = batch_sink(b);
 	event_fanout_add(&fan, &bs);
 	sink = event_fanout_sink(&fan);
@@ -383,8 +388,7 @@ main(int argc, char **argv)
 	memset(&fan, 0, sizeof fan);
 	ms = model_sink(&model);
 	event_fanout_add(&fan, &ms);
-	mc.batch = batch_new(stdout, o.json ? BATCH_JSON : o.quiet ?
-	    BATCH_QUIET : BATCH_TEXT, &tl, &model);
+	mc.batch = batch_new(stdout, main_format(&o), &tl, &model);
 	bs = batch_sink(mc.batch);
 	event_fanout_add(&fan, &bs);
 	if (o.record != NULL) {

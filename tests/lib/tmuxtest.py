@@ -302,18 +302,3 @@ class Screen:
     def __exit__(self, *exc):
         self.kill()
         return False
-
-
-def todo(t, cond, desc, reason, diag=None):
-    """A TAP assertion marked TODO: a known bug in the program.  It prints
-    'not ok N - desc # TODO reason' while the bug is there (the TAP driver
-    counts it as an expected failure, so the suite stays green) and
-    'ok N - desc # TODO ...' once fixed (an unexpected pass: drop the TODO)."""
-    t.n += 1
-    print("%sok %d - %s # TODO %s" % ("" if cond else "not ", t.n, desc,
-                                      reason))
-    if not cond and diag is not None:
-        for line in str(diag).splitlines()[:40]:
-            print("#   " + line)
-    sys.stdout.flush()
-    return cond

@@ -6,7 +6,7 @@ import re
 import time
 
 from tmuxtest import (SLOW, TAP, Screen, poolscope, workers, done_count,
-                      line_of, ppid, proc_state, pid_alive, wait_gone, todo,
+                      line_of, ppid, proc_state, pid_alive, wait_gone,
                       sanitizer_report)
 
 t = TAP()

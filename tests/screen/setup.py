@@ -4,7 +4,7 @@ import os
 import re
 
 from tmuxtest import (SLOW, TAP, Screen, poolscope, line_of, children,
-                      pid_alive, todo, sanitizer_report)
+                      pid_alive, sanitizer_report)
 
 t = TAP()
 NAME = "ps-setup-%d" % os.getpid()
