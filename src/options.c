@@ -174,9 +174,13 @@ options_path(const char *name, const char *path)
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
-		if (*dir != '\0' && access(dir, W_OK) != 0)
-			options_error("%s: cannot write in '%s': %s; check "
-			    "the path", name, dir, strerror(errno));
+		if (*dir != '\0' && access(dir, W_OK) != 0) {
+			int	e = errno, len = (int)(slash - dir);
+
+			free(dir);	/* nothing leaks on the way out */
+			options_error("%s: cannot write in '%.*s': %s; check "
+			    "the path", name, len, path, strerror(e));
+		}
 	}
 	free(dir);
 	return path;
@@ -186,27 +190,32 @@ options_path(const char *name, const char *path)
 static void
 options_compare(struct options *o, const char *list)
 {
-	char	*copy = xstrdup(list), *tok, *save = NULL;
-	int	 m, i;
+	const char	*tok, *comma;
+	char		 name[32];
+	size_t		 len;
+	int		 m, i;
 
 	o->ncompare = 0;
-	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		if ((m = mode_parse(tok)) == -1)
-			options_error("--compare: unknown mode '%s'; give call "
-			    "styles separated by commas, e.g. "
-			    "--compare apply,apply_async", tok);
+	for (tok = list; *tok != '\0'; tok = comma + (*comma == ',')) {
+		comma = tok + strcspn(tok, ",");
+		if ((len = (size_t)(comma - tok)) == 0)
+			continue;	/* "map,,imap" as strtok took it */
+		if (len >= sizeof name ||
+		    (memcpy(name, tok, len), name[len] = '\0',
+		    (m = mode_parse(name)) == -1))
+			options_error("--compare: unknown mode '%.*s'; give "
+			    "call styles separated by commas, e.g. "
+			    "--compare apply,apply_async", (int)len, tok);
 		for (i = 0; i < o->ncompare; i++)
 			if (o->compare[i] == m)
 				options_error("--compare: '%s' is given twice",
-				    tok);
+				    name);
 		if (o->ncompare == (int)(sizeof o->compare /
 		    sizeof o->compare[0]))
 			options_error("--compare: at most %zu modes",
 			    sizeof o->compare / sizeof o->compare[0]);
 		o->compare[o->ncompare++] = m;
 	}
-	free(copy);
 	if (o->ncompare < 2)
 		options_error("--compare needs two or more call styles "
 		    "separated by commas, e.g. --compare apply,apply_async");
