@@ -160,6 +160,7 @@ main_batch_step(const struct options *o, const struct engine_config *cfg,
 	event_fanout_add(&fan, &bs);
 	stop.event = NULL;
 	stop.flush = main_flush;
+	stop.want = 0;
 	stop.arg = &mc;
 	event_fanout_add(&fan, &stop);
 	sink = event_fanout_sink(&fan);
@@ -316,6 +317,9 @@ main_replay_batch(const struct options *o, struct replay *rp)
 	return status;
 }
 
+/* stdout's buffer in batch mode: it must outlive main(). */
+static char	stdout_buf[1 << 16];
+
 int
 main(int argc, char **argv)
 {
@@ -336,8 +340,9 @@ main(int argc, char **argv)
 
 	setproctitle_init(argc, argv, environ);
 	options_parse(&o, argc, argv);
-	if (o.batch)	/* before any output: one write per flush, not per line */
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (o.batch)	/* before any output: one write per flush, not per
+			   line (glibc ignores the size without a buffer) */
+		setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
 	if (o.has_seed)
 		tasklist_seed(o.seed);
 
@@ -404,6 +409,7 @@ main(int argc, char **argv)
 	}
 	stop.event = NULL;
 	stop.flush = main_flush;
+	stop.want = 0;
 	stop.arg = &mc;
 	event_fanout_add(&fan, &stop);
 	sink = event_fanout_sink(&fan);

@@ -363,12 +363,13 @@ engine_emit(struct engine *e, struct event *ev, uint64_t ns)
 {
 	uint64_t	t = ns > e->t0 ? ns - e->t0 : 0;
 
+	if (!(e->sink.want & EVENT_BIT(ev->type)) || e->sink.event == NULL)
+		return;		/* nobody reads it */
 	if (t < e->last_t)
 		t = e->last_t;
 	e->last_t = t;
 	ev->t = t;
-	if (e->sink.event != NULL)
-		e->sink.event(e->sink.arg, ev);
+	e->sink.event(e->sink.arg, ev);
 }
 
 static void

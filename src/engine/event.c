@@ -108,11 +108,16 @@ static void
 fanout_event(void *arg, const struct event *ev)
 {
 	struct event_fanout	*f = arg;
-	int			 i;
+	const struct event_sink	*s;
+	int			 i, n;
 
-	for (i = 0; i < f->n; i++)
-		if (f->sinks[i].event != NULL)
-			f->sinks[i].event(f->sinks[i].arg, ev);
+	if (ev->type < 0 || ev->type >= EV_NTYPES)
+		return;
+	n = f->nby_type[ev->type];
+	for (i = 0; i < n; i++) {
+		s = &f->sinks[f->by_type[ev->type][i]];
+		s->event(s->arg, ev);
+	}
 }
 
 static void
@@ -129,15 +134,25 @@ fanout_flush(void *arg)
 void
 event_fanout_add(struct event_fanout *f, const struct event_sink *s)
 {
+	int	type;
+
 	if (f->n == EVENT_FANOUT_MAX)
 		fatalx("event_fanout_add: too many sinks");
+	for (type = 0; type < EV_NTYPES; type++)
+		if (s->event != NULL && (s->want & EVENT_BIT(type)))
+			f->by_type[type][f->nby_type[type]++] = (uint8_t)f->n;
 	f->sinks[f->n++] = *s;
 }
 
 struct event_sink
 event_fanout_sink(struct event_fanout *f)
 {
-	struct event_sink	s = { fanout_event, fanout_flush, f };
+	struct event_sink	s = { fanout_event, fanout_flush, f, 0 };
+	int			i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->sinks[i].event != NULL)
+			s.want |= f->sinks[i].want;
 
 	return s;
 }

@@ -73,11 +73,18 @@ struct event {
 	const struct run_info *run;	/* EV_RUN_START, EV_RUN_END */
 };
 
+#define EVENT_BIT(type)	(1u << (type))
+#define EVENT_ALL	((1u << EV_NTYPES) - 1)
+
 struct event_sink {
 	void	(*event)(void *arg, const struct event *ev);
 	/* The engine is about to wait: push out whatever is buffered. */
 	void	(*flush)(void *arg);
 	void	 *arg;
+	/* The event types this sink reads (EVENT_BIT(type) bits).  Nobody
+	 * is handed an event it does not read, and the engine does not build
+	 * events that no sink reads (a million output lines nobody shows). */
+	uint32_t want;
 };
 
 /* Fan one stream out to several sinks, in order. */
@@ -85,6 +92,9 @@ struct event_sink {
 struct event_fanout {
 	struct event_sink	 sinks[EVENT_FANOUT_MAX];
 	int			 n;
+	/* Per event type, the sinks that read it, in order. */
+	uint8_t			 by_type[EV_NTYPES][EVENT_FANOUT_MAX];
+	uint8_t			 nby_type[EV_NTYPES];
 };
 void	 event_fanout_add(struct event_fanout *, const struct event_sink *);
 struct event_sink event_fanout_sink(struct event_fanout *);

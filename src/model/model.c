@@ -350,7 +350,9 @@ model_sink_event(void *arg, const struct event *ev)
 struct event_sink
 model_sink(struct model *m)
 {
-	struct event_sink	s = { model_sink_event, NULL, m };
+	/* Without views nobody reads output lines from the model. */
+	struct event_sink	s = { model_sink_event, NULL, m,
+	    m->views ? EVENT_ALL : EVENT_ALL & ~EVENT_BIT(EV_OUTPUT) };
 
 	return s;
 }

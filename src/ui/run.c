@@ -80,6 +80,7 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	s.event = run_dirty;
 	s.flush = NULL;
 	s.arg = ui;
+	s.want = EVENT_ALL;
 	event_fanout_add(&rs->fan, &s);
 	if (ui->opts.record != NULL && r->replay == NULL) {
 		if ((r->recorder = recorder_open(ui->opts.record, r->tl, err,
