@@ -442,6 +442,7 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 		wa.max_tasks = e->cfg.max_tasks_per_child;
 		wa.single_task = task;
 		wa.mode_name = mode_name(e->cfg.mode);
+		wa.output = (e->sink.want & EVENT_BIT(EV_OUTPUT)) != 0;
 		worker_main(&wa);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -580,9 +581,12 @@ engine_deliver(void *arg, size_t task)
 {
 	struct engine	*e = arg;
 	struct etask	*t = &e->tasks[task];
-	struct event	 ev = { .type = EV_RESULT, .worker = -1,
-	    .task = (int64_t)task, .seq = e->seq++, .vkind = t->vkind,
-	    .value = t->value };
+	struct event	 ev;
+
+	event_init(&ev, EV_RESULT, -1, 0, (int64_t)task);
+	ev.seq = e->seq++;
+	ev.vkind = t->vkind;
+	ev.value = t->value;
 
 	if (t->vkind == VAL_ERROR && e->errors != NULL && e->errors[task]) {
 		ev.text = e->errors[task];
@@ -638,9 +642,9 @@ engine_rec_start(struct engine *e, int slot, const struct shm_rec *r,
     uint64_t ns)
 {
 	struct eslot	*s = &e->es[slot];
-	struct event	 ev = { .type = EV_TASK_START, .worker = slot,
-	    .pid = s->pid, .task = (int64_t)r->task };
+	struct event	 ev;
 
+	event_init(&ev, EV_TASK_START, slot, s->pid, (int64_t)r->task);
 	s->task = r->task;
 	s->task_start = ns;
 	e->tasks[r->task].state = T_RUNNING;
@@ -657,9 +661,9 @@ engine_rec_done(struct engine *e, int slot, const struct shm_rec *r)
 {
 	struct eslot	*s = &e->es[slot];
 	struct etask	*t = &e->tasks[r->task];
-	struct event	 ev = { .type = EV_TASK_DONE, .worker = slot,
-	    .pid = s->pid, .task = (int64_t)r->task };
+	struct event	 ev;
 
+	event_init(&ev, EV_TASK_DONE, slot, s->pid, (int64_t)r->task);
 	t->state = T_DONE;
 	t->vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
 	t->value = r->value;
@@ -680,10 +684,11 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
     const char *payload)
 {
 	struct eslot	*s = &e->es[slot];
-	struct event	 ev = { .worker = slot, .pid = s->pid,
-	    .task = r->task == SHM_NONE ? -1 : (int64_t)r->task };
+	struct event	 ev;
 	char		 msg[SHM_REC_MAX_PAYLOAD + 1];
 
+	event_init(&ev, EV_OUTPUT, slot, s->pid,
+	    r->task == SHM_NONE ? -1 : (int64_t)r->task);
 	if (r->task != SHM_NONE && r->task >= e->tl->n)
 		return;		/* cannot happen; never index out of range */
 	switch (r->type) {

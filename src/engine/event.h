@@ -73,6 +73,27 @@ struct event {
 	const struct run_info *run;	/* EV_RUN_START, EV_RUN_END */
 };
 
+/* An event with every field set: type and subject given, the rest empty.
+ * For the per-task paths: "= { ... }" makes the compiler clear the whole
+ * struct with rep stos, which costs more than the rest of the event. */
+static inline void
+event_init(struct event *ev, int type, int worker, pid_t pid, int64_t task)
+{
+	ev->type = type;
+	ev->t = 0;
+	ev->worker = worker;
+	ev->pid = pid;
+	ev->task = task;
+	ev->seq = 0;
+	ev->chunk = 0;
+	ev->vkind = VAL_NONE;
+	ev->value = 0;
+	ev->state = 0;
+	ev->text = NULL;
+	ev->len = 0;
+	ev->run = NULL;
+}
+
 #define EVENT_BIT(type)	(1u << (type))
 #define EVENT_ALL	((1u << EV_NTYPES) - 1)
 

@@ -105,6 +105,7 @@ struct worker_args {
 	int			 max_tasks;	/* 0: no limit */
 	int64_t			 single_task;	/* process mode: the one task, else -1 */
 	const char		*mode_name;
+	int			 output;	/* somebody reads what tasks print */
 };
 
 void	worker_main(const struct worker_args *) __attribute__((noreturn));

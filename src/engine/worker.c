@@ -207,7 +207,8 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry)
 	 * says it started first, so the parent sees it while it runs. */
 	if (!wo.keep)
 		worker_post(wa, REC_START, 0, task, entry, 0, NULL, 0);
-	ctx.output = worker_output;
+	/* Nobody reads output (as with --quiet): do not even make it. */
+	ctx.output = wa->output ? worker_output : NULL;
 	ctx.arg = &wo;
 	ctx.time_scale = worker_time_scale(wa);
 	task_run(t, &ctx, &out);
