@@ -135,6 +135,24 @@ main_exports(const struct options *o, const struct model *m,
 	return status;
 }
 
+/* After a batch run: processes that could not start are said on stderr too
+ * (the events say it on stdout, but --quiet prints no events). */
+static void
+main_spawn_warning(const struct model *m)
+{
+	if (m->nspawn_fails == 0)
+		return;
+	if (m->run.mode == MODE_PROCESS)
+		fprintf(stderr, "poolscope: warning: a process could not start "
+		    "(%s); the run went on with at most %d at a time\n",
+		    m->spawn_error, m->spawn_live);
+	else
+		fprintf(stderr, "poolscope: warning: %zu of %d workers could "
+		    "not start (%s); the run went on with %d\n",
+		    m->nspawn_fails, m->run.workers, m->spawn_error,
+		    m->spawn_live);
+}
+
 /* One run of a lesson step in batch mode; its exit status (128 + the
  * signal if stopped, 141 once the reader has gone). */
 static int
@@ -179,6 +197,7 @@ main_batch_step(const struct options *o, const struct engine_config *cfg,
 	else {
 		status = engine_exit_status(e);
 		batch_finish(b);
+		main_spawn_warning(&model);
 	}
 	engine_free(e);
 	batch_free(b);
@@ -459,6 +478,7 @@ main(int argc, char **argv)
 			_exit(141);
 		}
 		batch_finish(mc.batch);
+		main_spawn_warning(&model);
 		if (comparing)
 			main_compare_row(&cmp[k], &model);
 		if (stopped)

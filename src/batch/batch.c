@@ -194,6 +194,11 @@ batch_json(struct batch *b, const struct event *ev)
 		    (int)ev->pid);
 		batch_json_string(f, ev->text, ev->len);
 		break;
+	case EV_SPAWN_FAIL:
+		fprintf(f, ",\"worker\":%d,\"error\":", ev->worker);
+		batch_json_string(f, ev->text, ev->len);
+		fprintf(f, ",\"live\":%d", ev->state);
+		break;
 	case EV_RUN_END:
 		fprintf(f, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu,"
 		    "\"wall\":%.6f,\"busy\":%.6f", ev->run->tasks, ev->run->ok,
@@ -297,6 +302,15 @@ batch_text(struct batch *b, const struct event *ev)
 	case EV_WORKER_EXIT:
 		fprintf(f, "worker %d (pid %d) %.*s\n", ev->worker, (int)ev->pid,
 		    (int)ev->len, ev->text);
+		break;
+	case EV_SPAWN_FAIL:
+		fprintf(f, "worker %d could not start: %.*s; ", ev->worker,
+		    (int)ev->len, ev->text);
+		if (ev->state > 0)
+			fprintf(f, "the run goes on with %d worker%s\n",
+			    ev->state, ev->state == 1 ? "" : "s");
+		else
+			fprintf(f, "no worker is running\n");
 		break;
 	case EV_RUN_END:
 		fprintf(f, "run ended: %zu done, %zu failed%s\n", ev->run->ok,

@@ -114,7 +114,8 @@ struct engine {
 	int			 paused;
 	int			 stepping;	/* paused, but running one more task */
 	uint64_t		 paused_at;
-	char			 fork_error[128];
+	char			 fork_error[256];
+	unsigned		 spawn_fails;	/* spawn_fail events emitted */
 
 	/* Process mode: the next task to start a process for. */
 	size_t			 next_task;
@@ -132,6 +133,7 @@ static void	engine_emit(struct engine *, struct event *, uint64_t);
 static void	engine_signal_all(struct engine *, int);
 static void	engine_reap(struct engine *);
 static void	engine_slot_spawn(struct engine *, int, int64_t);
+static void	engine_schedule(struct engine *);
 
 static struct shm_slot *
 engine_shm_slot(struct engine *e, int slot)
@@ -316,12 +318,13 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	}
 
 	if (e->cfg.mode == MODE_PROCESS) {
-		engine_process(e);
+		engine_schedule(e);
 		if (e->nlive == 0 && e->unfinished > 0) {
 			snprintf(err, errlen, "cannot start a process: %s",
 			    e->fork_error);
 			return -1;
 		}
+		engine_process(e);
 		return 0;
 	}
 	n = 0;
@@ -384,6 +387,47 @@ engine_emit_state(struct engine *e, int slot, int state, uint64_t ns)
 
 /* Fork a process into a slot: a pool worker (task -1) or, in process
  * mode, a process for that one task. */
+/* Why a process could not be made, naming the limit that was hit. */
+static void
+engine_spawn_reason(const char *what, int err, char *buf, size_t len)
+{
+	struct rlimit	rl;
+
+	if (err == EAGAIN && getrlimit(RLIMIT_NPROC, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY)
+		snprintf(buf, len, "%s: %s (RLIMIT_NPROC is %llu process%s; "
+		    "see ulimit -u)", what, strerror(err),
+		    (unsigned long long)rl.rlim_cur,
+		    rl.rlim_cur == 1 ? "" : "es");
+	else if (err == EAGAIN)
+		snprintf(buf, len, "%s: %s (the system's process limit; see "
+		    "/proc/sys/kernel/threads-max)", what, strerror(err));
+	else if (err == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		snprintf(buf, len, "%s: %s (RLIMIT_NOFILE is %llu files; see "
+		    "ulimit -n)", what, strerror(err),
+		    (unsigned long long)rl.rlim_cur);
+	else
+		snprintf(buf, len, "%s: %s", what, strerror(err));
+}
+
+/* A slot could not get a process: say so, once per slot and failure (in
+ * process mode, once a run: it tries again after each process ends). */
+static void
+engine_spawn_failed(struct engine *e, int slot, const char *what, int err)
+{
+	struct event	ev;
+
+	engine_spawn_reason(what, err, e->fork_error, sizeof e->fork_error);
+	if (e->cfg.mode == MODE_PROCESS && e->spawn_fails > 0)
+		return;
+	e->spawn_fails++;
+	event_init(&ev, EV_SPAWN_FAIL, slot, 0, -1);
+	ev.text = e->fork_error;
+	ev.len = strlen(e->fork_error);
+	ev.state = e->nlive;
+	engine_emit(e, &ev, now_ns());
+}
+
 static void
 engine_slot_spawn(struct engine *e, int slot, int64_t task)
 {
@@ -391,12 +435,11 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 	struct shm_slot		*ss = engine_shm_slot(e, slot);
 	struct worker_args	 wa;
 	sigset_t		 all, old;
-	int			 p[2], nullfd, i;
+	int			 p[2], nullfd, i, fork_errno;
 	pid_t			 pid;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
-		snprintf(e->fork_error, sizeof e->fork_error, "pipe: %s",
-		    strerror(errno));
+		engine_spawn_failed(e, slot, "pipe", errno);
 		return;
 	}
 	atomic_store(&ss->rtail, 0);
@@ -408,6 +451,7 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
+	fork_errno = errno;
 	if (pid == 0) {
 		/* The child: no stdio left over from the parent (whatever was
 		 * buffered is the parent's to write; valgrind's exit would
@@ -448,9 +492,8 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(p[1]);
 	if (pid == -1) {
-		snprintf(e->fork_error, sizeof e->fork_error, "fork: %s",
-		    strerror(errno));
 		close(p[0]);
+		engine_spawn_failed(e, slot, "fork", fork_errno);
 		return;
 	}
 	s->pid = pid;
@@ -1129,7 +1172,7 @@ engine_check_end(struct engine *e)
 		return;
 	if (e->unfinished > 0 && !e->interrupted) {
 		size_t	i;
-		char	msg[200];
+		char	msg[400];
 
 		/* Nothing alive and work left: only a failed fork gets here.
 		 * Give up on what is left, loudly, rather than wait forever. */

@@ -24,6 +24,7 @@ enum event_type {
 	EV_WORKER_EXIT,		/* worker, pid, text = "exited 0" / "killed by SIGSEGV" */
 	EV_WORKER_STATE,	/* worker, state: paused, idle, ... (screen commands) */
 	EV_RUN_END,
+	EV_SPAWN_FAIL,		/* worker, text = why, state = workers alive */
 	EV_NTYPES
 };
 

@@ -248,6 +248,7 @@ model_event(struct model *m, const struct event *ev)
 		if (w == NULL)
 			break;
 		w->pid = ev->pid;
+		w->no_process = 0;
 		w->state = WS_STARTING;
 		w->task = -1;
 		w->done = 0;		/* counted per process, like its PID */
@@ -330,6 +331,14 @@ model_event(struct model *m, const struct event *ev)
 		if (w->state == WS_CRASHED)
 			m->ncrashes++;
 		w->task = -1;
+		break;
+	case EV_SPAWN_FAIL:
+		if (w != NULL)
+			w->no_process = 1;
+		m->nspawn_fails++;
+		m->spawn_live = ev->state;
+		snprintf(m->spawn_error, sizeof m->spawn_error, "%.*s",
+		    (int)ev->len, ev->text ? ev->text : "");
 		break;
 	case EV_RUN_END:
 		m->ended = 1;

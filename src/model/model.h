@@ -40,6 +40,7 @@ struct model_worker {
 	uint64_t	 busy_ns;
 	uint64_t	 done;		/* tasks finished (done or failed) */
 	unsigned	 processes;	/* PIDs this slot has had */
+	int		 no_process;	/* its process could not be made */
 };
 
 enum model_task_state { MT_PENDING, MT_RUNNING, MT_DONE, MT_FAILED };
@@ -73,6 +74,9 @@ struct model {
 
 	size_t			 ndone, nfailed, nrunning, nretried;
 	size_t			 nworker_starts, ncrashes;
+	size_t			 nspawn_fails;	/* processes that could not start */
+	int			 spawn_live;	/* workers alive after the last */
+	char			 spawn_error[256];	/* why, the last time */
 
 	/* Kept only for the screen (model_keep_views). */
 	int			 views;

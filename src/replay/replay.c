@@ -225,7 +225,7 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 	}
 	if (json_get(o, "worker") != NULL || type == EV_WORKER_START ||
 	    type == EV_WORKER_EXIT || type == EV_WORKER_STATE ||
-	    type == EV_TASK_START) {
+	    type == EV_TASK_START || type == EV_SPAWN_FAIL) {
 		if (replay_int(o, "worker", type == EV_TASK_FAIL ||
 		    type == EV_OUTPUT ? -1 : 0, nw - 1, &v, err, errlen))
 			return -1;
@@ -237,7 +237,7 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 		ev->pid = (pid_t)v;
 	}
 	if (type != EV_WORKER_START && type != EV_WORKER_EXIT &&
-	    type != EV_WORKER_STATE) {
+	    type != EV_WORKER_STATE && type != EV_SPAWN_FAIL) {
 		if (replay_int(o, "task", type == EV_OUTPUT ? -1 : 0, nt - 1, &v,
 		    err, errlen))
 			return -1;
@@ -284,6 +284,12 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 		if ((s = replay_str(o, "value", &len, err, errlen)) == NULL ||
 		    replay_value(r, s, ev, err, errlen) != 0)
 			return -1;
+		break;
+	case EV_SPAWN_FAIL:
+		if ((ev->text = replay_str(o, "error", &ev->len, err, errlen)) ==
+		    NULL || replay_int(o, "live", 0, nw, &v, err, errlen))
+			return -1;
+		ev->state = (int)v;
 		break;
 	case EV_WORKER_EXIT:
 		if ((ev->text = replay_str(o, "status", &ev->len, err, errlen)) ==

@@ -524,11 +524,18 @@ run_draw_workers(struct ui *ui, struct ui_run *r, int top, int rows,
 			share = 1;
 		ui_put(ui, y, 0, 2, slot == r->selected ? C_SELECTED : C_NORMAL,
 		    slot == r->selected ? ">" : "");
-		snprintf(buf, sizeof buf, "%-3d %-7d", slot, (int)w->pid);
+		if (w->pid > 0)
+			snprintf(buf, sizeof buf, "%-3d %-7d", slot, (int)w->pid);
+		else
+			snprintf(buf, sizeof buf, "%-3d %-7s", slot, "-");
 		ui_put(ui, y, 2, 12, slot == r->selected ? C_SELECTED : C_NORMAL,
 		    buf);
-		ui_put(ui, y, 14, 9, ui_state_color(w->state),
-		    worker_state_name(w->state));
+		if (w->no_process && w->pid == 0) {
+			ui_put(ui, y, 14, 9, C_WARN, "no fork");
+			snprintf(label, sizeof label, "not started");
+		} else
+			ui_put(ui, y, 14, 9, ui_state_color(w->state),
+			    worker_state_name(w->state));
 		snprintf(buf, sizeof buf, "%-14.14s %5" PRIu64 " %4.0f%%", label,
 		    w->done, share * 100);
 		ui_put(ui, y, 23, lw - 23, C_NORMAL, buf);
@@ -536,6 +543,25 @@ run_draw_workers(struct ui *ui, struct ui_run *r, int top, int rows,
 		ui_put(ui, y, tx, 1, C_NORMAL, "");
 		run_draw_lane(ui, r, y, tx, tw, slot, t0, dt, now);
 	}
+}
+
+/* Processes that could not be made (fork failed): how many and why. */
+static void
+run_draw_spawn_warning(struct ui *ui, struct ui_run *r, int y)
+{
+	struct model	*m = &r->model;
+	const char	*why = strchr(m->spawn_error, '(');
+	char		 buf[400];
+
+	if (r->cfg.mode == MODE_PROCESS)
+		snprintf(buf, sizeof buf, " ! a process could not start %s%s; "
+		    "at most %d run at a time", why ? "" : ": ",
+		    why ? why : m->spawn_error, m->spawn_live);
+	else
+		snprintf(buf, sizeof buf, " ! %zu of %d workers could not start "
+		    "%s%s", m->nspawn_fails, m->nworkers, why ? "" : ": ",
+		    why ? why : m->spawn_error);
+	ui_put(ui, y, 0, ui->cols, C_WARN, buf);
 }
 
 /* Result order (what the caller received, in order) against submission
@@ -796,7 +822,7 @@ ui_run_draw(struct ui *ui)
 {
 	struct ui_run	*r = ui->run;
 	uint64_t	 now;
-	int		 flex, wrows, orows, top;
+	int		 flex, wrows, orows, top, top_extra = 0;
 
 	ui_run_live(ui);
 	now = run_now(r);
@@ -804,13 +830,19 @@ ui_run_draw(struct ui *ui)
 	/* Fixed rows: header 3, worker rule and column names 2, result order
 	 * 3, output rule 1, footer 1; the rest is shared. */
 	flex = ui->rows - 10 - ui->top;
+	if (r->model.nspawn_fails > 0) {
+		/* Say it above the workers, for as long as the run shows. */
+		run_draw_spawn_warning(ui, r, ui->top + 3);
+		flex--;
+		top_extra = 1;
+	}
 	wrows = r->model.nworkers;
 	if (wrows > flex - 3)
 		wrows = flex - 3;
 	if (wrows < 1)
 		wrows = 1;
 	orows = flex - wrows;
-	top = ui->top + 3;
+	top = ui->top + 3 + top_extra;
 	run_draw_workers(ui, r, top, wrows + 1, now);
 	top += wrows + 2;
 	run_draw_results(ui, r, top);
