@@ -95,6 +95,7 @@ struct engine {
 
 	struct eslot		*es;
 	int			 nlive;		/* processes alive */
+	int			 start_next;	/* the pool's first forks: next slot */
 	struct etask		*tasks;
 	char		       **errors;	/* per task, only once one fails */
 	struct order		 order;
@@ -134,6 +135,10 @@ static void	engine_signal_all(struct engine *, int);
 static void	engine_reap(struct engine *);
 static void	engine_slot_spawn(struct engine *, int, int64_t);
 static void	engine_schedule(struct engine *);
+static int	engine_start_more(struct engine *);
+
+/* How long one turn may spend forking the pool's first workers. */
+#define ENGINE_START_SLICE_NS	10000000u
 
 static struct shm_slot *
 engine_shm_slot(struct engine *e, int slot)
@@ -318,6 +323,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	}
 
 	if (e->cfg.mode == MODE_PROCESS) {
+		e->start_next = e->cfg.workers;	/* forks come per task */
 		engine_schedule(e);
 		if (e->nlive == 0 && e->unfinished > 0) {
 			snprintf(err, errlen, "cannot start a process: %s",
@@ -327,12 +333,14 @@ engine_start(struct engine *e, char *err, size_t errlen)
 		engine_process(e);
 		return 0;
 	}
-	n = 0;
-	for (i = 0; i < e->cfg.workers; i++) {
-		engine_slot_spawn(e, i, -1);
+	/* A big pool takes a while to fork (about half a second for 1024
+	 * here): the rest are forked a slice at a time by engine_process(),
+	 * so the screen shows them coming up.  As with Python's Pool, no task
+	 * is handed out before the whole pool is there. */
+	engine_start_more(e);
+	for (i = n = 0; i < e->start_next; i++)
 		if (e->es[i].pid > 0)
 			n++;
-	}
 	if (n == 0) {
 		snprintf(err, errlen, "cannot start any worker: %s",
 		    e->fork_error);
@@ -340,6 +348,29 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	}
 	engine_process(e);
 	return 0;
+}
+
+/* Fork more of the pool's first workers, for about ENGINE_START_SLICE_NS
+ * (but until one is up); returns 1 while some are left to fork. */
+static int
+engine_start_more(struct engine *e)
+{
+	uint64_t	start = now_ns();
+	int		up = 0;
+
+	while (e->start_next < e->cfg.workers) {
+		if (e->interrupted) {
+			e->start_next = e->cfg.workers;
+			break;
+		}
+		engine_slot_spawn(e, e->start_next, -1);
+		up |= e->es[e->start_next].pid > 0;
+		e->start_next++;
+		if ((up || e->nlive > 0) &&
+		    now_ns() - start >= ENGINE_START_SLICE_NS)
+			break;
+	}
+	return e->start_next < e->cfg.workers;
 }
 
 int
@@ -573,6 +604,8 @@ engine_schedule(struct engine *e)
 		return;
 	}
 
+	if (e->start_next < e->cfg.workers)
+		return;		/* the pool is still being forked */
 	for (;;) {
 		/* apply: the caller waits for each result before the next call. */
 		if (e->cfg.mode == MODE_APPLY && e->inflight > 0)
@@ -1207,6 +1240,11 @@ engine_process(struct engine *e)
 	atomic_store(&e->hdr->parent_sleeping, 0);
 	while (read(e->efd, &v, sizeof v) == sizeof v)
 		;
+	if (e->cfg.mode != MODE_PROCESS && engine_start_more(e)) {
+		engine_drain_all(e, 4096);
+		engine_reap(e);
+		return;		/* the caller's turn (a frame), then more */
+	}
 	/* Keep going while records arrive, but give the caller's loop (the
 	 * screen, the output flush) a turn at least every 20 ms. */
 	start = now_ns();
@@ -1228,6 +1266,8 @@ engine_prepare_wait(struct engine *e)
 
 	if (e->finished)
 		return -1;
+	if (e->start_next < e->cfg.workers)
+		return 0;	/* more of the pool to fork */
 	atomic_store(&e->hdr->parent_sleeping, 1);
 	for (i = 0; i < e->cfg.workers; i++) {
 		ss = engine_shm_slot(e, i);

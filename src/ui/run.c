@@ -215,6 +215,14 @@ run_caller(struct ui_run *r, char *buf, size_t len)
 			    "%s()", m->ntasks, mode);
 		return buf;
 	}
+	if (r->cfg.mode != MODE_PROCESS && m->nworker_starts +
+	    m->nspawn_fails < (size_t)m->nworkers && m->nrunning == 0 &&
+	    fin == 0) {
+		snprintf(buf, len, "caller blocked in Pool(%d): %zu of %d "
+		    "workers forked", m->nworkers, m->nworker_starts,
+		    m->nworkers);
+		return buf;
+	}
 	switch (r->cfg.mode) {
 	case MODE_APPLY:
 		for (i = 0; i < m->ntasks; i++)
@@ -533,7 +541,9 @@ run_draw_workers(struct ui *ui, struct ui_run *r, int top, int rows,
 		if (w->no_process && w->pid == 0) {
 			ui_put(ui, y, 14, 9, C_WARN, "no fork");
 			snprintf(label, sizeof label, "not started");
-		} else
+		} else if (w->pid == 0 && w->processes == 0)
+			ui_put(ui, y, 14, 9, C_DIM, "-");	/* not yet forked */
+		else
 			ui_put(ui, y, 14, 9, ui_state_color(w->state),
 			    worker_state_name(w->state));
 		snprintf(buf, sizeof buf, "%-14.14s %5" PRIu64 " %4.0f%%", label,

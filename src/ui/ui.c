@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -145,9 +146,62 @@ ui_resize(struct ui *ui)
 	ui->dirty = 1;
 }
 
+/*
+ * Frame times, for the benchmark: POOLSCOPE_FRAME_STATS=FILE makes the
+ * screen write, as it ends, how many frames it drew and how long they took
+ * (building the frame and handing it to the terminal), from a histogram of
+ * 10-microsecond buckets up to 100 ms.
+ */
+#define FRAME_BUCKETS	10001
+static uint32_t	 frame_hist[FRAME_BUCKETS];
+static int	 frame_on;
+static uint64_t	 frame_n, frame_sum, frame_max;
+
+static void
+ui_frame_stat(uint64_t ns)
+{
+	uint64_t	b = ns / 10000;
+
+	if (!frame_on)
+		return;
+	frame_hist[b < FRAME_BUCKETS - 1 ? b : FRAME_BUCKETS - 1]++;
+	frame_n++;
+	frame_sum += ns;
+	if (ns > frame_max)
+		frame_max = ns;
+}
+
+static double
+ui_frame_pct(double pct)
+{
+	uint64_t	want = (uint64_t)(pct / 100 * frame_n), seen = 0;
+	size_t		i;
+
+	for (i = 0; i < FRAME_BUCKETS; i++)
+		if ((seen += frame_hist[i]) > want)
+			return (i + 1) * 0.01;
+	return frame_max / 1e6;
+}
+
+static void
+ui_frame_report(void)
+{
+	const char	*path = getenv("POOLSCOPE_FRAME_STATS");
+	FILE		*f;
+
+	if (!frame_on || path == NULL || (f = fopen(path, "w")) == NULL)
+		return;
+	fprintf(f, "frames %" PRIu64 " mean_ms %.3f p50_ms %.2f p99_ms %.2f "
+	    "max_ms %.3f\n", frame_n, frame_n ? frame_sum / 1e6 / frame_n : 0,
+	    ui_frame_pct(50), ui_frame_pct(99), frame_max / 1e6);
+	fclose(f);
+}
+
 static void
 ui_draw(struct ui *ui)
 {
+	uint64_t	start = now_ns();
+
 	ui->top = 0;
 	if (ui->too_small)
 		ui_too_small(ui);
@@ -175,6 +229,7 @@ ui_draw(struct ui *ui)
 	refresh();
 	ui->dirty = 0;
 	ui->last_frame = now_ns();
+	ui_frame_stat(ui->last_frame - start);
 }
 
 /* Start a run from the set-up choice; stay on set-up if it cannot start. */
@@ -388,6 +443,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 	if ((ui.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
 
+	frame_on = getenv("POOLSCOPE_FRAME_STATS") != NULL;
 	ui_capture_stderr();
 	util_set_fatal_hook(ui_restore);
 	atexit(ui_restore);
@@ -487,6 +543,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 	ui_compare_clear(&ui);
 	ui_setup_free(&ui);
 	ui_restore();
+	ui_frame_report();
 	close(ui.sigfd);
 	if (stop_sig != 0)
 		return 128 + stop_sig;
