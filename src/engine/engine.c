@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1362,6 +1363,40 @@ engine_signal_all(struct engine *e, int paused)
 	}
 }
 
+/*
+ * Stop every worker and take in what they wrote before they stopped, so a
+ * paused screen shows the pool as it was at the pause and not, a moment
+ * later, tasks that had finished while the parent was catching up (and so
+ * those records keep their own times, before the pause).  SIGSTOP takes
+ * effect within microseconds; the wait for it is bounded all the same.
+ */
+static void
+engine_stop_all(struct engine *e)
+{
+	uint64_t	deadline = now_ns() + 200000000u;
+	struct timespec	tick = { 0, 20000 };
+	siginfo_t	si;
+	int		i;
+
+	for (i = 0; i < e->cfg.workers; i++)
+		if (e->es[i].pid != 0)
+			kill(e->es[i].pid, SIGSTOP);
+	for (i = 0; i < e->cfg.workers; i++) {
+		if (e->es[i].pid == 0)
+			continue;
+		for (;;) {
+			memset(&si, 0, sizeof si);
+			if (waitid(P_PID, (id_t)e->es[i].pid, &si, WSTOPPED |
+			    WEXITED | WNOWAIT | WNOHANG) == -1 ||
+			    si.si_pid != 0 || now_ns() > deadline)
+				break;
+			nanosleep(&tick, NULL);
+		}
+	}
+	while (engine_drain_all(e, 1 << 20) > 0)
+		;
+}
+
 void
 engine_pause(struct engine *e, int paused)
 {
@@ -1377,6 +1412,7 @@ engine_pause(struct engine *e, int paused)
 	if (paused) {
 		e->paused_at = now;
 		atomic_store(&e->hdr->q_limit, atomic_load(&e->hdr->q_head));
+		engine_stop_all(e);
 		engine_signal_all(e, 1);
 		return;
 	}
