@@ -150,6 +150,9 @@ event_fanout_sink(struct event_fanout *f)
 	struct event_sink	s = { fanout_event, fanout_flush, f, 0 };
 	int			i;
 
+	if (f->n == 1 && f->sinks[0].event != NULL)
+		return f->sinks[0];	/* one reader: no fan-out needed */
+
 	for (i = 0; i < f->n; i++)
 		if (f->sinks[i].event != NULL)
 			s.want |= f->sinks[i].want;

@@ -240,6 +240,7 @@ model_event(struct model *m, const struct event *ev)
 	}
 	if (!m->started)
 		return;
+	m->nevents++;
 	m->now = ev->t;
 	w = model_worker(m, ev->worker);
 	t = model_task(m, ev->task);
@@ -320,6 +321,9 @@ model_event(struct model *m, const struct event *ev)
 		if (t == NULL || t->received || m->nresults >= m->ntasks)
 			break;
 		t->received = 1;
+		while (m->next_unreceived < m->ntasks &&
+		    m->tasks[m->next_unreceived].received)
+			m->next_unreceived++;
 		if (m->result_t != NULL)
 			m->result_t[m->nresults] = ev->t;
 		m->results[m->nresults++] = (uint32_t)ev->task;

@@ -61,6 +61,7 @@ struct model {
 	int			 started;	/* run_start seen */
 	int			 ended;		/* run_end seen */
 	uint64_t		 now;		/* t of the latest event */
+	uint64_t		 nevents;	/* events taken (since run_start) */
 
 	struct model_worker	*workers;
 	int			 nworkers;
@@ -71,6 +72,8 @@ struct model {
 	uint32_t		*results;	/* task indices, in arrival order */
 	uint64_t		*result_t;	/* when each arrived (views only) */
 	size_t			 nresults;
+	size_t			 next_unreceived;	/* the first task the caller
+						   has no result for yet */
 
 	size_t			 ndone, nfailed, nrunning, nretried;
 	size_t			 nworker_starts, ncrashes;

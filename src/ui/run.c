@@ -30,15 +30,6 @@ struct run_sinks {
 	struct ui		*ui;
 };
 
-static void
-run_dirty(void *arg, const struct event *ev)
-{
-	struct ui	*ui = arg;
-
-	(void)ev;
-	ui->dirty = 1;
-}
-
 struct ui_run *
 ui_run_start(struct ui *ui, char *err, size_t errlen)
 {
@@ -76,11 +67,6 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	model_keep_views(&r->model);
 	rs->ui = ui;
 	s = model_sink(&r->model);
-	event_fanout_add(&rs->fan, &s);
-	s.event = run_dirty;
-	s.flush = NULL;
-	s.arg = ui;
-	s.want = EVENT_ALL;
 	event_fanout_add(&rs->fan, &s);
 	if (ui->opts.record != NULL && r->replay == NULL) {
 		if ((r->recorder = recorder_open(ui->opts.record, r->tl, err,
@@ -155,12 +141,19 @@ ui_run_process(struct ui *ui)
 {
 	struct ui_run	*r = ui->run;
 
+	uint64_t	 seen;
+
 	if (r == NULL || run_source_finished(r))
 		return;
+	/* Anything new to draw?  (The model counts the events it takes:
+	 * cheaper than a sink called for each of a million events.) */
+	seen = r->model.nevents;
 	if (r->replay != NULL)
 		replay_process(r->replay);
 	else
 		engine_process(r->engine);
+	if (r->model.nevents != seen)
+		ui->dirty = 1;
 }
 
 /* Nanoseconds of run time now (the model's clock), frozen while paused
@@ -225,9 +218,7 @@ run_caller(struct ui_run *r, char *buf, size_t len)
 	}
 	switch (r->cfg.mode) {
 	case MODE_APPLY:
-		for (i = 0; i < m->ntasks; i++)
-			if (!m->tasks[i].received)
-				break;
+		i = m->next_unreceived;
 		snprintf(buf, len, "caller blocked in apply() on task %zu: %zu "
 		    "of %zu done", i, fin, m->ntasks);
 		break;
@@ -236,9 +227,7 @@ run_caller(struct ui_run *r, char *buf, size_t len)
 		    fin, m->ntasks);
 		break;
 	case MODE_IMAP:
-		for (i = 0; i < m->ntasks; i++)
-			if (!m->tasks[i].received)
-				break;
+		i = m->next_unreceived;
 		snprintf(buf, len, "caller iterating imap(): %zu received, "
 		    "waiting for task %zu", m->nresults, i);
 		break;
@@ -623,8 +612,7 @@ run_draw_results(struct ui *ui, struct ui_run *r, int top)
 
 	/* Submitted: from just before the first task the caller lacks. */
 	ui_put(ui, top + 2, 0, 11, C_DIM, " submitted");
-	for (first = 0; first < m->ntasks && m->tasks[first].received; first++)
-		;
+	first = m->next_unreceived;
 	start = first > 3 ? first - 3 : 0;
 	if (first == m->ntasks) {
 		/* All received: the last ones that fit, after an ellipsis. */
