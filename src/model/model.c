@@ -38,6 +38,8 @@ model_free_views(struct model *m)
 			free(m->partial[i]);
 	free(m->lanes);
 	free(m->partial);
+	free(m->partial_task);
+	m->partial_task = NULL;
 	free(m->lines);
 	m->lanes = NULL;
 	m->partial = NULL;
@@ -99,6 +101,21 @@ model_line_add(struct model *m, int worker, int64_t task, uint64_t t,
 	m->nlines++;
 }
 
+/* A worker's unfinished line is a line once its task ends (or its process,
+ * or another task starts printing on it): what a task printed last shows
+ * even without a newline, and is not glued to the next task's output. */
+static void
+model_partial_end(struct model *m, int w, uint64_t t)
+{
+	char	*p;
+
+	if (!m->views || w < 0 || w >= m->nworkers ||
+	    (p = m->partial[w]) == NULL || p[0] == '\0')
+		return;
+	model_line_add(m, w, m->partial_task[w], t, p, strlen(p));
+	p[0] = '\0';
+}
+
 /* Cut output into lines; a line longer than the pane keeps its start. */
 static void
 model_output(struct model *m, int w, int64_t task, uint64_t t,
@@ -111,6 +128,9 @@ model_output(struct model *m, int w, int64_t task, uint64_t t,
 	m->output_bytes += len;
 	if (w < 0 || w >= m->nworkers)
 		return;
+	if (m->partial[w] != NULL && m->partial_task[w] != task)
+		model_partial_end(m, w, t);
+	m->partial_task[w] = task;
 	while (len > 0) {
 		nl = memchr(text, '\n', len);
 		n = nl ? (size_t)(nl - text) : len;
@@ -182,6 +202,8 @@ model_run_start(struct model *m, const struct run_info *ri)
 	if (m->views) {
 		m->lanes = xcalloc(m->nworkers, sizeof *m->lanes);
 		m->partial = xcalloc(m->nworkers, sizeof *m->partial);
+		m->partial_task = xcalloc(m->nworkers,
+		    sizeof *m->partial_task);
 		m->lines = xcalloc(MODEL_LINES, sizeof *m->lines);
 	}
 	m->ntasks = ri->tasks;
@@ -279,6 +301,7 @@ model_event(struct model *m, const struct event *ev)
 		}
 		break;
 	case EV_TASK_DONE:
+		model_partial_end(m, ev->worker, ev->t);
 		if (t == NULL)
 			break;
 		model_task_end(m, w, t, ev->t);
@@ -295,6 +318,7 @@ model_event(struct model *m, const struct event *ev)
 			    ev->len);
 		break;
 	case EV_TASK_FAIL:
+		model_partial_end(m, ev->worker, ev->t);
 		if (t == NULL)
 			break;
 		if (t->state == MT_RUNNING)
@@ -329,6 +353,7 @@ model_event(struct model *m, const struct event *ev)
 		m->results[m->nresults++] = (uint32_t)ev->task;
 		break;
 	case EV_WORKER_EXIT:
+		model_partial_end(m, ev->worker, ev->t);
 		if (w == NULL)
 			break;
 		w->state = ev->state == WS_CRASHED ? WS_CRASHED : WS_EXITED;

@@ -87,6 +87,7 @@ struct model {
 	struct model_line	*lines;		/* a ring of MODEL_LINES */
 	size_t			 nlines;	/* lines ever added */
 	char		       **partial;	/* per slot: a line not yet ended */
+	int64_t			*partial_task;	/* per slot: whose it is */
 	size_t			 output_bytes;
 	uint64_t		 task_ns_sum;	/* for the mean task time */
 	size_t			 task_ns_n;

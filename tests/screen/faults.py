@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import sys
 import tempfile
 import time
 
@@ -20,17 +19,6 @@ t = TAP()
 NAME = "ps-faults-%d" % os.getpid()
 FOOTER = re.compile(r"^Spc pause .* q quit$")
 SHELL_TEXT = re.compile(r"^\$ |Stopped|__EXIT=", re.M)
-
-
-def todo(cond, desc, why, diag=None):
-    """A check of a known bug: TAP's TODO, so a failure does not fail the
-    run (the harness reports XFAIL; XPASS once fixed: then make it t.ok)."""
-    t.n += 1
-    print("%sok %d - %s # TODO %s" % ("" if cond else "not ", t.n, desc, why))
-    if not cond and diag is not None:
-        for line in str(diag).splitlines()[:40]:
-            print("#   " + line)
-    sys.stdout.flush()
 
 
 def header(text):
@@ -306,15 +294,12 @@ try:
     t.ok(line_of(scr, r"^w\d +t3 +│square of 3 is 9$") is not None,
          "flood: after it, task 3's 'square of 3 is 9' line, on its own",
          out)
-    # Output without a final newline (a worker's unfinished line) is never
-    # shown on the screen: model_output() keeps it per worker until a '\n'
-    # comes, and nothing ends it when the task, the worker or the run ends.
-    # The batch and JSON outputs do show it.
-    lost = "the screen drops a task's unterminated last line"
-    todo(line_of(scr, r"│.*no newline at all") is not None,
-         "flood: 'no newline at all' (no newline at the end) shows", lost, out)
-    todo(line_of(scr, r"│.*x{40}") is not None,
-         "flood: the 2 MB line without a newline shows, cut", lost, out)
+    # Output without a final newline (a worker's unfinished line) shows as
+    # a line of its own once its task ends.
+    t.ok(line_of(scr, r"│.*no newline at all") is not None,
+         "flood: 'no newline at all' (no newline at the end) shows", out)
+    t.ok(line_of(scr, r"│.*x{40}") is not None,
+         "flood: the 2 MB line without a newline shows, cut", out)
     hwm, anon = vm(pid, "VmHWM"), vm(pid, "RssAnon")
     # Measured (base -> end): peak RSS 3.3 -> 7.5 MB on a plain build, 11 ->
     # 20 MB under ASan; all of the growth is the workers' shared rings
