@@ -109,6 +109,7 @@ main_stop_fd(sigset_t *set)
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTSTP);	/* Ctrl-Z stops the workers too */
 	sigprocmask(SIG_BLOCK, set, NULL);
 	if ((sfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
@@ -165,7 +166,6 @@ main_batch_step(const struct options *o, const struct engine_config *cfg,
 	struct batch		*b;
 	struct engine		*e;
 	struct main_ctx		 mc;
-	struct signalfd_siginfo	 si;
 	char			 err[512];
 	int			 status;
 
@@ -190,8 +190,8 @@ main_batch_step(const struct options *o, const struct engine_config *cfg,
 		status = 1;
 	} else if (engine_run(e, sfd)) {
 		status = 130;
-		if (read(sfd, &si, sizeof si) == sizeof si)
-			status = 128 + (int)si.ssi_signo;
+		if (engine_stop_signal(e) != 0)
+			status = 128 + engine_stop_signal(e);
 	} else if (batch_write_failed(b))
 		status = 141;
 	else {
@@ -323,6 +323,15 @@ main_replay_batch(const struct options *o, struct replay *rp)
 		pfd.fd = sfd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, t) == 1) {
+			struct signalfd_siginfo	si;
+
+			if (read(sfd, &si, sizeof si) == sizeof si &&
+			    si.ssi_signo == SIGTSTP) {
+				replay_pause(rp, 1);	/* the pace holds */
+				util_suspend();
+				replay_pause(rp, 0);
+				continue;
+			}
 			status = 130;
 			break;
 		}
@@ -351,7 +360,6 @@ main(int argc, char **argv)
 	struct main_ctx		 mc;
 	char			 err[4096];
 	sigset_t		 stopset;
-	struct signalfd_siginfo	 si;
 	struct replay		*rp;
 	struct recorder		*rec = NULL;
 	struct compare_row	 cmp[8];
@@ -493,8 +501,8 @@ main(int argc, char **argv)
 		status = status ? status : 1;
 	}
 	status = main_exports(&o, &model, &tl, status);
-	if (stopped && read(sfd, &si, sizeof si) == sizeof si)
-		status = 128 + (int)si.ssi_signo;
+	if (stopped && engine_stop_signal(mc.engine) != 0)
+		status = 128 + engine_stop_signal(mc.engine);
 	engine_free(mc.engine);
 	batch_free(mc.batch);
 	model_free(&model);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -153,6 +154,20 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+util_suspend(void)
+{
+	sigset_t	set;
+
+	fflush(stdout);
+	signal(SIGTSTP, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTSTP);
+	raise(SIGTSTP);				/* pending while blocked */
+	sigprocmask(SIG_UNBLOCK, &set, NULL);	/* stops here */
+	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
 int

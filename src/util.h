@@ -26,6 +26,10 @@ uint64_t now_ns(void);
 
 /* Number of online processors, as Python's os.cpu_count(). */
 int	 util_cpu_count(void);
+/* Stop this process as Ctrl-Z would (SIGTSTP, default action), for a
+ * program that reads SIGTSTP from a signalfd; returns once continued (at
+ * once if the process group is orphaned and the stop is discarded). */
+void	 util_suspend(void);
 
 /* Append the decimal form of v at p (no NUL); returns the end.  A fast
  * path for the workers' hot loop, where snprintf dominates. */

@@ -97,6 +97,7 @@ struct engine {
 	struct eslot		*es;
 	int			 nlive;		/* processes alive */
 	int			 start_next;	/* the pool's first forks: next slot */
+	int			 stop_signal;	/* what made engine_run() stop */
 	struct etask		*tasks;
 	char		       **errors;	/* per task, only once one fails */
 	struct order		 order;
@@ -1286,6 +1287,12 @@ engine_prepare_wait(struct engine *e)
 }
 
 int
+engine_stop_signal(struct engine *e)
+{
+	return e->stop_signal;
+}
+
+int
 engine_run(struct engine *e, int stop_fd)
 {
 	struct epoll_event	evs[64];
@@ -1307,6 +1314,20 @@ engine_run(struct engine *e, int stop_fd)
 			fatal("epoll_wait");
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u64 == TAG_STOP) {
+				struct signalfd_siginfo	si;
+
+				if (read(stop_fd, &si, sizeof si) != sizeof si)
+					continue;
+				if (si.ssi_signo == SIGTSTP) {
+					/* Ctrl-Z: the pool stops with us. */
+					int	was = e->paused;
+
+					engine_pause(e, 1);
+					util_suspend();
+					engine_pause(e, was);
+					continue;
+				}
+				e->stop_signal = (int)si.ssi_signo;
 				engine_abort(e);
 				return 1;
 			}

@@ -52,6 +52,10 @@ int		 engine_finished(struct engine *);
 /* Run to the end.  If stop_fd >= 0 and becomes readable, the run is stopped
  * (workers killed and reaped) and 1 is returned; otherwise 0. */
 int		 engine_run(struct engine *, int stop_fd);
+/* The signal that stopped engine_run() (read from stop_fd), or 0.  A
+ * SIGTSTP on stop_fd does not stop the run: the pool is paused while
+ * poolscope itself is stopped, then goes on. */
+int		 engine_stop_signal(struct engine *);
 /* Stop now: kill and reap every worker, emit run_end (interrupted). */
 void		 engine_abort(struct engine *);
 

@@ -156,6 +156,28 @@ ui_run_process(struct ui *ui)
 		ui->dirty = 1;
 }
 
+/* Pause a live run that is not paused (hold 1; returns 1 if it did), or
+ * resume one so paused (hold 0): for Ctrl-Z, as Space would. */
+int
+ui_run_hold(struct ui *ui, int hold)
+{
+	struct ui_run	*r = ui->run;
+
+	if (r == NULL || r->ended || r->paused == hold)
+		return 0;
+	if (r->replay == NULL && (r->engine == NULL ||
+	    engine_finished(r->engine)))
+		return 0;
+	r->paused = hold;
+	if (hold)
+		r->pause_start = now_ns();
+	if (r->replay != NULL)
+		replay_pause(r->replay, hold);
+	else
+		engine_pause(r->engine, hold);
+	return 1;
+}
+
 /* Nanoseconds of run time now (the model's clock), frozen while paused
  * and once the run is over. */
 static uint64_t

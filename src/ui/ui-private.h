@@ -130,6 +130,7 @@ void		 ui_run_draw(struct ui *);
 int		 ui_run_key(struct ui *, int key);
 void		 ui_run_mouse(struct ui *, MEVENT *);
 int		 ui_run_live(struct ui *);	/* needs ticking redraws */
+int		 ui_run_hold(struct ui *, int hold);	/* Ctrl-Z */
 void		 ui_compare_draw(struct ui *, struct ui_run **, int);
 /* The run's event source, for the loop: an fd to poll (-1 none), the
  * timeout, and its work once woken. */

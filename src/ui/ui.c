@@ -379,6 +379,29 @@ ui_key(struct ui *ui, int key)
 	ui->dirty = 1;
 }
 
+/*
+ * Ctrl-Z: the pool stops with poolscope (a live run is paused as Space
+ * would, so its workers stop too and --timeout does not count the stop),
+ * the terminal is given back, and on fg the screen comes back whole and the
+ * run goes on as it was.  Where the stop is discarded (no job control), it
+ * is all over at once.
+ */
+static void
+ui_suspend(struct ui *ui)
+{
+	int	held = ui_run_hold(ui, 1);
+
+	endwin();
+	util_suspend();
+	/* Continued: take the terminal back, whatever it did meanwhile. */
+	refresh();
+	clearok(curscr, TRUE);
+	ui_resize(ui);
+	if (held)
+		ui_run_hold(ui, 0);
+	ui->dirty = 1;
+}
+
 /* How long poll() may sleep: the next engine deadline, the next frame if
  * something is waiting to be drawn, the next clock tick while a run is
  * live; -1 when nothing at all can change. */
@@ -439,6 +462,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTSTP);	/* Ctrl-Z: ui_suspend() */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((ui.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
@@ -522,6 +546,10 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
 		if (read(ui.sigfd, &si, sizeof si) == sizeof si) {
+			if (si.ssi_signo == SIGTSTP) {
+				ui_suspend(&ui);
+				continue;
+			}
 			stop_sig = (int)si.ssi_signo;
 			break;
 		}

@@ -2,9 +2,12 @@
 import json
 import os
 import resource
+import signal
 import subprocess
+import time
 
-from pstest import TAP, Live, run, run_json, of, POOLSCOPE, WRAPPER, wait_gone
+from pstest import (TAP, Live, run, run_json, of, POOLSCOPE, WRAPPER, SLOW,
+                    wait_gone)
 
 t = TAP()
 
@@ -80,4 +83,42 @@ if not WRAPPER and os.path.exists("/usr/bin/time"):
 else:
     print("ok %d - memory bound # SKIP under a wrapper or without /usr/bin/time" % (t.n + 1))
     t.n += 1
+# Ctrl-Z in batch mode (SIGTSTP to poolscope, in a process group of its own
+# that is not orphaned, as a shell's job would be): the workers stop with it,
+# and after SIGCONT the run goes on to its end.
+def pstate(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def states(pids, want, timeout=10):
+    deadline = time.monotonic() + timeout * SLOW
+    while True:
+        st = [pstate(p) for p in pids]
+        if all(x in want for x in st) or time.monotonic() > deadline:
+            return st
+        time.sleep(0.02)
+
+
+if not WRAPPER:
+    live = Live(["-w", "2", "-m", "imap", "-t", "sleep 100 x20"],
+                process_group=0)
+    first = live.wait_for(lambda e: e["ev"] == "task_done", 30)
+    wp = [e["pid"] for e in of(live.events, "worker_start")]
+    os.kill(live.p.pid, signal.SIGTSTP)
+    t.eq(states([live.p.pid], ("T",)), ["T"], "SIGTSTP: poolscope stops")
+    t.eq(states(wp, ("T",)), ["T", "T"], "and its workers with it")
+    os.kill(live.p.pid, signal.SIGCONT)
+    rc = live.finish(60)
+    t.eq(rc, 0, "SIGCONT: the run goes on to its end, exit 0")
+    t.eq(len(of(live.events, "result")), 20, "every result")
+    t.ok(len(of(live.events, "worker_state", state="paused")) == 2,
+         "the stop shows as the workers paused")
+else:
+    for d in ("SIGTSTP in batch mode",):
+        t.n += 1
+        print("ok %d - %s # SKIP under a wrapper" % (t.n, d))
 t.done()

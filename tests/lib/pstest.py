@@ -92,10 +92,10 @@ def wait_gone(pids, timeout=10):
 class Live:
     """poolscope --batch --json running in the background, read line by line."""
 
-    def __init__(self, args):
+    def __init__(self, args, **popen):
         self.p = subprocess.Popen(cmd(["--batch", "--json"] + list(args)),
                                   stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
+                                  stderr=subprocess.PIPE, **popen)
         self.events = []
         self.buf = b""
 

@@ -110,10 +110,11 @@ def gone(s, pid, wpids, tag):
 
 
 # --- 1. Ctrl-Z and fg under a job-control shell -----------------------------
-# Ctrl-Z stops poolscope (curses leaves the screen first); its workers are in
-# process groups of their own, so the terminal's SIGTSTP does not reach them
-# and they go on with what is queued, while fg's SIGCONT reaches poolscope
-# only: a paused run must stay paused.
+# Ctrl-Z stops poolscope (curses leaves the screen first).  Its workers are
+# in process groups of their own, so the terminal's SIGTSTP does not reach
+# them: poolscope pauses the run itself first (as Space does), so the whole
+# pool stops and no task finishes while it is suspended; fg resumes the run
+# it paused, and a run the user had paused stays paused.
 HEAD = " poolscope  imap  2 workers / "
 JOB = ("--autostart", "-w", "2", "-m", "imap", "-t", "sleep 250 x48")
 s = Screen(NAME + "-job", 80, 24, "bash --norc --noprofile -i",
@@ -136,6 +137,9 @@ try:
 
     for round_ in ("running", "paused"):
         tag = "Ctrl-Z (%s)" % round_
+        if round_ == "running":
+            s.wait_for(lambda x: (done_count(x) or (0, 0))[0] >= 2, 10)
+        before = done_count(s.capture())
         s.send("C-z")
         scr = s.wait_for(suspended, 10)
         t.ok(scr is not None, tag + ": the shell says Stopped and prompts; "
@@ -144,11 +148,15 @@ try:
              tag + ": the pane left the alternate screen")
         t.eq(states_become([pid], ("T",)), ["T"],
              tag + ": poolscope is stopped (state T)")
-        st = [proc_state(p) for p in wp]
-        t.ok(all(pid_alive(p) for p in wp),
-             tag + ": its workers are still there", st)
-        print("# %s: workers' states while poolscope is stopped: %s"
-              % (tag, " ".join(map(str, st))))
+        st = states_become(wp, ("T",))
+        t.eq(st, ["T", "T"], tag + ": its workers are stopped too")
+        # Stay suspended for longer than a task takes (250 ms), so a pool
+        # that went on without poolscope would finish some (not a wait for
+        # something to happen: the length of the experiment).
+        time.sleep(0.8)
+        # Nothing runs while it is suspended: the same tasks are done after
+        # fg as before Ctrl-Z (the count is taken when the screen is back,
+        # before resuming could finish anything: a task takes 250 ms).
         s.type("fg")
         s.send("Enter")
         want = "running" if round_ == "running" else "PAUSED"
@@ -163,6 +171,14 @@ try:
              tag + ": poolscope runs again (%s)" % proc_state(pid))
         if round_ == "running":
             back = done_count(scr) or (0, 48)
+            # Had the pool gone on while poolscope was stopped, the tasks it
+            # finished (about 6) would all come in with the first update.
+            first = s.wait_for(lambda x: done_count(x) not in (None, back),
+                               10)
+            t.ok(before is not None and first is not None and
+                 done_count(first)[0] <= before[0] + 2,
+                 tag + ": no task finished while suspended (%s before, %s "
+                 "at the first update after fg)" % (before, done_count(first)))
             scr = s.wait_for(lambda x: (done_count(x) or (0, 0))[0] > back[0]
                              and not broken(x, HEAD, 2), 10)
             t.ok(scr is not None and back[0] < 48,
