@@ -154,6 +154,31 @@ main_spawn_warning(const struct model *m)
 		    m->spawn_live);
 }
 
+/* The batch run's readers: the model, the printer, a recording if any, and
+ * the flush before each wait; returns the one sink the engine writes to. */
+static struct event_sink
+main_fanout(struct event_fanout *fan, struct model *m, struct batch *b,
+    struct recorder *rec, struct main_ctx *mc)
+{
+	struct event_sink	s;
+
+	memset(fan, 0, sizeof *fan);
+	s = model_sink(m);
+	event_fanout_add(fan, &s);
+	s = batch_sink(b);
+	event_fanout_add(fan, &s);
+	if (rec != NULL) {
+		s = recorder_sink(rec);
+		event_fanout_add(fan, &s);
+	}
+	s.event = NULL;
+	s.flush = main_flush;
+	s.arg = mc;
+	s.want = 0;
+	event_fanout_add(fan, &s);
+	return event_fanout_sink(fan);
+}
+
 /* One run of a lesson step in batch mode; its exit status (128 + the
  * signal if stopped, 141 once the reader has gone). */
 static int
@@ -162,7 +187,7 @@ main_batch_step(const struct options *o, const struct engine_config *cfg,
 {
 	struct model		 model;
 	struct event_fanout	 fan;
-	struct event_sink	 ms, bs, sink, stop;
+	struct event_sink	 sink;
 	struct batch		*b;
 	struct engine		*e;
 	struct main_ctx		 mc;
@@ -170,18 +195,8 @@ main_batch_step(const struct options *o, const struct engine_config *cfg,
 	int			 status;
 
 	model_init(&model);
-	memset(&fan, 0, sizeof fan);
-	ms = model_sink(&model);
-	event_fanout_add(&fan, &ms);
 	b = batch_new(stdout, main_format(o), tl, &model);
-	bs = batch_sink(b);
-	event_fanout_add(&fan, &bs);
-	stop.event = NULL;
-	stop.flush = main_flush;
-	stop.want = 0;
-	stop.arg = &mc;
-	event_fanout_add(&fan, &stop);
-	sink = event_fanout_sink(&fan);
+	sink = main_fanout(&fan, &model, b, NULL, &mc);
 	e = engine_new(cfg, tl, &sink);
 	mc.engine = e;
 	mc.batch = b;
@@ -355,7 +370,7 @@ main(int argc, char **argv)
 	struct tasklist		 tl;
 	struct model		 model;
 	struct event_fanout	 fan;
-	struct event_sink	 sink, ms, bs, stop;
+	struct event_sink	 sink;
 	struct engine_config	 cfg;
 	struct main_ctx		 mc;
 	char			 err[4096];
@@ -417,29 +432,13 @@ main(int argc, char **argv)
 	model_init(&model);
 	if (o.trace != NULL || o.svg != NULL)
 		model_keep_views(&model);
-	memset(&fan, 0, sizeof fan);
-	ms = model_sink(&model);
-	event_fanout_add(&fan, &ms);
-	mc.batch = batch_new(stdout, main_format(&o), &tl, &model);
-	bs = batch_sink(mc.batch);
-	event_fanout_add(&fan, &bs);
-	if (o.record != NULL) {
-		struct event_sink	rs;
-
-		if ((rec = recorder_open(o.record, &tl, err, sizeof err)) ==
-		    NULL) {
-			fprintf(stderr, "poolscope: --record: %s\n", err);
-			return 2;
-		}
-		rs = recorder_sink(rec);
-		event_fanout_add(&fan, &rs);
+	if (o.record != NULL && (rec = recorder_open(o.record, &tl, err,
+	    sizeof err)) == NULL) {
+		fprintf(stderr, "poolscope: --record: %s\n", err);
+		return 2;
 	}
-	stop.event = NULL;
-	stop.flush = main_flush;
-	stop.want = 0;
-	stop.arg = &mc;
-	event_fanout_add(&fan, &stop);
-	sink = event_fanout_sink(&fan);
+	mc.batch = batch_new(stdout, main_format(&o), &tl, &model);
+	sink = main_fanout(&fan, &model, mc.batch, rec, &mc);
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.workers = o.workers;

@@ -161,13 +161,7 @@ ui_guide_goto(struct ui *ui, size_t k)
 	ui->screen = SCREEN_RUN;
 	if (st->has_run) {
 		ui->tl = &st->tl;
-		ui->choice.workers = st->cfg.workers;
-		ui->choice.mode = st->cfg.mode;
-		ui->choice.chunksize = st->cfg.chunksize;
-		ui->choice.time_scale = st->cfg.time_scale;
-		ui->choice.max_tasks = st->cfg.max_tasks_per_child;
-		ui->choice.timeout_ms = st->cfg.timeout_ms;
-		ui->choice.retries = st->cfg.retries;
+		ui->choice = st->cfg;
 		ui_start_run(ui);
 	}
 	erase();

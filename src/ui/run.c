@@ -55,13 +55,7 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 		r->cfg.time_scale = ui->choice.time_scale;
 	} else {
 		r->tl = ui->tl;
-		r->cfg.workers = ui->choice.workers;
-		r->cfg.mode = ui->choice.mode;
-		r->cfg.chunksize = ui->choice.chunksize;
-		r->cfg.max_tasks_per_child = ui->choice.max_tasks;
-		r->cfg.timeout_ms = ui->choice.timeout_ms;
-		r->cfg.retries = ui->choice.retries;
-		r->cfg.time_scale = ui->choice.time_scale;
+		r->cfg = ui->choice;
 	}
 	model_init(&r->model);
 	model_keep_views(&r->model);

@@ -544,7 +544,7 @@ setup_chunk_default(struct ui *ui)
 static void
 setup_change(struct ui *ui, int field, int dir)
 {
-	struct ui_setup_choice	*c = &ui->choice;
+	struct engine_config	*c = &ui->choice;
 
 	switch (field) {
 	case F_WORKERS:
@@ -581,9 +581,9 @@ setup_change(struct ui *ui, int field, int dir)
 			c->time_scale = 1000;
 		break;
 	case F_MAXTASKS:
-		c->max_tasks += dir;
-		if (c->max_tasks < 0)
-			c->max_tasks = 0;
+		c->max_tasks_per_child += dir;
+		if (c->max_tasks_per_child < 0)
+			c->max_tasks_per_child = 0;
 		break;
 	case F_LESSON:
 		if (ui->setup != NULL) {
@@ -763,7 +763,7 @@ void
 ui_setup_draw(struct ui *ui)
 {
 	struct setup		*st = setup_of(ui);
-	struct ui_setup_choice	*c = &ui->choice;
+	struct engine_config	*c = &ui->choice;
 	struct entry		*e;
 	char			 val[64], note[160], buf[256];
 	int			 cpus = util_cpu_count(), y, i, rows, w = ui->cols;
@@ -806,10 +806,10 @@ ui_setup_draw(struct ui *ui)
 	snprintf(val, sizeof val, "x%g", c->time_scale);
 	setup_draw_field(ui, y++, F_SCALE, "Time scale", val,
 	    "multiplies every sleep and spin", C_DIM);
-	if (c->max_tasks == 0)
+	if (c->max_tasks_per_child == 0)
 		snprintf(val, sizeof val, "no limit");
 	else
-		snprintf(val, sizeof val, "%d", c->max_tasks);
+		snprintf(val, sizeof val, "%d", c->max_tasks_per_child);
 	setup_draw_field(ui, y++, F_MAXTASKS, "Max tasks/child", val,
 	    "a worker retires after this many", C_DIM);
 

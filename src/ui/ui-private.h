@@ -69,16 +69,6 @@ struct ui_run {
 	uint64_t		 message_until;
 };
 
-struct ui_setup_choice {
-	int		 workers;
-	int		 mode;
-	size_t		 chunksize;
-	double		 time_scale;
-	int		 max_tasks;
-	int		 timeout_ms;
-	int		 retries;
-};
-
 struct ui {
 	struct options		 opts;
 	int			 utf8;
@@ -96,7 +86,7 @@ struct ui {
 	int			 sigfd;
 
 	struct tasklist		*tl;		/* what the next run runs */
-	struct ui_setup_choice	 choice;
+	struct engine_config	 choice;	/* what the set-up screen chose */
 	struct ui_run		*run;
 	struct replay		*replay;	/* --replay: owned by main */
 	struct lesson		*lesson;	/* --lesson: owned by main */

@@ -451,7 +451,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 	ui.choice.mode = o->mode;
 	ui.choice.chunksize = o->chunksize;
 	ui.choice.time_scale = o->time_scale;
-	ui.choice.max_tasks = o->max_tasks_per_child;
+	ui.choice.max_tasks_per_child = o->max_tasks_per_child;
 	ui.choice.timeout_ms = o->timeout_ms;
 	ui.choice.retries = o->retries;
 
