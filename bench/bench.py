@@ -144,19 +144,7 @@ def tmux(*args):
 def screen_wall(ps, args, timeout=120):
     """Run on the screen in a private tmux server at 80x24; the run's wall
     time from its summary line."""
-    tmux("kill-server")
-    cmd = " ".join([ps, "--autostart"] + ["'%s'" % a for a in args])
-    tmux("new-session", "-d", "-x", "80", "-y", "24", "env TERM=xterm-256color "
-         "LANG=C.UTF-8 " + cmd + "; sleep 600")
-    deadline = time.monotonic() + timeout
-    wall = None
-    while time.monotonic() < deadline:
-        out = tmux("capture-pane", "-p")
-        if "; wall " in out:
-            wall = out.split("; wall ", 1)[1].split(",")[0]
-            break
-        time.sleep(0.05)
-    tmux("kill-server")
+    wall = screen_frames(ps, args, 80, 24, timeout)[1]
     if wall is None:
         return None
     num, unit = wall.split()[0], wall.split()[1] if len(wall.split()) > 1 else "s"

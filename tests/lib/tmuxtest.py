@@ -88,6 +88,16 @@ def proc_state(pid):
     return st[1][0] if st else None
 
 
+def states_become(pids, want, timeout=5):
+    """Poll /proc until every pid's state is in want; returns the states."""
+    deadline = time.monotonic() + timeout * SLOW
+    while True:
+        states = [proc_state(p) for p in pids]
+        if all(st in want for st in states) or time.monotonic() >= deadline:
+            return states
+        time.sleep(0.02)
+
+
 def comm(pid):
     st = _stat(pid)
     return st[0] if st else None

@@ -13,7 +13,7 @@ import time
 from pstest import WRAPPER
 from tmuxtest import (POOLSCOPE, SLOW, TAP, Screen, poolscope, workers,
                       done_count, line_of, proc_state, pid_alive, wait_gone,
-                      exit_status, sanitizer_report)
+                      exit_status, sanitizer_report, states_become)
 
 t = TAP()
 NAME = "ps-faults-%d" % os.getpid()
@@ -38,16 +38,6 @@ def until(pred, timeout=10):
         v = pred()
         if v or time.monotonic() >= deadline:
             return v
-        time.sleep(0.02)
-
-
-def states_become(pids, want, timeout=5):
-    """Poll /proc until every pid's state is in want; returns the states."""
-    deadline = time.monotonic() + timeout * SLOW
-    while True:
-        states = [proc_state(p) for p in pids]
-        if all(st in want for st in states) or time.monotonic() >= deadline:
-            return states
         time.sleep(0.02)
 
 

@@ -7,7 +7,7 @@ import time
 
 from tmuxtest import (SLOW, TAP, Screen, poolscope, workers, done_count,
                       line_of, ppid, proc_state, pid_alive, wait_gone,
-                      sanitizer_report)
+                      sanitizer_report, states_become)
 
 t = TAP()
 NAME = "ps-run-%d" % os.getpid()
@@ -68,16 +68,6 @@ def help_bleed(text):
 def ended(x):
     """The run is over and its Summary drawn down to the result list."""
     return "Summary" in x and line_of(x, r"^ \[") is not None
-
-
-def states_become(pids, want, timeout=5):
-    """Poll /proc until every pid's state is in want; returns the states."""
-    deadline = time.monotonic() + timeout * SLOW
-    while True:
-        states = [proc_state(p) for p in pids]
-        if all(st in want for st in states) or time.monotonic() >= deadline:
-            return states
-        time.sleep(0.02)
 
 
 def quit_ok(s, pid, wpids, what):
