@@ -1283,8 +1283,9 @@ engine_prepare_wait(struct engine *e)
 		 * meanwhile in one go.  Sleeping until a worker writes the
 		 * eventfd would mean a wake-up (a system call in the worker,
 		 * two context switches) for every record or two: measured,
-		 * 43000 a second, costing the pool half its speed with the
-		 * screen on.  A lull (a turn that took nothing) ends the naps:
+		 * 43000 wake-ups in a screen run of 100000 tasks of 20 us;
+		 * with naps that run takes a third less time, in batch mode
+		 * too.  A lull (a turn that took nothing) ends the naps:
 		 * the parent then sleeps until it is woken, as long as it
 		 * likes.
 		 */
