@@ -48,8 +48,9 @@ worker_wake_parent(const struct worker_args *wa)
 }
 
 /* Append one record (payload at most SHM_REC_MAX_PAYLOAD) to the ring,
- * waiting for the parent to make room if the ring is full. */
-static void
+ * waiting for the parent to make room if the ring is full; returns its
+ * time. */
+static uint64_t
 worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
     uint32_t entry, int64_t value, const char *payload, size_t len,
     uint64_t t_start)
@@ -100,6 +101,7 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 	 * reordered (the parent does the mirror image before it sleeps). */
 	atomic_store(&s->rtail, tail + need);
 	worker_wake_parent(wa);
+	return rec.t;
 }
 
 static void
@@ -188,21 +190,30 @@ worker_time_scale(const struct worker_args *wa)
 	return d;
 }
 
+/* Run one task and report it.  *clock is when the worker's last instant
+ * task ended (0: none just before): the next instant task of the chunk
+ * starts then, back to back, which saves reading the clock twice for a
+ * task of a few dozen nanoseconds (a tenth of the worker's time). */
 static void
-worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry)
+worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
+    uint64_t *clock)
 {
 	const struct task	*t = &wa->tl->v[task];
 	struct worker_output	 wo;
 	struct task_ctx		 ctx;
 	struct task_outcome	 out;
-	uint64_t		 start = now_ns();
+	uint64_t		 start;
+	int			 instant = task_kind_instant(t->kind);
+
+	start = instant && *clock != 0 ? *clock : now_ns();
+	*clock = 0;
 
 	worker_title(wa, t, task, start);
 	wo.wa = wa;
 	wo.task = task;
 	wo.entry = entry;
 	wo.len = 0;
-	wo.keep = task_kind_instant(t->kind);
+	wo.keep = instant;
 	/* An instant task is reported in one record after it ran; any other
 	 * says it started first, so the parent sees it while it runs. */
 	if (!wo.keep)
@@ -213,8 +224,9 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry)
 	ctx.time_scale = worker_time_scale(wa);
 	task_run(t, &ctx, &out);
 	if (wo.keep && out.status == TASK_OK) {
-		worker_post1(wa, REC_RUN, out.has_value ? REC_F_VALUE : 0,
-		    task, entry, out.value, wo.buf, wo.len, start);
+		*clock = worker_post1(wa, REC_RUN, out.has_value ?
+		    REC_F_VALUE : 0, task, entry, out.value, wo.buf, wo.len,
+		    start);
 		return;
 	}
 	if (wo.keep)
@@ -268,10 +280,12 @@ worker_main(const struct worker_args *wa)
 {
 	const struct shm_qent	*e;
 	uint32_t		 entry, i;
+	uint64_t		 clock = 0;
 	int			 done = 0;
 
 	if (wa->single_task >= 0) {
-		worker_run_task(wa, (uint32_t)wa->single_task, SHM_NONE);
+		worker_run_task(wa, (uint32_t)wa->single_task, SHM_NONE,
+		    &clock);
 		_exit(0);
 	}
 
@@ -286,8 +300,9 @@ worker_main(const struct worker_args *wa)
 			setproctitle("worker %d stopping", wa->slotno);
 			_exit(0);	/* the None sentinel */
 		}
+		clock = 0;	/* a chunk's first task reads the clock */
 		for (i = 0; i < e->count; i++) {
-			worker_run_task(wa, e->first + i, entry);
+			worker_run_task(wa, e->first + i, entry, &clock);
 			done++;
 		}
 	}
