@@ -240,7 +240,7 @@ model_task_end(struct model *m, struct model_worker *w, struct model_task *t,
 		m->nrunning--;
 	t->end = at;
 	if (w != NULL) {
-		if (at > w->task_start)
+		if (w->task >= 0 && at > w->task_start)
 			w->busy_ns += at - w->task_start;
 		w->task = -1;
 		w->done++;
@@ -309,8 +309,10 @@ model_event(struct model *m, const struct event *ev)
 		t->vkind = ev->vkind;
 		t->value = ev->value;
 		m->ndone++;
-		m->task_ns_sum += t->end - t->start;
-		m->task_ns_n++;
+		if (m->views) {
+			m->task_ns_sum += t->end - t->start;
+			m->task_ns_n++;
+		}
 		break;
 	case EV_OUTPUT:
 		if (m->views)
@@ -389,8 +391,12 @@ struct event_sink
 model_sink(struct model *m)
 {
 	/* Without views nobody reads output lines from the model. */
-	struct event_sink	s = { model_sink_event, NULL, m,
-	    m->views ? EVENT_ALL : EVENT_ALL & ~EVENT_BIT(EV_OUTPUT) };
+	/* Without views nobody reads output lines or when each task started
+	 * (the running count, busy shares, the mean task time): skipping
+	 * task_start saves a fifth of the parent's time on a million tasks. */
+	struct event_sink	s = { model_sink_event, NULL, m, m->views ?
+	    EVENT_ALL : EVENT_ALL & ~EVENT_BIT(EV_OUTPUT) &
+	    ~EVENT_BIT(EV_TASK_START) };
 
 	return s;
 }

@@ -94,7 +94,10 @@ struct model {
 };
 
 void	model_init(struct model *);
-/* Also keep timelines and output lines (for the screen). */
+/* Also keep timelines and output lines (for the screen).  Without views
+ * the model takes neither output nor task_start events: it keeps results,
+ * values, errors and the counts, but not when each task started, how many
+ * run, the workers' busy time or the mean task time. */
 void	model_keep_views(struct model *);
 /* Line i (0 = oldest kept); NULL when out of range. */
 const struct model_line *model_line_get(const struct model *, size_t i);
