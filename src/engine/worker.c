@@ -48,8 +48,10 @@ worker_wake_parent(const struct worker_args *wa)
 }
 
 /* Append one record (payload at most SHM_REC_MAX_PAYLOAD) to the ring,
- * waiting for the parent to make room if the ring is full; returns its
- * time. */
+ * waiting for the parent to make room if the ring is full.  The record's
+ * time is when it was posted, not when room was found: a task's end is
+ * when it ended, however long the parent then took to read the ring.
+ * Returns when the worker is free to go on (after any wait). */
 static uint64_t
 worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
     uint32_t entry, int64_t value, const char *payload, size_t len,
@@ -59,6 +61,8 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 	struct shm_rec	 rec;
 	uint32_t	 tail, head, pos, contig, need, total;
 	uint32_t	 size = wa->hdr->ring_size;
+	uint64_t	 now = now_ns();
+	int		 waited = 0;
 
 	need = sizeof rec + SHM_REC_ALIGN((uint32_t)len);
 	tail = atomic_load_explicit(&s->rtail, memory_order_relaxed);
@@ -70,6 +74,7 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 		if (size - (tail - head) >= total)
 			break;
 		/* Full: sleep until the parent consumes something. */
+		waited = 1;
 		atomic_store(&s->ring_wait, 1);
 		if (atomic_load(&s->rhead) == head) {
 			worker_wake_parent(wa);
@@ -91,7 +96,7 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 	rec.len = len;
 	rec.task = task;
 	rec.entry = entry;
-	rec.t = now_ns();
+	rec.t = now;
 	rec.t_start = t_start;
 	rec.value = value;
 	memcpy(s->ring + pos, &rec, sizeof rec);
@@ -101,7 +106,7 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 	 * reordered (the parent does the mirror image before it sleeps). */
 	atomic_store(&s->rtail, tail + need);
 	worker_wake_parent(wa);
-	return rec.t;
+	return waited ? now_ns() : now;
 }
 
 static void
