@@ -422,8 +422,6 @@ engine_emit_state(struct engine *e, int slot, int state, uint64_t ns)
 	engine_emit(e, &ev, ns);
 }
 
-/* Fork a process into a slot: a pool worker (task -1) or, in process
- * mode, a process for that one task. */
 /* Why a process could not be made, naming the limit that was hit. */
 static void
 engine_spawn_reason(const char *what, int err, char *buf, size_t len)
@@ -465,6 +463,8 @@ engine_spawn_failed(struct engine *e, int slot, const char *what, int err)
 	engine_emit(e, &ev, now_ns());
 }
 
+/* Fork a process into a slot: a pool worker (task -1) or, in process
+ * mode, a process for that one task. */
 static void
 engine_slot_spawn(struct engine *e, int slot, int64_t task)
 {
