@@ -390,7 +390,6 @@ model_sink_event(void *arg, const struct event *ev)
 struct event_sink
 model_sink(struct model *m)
 {
-	/* Without views nobody reads output lines from the model. */
 	/* Without views nobody reads output lines or when each task started
 	 * (the running count, busy shares, the mean task time): skipping
 	 * task_start saves a fifth of the parent's time on a million tasks. */
