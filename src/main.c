@@ -360,6 +360,23 @@ main_replay_batch(const struct options *o, struct replay *rp)
 	return status;
 }
 
+/* An empty task list runs nothing, as Pool.map(f, []) returns [] at once;
+ * seldom what was meant, so it is said. */
+static void
+main_empty_warning(const struct options *o)
+{
+	if (o->taskfile != NULL)
+		fprintf(stderr, "poolscope: warning: %s%s%s holds no tasks: the "
+		    "pool starts and runs nothing (as Pool.map(f, []) returns "
+		    "[])\n", strcmp(o->taskfile, "-") == 0 ? "" : "'",
+		    strcmp(o->taskfile, "-") == 0 ? "standard input" :
+		    o->taskfile, strcmp(o->taskfile, "-") == 0 ? "" : "'");
+	else
+		fprintf(stderr, "poolscope: warning: the task list is empty "
+		    "(--tasks '%s'): the pool starts and runs nothing (as "
+		    "Pool.map(f, []) returns [])\n", o->tasks_inline);
+}
+
 /* stdout's buffer in batch mode: it must outlive main(). */
 static char	stdout_buf[1 << 16];
 
@@ -420,6 +437,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "poolscope: %s\n", err);
 		return 2;
 	}
+	if (tl.n == 0)
+		main_empty_warning(&o);
 	if (!o.batch) {
 		rc = ui_main(&o, &tl, NULL, NULL);
 		tasklist_free(&tl);
@@ -440,14 +459,7 @@ main(int argc, char **argv)
 	mc.batch = batch_new(stdout, main_format(&o), &tl, &model);
 	sink = main_fanout(&fan, &model, mc.batch, rec, &mc);
 
-	memset(&cfg, 0, sizeof cfg);
-	cfg.workers = o.workers;
-	cfg.mode = o.mode;
-	cfg.chunksize = o.chunksize;
-	cfg.max_tasks_per_child = o.max_tasks_per_child;
-	cfg.timeout_ms = o.timeout_ms;
-	cfg.retries = o.retries;
-	cfg.time_scale = o.time_scale;
+	options_engine_config(&o, &cfg);
 	if (o.ncompare == 0) {
 		o.compare[0] = o.mode;
 		o.ncompare = 1;

@@ -22,7 +22,7 @@ enum {
 	OPT_MAX_TASKS = 256, OPT_TIMEOUT, OPT_RETRIES, OPT_TIME_SCALE, OPT_JSON,
 	OPT_AUTOSTART, OPT_NO_COLOR, OPT_TRACE, OPT_SVG, OPT_RECORD, OPT_REPLAY,
 	OPT_SEED, OPT_CAPTION, OPT_THEME, OPT_COMPARE, OPT_CAST, OPT_LESSON,
-	OPT_LIST_LESSONS
+	OPT_LIST_LESSONS, OPT_KEEP_GOING
 };
 
 const char *const theme_names[THEME_N] = {
@@ -37,6 +37,7 @@ static const struct option longopts[] = {
 	{ "max-tasks-per-child", required_argument,	NULL, OPT_MAX_TASKS },
 	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
 	{ "retries",		required_argument,	NULL, OPT_RETRIES },
+	{ "keep-going",		no_argument,		NULL, OPT_KEEP_GOING },
 	{ "time-scale",		required_argument,	NULL, OPT_TIME_SCALE },
 	{ "batch",		no_argument,		NULL, 'b' },
 	{ "json",		no_argument,		NULL, OPT_JSON },
@@ -81,10 +82,16 @@ options_usage(FILE *f)
 "                           (default: 'square 1..10')\n"
 "  -c, --chunksize N        tasks per message (default: Python's: map uses\n"
 "                           ceil(tasks / (4 * workers)), the others 1)\n"
-"      --max-tasks-per-child N  a worker retires after N tasks; its slot\n"
-"                           gets a new process\n"
+"      --max-tasks-per-child N  a worker retires after N messages from the\n"
+"                           task queue (a chunk is one, as in Python); its\n"
+"                           slot gets a new process\n"
 "      --timeout MS         a task running longer is killed with its worker\n"
 "      --retries N          re-run a task whose worker died, up to N times\n"
+"      --keep-going         a task that raises does not end its chunk or the\n"
+"                           call: the caller gets each error as a result (as\n"
+"                           a caller catching each one); by default, as in\n"
+"                           Python, the rest of the chunk never runs and\n"
+"                           map, imap and imap_unordered raise to the caller\n"
 "      --time-scale F       multiply every sleep and spin duration by F\n"
 "      --autostart          skip the set-up screen: start the run at once\n"
 "      --no-color           no colours on the screen (NO_COLOR is honoured)\n"
@@ -222,6 +229,20 @@ options_compare(struct options *o, const char *list)
 }
 
 void
+options_engine_config(const struct options *o, struct engine_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->workers = o->workers;
+	cfg->mode = o->mode;
+	cfg->chunksize = o->chunksize;
+	cfg->max_tasks_per_child = o->max_tasks_per_child;
+	cfg->timeout_ms = o->timeout_ms;
+	cfg->retries = o->retries;
+	cfg->time_scale = o->time_scale;
+	cfg->keep_going = o->keep_going;
+}
+
+void
 options_parse(struct options *o, int argc, char **argv)
 {
 	char	*end;
@@ -265,6 +286,9 @@ options_parse(struct options *o, int argc, char **argv)
 		case OPT_RETRIES:
 			o->retries = options_number("--retries", optarg, 0,
 			    ENGINE_MAX_RETRIES, "a number of re-runs");
+			break;
+		case OPT_KEEP_GOING:
+			o->keep_going = 1;
 			break;
 		case OPT_TIME_SCALE:
 			errno = 0;

@@ -14,6 +14,7 @@ struct options {
 	int		 max_tasks_per_child;
 	int		 timeout_ms;
 	int		 retries;
+	int		 keep_going;
 	double		 time_scale;
 	int		 batch;
 	int		 json;
@@ -45,5 +46,8 @@ extern const char *const theme_names[THEME_N];
  * --version print and exit 0. */
 void	options_parse(struct options *o, int argc, char **argv);
 void	options_usage(FILE *);
+struct engine_config;
+/* The pool the options ask for: the one place a run's settings are made. */
+void	options_engine_config(const struct options *, struct engine_config *);
 
 #endif

@@ -215,3 +215,20 @@ util_put_str(char *p, const char *s)
 		*p++ = *s++;
 	return p;
 }
+
+void
+util_format_duration(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t	ds = (ns + 50000000u) / 100000000u;	/* tenths */
+
+	if (ns < 10000000000u)
+		snprintf(buf, len, "%.3f s", ns / 1e9);
+	else if (ns < 60000000000u)
+		snprintf(buf, len, "%.1f s", ns / 1e9);
+	else if (ds < 36000)
+		snprintf(buf, len, "%u:%02u.%u", (unsigned)(ds / 600),
+		    (unsigned)(ds / 10 % 60), (unsigned)(ds % 10));
+	else
+		snprintf(buf, len, "%u:%02u:%02u", (unsigned)(ds / 36000),
+		    (unsigned)(ds / 600 % 60), (unsigned)(ds / 10 % 60));
+}

@@ -34,6 +34,10 @@ void	 util_suspend(void);
 /* Append the decimal form of v at p (no NUL); returns the end.  A fast
  * path for the workers' hot loop, where snprintf dominates. */
 char	*util_put_i64(char *p, int64_t v);
+/* A duration as every view writes it: "0.303 s" below 10 s, "12.3 s"
+ * below a minute, then "1:08.2", and "1:02:03" past an hour. */
+void	 util_format_duration(uint64_t ns, char *buf, size_t len);
+
 /* Append s (NUL-terminated) at p; returns the end. */
 char	*util_put_str(char *p, const char *s);
 

@@ -16,6 +16,7 @@
 
 #include "util.h"
 #include "tasks/tasks.h"
+#include "engine/order.h"
 #include "model/model.h"
 #include "batch/batch.h"
 
@@ -25,6 +26,8 @@ struct batch {
 	const struct tasklist	*tl;
 	const struct model	*m;
 	int			 failed;
+	int			 mode;		/* from run_start */
+	int			 keep_going;
 };
 
 struct batch *
@@ -132,6 +135,14 @@ batch_json_string(FILE *f, const char *text, size_t len)
 	putc('"', f);
 }
 
+/* Seconds, as JSON numbers are written here. */
+static void
+batch_json_secs(FILE *f, const char *key, uint64_t ns)
+{
+	fprintf(f, ",\"%s\":%" PRIu64 ".%06" PRIu64, key, ns / 1000000000u,
+	    (ns % 1000000000u) / 1000u);
+}
+
 static void
 batch_json(struct batch *b, const struct event *ev)
 {
@@ -147,6 +158,8 @@ batch_json(struct batch *b, const struct event *ev)
 		    "\"tasks\":%zu,\"chunksize\":%d", mode_name(ev->run->mode),
 		    ev->run->workers, ev->run->cpus, ev->run->tasks,
 		    ev->run->chunksize);
+		if (ev->run->keep_going)
+			fputs(",\"keep_going\":true", f);
 		break;
 	case EV_WORKER_START:
 		fprintf(f, ",\"worker\":%d,\"pid\":%d", ev->worker, (int)ev->pid);
@@ -170,6 +183,10 @@ batch_json(struct batch *b, const struct event *ev)
 		    sizeof val);
 		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d,\"result\":\"%s\"",
 		    ev->task, ev->worker, val);
+		if (ev->has_stats) {
+			batch_json_secs(f, "cpu", ev->cpu_ns);
+			batch_json_secs(f, "wait", ev->wait_ns);
+		}
 		break;
 	case EV_TASK_FAIL:
 	case EV_TASK_RETRY:
@@ -179,6 +196,19 @@ batch_json(struct batch *b, const struct event *ev)
 			fprintf(f, ",\"attempt\":%d", ev->state);
 		fputs(",\"error\":", f);
 		batch_json_string(f, ev->text, ev->len);
+		if (ev->has_stats) {
+			batch_json_secs(f, "cpu", ev->cpu_ns);
+			batch_json_secs(f, "wait", ev->wait_ns);
+		}
+		break;
+	case EV_TASK_SKIP:
+		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d,\"chunk\":%"
+		    PRId64 ",\"cause\":%" PRId64, ev->task, ev->worker,
+		    ev->chunk, ev->seq);
+		break;
+	case EV_SENTINEL:
+		fprintf(f, ",\"worker\":%d,\"pid\":%d", ev->worker,
+		    (int)ev->pid);
 		break;
 	case EV_RESULT:
 		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
@@ -200,11 +230,17 @@ batch_json(struct batch *b, const struct event *ev)
 		fprintf(f, ",\"live\":%d", ev->state);
 		break;
 	case EV_RUN_END:
-		fprintf(f, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu,"
-		    "\"wall\":%.6f,\"busy\":%.6f", ev->run->tasks, ev->run->ok,
-		    ev->run->failed, ev->run->wall_ns / 1e9,
-		    ev->run->busy_ns / 1e9);
-		if (ev->run->ok + ev->run->failed < ev->run->tasks)
+		fprintf(f, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu",
+		    ev->run->tasks, ev->run->ok, ev->run->failed);
+		if (ev->run->skipped > 0)
+			fprintf(f, ",\"skipped\":%zu", ev->run->skipped);
+		batch_json_secs(f, "wall", ev->run->wall_ns);
+		batch_json_secs(f, "busy", ev->run->busy_ns);
+		batch_json_secs(f, "cpu", ev->run->cpu_ns);
+		batch_json_secs(f, "wait", ev->run->wait_ns);
+		batch_json_secs(f, "runq", ev->run->runq_ns);
+		batch_json_secs(f, "paused", ev->run->paused_ns);
+		if (run_info_unfinished(ev->run))
 			fputs(",\"interrupted\":true", f);
 		break;
 	}
@@ -251,11 +287,12 @@ batch_text(struct batch *b, const struct event *ev)
 	switch (ev->type) {
 	case EV_RUN_START:
 		fprintf(f, "run started: %s, %d worker%s on %d processor%s, "
-		    "%zu task%s, chunksize %d\n", mode_name(ev->run->mode),
+		    "%zu task%s, chunksize %d%s\n", mode_name(ev->run->mode),
 		    ev->run->workers, ev->run->workers == 1 ? "" : "s",
 		    ev->run->cpus, ev->run->cpus == 1 ? "" : "s",
 		    ev->run->tasks, ev->run->tasks == 1 ? "" : "s",
-		    ev->run->chunksize);
+		    ev->run->chunksize, ev->run->keep_going ?
+		    ", keep going past errors" : "");
 		break;
 	case EV_WORKER_START:
 		fprintf(f, "worker %d started (pid %d)\n", ev->worker,
@@ -293,11 +330,30 @@ batch_text(struct batch *b, const struct event *ev)
 		    "%.*s\n", ev->task, label, ev->state + 1, (int)ev->len,
 		    ev->text);
 		break;
+	case EV_TASK_SKIP:
+		fprintf(f, "task %" PRId64 " (%s) skipped: chunk %" PRId64 " was "
+		    "lost to task %" PRId64 "'s error\n", ev->task, label,
+		    ev->chunk, ev->seq);
+		break;
+	case EV_SENTINEL:
+		fprintf(f, "worker %d took the stop sentinel (None)\n",
+		    ev->worker);
+		break;
 	case EV_RESULT:
+		if (b->mode == MODE_PROCESS) {
+			fprintf(f, "caller joined the process of task %" PRId64
+			    ": exitcode %" PRId64 "\n", ev->task, ev->value);
+			break;
+		}
 		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
 		    sizeof val);
-		fprintf(f, "caller received result #%" PRId64 ": task %" PRId64
-		    " = %s\n", ev->seq, ev->task, val);
+		if (ev->vkind == VAL_ERROR && order_raises(b->mode,
+		    b->keep_going))
+			fprintf(f, "caller: %s() raised %s from task %" PRId64
+			    "\n", mode_name(b->mode), val, ev->task);
+		else
+			fprintf(f, "caller received result #%" PRId64 ": task %"
+			    PRId64 " = %s\n", ev->seq, ev->task, val);
 		break;
 	case EV_WORKER_EXIT:
 		fprintf(f, "worker %d (pid %d) %.*s\n", ev->worker, (int)ev->pid,
@@ -313,9 +369,12 @@ batch_text(struct batch *b, const struct event *ev)
 			fprintf(f, "no worker is running\n");
 		break;
 	case EV_RUN_END:
-		fprintf(f, "run ended: %zu done, %zu failed%s\n", ev->run->ok,
-		    ev->run->failed, ev->run->ok + ev->run->failed <
-		    ev->run->tasks ? " (interrupted)" : "");
+		fprintf(f, "run ended: %zu done, %zu failed", ev->run->ok,
+		    ev->run->failed);
+		if (ev->run->skipped > 0)
+			fprintf(f, ", %zu never ran", ev->run->skipped);
+		fprintf(f, "%s\n", run_info_unfinished(ev->run) ?
+		    " (interrupted)" : "");
 		break;
 	}
 }
@@ -327,6 +386,10 @@ batch_event(void *arg, const struct event *ev)
 
 	if (b->failed)
 		return;
+	if (ev->type == EV_RUN_START) {
+		b->mode = ev->run->mode;
+		b->keep_going = ev->run->keep_going;
+	}
 	if (b->format == BATCH_JSON)
 		batch_json(b, ev);
 	else if (b->format == BATCH_TEXT)
@@ -354,48 +417,97 @@ batch_sink(struct batch *b)
 	return s;
 }
 
+/* What the caller got: the list as Python prints it, or, when the call
+ * raised, the last line of the traceback Python would print. */
+static void
+batch_results_line(struct batch *b)
+{
+	const struct model	*m = b->m;
+	char			 block[1 << 16], item[512], *p = block;
+	size_t			 i, task;
+
+	if (m->raised >= 0) {
+		const char *err = m->errors != NULL ?
+		    m->errors[m->raised] : NULL;
+
+		fprintf(b->out, "TaskError: %s\n", err ? err : "");
+		return;
+	}
+	/* A block at a time: a million results make a 13 MB line, not worth
+	 * building as one string, nor two stdio calls a value. */
+	*p++ = '[';
+	for (i = 0; i < m->nresults; i++) {
+		if (p > block + sizeof block - sizeof item - 4) {
+			fwrite(block, 1, (size_t)(p - block), b->out);
+			p = block;
+		}
+		if (i > 0) {
+			*p++ = ',';
+			*p++ = ' ';
+		}
+		task = m->results[i];
+		if (m->tasks[task].vkind == VAL_INT)
+			p = util_put_i64(p, m->tasks[task].value);
+		else {
+			model_value_format(m, task, item, sizeof item);
+			p = util_put_str(p, item);
+		}
+	}
+	*p++ = ']';
+	*p++ = '\n';
+	fwrite(block, 1, (size_t)(p - block), b->out);
+}
+
+/* The summary: tasks and outcomes, what the caller got, the times. */
+static void
+batch_summary(struct batch *b)
+{
+	const struct model	*m = b->m;
+	const struct run_info	*ri = &m->run;
+	char			 wall[32], busy[32], cpu[32], wait[32], t[32];
+	size_t			 lost = model_never_received(m);
+
+	util_format_duration(ri->wall_ns, wall, sizeof wall);
+	util_format_duration(ri->busy_ns, busy, sizeof busy);
+	util_format_duration(ri->cpu_ns, cpu, sizeof cpu);
+	util_format_duration(ri->wait_ns, wait, sizeof wait);
+	fprintf(b->out, "%zu task%s, %zu failed", ri->tasks, ri->tasks == 1 ?
+	    "" : "s", ri->failed);
+	if (ri->skipped > 0)
+		fprintf(b->out, ", %zu never ran", ri->skipped);
+	if (lost > 0)
+		fprintf(b->out, ", %zu computed but never received", lost);
+	if (m->raised >= 0)
+		fprintf(b->out, "; %s() raised TaskError from task %" PRId64
+		    "%s;", mode_name(ri->mode), m->raised, ri->mode == MODE_MAP ?
+		    ", the caller got no list" : "");
+	else
+		putc(',', b->out);
+	fprintf(b->out, " wall %s, tasks' own time %s (CPU %s, waiting %s)",
+	    wall, busy, cpu, wait);
+	if (ri->runq_ns >= ri->busy_ns / 20 && ri->runq_ns >= 1000000u) {
+		util_format_duration(ri->runq_ns, t, sizeof t);
+		fprintf(b->out, ", waiting for a processor %s", t);
+	}
+	if (ri->paused_ns > 0) {
+		util_format_duration(ri->paused_ns, t, sizeof t);
+		fprintf(b->out, ", paused %s", t);
+	}
+	/* Nothing ran, nothing to compare with a serial run. */
+	if (ri->ok + ri->failed > 0 && ri->wall_ns > 0)
+		fprintf(b->out, ", speedup %.2fx", (double)ri->busy_ns /
+		    ri->wall_ns);
+	fprintf(b->out, " (%s, %d worker%s, %d processor%s)\n",
+	    mode_name(ri->mode), ri->workers, ri->workers == 1 ? "" : "s",
+	    ri->cpus, ri->cpus == 1 ? "" : "s");
+}
+
 void
 batch_finish(struct batch *b)
 {
-	const struct model	*m = b->m;
-	char			 item[512];
-	double			 wall, busy;
-	size_t			 i;
-
 	if (b->format != BATCH_JSON && !b->failed) {
-		/* A block at a time: a million results make a 13 MB line, not
-		 * worth building as one string, nor two stdio calls a value. */
-		char	 block[1 << 16], *p = block;
-		size_t	 task;
-
-		*p++ = '[';
-		for (i = 0; i < m->nresults; i++) {
-			if (p > block + sizeof block - sizeof item - 4) {
-				fwrite(block, 1, (size_t)(p - block), b->out);
-				p = block;
-			}
-			if (i > 0) {
-				*p++ = ',';
-				*p++ = ' ';
-			}
-			task = m->results[i];
-			if (m->tasks[task].vkind == VAL_INT)
-				p = util_put_i64(p, m->tasks[task].value);
-			else {
-				model_value_format(m, task, item, sizeof item);
-				p = util_put_str(p, item);
-			}
-		}
-		*p++ = ']';
-		*p++ = '\n';
-		fwrite(block, 1, (size_t)(p - block), b->out);
-		wall = m->run.wall_ns / 1e9;
-		busy = m->run.busy_ns / 1e9;
-		fprintf(b->out, "%zu tasks, %zu failed, wall %.3f s, tasks' own "
-		    "time %.3f s, speedup %.2fx (%s, %d workers, %d processors)\n",
-		    m->run.tasks, m->run.failed, wall, busy,
-		    wall > 0 ? busy / wall : 0.0, mode_name(m->run.mode),
-		    m->run.workers, m->run.cpus);
+		batch_results_line(b);
+		batch_summary(b);
 	}
 	batch_flush(b);
 }

@@ -45,7 +45,7 @@
 #define TAG_SIGNALFD	0xffffffff00000002ULL
 #define TAG_STOP	0xffffffff00000003ULL
 
-enum etask_state { T_PENDING, T_RUNNING, T_DONE, T_FAILED };
+enum etask_state { T_PENDING, T_RUNNING, T_DONE, T_FAILED, T_SKIPPED };
 
 struct etask {
 	int64_t		 value;
@@ -61,7 +61,12 @@ struct eslot {
 	int		 state;		/* enum worker_state */
 	int		 out_fd;	/* its stdout/stderr, -1 when closed */
 	int64_t		 task;		/* running task, -1 */
-	uint64_t	 task_start;
+	int64_t		 ptask;		/* process mode: the task its process
+					   was forked for, -1 */
+	uint64_t	 task_start;	/* pool ns */
+	struct shm_stats st0;		/* the worker's counters as it began */
+	int		 has_st0;
+	int		 prev_state;	/* before the pause */
 	int		 kill_reason;
 	uint64_t	 spawned;	/* processes this slot has had */
 	uint32_t	 rpos;		/* ring bytes read (rhead once released) */
@@ -77,6 +82,13 @@ struct retry_ent {
 	uint32_t	 first;
 	uint32_t	 count;
 	uint32_t	 chunk;
+};
+
+/* A stretch of time the pool was paused (monotonic ns); before: the
+ * total of every earlier pause. */
+struct pause_iv {
+	uint64_t	 start, end;
+	uint64_t	 before;
 };
 
 struct engine {
@@ -112,12 +124,20 @@ struct engine {
 	size_t			 unfinished;	/* tasks without a final outcome */
 	size_t			 ok, failed;
 	int64_t			 seq;
+	size_t			 skipped;
 	int			 stopping;	/* sentinels sent */
 	int			 finished;
 	int			 interrupted;
 	int			 paused;
 	int			 stepping;	/* paused, but running one more task */
-	uint64_t		 paused_at;
+	int			 step_spawned;	/* process mode: the step's fork */
+	int64_t			 step_task;	/* the task the last step let go */
+	int64_t			 step_end;	/* the task whose end ended it */
+	/* The pool clock: pool time is monotonic time less the pauses. */
+	uint64_t		 paused_at;	/* while paused: since when */
+	uint64_t		 paused_total;	/* ns, every pause so far */
+	struct pause_iv		*pauses;
+	size_t			 npauses, pausecap;
 	char			 fork_error[256];
 	unsigned		 spawn_fails;	/* spawn_fail events emitted */
 
@@ -175,6 +195,10 @@ engine_new(const struct engine_config *cfg, const struct tasklist *tl,
 	if (e->cfg.mode == MODE_APPLY || e->cfg.mode == MODE_APPLY_ASYNC ||
 	    e->cfg.mode == MODE_PROCESS)
 		e->cfg.chunksize = 1;	/* one task per call */
+	/* Python's map() of an empty list has chunksize 0 (and returns []). */
+	e->info.chunksize = e->cfg.mode == MODE_MAP && tl->n == 0 &&
+	    cfg->chunksize == 0 ? 0 : (int)e->cfg.chunksize;
+	e->step_task = e->step_end = -1;
 	if (e->cfg.time_scale <= 0)
 		e->cfg.time_scale = 1;
 	e->tl = tl;
@@ -184,10 +208,12 @@ engine_new(const struct engine_config *cfg, const struct tasklist *tl,
 	for (i = 0; i < e->cfg.workers; i++) {
 		e->es[i].out_fd = -1;
 		e->es[i].task = -1;
+		e->es[i].ptask = -1;
 		e->es[i].state = WS_EXITED;
 	}
 	e->tasks = tl->n ? xcalloc(tl->n, sizeof *e->tasks) : NULL;
-	order_init(&e->order, e->cfg.mode, tl->n, e->cfg.chunksize);
+	order_init(&e->order, e->cfg.mode, tl->n, e->cfg.chunksize,
+	    e->cfg.keep_going);
 	e->nchunks = e->order.nchunks;
 	e->unfinished = tl->n;
 	e->epfd = e->efd = e->sfd = -1;
@@ -222,6 +248,7 @@ engine_free(struct engine *e)
 		free(e->errors);
 	}
 	order_free(&e->order);
+	free(e->pauses);
 	free(e->retry);
 	free(e->tasks);
 	free(e->heap);
@@ -295,7 +322,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	e->q = (struct shm_qent *)((char *)e->map + off_q);
 	memcpy(&bits, &ts, sizeof bits);
 	atomic_store(&e->hdr->time_scale, bits);
-	atomic_store(&e->hdr->q_limit, UINT32_MAX);
+	atomic_store(&e->hdr->tokens, SHM_OPEN);
 
 	engine_raise_nofile(e->cfg.workers);
 	if ((e->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
@@ -320,7 +347,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	e->info.workers = e->cfg.workers;
 	e->info.cpus = util_cpu_count();
 	e->info.tasks = e->tl->n;
-	e->info.chunksize = (int)e->cfg.chunksize;
+	e->info.keep_going = e->cfg.keep_going;
 	{
 		struct event	ev = { .type = EV_RUN_START, .worker = -1,
 		    .task = -1, .run = &e->info };
@@ -397,14 +424,91 @@ engine_exit_status(struct engine *e)
 	return (e->failed > 0 || e->interrupted || e->unfinished > 0) ? 1 : 0;
 }
 
-/* Emit with the time of ns (CLOCK_MONOTONIC), never going backwards. */
+/*
+ * The pool clock: ns since the run started, less the time spent paused, for
+ * a CLOCK_MONOTONIC time.  While paused it stands still.  Records are read
+ * soon after they are written, after the last pause ended; one written
+ * just before a pause and read after it is found among the pauses.
+ */
+static uint64_t
+engine_pool_ns(const struct engine *e, uint64_t mono)
+{
+	const struct pause_iv	*iv = NULL;
+	size_t			 lo, hi, mid;
+	uint64_t		 t;
+
+	if (e->paused && mono >= e->paused_at)
+		mono = e->paused_at;
+	if (e->npauses == 0 || mono >= e->pauses[e->npauses - 1].end)
+		t = mono - e->paused_total;
+	else {
+		lo = 0;
+		hi = e->npauses;
+		while (lo < hi) {	/* the last pause that began by mono */
+			mid = (lo + hi) / 2;
+			if (e->pauses[mid].start <= mono)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > 0)
+			iv = &e->pauses[lo - 1];
+		if (iv == NULL)
+			t = mono;
+		else if (mono < iv->end)
+			t = iv->start - iv->before;
+		else
+			t = mono - iv->before - (iv->end - iv->start);
+	}
+	return t > e->t0 ? t - e->t0 : 0;
+}
+
+uint64_t
+engine_now(struct engine *e)
+{
+	if (e->finished)
+		return e->info.wall_ns;
+	return engine_pool_ns(e, now_ns());
+}
+
+/* The pool stops (pausing, or a step that is over) or goes on. */
+static void
+engine_clock_stop(struct engine *e, uint64_t now)
+{
+	e->paused_at = now;
+}
+
+static void
+engine_clock_go(struct engine *e, uint64_t now)
+{
+	struct pause_iv	*iv;
+
+	if (now < e->paused_at)
+		now = e->paused_at;
+	if (e->npauses == e->pausecap) {
+		e->pausecap = e->pausecap ? e->pausecap * 2 : 16;
+		e->pauses = xreallocarray(e->pauses, e->pausecap,
+		    sizeof *e->pauses);
+	}
+	iv = &e->pauses[e->npauses++];
+	iv->start = e->paused_at;
+	iv->end = now;
+	iv->before = e->paused_total;
+	e->paused_total += now - e->paused_at;
+	/* Before any worker goes on: a sleep measures against it. */
+	if (e->hdr != NULL)
+		atomic_store(&e->hdr->paused_ns, e->paused_total);
+}
+
+/* Emit with the pool time of ns (CLOCK_MONOTONIC), never going backwards. */
 static void
 engine_emit(struct engine *e, struct event *ev, uint64_t ns)
 {
-	uint64_t	t = ns > e->t0 ? ns - e->t0 : 0;
+	uint64_t	t;
 
 	if (!(e->sink.want & EVENT_BIT(ev->type)) || e->sink.event == NULL)
 		return;		/* nobody reads it */
+	t = engine_pool_ns(e, ns);
 	if (t < e->last_t)
 		t = e->last_t;
 	e->last_t = t;
@@ -524,6 +628,7 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 		wa.single_task = task;
 		wa.mode_name = mode_name(e->cfg.mode);
 		wa.output = (e->sink.want & EVENT_BIT(EV_OUTPUT)) != 0;
+		wa.chunk_stops = order_raises(e->cfg.mode, e->cfg.keep_going);
 		worker_main(&wa);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -538,6 +643,8 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 	engine_set_nonblock_cloexec(s->out_fd);
 	engine_epoll_add(e, s->out_fd, (uint64_t)slot);
 	s->task = -1;
+	s->ptask = task;
+	s->has_st0 = 0;
 	s->kill_reason = KILL_NONE;
 	s->spawned++;
 	e->nlive++;
@@ -547,7 +654,7 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 
 		engine_emit(e, &ev, now_ns());
 	}
-	s->state = WS_STARTING;
+	s->state = s->prev_state = WS_STARTING;
 	if (e->paused) {
 		kill(pid, SIGSTOP);
 		engine_emit_state(e, slot, WS_PAUSED, now_ns());
@@ -587,9 +694,15 @@ engine_schedule(struct engine *e)
 	int			 published = 0, i;
 
 	if (e->cfg.mode == MODE_PROCESS) {
+		/* The caller starts no Process while the pool is paused, and
+		 * one in a step. */
+		if (e->paused && !e->stepping)
+			return;
 		for (i = 0; i < e->cfg.workers; i++) {
 			if (e->es[i].pid != 0)
 				continue;
+			if (e->stepping && e->step_spawned)
+				break;
 			if (e->retryhead < e->nretry) {
 				r = &e->retry[e->retryhead++];
 				e->tasks[r->first].state = T_RUNNING;
@@ -605,7 +718,9 @@ engine_schedule(struct engine *e)
 					break;
 				e->next_task++;
 				e->inflight++;
-			}
+			} else
+				break;
+			e->step_spawned = e->stepping;
 		}
 		return;
 	}
@@ -677,69 +792,190 @@ engine_deliver(void *arg, size_t task)
 	engine_emit(e, &ev, e->now);
 }
 
+/* process mode: the caller joined the process that ran task, and got its
+ * exit code (a Process has no result channel). */
+static void
+engine_deliver_exitcode(struct engine *e, size_t task, int exitcode,
+    uint64_t ns)
+{
+	struct event	ev;
+
+	event_init(&ev, EV_RESULT, -1, 0, (int64_t)task);
+	ev.seq = e->seq++;
+	ev.vkind = VAL_INT;
+	ev.value = exitcode;
+	engine_emit(e, &ev, ns);
+}
+
+/* A step is over once a task has finished: the pool stops again (what
+ * the workers wrote before they stopped is still taken in). */
+static void
+engine_step_over(struct engine *e, size_t task)
+{
+	uint64_t	now = now_ns();
+
+	e->stepping = 0;
+	e->paused = 1;
+	e->step_end = (int64_t)task;
+	atomic_store(&e->hdr->tokens, 0);
+	engine_clock_stop(e, now);
+	engine_signal_all(e, 1);
+}
+
 /* A task has its final outcome: count it and let the caller have what it
- * may now receive. */
+ * may now receive (in process mode, once its process is joined). */
 static void
 engine_task_final(struct engine *e, size_t task)
 {
+	struct etask	*t = &e->tasks[task];
+
 	e->unfinished--;
 	if (e->inflight > 0)
 		e->inflight--;
-	if (e->tasks[task].state == T_DONE)
+	if (t->state == T_DONE)
 		e->ok++;
+	else if (t->state == T_SKIPPED)
+		e->skipped++;
 	else
 		e->failed++;
-	order_task_final(&e->order, task, engine_deliver, e);
-	if (e->stepping && e->unfinished > 0) {
-		/* The step is over: stop again. */
-		e->stepping = 0;
-		e->paused = 1;
-		e->paused_at = now_ns();
-		atomic_store(&e->hdr->q_limit, atomic_load(&e->hdr->q_head));
-		engine_signal_all(e, 1);
+	if (e->cfg.mode != MODE_PROCESS)
+		order_task_final(&e->order, task, t->state == T_FAILED,
+		    engine_deliver, e);
+	if (e->stepping && e->unfinished > 0 && t->state != T_SKIPPED)
+		engine_step_over(e, task);
+}
+
+/* What a task used, from the worker's counters: its own time (wall time
+ * less the wait for a processor), of which cpu on one; without counters,
+ * all its wall time, on a processor. */
+static void
+engine_task_stats(struct engine *e, uint64_t wall, const struct shm_stats *st,
+    struct event *ev)
+{
+	uint64_t	own = wall, cpu = wall;
+
+	if (st != NULL) {
+		own = st->runq_ns < wall ? wall - st->runq_ns : 0;
+		cpu = st->cpu_ns < own ? st->cpu_ns : own;
+		ev->has_stats = 1;
 	}
+	ev->cpu_ns = cpu;
+	ev->wait_ns = own - cpu;
+	e->info.busy_ns += own;
+	e->info.cpu_ns += cpu;
+	e->info.wait_ns += own - cpu;
+	e->info.runq_ns += wall - own;
 }
 
 static void
 engine_task_fail(struct engine *e, int slot, size_t task, const char *msg,
-    uint64_t ns)
+    uint64_t ns, struct event *ev)
 {
-	struct event	ev = { .type = EV_TASK_FAIL, .worker = slot,
-	    .pid = slot >= 0 ? e->es[slot].pid : 0, .task = (int64_t)task,
-	    .vkind = VAL_ERROR, .text = msg, .len = strlen(msg) };
+	struct event	ev0;
 
+	if (ev == NULL) {
+		event_init(&ev0, EV_TASK_FAIL, slot, 0, (int64_t)task);
+		ev = &ev0;
+	}
+	ev->type = EV_TASK_FAIL;
+	ev->pid = slot >= 0 ? e->es[slot].pid : 0;
+	ev->vkind = VAL_ERROR;
+	ev->text = msg;
+	ev->len = strlen(msg);
 	if (e->errors == NULL)
 		e->errors = xcalloc(e->tl->n, sizeof *e->errors);
 	free(e->errors[task]);
 	e->errors[task] = xstrdup(msg);
 	e->tasks[task].state = T_FAILED;
 	e->tasks[task].vkind = VAL_ERROR;
-	engine_emit(e, &ev, ns);
+	engine_emit(e, ev, ns);
 	engine_task_final(e, task);
+}
+
+/* The rest of a chunk after a task that raised never runs (the chunk ran
+ * as one call, which the exception ended). */
+static void
+engine_skip_rest(struct engine *e, int slot, uint32_t entry, uint32_t task,
+    uint64_t ns)
+{
+	struct shm_qent	*q;
+	struct event	 ev;
+	uint32_t	 i, end;
+
+	if (entry == SHM_NONE || entry >= atomic_load(&e->hdr->q_tail))
+		return;
+	q = &e->q[entry];
+	end = q->first + q->count;
+	for (i = task + 1; i < end && i < e->tl->n; i++) {
+		if (e->tasks[i].state != T_PENDING)
+			continue;
+		e->tasks[i].state = T_SKIPPED;
+		event_init(&ev, EV_TASK_SKIP, slot, e->es[slot].pid, i);
+		ev.chunk = q->chunk;
+		ev.seq = task;
+		engine_emit(e, &ev, ns);
+		engine_task_final(e, i);
+	}
 }
 
 /* A worker began a task (at ns). */
 static void
 engine_rec_start(struct engine *e, int slot, const struct shm_rec *r,
-    uint64_t ns)
+    const char *payload, uint64_t ns)
 {
 	struct eslot	*s = &e->es[slot];
 	struct event	 ev;
 
 	event_init(&ev, EV_TASK_START, slot, s->pid, (int64_t)r->task);
 	s->task = r->task;
-	s->task_start = ns;
+	s->task_start = engine_pool_ns(e, ns);
+	s->has_st0 = (r->flags & REC_F_STATS) && r->len >= sizeof s->st0;
+	if (s->has_st0)
+		memcpy(&s->st0, payload, sizeof s->st0);
 	e->tasks[r->task].state = T_RUNNING;
 	if (s->state != WS_PAUSED)
 		s->state = WS_BUSY;
+	if (e->stepping && e->step_task < 0)
+		e->step_task = r->task;
 	ev.chunk = r->entry == SHM_NONE ? (int64_t)r->task :
 	    (int64_t)e->q[r->entry].chunk;
 	engine_emit(e, &ev, ns);
 }
 
+/* The counters a done or failed record carries, if any. */
+static const struct shm_stats *
+engine_rec_stats(const struct shm_rec *r, const char **payload, size_t *len,
+    struct shm_stats *st)
+{
+	*len = r->len;
+	if (!(r->flags & REC_F_STATS) || r->len < sizeof *st)
+		return NULL;
+	memcpy(st, *payload, sizeof *st);
+	*payload += sizeof *st;
+	*len -= sizeof *st;
+	return st;
+}
+
+/* The worker's task ended at ns (with a result or an error): it is idle
+ * again; ev gets what the task used. */
+static void
+engine_task_ended(struct engine *e, int slot, const struct shm_stats *st,
+    uint64_t ns, struct event *ev)
+{
+	struct eslot	*s = &e->es[slot];
+	uint64_t	 end = engine_pool_ns(e, ns);
+
+	engine_task_stats(e, end > s->task_start ? end - s->task_start : 0,
+	    st, ev);
+	s->task = -1;
+	if (s->state == WS_BUSY)
+		s->state = WS_IDLE;
+}
+
 /* A worker finished its task with a result. */
 static void
-engine_rec_done(struct engine *e, int slot, const struct shm_rec *r)
+engine_rec_done(struct engine *e, int slot, const struct shm_rec *r,
+    const struct shm_stats *st)
 {
 	struct eslot	*s = &e->es[slot];
 	struct etask	*t = &e->tasks[r->task];
@@ -749,11 +985,7 @@ engine_rec_done(struct engine *e, int slot, const struct shm_rec *r)
 	t->state = T_DONE;
 	t->vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
 	t->value = r->value;
-	if (r->t > s->task_start)
-		e->info.busy_ns += r->t - s->task_start;
-	s->task = -1;
-	if (s->state == WS_BUSY)
-		s->state = WS_IDLE;
+	engine_task_ended(e, slot, st, r->t, &ev);
 	ev.vkind = t->vkind;
 	ev.value = t->value;
 	engine_emit(e, &ev, r->t);
@@ -765,9 +997,12 @@ static void
 engine_record(struct engine *e, int slot, const struct shm_rec *r,
     const char *payload)
 {
-	struct eslot	*s = &e->es[slot];
-	struct event	 ev;
-	char		 msg[SHM_REC_MAX_PAYLOAD + 1];
+	struct eslot		*s = &e->es[slot];
+	struct event		 ev;
+	struct shm_stats	 stbuf;
+	const struct shm_stats	*st;
+	char			 msg[SHM_REC_MAX_PAYLOAD + 1];
+	size_t			 len;
 
 	event_init(&ev, EV_OUTPUT, slot, s->pid,
 	    r->task == SHM_NONE ? -1 : (int64_t)r->task);
@@ -780,17 +1015,17 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 		break;
 	case REC_RUN:
 		/* An instant task: started, printed and finished. */
-		engine_rec_start(e, slot, r, r->t_start);
+		engine_rec_start(e, slot, r, payload, r->t_start);
 		if (r->len > 0) {
 			ev.type = EV_OUTPUT;
 			ev.text = payload;
 			ev.len = r->len;
 			engine_emit(e, &ev, r->t_start);
 		}
-		engine_rec_done(e, slot, r);
+		engine_rec_done(e, slot, r, NULL);
 		break;
 	case REC_START:
-		engine_rec_start(e, slot, r, r->t);
+		engine_rec_start(e, slot, r, payload, r->t);
 		break;
 	case REC_OUTPUT:
 		ev.type = EV_OUTPUT;
@@ -799,17 +1034,23 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 		engine_emit(e, &ev, r->t);
 		break;
 	case REC_DONE:
-		engine_rec_done(e, slot, r);
+		st = engine_rec_stats(r, &payload, &len, &stbuf);
+		engine_rec_done(e, slot, r, st);
 		break;
 	case REC_FAIL:
-		if (r->t > s->task_start)
-			e->info.busy_ns += r->t - s->task_start;
-		s->task = -1;
-		if (s->state == WS_BUSY)
-			s->state = WS_IDLE;
-		memcpy(msg, payload, r->len);
-		msg[r->len] = '\0';
-		engine_task_fail(e, slot, r->task, msg, r->t);
+		st = engine_rec_stats(r, &payload, &len, &stbuf);
+		event_init(&ev, EV_TASK_FAIL, slot, s->pid, r->task);
+		engine_task_ended(e, slot, st, r->t, &ev);
+		memcpy(msg, payload, len);
+		msg[len] = '\0';
+		engine_task_fail(e, slot, r->task, msg, r->t, &ev);
+		if (order_raises(e->cfg.mode, e->cfg.keep_going))
+			engine_skip_rest(e, slot, r->entry, r->task, r->t);
+		break;
+	case REC_SENTINEL:
+		event_init(&ev, EV_SENTINEL, slot, s->pid, -1);
+		s->state = WS_EXITING;
+		engine_emit(e, &ev, r->t);
 		break;
 	}
 }
@@ -1014,17 +1255,46 @@ engine_status_text(int status, char *buf, size_t len)
 		snprintf(buf, len, "status %d", status);
 }
 
-/* A process in a slot has ended: account for what it held. */
-static void
-engine_slot_died(struct engine *e, int slot, int status)
+/* Python's Process.exitcode: the exit status, or minus the signal. */
+static int
+engine_exitcode(int status)
 {
-	struct eslot	*s = &e->es[slot];
-	struct shm_slot	*ss = engine_shm_slot(e, slot);
-	struct shm_qent	*q;
-	char		 why[64], msg[256];
-	uint32_t	 h, i, first, end;
-	uint64_t	 now = now_ns();
-	int		 normal, task;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return -WTERMSIG(status);
+	return -1;
+}
+
+/* What the task a dead worker held used, from its counters as it began
+ * and as it died (read from the zombie before it was reaped). */
+static const struct shm_stats *
+engine_dead_stats(struct eslot *s, const struct shm_stats *at_death,
+    struct shm_stats *used)
+{
+	if (!s->has_st0 || at_death == NULL ||
+	    at_death->cpu_ns < s->st0.cpu_ns ||
+	    at_death->runq_ns < s->st0.runq_ns)
+		return NULL;
+	used->cpu_ns = at_death->cpu_ns - s->st0.cpu_ns;
+	used->runq_ns = at_death->runq_ns - s->st0.runq_ns;
+	return used;
+}
+
+/* A process in a slot has ended: account for what it held.  at_death is
+ * its scheduler counters, if they could be read. */
+static void
+engine_slot_died(struct engine *e, int slot, int status,
+    const struct shm_stats *at_death)
+{
+	struct eslot		*s = &e->es[slot];
+	struct shm_slot		*ss = engine_shm_slot(e, slot);
+	struct shm_qent		*q;
+	struct shm_stats	 used;
+	char			 why[64], msg[256];
+	uint32_t		 h, i, first, end;
+	uint64_t		 now = now_ns();
+	int			 normal, task;
 
 	engine_drain_slot(e, slot);
 	if (s->out_fd != -1) {
@@ -1038,8 +1308,19 @@ engine_slot_died(struct engine *e, int slot, int status)
 	engine_status_text(status, why, sizeof why);
 	normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
+	/* process mode: the task it was forked for, reported or not (it may
+	 * die before it says it began). */
+	if (s->task < 0 && s->ptask >= 0 &&
+	    e->tasks[s->ptask].state != T_DONE &&
+	    e->tasks[s->ptask].state != T_FAILED) {
+		s->task = s->ptask;
+		if (e->tasks[s->task].state != T_RUNNING)
+			s->task_start = engine_pool_ns(e, now);
+	}
 	task = (int)s->task;
 	if (s->task >= 0) {
+		struct event	ev;
+
 		if (s->kill_reason == KILL_TIMEOUT)
 			snprintf(msg, sizeof msg, "task %d timed out after %d ms;"
 			    " worker %d (pid %d) was killed", task,
@@ -1055,14 +1336,14 @@ engine_slot_died(struct engine *e, int slot, int status)
 		else
 			snprintf(msg, sizeof msg, "worker %d (pid %d) %s while"
 			    " running task %d", slot, (int)s->pid, why, task);
-		if (now > s->task_start)
-			e->info.busy_ns += now - s->task_start;
+		event_init(&ev, EV_TASK_FAIL, slot, s->pid, task);
+		engine_task_ended(e, slot, engine_dead_stats(s, at_death,
+		    &used), now, &ev);
 		if (e->tasks[task].attempts < e->cfg.retries &&
 		    s->kill_reason != KILL_ABORT) {
-			struct event	ev = { .type = EV_TASK_RETRY,
-			    .worker = slot, .pid = s->pid, .task = task,
-			    .text = msg, .len = strlen(msg) };
-
+			ev.type = EV_TASK_RETRY;
+			ev.text = msg;
+			ev.len = strlen(msg);
 			e->tasks[task].attempts++;
 			ev.state = e->tasks[task].attempts;
 			e->tasks[task].state = T_PENDING;
@@ -1071,7 +1352,7 @@ engine_slot_died(struct engine *e, int slot, int status)
 			engine_emit(e, &ev, now);
 			engine_requeue(e, task, 1, task / e->cfg.chunksize);
 		} else
-			engine_task_fail(e, slot, task, msg, now);
+			engine_task_fail(e, slot, task, msg, now, &ev);
 		s->task = -1;
 	}
 
@@ -1102,6 +1383,14 @@ engine_slot_died(struct engine *e, int slot, int status)
 
 		engine_emit(e, &ev, now);
 	}
+	/* process mode: the caller joins the process and gets its exit
+	 * code, once its task has its outcome. */
+	if (e->cfg.mode == MODE_PROCESS && s->ptask >= 0 &&
+	    (e->tasks[s->ptask].state == T_DONE ||
+	    e->tasks[s->ptask].state == T_FAILED))
+		engine_deliver_exitcode(e, (size_t)s->ptask,
+		    engine_exitcode(status), now);
+	s->ptask = -1;
 	s->state = normal ? WS_EXITED : WS_CRASHED;
 	s->pid = 0;
 	e->nlive--;
@@ -1129,22 +1418,68 @@ engine_slot_of(struct engine *e, pid_t pid)
 	return -1;
 }
 
+/* A dead process's scheduler counters, read before it is reaped. */
+static const struct shm_stats *
+engine_zombie_stats(pid_t pid, struct shm_stats *st)
+{
+	char	path[64], buf[96], *p;
+	ssize_t	n;
+	int	fd;
+
+	snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	st->cpu_ns = strtoull(buf, &p, 10);
+	st->runq_ns = strtoull(p, NULL, 10);
+	return st;
+}
+
+/* Reap one process that has ended (wait: block for it); 0 if none. */
+static pid_t
+engine_reap_one(struct engine *e, int wait)
+{
+	struct shm_stats	 stbuf;
+	const struct shm_stats	*st = NULL;
+	siginfo_t		 si;
+	pid_t			 pid;
+	int			 status, slot;
+
+	/* Peek first: a worker that died holding a task still has its
+	 * counters, for what that task used, until it is reaped. */
+	memset(&si, 0, sizeof si);
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT | (wait ? 0 : WNOHANG)) ==
+	    -1 || si.si_pid == 0)
+		return 0;
+	slot = engine_slot_of(e, si.si_pid);
+	if (slot != -1 && (e->es[slot].task >= 0 || e->es[slot].ptask >= 0))
+		st = engine_zombie_stats(si.si_pid, &stbuf);
+	while ((pid = waitpid(si.si_pid, &status, 0)) == -1 && errno == EINTR)
+		;
+	if (pid <= 0)
+		return 0;
+	if (slot != -1)
+		engine_slot_died(e, slot, status, st);
+	return pid;
+}
+
 static void
 engine_reap(struct engine *e)
 {
 	struct signalfd_siginfo	si;
-	pid_t			pid;
-	int			status, slot, got = 0;
+	int			got = 0;
 
 	/* Only after a SIGCHLD: waitpid on every turn of a busy loop costs. */
 	while (read(e->sfd, &si, sizeof si) == sizeof si)
 		got = 1;
 	if (!got)
 		return;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((slot = engine_slot_of(e, pid)) != -1)
-			engine_slot_died(e, slot, status);
-	}
+	while (engine_reap_one(e, 0) > 0)
+		;
 }
 
 /* Kill the workers whose task ran past --timeout; the earliest deadline
@@ -1155,9 +1490,10 @@ engine_check_timeouts(struct engine *e)
 	uint64_t	now, limit, deadline, next = UINT64_MAX;
 	int		i;
 
+	/* In pool time: a pause does not count against --timeout. */
 	if (e->cfg.timeout_ms <= 0 || e->paused)
 		return -1;
-	now = now_ns();
+	now = engine_pool_ns(e, now_ns());
 	limit = (uint64_t)e->cfg.timeout_ms * 1000000u;
 	for (i = 0; i < e->cfg.workers; i++) {
 		if (e->es[i].pid == 0 || e->es[i].task < 0 ||
@@ -1221,13 +1557,17 @@ engine_check_end(struct engine *e)
 		    e->fork_error);
 		for (i = 0; i < e->tl->n; i++)
 			if (e->tasks[i].state != T_DONE &&
-			    e->tasks[i].state != T_FAILED)
-				engine_task_fail(e, -1, i, msg, now_ns());
+			    e->tasks[i].state != T_FAILED &&
+			    e->tasks[i].state != T_SKIPPED)
+				engine_task_fail(e, -1, i, msg, now_ns(), NULL);
 	}
 	now = now_ns();
 	e->info.ok = e->ok;
 	e->info.failed = e->failed;
-	e->info.wall_ns = now - e->t0;
+	e->info.skipped = e->skipped;
+	e->info.wall_ns = engine_pool_ns(e, now);
+	e->info.paused_ns = e->paused_total + (e->paused && now > e->paused_at ?
+	    now - e->paused_at : 0);
 	e->finished = 1;
 	engine_emit(e, &ev, now);
 	if (e->sink.flush != NULL)
@@ -1364,8 +1704,7 @@ engine_run(struct engine *e, int stop_fd)
 void
 engine_abort(struct engine *e)
 {
-	pid_t	pid;
-	int	i, status, slot;
+	int	i;
 
 	e->interrupted = 1;
 	for (i = 0; i < e->cfg.workers; i++) {
@@ -1376,34 +1715,41 @@ engine_abort(struct engine *e)
 		kill(e->es[i].pid, SIGCONT);
 	}
 	while (e->nlive > 0) {
-		pid = waitpid(-1, &status, 0);
-		if (pid == -1) {
-			if (errno == EINTR)
-				continue;
-			break;	/* ECHILD: nobody left */
-		}
-		if ((slot = engine_slot_of(e, pid)) != -1)
-			engine_slot_died(e, slot, status);
+		if (engine_reap_one(e, 1) > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		break;	/* ECHILD: nobody left */
 	}
 	e->nlive = 0;
 	engine_check_end(e);
 }
 
-/* Stop or continue every worker process for real (SIGSTOP/SIGCONT) and
- * hold back the queue, so nothing new starts while paused. */
+/* Stop or continue every worker process for real (SIGSTOP/SIGCONT), and
+ * say so; a worker continued is in the state it was in before. */
 static void
 engine_signal_all(struct engine *e, int paused)
 {
-	uint64_t	now = now_ns();
-	int		i;
+	struct eslot	*s;
+	uint64_t	 now = now_ns();
+	int		 i, st;
 
 	for (i = 0; i < e->cfg.workers; i++) {
-		if (e->es[i].pid == 0)
+		s = &e->es[i];
+		if (s->pid == 0)
 			continue;
-		kill(e->es[i].pid, paused ? SIGSTOP : SIGCONT);
-		engine_emit_state(e, i, paused ? WS_PAUSED :
-		    (e->es[i].task >= 0 ? WS_BUSY :
-		    e->es[i].state == WS_PAUSED ? WS_IDLE : e->es[i].state), now);
+		kill(s->pid, paused ? SIGSTOP : SIGCONT);
+		if (paused) {
+			if (s->state != WS_PAUSED)
+				s->prev_state = s->state;
+			st = WS_PAUSED;
+		} else if (s->task >= 0)
+			st = WS_BUSY;
+		else if (s->state == WS_PAUSED)
+			st = s->prev_state == WS_BUSY ? WS_IDLE : s->prev_state;
+		else
+			st = s->state;
+		engine_emit_state(e, i, st, now);
 	}
 }
 
@@ -1444,49 +1790,63 @@ engine_stop_all(struct engine *e)
 void
 engine_pause(struct engine *e, int paused)
 {
-	uint64_t	now = now_ns(), gap;
-	int		i;
+	uint64_t	now = now_ns();
 
 	if (e->hdr == NULL || e->finished)
 		return;
+	if (e->stepping && !paused) {
+		/* Space during a step: run on freely. */
+		e->stepping = 0;
+		atomic_store(&e->hdr->tokens, SHM_OPEN);
+		shm_futex_wake(&e->hdr->tokens, INT_MAX);
+		return;
+	}
 	e->stepping = 0;
 	if (paused == e->paused)
 		return;
 	e->paused = paused;
 	if (paused) {
-		e->paused_at = now;
-		atomic_store(&e->hdr->q_limit, atomic_load(&e->hdr->q_head));
+		/* No task starts from here on; then the workers stop, and
+		 * what they wrote meanwhile is taken in, at the pause. */
+		atomic_store(&e->hdr->tokens, 0);
+		engine_clock_stop(e, now);
 		engine_stop_all(e);
 		engine_signal_all(e, 1);
 		return;
 	}
-	/* Time spent stopped does not count against --timeout. */
-	gap = now - e->paused_at;
-	for (i = 0; i < e->cfg.workers; i++)
-		if (e->es[i].task >= 0)
-			e->es[i].task_start += gap;
-	atomic_store(&e->hdr->q_limit, UINT32_MAX);
-	engine_wake_workers(e);
+	engine_clock_go(e, now);
+	atomic_store(&e->hdr->tokens, SHM_OPEN);
+	shm_futex_wake(&e->hdr->tokens, INT_MAX);
 	engine_signal_all(e, 0);
+	engine_schedule(e);
 }
 
 void
 engine_step(struct engine *e)
 {
-	uint32_t	head, limit;
-
 	if (e->hdr == NULL || e->finished)
 		return;
+	if (e->stepping)
+		return;		/* one step at a time */
 	if (!e->paused)
 		engine_pause(e, 1);
-	/* One more entry may be claimed; run until a task finishes. */
-	head = atomic_load(&e->hdr->q_head);
-	limit = atomic_load(&e->hdr->q_limit);
-	atomic_store(&e->hdr->q_limit, (limit > head ? limit : head) + 1);
+	/* Exactly one more task may start; run until a task finishes. */
+	e->step_task = e->step_end = -1;
+	e->step_spawned = 0;
 	e->stepping = 1;
 	e->paused = 0;
-	engine_wake_workers(e);
+	engine_clock_go(e, now_ns());
+	atomic_store(&e->hdr->tokens, 1);
+	shm_futex_wake(&e->hdr->tokens, INT_MAX);
 	engine_signal_all(e, 0);
+	engine_schedule(e);
+}
+
+void
+engine_step_tasks(struct engine *e, int64_t *started, int64_t *ended)
+{
+	*started = e->step_task;
+	*ended = e->step_end;
 }
 
 int

@@ -28,6 +28,7 @@ struct engine_config {
 	int		 timeout_ms;		/* 0: none */
 	int		 retries;
 	double		 time_scale;
+	int		 keep_going;		/* a raise does not end the call */
 };
 
 struct engine;
@@ -62,13 +63,22 @@ void		 engine_abort(struct engine *);
 /* 0 when every task succeeded, 1 otherwise (after the run). */
 int		 engine_exit_status(struct engine *);
 
+/* Pool time now, ns since the run started: the monotonic clock less the
+ * time spent paused (it stands still while paused).  Event times are on
+ * this clock. */
+uint64_t	 engine_now(struct engine *);
+
 /* Commands from the screen. */
 void		 engine_pause(struct engine *, int paused);
 int		 engine_paused(struct engine *);
-/* While paused: let one more task be taken, run until a task finishes,
- * then pause again. */
+/* While paused: let exactly one more task start, run until a task
+ * finishes, then pause again. */
 void		 engine_step(struct engine *);
 int		 engine_stepping(struct engine *);
+/* The task the last step let start (-1: none could), and the task whose
+ * end paused the pool again (-1: not yet). */
+void		 engine_step_tasks(struct engine *, int64_t *started,
+		     int64_t *ended);
 int		 engine_kill_worker(struct engine *, int slot);
 void		 engine_set_time_scale(struct engine *, double);
 double		 engine_time_scale(struct engine *);

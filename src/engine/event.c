@@ -14,7 +14,7 @@
 static const char *event_names[EV_NTYPES] = {
 	"run_start", "worker_start", "task_start", "output", "task_done",
 	"task_fail", "task_retry", "result", "worker_exit", "worker_state",
-	"run_end", "spawn_fail"
+	"run_end", "spawn_fail", "task_skip", "sentinel"
 };
 
 static const char *mode_names[MODE_NMODES] = {

@@ -25,6 +25,9 @@ enum event_type {
 	EV_WORKER_STATE,	/* worker, state: paused, idle, ... (screen commands) */
 	EV_RUN_END,
 	EV_SPAWN_FAIL,		/* worker, text = why, state = workers alive */
+	EV_TASK_SKIP,		/* task, worker, chunk, seq = the task whose
+				   error ended the chunk: it never ran */
+	EV_SENTINEL,		/* worker, pid: took the stop sentinel (None) */
 	EV_NTYPES
 };
 
@@ -51,12 +54,26 @@ struct run_info {
 	int		 cpus;
 	size_t		 tasks;
 	int		 chunksize;
+	int		 keep_going;	/* a raise does not end the call */
 	/* run_end */
 	size_t		 ok;
 	size_t		 failed;
-	uint64_t	 wall_ns;
-	uint64_t	 busy_ns;	/* sum of task run times (the serial estimate) */
+	size_t		 skipped;	/* never ran: their chunk raised */
+	uint64_t	 wall_ns;	/* pool time: pauses left out */
+	uint64_t	 busy_ns;	/* sum of the tasks' own times (what a
+					   serial run would take) */
+	uint64_t	 cpu_ns;	/* of which on a processor */
+	uint64_t	 wait_ns;	/* and waiting (sleep, I/O) */
+	uint64_t	 runq_ns;	/* time tasks waited for a processor */
+	uint64_t	 paused_ns;	/* wall time spent paused */
 };
+
+/* Tasks left without an outcome: the run was stopped before its end. */
+static inline int
+run_info_unfinished(const struct run_info *ri)
+{
+	return ri->ok + ri->failed + ri->skipped < ri->tasks;
+}
 
 struct event {
 	int		 type;		/* enum event_type */
@@ -69,6 +86,9 @@ struct event {
 	int		 vkind;		/* enum value_kind */
 	int64_t		 value;
 	int		 state;		/* EV_WORKER_STATE; EV_TASK_RETRY: attempt */
+	int		 has_stats;	/* EV_TASK_DONE, EV_TASK_FAIL: cpu, wait */
+	uint64_t	 cpu_ns;	/* the task's time on a processor */
+	uint64_t	 wait_ns;	/* and off it, not waiting for one */
 	const char	*text;		/* output, error or status; not NUL-terminated */
 	size_t		 len;
 	const struct run_info *run;	/* EV_RUN_START, EV_RUN_END */
@@ -90,6 +110,9 @@ event_init(struct event *ev, int type, int worker, pid_t pid, int64_t task)
 	ev->vkind = VAL_NONE;
 	ev->value = 0;
 	ev->state = 0;
+	ev->has_stats = 0;
+	ev->cpu_ns = 0;
+	ev->wait_ns = 0;
 	ev->text = NULL;
 	ev->len = 0;
 	ev->run = NULL;

@@ -11,17 +11,20 @@
 #include "engine/order.h"
 
 void
-order_init(struct order *o, int mode, size_t ntasks, size_t chunksize)
+order_init(struct order *o, int mode, size_t ntasks, size_t chunksize,
+    int keep_going)
 {
 	size_t	i;
 
 	if (chunksize == 0)
 		chunksize = 1;
 	o->mode = mode;
+	o->keep_going = keep_going;
 	o->ntasks = ntasks;
 	o->chunksize = chunksize;
 	o->nchunks = ntasks == 0 ? 0 : (ntasks + chunksize - 1) / chunksize;
 	o->left = o->nchunks ? xcalloc(o->nchunks, sizeof *o->left) : NULL;
+	o->err = NULL;
 	for (i = 0; i < o->nchunks; i++) {
 		if (i + 1 < o->nchunks)
 			o->left[i] = chunksize;
@@ -31,21 +34,49 @@ order_init(struct order *o, int mode, size_t ntasks, size_t chunksize)
 	o->next_chunk = 0;
 	o->unfinished = ntasks;
 	o->delivered = 0;
+	o->first_err = ORDER_NONE;
+	o->raised = -1;
 }
 
 void
 order_free(struct order *o)
 {
 	free(o->left);
+	free(o->err);
 	o->left = NULL;
+	o->err = NULL;
 }
 
+int
+order_raises(int mode, int keep_going)
+{
+	return !keep_going && (mode == MODE_MAP || mode == MODE_IMAP ||
+	    mode == MODE_IMAP_UNORDERED);
+}
+
+static uint32_t
+order_chunk_err(const struct order *o, size_t c)
+{
+	return o->err != NULL ? o->err[c] : ORDER_NONE;
+}
+
+/* The caller receives chunk c: its results, or the exception it came back
+ * with (and then, where that ends the call, nothing more). */
 static void
 order_deliver_chunk(struct order *o, size_t c,
     void (*deliver)(void *, size_t), void *arg)
 {
-	size_t	t, end;
+	size_t		t, end;
+	uint32_t	err = order_chunk_err(o, c);
 
+	if (o->raised >= 0)
+		return;		/* the call already raised */
+	if (err != ORDER_NONE && order_raises(o->mode, o->keep_going)) {
+		o->raised = err;
+		deliver(arg, err);
+		o->delivered++;
+		return;
+	}
 	end = (c + 1) * o->chunksize;
 	if (end > o->ntasks)
 		end = o->ntasks;
@@ -56,7 +87,7 @@ order_deliver_chunk(struct order *o, size_t c,
 }
 
 void
-order_task_final(struct order *o, size_t task,
+order_task_final(struct order *o, size_t task, int failed,
     void (*deliver)(void *, size_t), void *arg)
 {
 	size_t	c;
@@ -66,15 +97,32 @@ order_task_final(struct order *o, size_t task,
 	c = task / o->chunksize;
 	if (o->left[c] == 0)
 		return;		/* already final: ignore a duplicate */
+	if (failed && order_chunk_err(o, c) == ORDER_NONE) {
+		if (o->err == NULL) {
+			o->err = xreallocarray(NULL, o->nchunks, sizeof *o->err);
+			for (size_t i = 0; i < o->nchunks; i++)
+				o->err[i] = ORDER_NONE;
+		}
+		o->err[c] = (uint32_t)task;
+	}
 	o->left[c]--;
 	o->unfinished--;
 	if (o->left[c] != 0)
 		return;
+	if (order_chunk_err(o, c) != ORDER_NONE && o->first_err == ORDER_NONE)
+		o->first_err = (uint32_t)c;
 
 	switch (o->mode) {
 	case MODE_MAP:
-		/* The caller is blocked in map() until the last chunk is done. */
-		if (o->unfinished == 0)
+		/* The caller is blocked in map() until the last chunk is done;
+		 * then it gets the list, or the first exception that came
+		 * back. */
+		if (o->unfinished != 0)
+			break;
+		if (o->first_err != ORDER_NONE &&
+		    order_raises(o->mode, o->keep_going))
+			order_deliver_chunk(o, o->first_err, deliver, arg);
+		else
 			for (c = 0; c < o->nchunks; c++)
 				order_deliver_chunk(o, c, deliver, arg);
 		break;

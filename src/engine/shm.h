@@ -53,19 +53,28 @@ struct shm_slot {
 	uint8_t		 ring[];	/* ring_size bytes */
 };
 
+/* tokens: how many more tasks may start (pausing sets 0, a step 1), or
+ * SHM_OPEN when the pool runs freely. */
+#define SHM_OPEN	UINT32_MAX
+
 struct shm_hdr {
 	_Atomic uint32_t q_tail;	/* entries published (parent) */
 	_Atomic uint32_t q_seq;		/* futex word, bumped on publish */
 	_Atomic uint32_t q_waiters;	/* workers asleep on q_seq */
-	_Atomic uint32_t q_limit;	/* entries below this may be claimed:
-					   pausing and stepping hold it back */
-	char		 pad0[SHM_LINE - 16];
+	char		 pad0[SHM_LINE - 12];
 	_Atomic uint32_t q_head;	/* first entry perhaps unclaimed (hint) */
 	char		 pad1[SHM_LINE - 4];
 	_Atomic uint32_t parent_sleeping;
-	_Atomic uint64_t time_scale;	/* a double's bits: live +/- */
+	char		 pad2[SHM_LINE - 4];
+	/* Read on every task start, written only on the user's commands. */
+	_Atomic uint32_t tokens;	/* futex word: task starts allowed */
 	uint32_t	 ring_size;	/* bytes of ring per slot */
-	char		 pad2[SHM_LINE - 20];
+	_Atomic uint64_t time_scale;	/* a double's bits: live +/- */
+	/* The pool clock: monotonic ns the pool has spent paused, updated
+	 * by the parent before it lets the workers go on, so a worker's
+	 * sleep lasts its length in pool time. */
+	_Atomic uint64_t paused_ns;
+	char		 pad3[SHM_LINE - 24];
 };
 
 /* Records in a slot's ring, 8-byte aligned, payload after the header. */
@@ -76,10 +85,21 @@ enum shm_rec_type {
 	REC_OUTPUT,	/* payload: text the task printed */
 	REC_DONE,	/* value (flags & REC_F_VALUE) */
 	REC_FAIL,	/* payload: the error */
-	REC_RUN		/* an instant task, start to done in one record:
+	REC_RUN,	/* an instant task, start to done in one record:
 			   t_start, t, value, payload: its output */
+	REC_SENTINEL	/* the worker took the stop sentinel (None) */
 };
 #define REC_F_VALUE	1
+/* The payload starts with a struct shm_stats (REC_START: the worker's
+ * counters as the task began; REC_DONE, REC_FAIL: what the task used). */
+#define REC_F_STATS	2
+
+/* A worker's scheduler counters (/proc/thread-self/schedstat): time on a
+ * CPU, and time spent runnable but waiting for one. */
+struct shm_stats {
+	uint64_t	 cpu_ns;
+	uint64_t	 runq_ns;
+};
 
 struct shm_rec {
 	uint16_t	 type;
@@ -105,10 +125,11 @@ struct worker_args {
 	const struct tasklist	*tl;
 	int			 slotno;
 	int			 efd;		/* eventfd that wakes the parent */
-	int			 max_tasks;	/* 0: no limit */
+	int			 max_tasks;	/* messages (chunks); 0: no limit */
 	int64_t			 single_task;	/* process mode: the one task, else -1 */
 	const char		*mode_name;
 	int			 output;	/* somebody reads what tasks print */
+	int			 chunk_stops;	/* a raise ends the chunk (mapstar) */
 };
 
 void	worker_main(const struct worker_args *) __attribute__((noreturn));

@@ -7,9 +7,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -49,22 +51,22 @@ worker_wake_parent(const struct worker_args *wa)
 
 /* Append one record (payload at most SHM_REC_MAX_PAYLOAD) to the ring,
  * waiting for the parent to make room if the ring is full.  The record's
- * time is when it was posted, not when room was found: a task's end is
- * when it ended, however long the parent then took to read the ring.
- * Returns when the worker is free to go on (after any wait). */
+ * time is now, when it was posted (the caller's clock reading), not when
+ * room was found: a task's end is when it ended, however long the parent
+ * then took to read the ring.  Returns when the worker is free to go on
+ * (after any wait). */
 static uint64_t
 worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
-    uint32_t entry, int64_t value, const char *payload, size_t len,
-    uint64_t t_start)
+    uint32_t entry, int64_t value, const void *pre, size_t prelen,
+    const char *payload, size_t len, uint64_t t_start, uint64_t now)
 {
 	struct shm_slot	*s = wa->slot;
 	struct shm_rec	 rec;
 	uint32_t	 tail, head, pos, contig, need, total;
 	uint32_t	 size = wa->hdr->ring_size;
-	uint64_t	 now = now_ns();
 	int		 waited = 0;
 
-	need = sizeof rec + SHM_REC_ALIGN((uint32_t)len);
+	need = sizeof rec + SHM_REC_ALIGN((uint32_t)(prelen + len));
 	tail = atomic_load_explicit(&s->rtail, memory_order_relaxed);
 	for (;;) {
 		head = atomic_load_explicit(&s->rhead, memory_order_acquire);
@@ -93,15 +95,17 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 	}
 	rec.type = type;
 	rec.flags = flags;
-	rec.len = len;
+	rec.len = prelen + len;
 	rec.task = task;
 	rec.entry = entry;
 	rec.t = now;
 	rec.t_start = t_start;
 	rec.value = value;
 	memcpy(s->ring + pos, &rec, sizeof rec);
+	if (prelen > 0)
+		memcpy(s->ring + pos + sizeof rec, pre, prelen);
 	if (len > 0)
-		memcpy(s->ring + pos + sizeof rec, payload, len);
+		memcpy(s->ring + pos + sizeof rec + prelen, payload, len);
 	/* seq_cst: this store and the parent_sleeping load below must not be
 	 * reordered (the parent does the mirror image before it sleeps). */
 	atomic_store(&s->rtail, tail + need);
@@ -109,15 +113,17 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 	return waited ? now_ns() : now;
 }
 
+/* Records of any length: long text goes in pieces. */
 static void
-worker_post(const struct worker_args *wa, int type, int flags, uint32_t task,
-    uint32_t entry, int64_t value, const char *payload, size_t len)
+worker_post(const struct worker_args *wa, int type, uint32_t task,
+    uint32_t entry, const char *payload, size_t len)
 {
 	size_t	n;
 
 	do {
 		n = len > SHM_REC_MAX_PAYLOAD ? SHM_REC_MAX_PAYLOAD : len;
-		worker_post1(wa, type, flags, task, entry, value, payload, n, 0);
+		worker_post1(wa, type, 0, task, entry, 0, NULL, 0, payload, n, 0,
+		    now_ns());
 		payload += n;
 		len -= n;
 	} while (len > 0);
@@ -146,11 +152,11 @@ worker_output(void *arg, const char *text, size_t len)
 		return;
 	}
 	if (wo->keep && wo->len > 0) {
-		worker_post(wo->wa, REC_OUTPUT, 0, wo->task, wo->entry, 0,
-		    wo->buf, wo->len);
+		worker_post(wo->wa, REC_OUTPUT, wo->task, wo->entry, wo->buf,
+		    wo->len);
 		wo->len = 0;
 	}
-	worker_post(wo->wa, REC_OUTPUT, 0, wo->task, wo->entry, 0, text, len);
+	worker_post(wo->wa, REC_OUTPUT, wo->task, wo->entry, text, len);
 }
 
 /* Set the process title now, or for an instant task only if the last one
@@ -195,11 +201,110 @@ worker_time_scale(const struct worker_args *wa)
 	return d;
 }
 
-/* Run one task and report it.  *clock is when the worker's last instant
- * task ended (0: none just before): the next instant task of the chunk
- * starts then, back to back, which saves reading the clock twice for a
- * task of a few dozen nanoseconds (a tenth of the worker's time). */
+/*
+ * A task's own time is what it would take alone: its wall time less the
+ * time it spent runnable but waiting for a processor (more workers than
+ * processors).  The scheduler counts both for each thread; the worker
+ * reads them around each task that takes a while.  An instant task (a
+ * square) is over in nanoseconds, far too short for two reads of a /proc
+ * file: only one that took long (it was preempted) reads them, and what
+ * the counters moved since the last read is its wait, as every task
+ * since then was quick.
+ */
+static int	worker_stats_fd = -1;
+static struct shm_stats worker_stats_last;
+
+static int
+worker_stats_read(struct shm_stats *st)
+{
+	char		 buf[96], *p;
+	ssize_t		 n;
+
+	if (worker_stats_fd == -1)
+		return -1;
+	n = pread(worker_stats_fd, buf, sizeof buf - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	st->cpu_ns = strtoull(buf, &p, 10);
+	st->runq_ns = strtoull(p, NULL, 10);
+	return 0;
+}
+
+/* The last read is now: what the counters move from here on belongs to
+ * the next task (a worker waking from a wait is runnable before it runs,
+ * and that wait is nobody's). */
 static void
+worker_stats_mark(void)
+{
+	worker_stats_read(&worker_stats_last);
+}
+
+/* What a task used since st0 (with its sh command's CPU time). */
+static int
+worker_stats_since(const struct shm_stats *st0, uint64_t child_cpu,
+    struct shm_stats *used)
+{
+	struct shm_stats	now;
+
+	if (worker_stats_read(&now) != 0)
+		return -1;
+	used->cpu_ns = now.cpu_ns - st0->cpu_ns + child_cpu;
+	used->runq_ns = now.runq_ns - st0->runq_ns;
+	worker_stats_last = now;
+	return 0;
+}
+
+/* An instant task is slow past this: it was preempted (or waited for the
+ * parent); it reads the counters to say for how long. */
+#define WORKER_SLOW_NS	50000u
+
+/*
+ * The stop gate: while the pool is paused no task may start, and a step
+ * lets exactly one start.  The parent sets the number of starts allowed
+ * (SHM_OPEN when running freely); a worker takes one before each task, or
+ * waits.  Running freely it is one load of a line nobody writes.
+ */
+static void
+worker_gate(const struct worker_args *wa)
+{
+	_Atomic uint32_t	*tk = &wa->hdr->tokens;
+	uint32_t		 v;
+
+	for (;;) {
+		v = atomic_load(tk);
+		if (v == SHM_OPEN)
+			return;
+		if (v > 0) {
+			if (atomic_compare_exchange_weak(tk, &v, v - 1))
+				return;
+			continue;
+		}
+		shm_futex_wait(tk, 0);
+		worker_stats_mark();
+	}
+}
+
+/* Give back a start that was not used (the queue was empty, or held the
+ * sentinel). */
+static void
+worker_gate_return(const struct worker_args *wa)
+{
+	_Atomic uint32_t	*tk = &wa->hdr->tokens;
+	uint32_t		 v = atomic_load(tk);
+
+	while (v != SHM_OPEN && !atomic_compare_exchange_weak(tk, &v, v + 1))
+		;
+	if (v != SHM_OPEN)
+		shm_futex_wake(tk, 1);
+}
+
+/* Run one task and report it; returns its status.  *clock is when the
+ * worker's last instant task ended (0: none just before): the next instant
+ * task of the chunk starts then, back to back, which saves reading the
+ * clock twice for a task of a few dozen nanoseconds (a tenth of the
+ * worker's time). */
+static int
 worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
     uint64_t *clock)
 {
@@ -207,8 +312,9 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	struct worker_output	 wo;
 	struct task_ctx		 ctx;
 	struct task_outcome	 out;
-	uint64_t		 start;
-	int			 instant = task_kind_instant(t->kind);
+	struct shm_stats	 st0, used;
+	uint64_t		 start, end;
+	int			 instant = task_kind_instant(t->kind), flags;
 
 	start = instant && *clock != 0 ? *clock : now_ns();
 	*clock = 0;
@@ -220,34 +326,50 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	wo.len = 0;
 	wo.keep = instant;
 	/* An instant task is reported in one record after it ran; any other
-	 * says it started first, so the parent sees it while it runs. */
-	if (!wo.keep)
-		worker_post(wa, REC_START, 0, task, entry, 0, NULL, 0);
+	 * says it started first (with the counters as it began, to account
+	 * for it should it die), so the parent sees it while it runs. */
+	if (!instant) {
+		flags = worker_stats_read(&st0) == 0 ? REC_F_STATS : 0;
+		worker_post1(wa, REC_START, flags, task, entry, 0, &st0,
+		    flags ? sizeof st0 : 0, NULL, 0, start, start);
+	}
 	/* Nobody reads output (as with --quiet): do not even make it. */
 	ctx.output = wa->output ? worker_output : NULL;
 	ctx.arg = &wo;
 	ctx.time_scale = worker_time_scale(wa);
+	ctx.paused_ns = &wa->hdr->paused_ns;
 	task_run(t, &ctx, &out);
-	if (wo.keep && out.status == TASK_OK) {
-		*clock = worker_post1(wa, REC_RUN, out.has_value ?
-		    REC_F_VALUE : 0, task, entry, out.value, wo.buf, wo.len,
-		    start);
-		return;
+	end = now_ns();
+	if (instant) {
+		if (end - start < WORKER_SLOW_NS && out.status == TASK_OK) {
+			*clock = worker_post1(wa, REC_RUN, out.has_value ?
+			    REC_F_VALUE : 0, task, entry, out.value, NULL, 0,
+			    wo.buf, wo.len, start, end);
+			return TASK_OK;
+		}
+		/* Slow, or failed: reported as any other task, the wait
+		 * counted since the last read. */
+		st0 = worker_stats_last;
+		worker_post1(wa, REC_START, 0, task, entry, 0, NULL, 0, NULL, 0,
+		    start, start);
 	}
-	if (wo.keep)
-		worker_post1(wa, REC_START, 0, task, entry, 0, wo.buf, 0,
-		    start);
 	if (wo.len > 0)
-		worker_post(wa, REC_OUTPUT, 0, task, entry, 0, wo.buf, wo.len);
+		worker_post(wa, REC_OUTPUT, task, entry, wo.buf, wo.len);
+	flags = worker_stats_since(&st0, out.child_cpu_ns, &used) == 0 ?
+	    REC_F_STATS : 0;
 	if (out.status == TASK_OK)
-		worker_post(wa, REC_DONE, out.has_value ? REC_F_VALUE : 0,
-		    task, entry, out.value, NULL, 0);
+		worker_post1(wa, REC_DONE, flags | (out.has_value ?
+		    REC_F_VALUE : 0), task, entry, out.value, &used,
+		    flags ? sizeof used : 0, NULL, 0, start, end);
 	else
-		worker_post(wa, REC_FAIL, 0, task, entry, 0, out.error,
-		    strnlen(out.error, sizeof out.error));
+		worker_post1(wa, REC_FAIL, flags, task, entry, 0, &used,
+		    flags ? sizeof used : 0, out.error, strnlen(out.error,
+		    sizeof out.error), start, end);
+	return out.status;
 }
 
-/* Take the next queue entry, sleeping while there is none. */
+/* Take the next queue entry, sleeping while there is none; it comes with
+ * a start from the gate, given back if the entry is the sentinel. */
 static uint32_t
 worker_claim(const struct worker_args *wa)
 {
@@ -257,10 +379,11 @@ worker_claim(const struct worker_args *wa)
 	uint32_t	 me = (uint32_t)wa->slotno + 1;
 
 	for (;;) {
+		worker_gate(wa);
 		seq = atomic_load(&h->q_seq);
 		head = atomic_load(&h->q_head);
 		tail = atomic_load(&h->q_tail);
-		if (head < tail && head < atomic_load(&h->q_limit)) {
+		if (head < tail) {
 			atomic_store(&wa->slot->claim, head);
 			zero = 0;
 			got = atomic_compare_exchange_strong(&wa->q[head].owner,
@@ -270,13 +393,19 @@ worker_claim(const struct worker_args *wa)
 			hint = head;
 			atomic_compare_exchange_strong(&h->q_head, &hint,
 			    head + 1);
-			if (got)
+			if (got) {
+				if (wa->q[head].count == 0)
+					worker_gate_return(wa);
 				return head;
+			}
+			worker_gate_return(wa);
 			continue;
 		}
+		worker_gate_return(wa);
 		atomic_fetch_add(&h->q_waiters, 1);
 		shm_futex_wait(&h->q_seq, seq);
 		atomic_fetch_sub(&h->q_waiters, 1);
+		worker_stats_mark();
 	}
 }
 
@@ -286,16 +415,25 @@ worker_main(const struct worker_args *wa)
 	const struct shm_qent	*e;
 	uint32_t		 entry, i;
 	uint64_t		 clock = 0;
-	int			 done = 0;
+	int			 done = 0, status;
 
+	worker_stats_fd = open("/proc/thread-self/schedstat",
+	    O_RDONLY | O_CLOEXEC);
 	if (wa->single_task >= 0) {
-		worker_run_task(wa, (uint32_t)wa->single_task, SHM_NONE,
-		    &clock);
-		_exit(0);
+		/* process mode: the Process's target, then its exit code (1
+		 * when it raised, as Python's Process gives). */
+		worker_gate(wa);
+		worker_stats_mark();
+		status = worker_run_task(wa, (uint32_t)wa->single_task,
+		    SHM_NONE, &clock);
+		_exit(status == TASK_OK ? 0 : 1);
 	}
 
-	worker_post(wa, REC_READY, 0, SHM_NONE, SHM_NONE, 0, NULL, 0);
+	worker_stats_mark();
+	worker_post(wa, REC_READY, SHM_NONE, SHM_NONE, NULL, 0);
 	for (;;) {
+		/* As Python's worker(): maxtasksperchild counts the messages
+		 * taken from the task queue, and a chunk is one message. */
 		if (wa->max_tasks > 0 && done >= wa->max_tasks)
 			_exit(0);
 		setproctitle("worker %d idle", wa->slotno);
@@ -303,12 +441,19 @@ worker_main(const struct worker_args *wa)
 		e = &wa->q[entry];
 		if (e->count == 0) {
 			setproctitle("worker %d stopping", wa->slotno);
+			worker_post(wa, REC_SENTINEL, SHM_NONE, entry, NULL, 0);
 			_exit(0);	/* the None sentinel */
 		}
 		clock = 0;	/* a chunk's first task reads the clock */
 		for (i = 0; i < e->count; i++) {
-			worker_run_task(wa, e->first + i, entry, &clock);
-			done++;
+			if (i > 0)
+				worker_gate(wa);
+			status = worker_run_task(wa, e->first + i, entry, &clock);
+			/* A chunk runs as one call (Python's mapstar): a task
+			 * that raises ends it, and the rest never run. */
+			if (status != TASK_OK && wa->chunk_stops)
+				break;
 		}
+		done++;
 	}
 }

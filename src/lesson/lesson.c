@@ -60,13 +60,14 @@ struct lparse {
 /* The options a run: line may use. */
 enum {
 	RO_WORKERS, RO_MODE, RO_TASKS, RO_CHUNKSIZE, RO_MAX_TASKS, RO_TIMEOUT,
-	RO_RETRIES, RO_TIME_SCALE, RO_N
+	RO_RETRIES, RO_TIME_SCALE, RO_KEEP_GOING, RO_N
 };
 
 static const struct {
 	const char	*lname;
 	char		 sname;
-	const char	*what;		/* what to give, after "give" */
+	const char	*what;		/* what to give, after "give"; NULL:
+					   the option takes no value */
 } run_opts[RO_N] = {
 	{ "workers", 'w', "a pool size from 1 to 4096, cpus or cpus*K" },
 	{ "mode", 'm', "a call style (apply, map, imap, imap_unordered, "
@@ -76,7 +77,8 @@ static const struct {
 	{ "max-tasks-per-child", 0, "a number of tasks from 1 to 2147483647" },
 	{ "timeout", 0, "milliseconds from 1 to 86400000" },
 	{ "retries", 0, "a number of re-runs from 0 to 100" },
-	{ "time-scale", 0, "a factor from 0.001 to 1000" }
+	{ "time-scale", 0, "a factor from 0.001 to 1000" },
+	{ "keep-going", 0, NULL }
 };
 
 /* poolscope options that make sense on the command line but not in a step. */
@@ -598,12 +600,12 @@ lesson_run_bad_option(struct lparse *p, int line, const char *arg)
 		if (strchr("bqhV", arg[1]) != NULL)
 			return lp_error(p, line, "run: %.2s is not for lessons; "
 			    "a run: line takes -w, -m, -c, -t, --time-scale, "
-			    "--max-tasks-per-child, --timeout, --retries and "
-			    "a task file", arg);
+			    "--max-tasks-per-child, --timeout, --retries, "
+			    "--keep-going and a task file", arg);
 		return lp_error(p, line, "run: unknown option '%.2s'; a run: "
 		    "line takes -w, -m, -c, -t, --time-scale, "
-		    "--max-tasks-per-child, --timeout, --retries and a task "
-		    "file", arg);
+		    "--max-tasks-per-child, --timeout, --retries, "
+		    "--keep-going and a task file", arg);
 	}
 	len = strcspn(arg + 2, "=");
 	snprintf(lname, sizeof lname, "%.*s", (int)len, arg + 2);
@@ -611,8 +613,8 @@ lesson_run_bad_option(struct lparse *p, int line, const char *arg)
 		if (strcmp(lname, run_forbidden[i]) == 0)
 			return lp_error(p, line, "run: --%s is not for lessons; "
 			    "a run: line takes -w, -m, -c, -t, --time-scale, "
-			    "--max-tasks-per-child, --timeout, --retries and "
-			    "a task file", lname);
+			    "--max-tasks-per-child, --timeout, --retries, "
+			    "--keep-going and a task file", lname);
 	for (i = 0; i < RO_N; i++)
 		names[i] = run_opts[i].lname;
 	if ((near = lesson_suggest(lname, names, RO_N)) != NULL)
@@ -620,7 +622,7 @@ lesson_run_bad_option(struct lparse *p, int line, const char *arg)
 		    "mean '--%s'?", lname, near);
 	return lp_error(p, line, "run: unknown option '--%s'; a run: line "
 	    "takes -w, -m, -c, -t, --time-scale, --max-tasks-per-child, "
-	    "--timeout, --retries and a task file", lname);
+	    "--timeout, --retries, --keep-going and a task file", lname);
 }
 
 /* Parse a run: line into the current step: options, then its task list. */
@@ -679,8 +681,14 @@ lesson_run(struct lparse *p, int line, const char *text)
 				lesson_run_bad_option(p, line, arg);
 				goto out;
 			}
-			if (arg[2 + len] == '=')
+			if (arg[2 + len] == '=') {
+				if (run_opts[o].what == NULL) {
+					lp_error(p, line, "run: --%s takes no "
+					    "value", run_opts[o].lname);
+					goto out;
+				}
 				val = arg + 3 + len;
+			}
 		} else {
 			if ((o = lesson_run_option(arg + 1, 1, 0)) == -1) {
 				lesson_run_bad_option(p, line, arg);
@@ -689,7 +697,7 @@ lesson_run(struct lparse *p, int line, const char *text)
 			if (arg[2] != '\0')
 				val = arg + 2;
 		}
-		if (val == NULL) {
+		if (val == NULL && run_opts[o].what != NULL) {
 			if (i + 1 == argc) {
 				lp_error(p, line, "run: %s needs a value; give "
 				    "%s", arg, run_opts[o].what);
@@ -763,6 +771,9 @@ lesson_run(struct lparse *p, int line, const char *text)
 			}
 			cfg->time_scale = d;
 			break;
+		case RO_KEEP_GOING:
+			cfg->keep_going = 1;
+			break;
 		}
 	}
 
@@ -797,6 +808,14 @@ lesson_run(struct lparse *p, int line, const char *text)
 		if (tasklist_parse(&st->tl, "--tasks", tasks, strlen(tasks), 1,
 		    terr, sizeof terr) == -1)
 			goto bad_tasks;
+	}
+	if (st->tl.n == 0) {
+		/* A run of nothing: Python allows it, a class learns nothing
+		 * from it. */
+		tasklist_free(&st->tl);
+		lp_error(p, line, "run: the task list is empty; give tasks such "
+		    "as -t 'square 1..10'");
+		goto out;
 	}
 	st->has_run = 1;
 	st->run_text = xstrdup(text);

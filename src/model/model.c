@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "util.h"
+#include "engine/order.h"
 #include "model/model.h"
 
 void
 model_init(struct model *m)
 {
 	memset(m, 0, sizeof *m);
+	m->raised = -1;
 }
 
 void
@@ -65,6 +67,7 @@ model_free(struct model *m)
 	free(m->result_t);
 	memset(m, 0, sizeof *m);
 	m->views = views;
+	m->raised = -1;
 }
 
 size_t
@@ -231,16 +234,22 @@ model_task(struct model *m, int64_t t)
 	return &m->tasks[t];
 }
 
-/* The worker's task has an outcome: it is idle again. */
+/* The worker's task has an outcome: it is idle again.  Its busy time
+ * grows by the task's own time (less any wait for a processor) when the
+ * event says it. */
 static void
 model_task_end(struct model *m, struct model_worker *w, struct model_task *t,
-    uint64_t at)
+    const struct event *ev)
 {
+	uint64_t	at = ev->t;
+
 	if (t->state == MT_RUNNING && m->nrunning > 0)
 		m->nrunning--;
 	t->end = at;
 	if (w != NULL) {
-		if (w->task >= 0 && at > w->task_start)
+		if (ev->has_stats)
+			w->busy_ns += ev->cpu_ns + ev->wait_ns;
+		else if (w->task >= 0 && at > w->task_start)
 			w->busy_ns += at - w->task_start;
 		w->task = -1;
 		w->done++;
@@ -304,7 +313,7 @@ model_event(struct model *m, const struct event *ev)
 		model_partial_end(m, ev->worker, ev->t);
 		if (t == NULL)
 			break;
-		model_task_end(m, w, t, ev->t);
+		model_task_end(m, w, t, ev);
 		t->state = MT_DONE;
 		t->vkind = ev->vkind;
 		t->value = ev->value;
@@ -324,7 +333,7 @@ model_event(struct model *m, const struct event *ev)
 		if (t == NULL)
 			break;
 		if (t->state == MT_RUNNING)
-			model_task_end(m, w, t, ev->t);
+			model_task_end(m, w, t, ev);
 		t->state = MT_FAILED;
 		t->vkind = VAL_ERROR;
 		if (m->errors == NULL)
@@ -338,15 +347,35 @@ model_event(struct model *m, const struct event *ev)
 		if (t == NULL)
 			break;
 		if (t->state == MT_RUNNING)
-			model_task_end(m, w, t, ev->t);
+			model_task_end(m, w, t, ev);
 		t->state = MT_PENDING;
 		t->attempts = (uint8_t)ev->state;
 		m->nretried++;
+		break;
+	case EV_TASK_SKIP:
+		if (t == NULL || t->state == MT_SKIPPED)
+			break;
+		t->state = MT_SKIPPED;
+		t->worker = ev->worker;
+		m->nskipped++;
+		break;
+	case EV_SENTINEL:
+		if (w != NULL)
+			w->state = WS_EXITING;
+		m->nsentinels++;
 		break;
 	case EV_RESULT:
 		if (t == NULL || t->received || m->nresults >= m->ntasks)
 			break;
 		t->received = 1;
+		if (m->run.mode == MODE_PROCESS) {
+			/* join() gives the exit code; the target's return
+			 * value was never sent anywhere. */
+			t->vkind = VAL_INT;
+			t->value = ev->value;
+		} else if (ev->vkind == VAL_ERROR && m->raised < 0 &&
+		    order_raises(m->run.mode, m->run.keep_going))
+			m->raised = ev->task;
 		while (m->next_unreceived < m->ntasks &&
 		    m->tasks[m->next_unreceived].received)
 			m->next_unreceived++;
@@ -375,8 +404,13 @@ model_event(struct model *m, const struct event *ev)
 		m->ended = 1;
 		m->run.ok = ev->run->ok;
 		m->run.failed = ev->run->failed;
+		m->run.skipped = ev->run->skipped;
 		m->run.wall_ns = ev->run->wall_ns;
 		m->run.busy_ns = ev->run->busy_ns;
+		m->run.cpu_ns = ev->run->cpu_ns;
+		m->run.wait_ns = ev->run->wait_ns;
+		m->run.runq_ns = ev->run->runq_ns;
+		m->run.paused_ns = ev->run->paused_ns;
 		break;
 	}
 }
@@ -398,6 +432,14 @@ model_sink(struct model *m)
 	    ~EVENT_BIT(EV_TASK_START) };
 
 	return s;
+}
+
+size_t
+model_never_received(const struct model *m)
+{
+	size_t	fin = m->ndone + m->nfailed;
+
+	return fin > m->nresults ? fin - m->nresults : 0;
 }
 
 void

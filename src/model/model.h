@@ -43,7 +43,9 @@ struct model_worker {
 	int		 no_process;	/* its process could not be made */
 };
 
-enum model_task_state { MT_PENDING, MT_RUNNING, MT_DONE, MT_FAILED };
+enum model_task_state { MT_PENDING, MT_RUNNING, MT_DONE, MT_FAILED,
+	MT_SKIPPED	/* never ran: an earlier task of its chunk raised */
+};
 
 struct model_task {
 	uint64_t	 start;		/* ns since run start */
@@ -76,6 +78,11 @@ struct model {
 						   has no result for yet */
 
 	size_t			 ndone, nfailed, nrunning, nretried;
+	size_t			 nskipped;	/* tasks that never ran */
+	size_t			 nsentinels;	/* stop sentinels taken */
+	/* The task whose exception the caller got, ending its call (map,
+	 * imap, imap_unordered; -1: none): nothing after it is received. */
+	int64_t			 raised;
 	size_t			 nworker_starts, ncrashes;
 	size_t			 nspawn_fails;	/* processes that could not start */
 	int			 spawn_live;	/* workers alive after the last */
@@ -105,6 +112,10 @@ size_t	model_lines_kept(const struct model *);
 void	model_free(struct model *);
 void	model_event(struct model *, const struct event *);
 struct event_sink model_sink(struct model *);
+
+/* Results a worker computed (or errors it raised) that the caller never
+ * received: map raised, or a for loop over imap stopped at an error. */
+size_t	 model_never_received(const struct model *);
 
 /* One result's value as Python prints it. */
 void	 model_value_format(const struct model *, size_t task, char *, size_t);

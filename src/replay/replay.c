@@ -146,6 +146,27 @@ replay_value(struct replay *r, const char *s, struct event *ev, char *err,
 	return 0;
 }
 
+/* A time in seconds, 0 when missing (older recordings lack it). */
+static uint64_t
+replay_secs(const struct json_obj *o, const char *key)
+{
+	const struct json_field	*f = json_get(o, key);
+
+	return f && f->type == J_NUM && f->num >= 0 && f->num < 1e9 ?
+	    (uint64_t)llround(f->num * 1e9) : 0;
+}
+
+/* A task's cpu and wait, when the event has them. */
+static void
+replay_stats(const struct json_obj *o, struct event *ev)
+{
+	if (json_get(o, "cpu") == NULL || json_get(o, "wait") == NULL)
+		return;
+	ev->has_stats = 1;
+	ev->cpu_ns = replay_secs(o, "cpu");
+	ev->wait_ns = replay_secs(o, "wait");
+}
+
 /* Event line i into ev (strings point into r->obj). */
 static int
 replay_event(struct replay *r, size_t i, struct event *ev, char *err,
@@ -193,9 +214,17 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 			f = json_get(o, "wall");
 			ri->wall_ns = f && f->type == J_NUM && f->num >= 0 ?
 			    (uint64_t)llround(f->num * 1e9) : ev->t;
-			f = json_get(o, "busy");
-			ri->busy_ns = f && f->type == J_NUM && f->num >= 0 ?
-			    (uint64_t)llround(f->num * 1e9) : 0;
+			ri->busy_ns = replay_secs(o, "busy");
+			ri->cpu_ns = replay_secs(o, "cpu");
+			ri->wait_ns = replay_secs(o, "wait");
+			ri->runq_ns = replay_secs(o, "runq");
+			ri->paused_ns = replay_secs(o, "paused");
+			if (json_get(o, "skipped") != NULL) {
+				if (replay_int(o, "skipped", 0, nt, &v, err,
+				    errlen))
+					return -1;
+				ri->skipped = v;
+			}
 			return 0;
 		}
 		if ((s = replay_str(o, "mode", NULL, err, errlen)) == NULL)
@@ -214,9 +243,11 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 		if (replay_int(o, "tasks", nt, nt, &v, err, errlen))
 			return -1;
 		ri->tasks = v;
-		if (replay_int(o, "chunksize", 1, 1 << 30, &v, err, errlen))
+		if (replay_int(o, "chunksize", 0, 1 << 30, &v, err, errlen))
 			return -1;
 		ri->chunksize = (int)v;
+		f = json_get(o, "keep_going");
+		ri->keep_going = f != NULL && f->type == J_BOOL && f->b;
 		return 0;
 	}
 	if (nw == 0) {
@@ -225,7 +256,8 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 	}
 	if (json_get(o, "worker") != NULL || type == EV_WORKER_START ||
 	    type == EV_WORKER_EXIT || type == EV_WORKER_STATE ||
-	    type == EV_TASK_START || type == EV_SPAWN_FAIL) {
+	    type == EV_TASK_START || type == EV_SPAWN_FAIL ||
+	    type == EV_SENTINEL) {
 		if (replay_int(o, "worker", type == EV_TASK_FAIL ||
 		    type == EV_OUTPUT ? -1 : 0, nw - 1, &v, err, errlen))
 			return -1;
@@ -237,7 +269,8 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 		ev->pid = (pid_t)v;
 	}
 	if (type != EV_WORKER_START && type != EV_WORKER_EXIT &&
-	    type != EV_WORKER_STATE && type != EV_SPAWN_FAIL) {
+	    type != EV_WORKER_STATE && type != EV_SPAWN_FAIL &&
+	    type != EV_SENTINEL) {
 		if (replay_int(o, "task", type == EV_OUTPUT ? -1 : 0, nt - 1, &v,
 		    err, errlen))
 			return -1;
@@ -266,6 +299,13 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 		if ((s = replay_str(o, "result", NULL, err, errlen)) == NULL ||
 		    replay_value(r, s, ev, err, errlen) != 0)
 			return -1;
+		replay_stats(o, ev);
+		break;
+	case EV_TASK_SKIP:
+		if (replay_int(o, "chunk", 0, INT64_MAX, &ev->chunk, err,
+		    errlen) || replay_int(o, "cause", 0, nt - 1, &ev->seq, err,
+		    errlen))
+			return -1;
 		break;
 	case EV_TASK_RETRY:
 		if (replay_int(o, "attempt", 1, 1000, &v, err, errlen))
@@ -277,6 +317,7 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 		    NULL)
 			return -1;
 		ev->vkind = VAL_ERROR;
+		replay_stats(o, ev);
 		break;
 	case EV_RESULT:
 		if (replay_int(o, "seq", 0, nt - 1, &ev->seq, err, errlen))
@@ -413,11 +454,12 @@ replay_open(const char *path, char *err, size_t errlen)
 		return replay_fail(r, err, errlen, 1, "the header's 'tasks' must "
 		    "be a list of task lines");
 	}
-	if (tasks == NULL || tasklist_parse(&r->tl, path, tasks, strlen(tasks),
-	    0, perr, sizeof perr) != 0) {
+	/* An empty list is a run of nothing (Pool.map(f, []) returns []). */
+	if (tasklist_parse(&r->tl, path, tasks ? tasks : "", tasks ?
+	    strlen(tasks) : 0, 0, perr, sizeof perr) != 0) {
 		free(tasks);
 		snprintf(why, sizeof why, "the recorded task list does not "
-		    "parse: %.400s", tasks ? perr : "it is empty");
+		    "parse: %.400s", perr);
 		for (i = 0; why[i] != '\0'; i++)
 			if (why[i] == '\n')
 				why[i] = ' ';
@@ -657,6 +699,6 @@ replay_scale(struct replay *r)
 int
 replay_exit_status(struct replay *r)
 {
-	return (r->info_end.failed > 0 ||
-	    r->info_end.ok + r->info_end.failed < r->info_end.tasks) ? 1 : 0;
+	return (r->info_end.failed > 0 || run_info_unfinished(&r->info_end)) ?
+	    1 : 0;
 }

@@ -108,27 +108,57 @@ scaled_ns(int64_t ms, double scale)
 	return (uint64_t)ns;
 }
 
-/* Sleep until an absolute CLOCK_MONOTONIC deadline, through signals. */
-static void
-sleep_ns(uint64_t ns)
+/* Nanoseconds of pool time: the monotonic clock less the time the pool
+ * has spent paused. */
+static uint64_t
+pool_ns(const _Atomic uint64_t *paused)
 {
-	struct timespec	dl;
-
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	ns += (uint64_t)dl.tv_nsec;
-	dl.tv_sec += (time_t)(ns / 1000000000u);
-	dl.tv_nsec = (long)(ns % 1000000000u);
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl,
-	    NULL) == EINTR)
-		;
+	return now_ns() - (paused != NULL ? atomic_load(paused) : 0);
 }
 
-/* Burn CPU for ns nanoseconds. */
+/*
+ * Sleep for ns of pool time.  A worker stopped (SIGSTOP) while it sleeps
+ * wakes when it is continued, at once if the monotonic deadline passed
+ * meanwhile; the parent has counted the pause by then, so the loop sleeps
+ * what is left of the pool-time deadline.  A worker never paused sleeps
+ * once.
+ */
+static void
+sleep_ns(uint64_t ns, const _Atomic uint64_t *paused)
+{
+	struct timespec	dl;
+	uint64_t	end = pool_ns(paused) + ns, now, left, at;
+
+	while ((now = pool_ns(paused)) < end) {
+		left = end - now;
+		at = now_ns() + left;
+		dl.tv_sec = (time_t)(at / 1000000000u);
+		dl.tv_nsec = (long)(at % 1000000000u);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl,
+		    NULL) == EINTR)
+			;
+	}
+}
+
+/* CPU time this thread has used, in ns. */
+static uint64_t
+cpu_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Use ns nanoseconds of CPU time: a fixed amount of work, as fib and
+ * primes are, so a spin that shares its processor with other workers takes
+ * longer, and its own time (what it would take alone) stays ns.  A stopped
+ * worker uses no CPU: spin follows the pool clock by itself. */
 static void
 spin_ns(uint64_t ns)
 {
 	volatile uint64_t	sink;
-	uint64_t		end = now_ns() + ns;
+	uint64_t		end = cpu_ns() + ns;
 	uint64_t		x = 88172645463325252ULL;
 	int			i;
 
@@ -139,7 +169,7 @@ spin_ns(uint64_t ns)
 			x ^= x << 17;
 		}
 		sink = x;
-	} while (now_ns() < end);
+	} while (cpu_ns() < end);
 	(void)sink;
 }
 
@@ -273,10 +303,11 @@ sh_child(const char *cmd, int wfd, pid_t parent)
 static void
 run_sh(const char *cmd, struct task_ctx *ctx, struct task_outcome *out)
 {
-	char	buf[4096], name[32];
-	int	fds[2], status;
-	pid_t	pid, parent = getpid(), r;
-	ssize_t	n;
+	struct rusage	ru;
+	char		buf[4096], name[32];
+	int		fds[2], status;
+	pid_t		pid, parent = getpid(), r;
+	ssize_t		n;
 
 	if (cmd == NULL) {
 		fail(out, "sh: no command");
@@ -306,8 +337,13 @@ run_sh(const char *cmd, struct task_ctx *ctx, struct task_outcome *out)
 	}
 	close(fds[0]);
 
-	while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
+	memset(&ru, 0, sizeof ru);
+	while ((r = wait4(pid, &status, 0, &ru)) == -1 && errno == EINTR)
 		;
+	out->child_cpu_ns = ((uint64_t)ru.ru_utime.tv_sec +
+	    (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
+	    ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) *
+	    1000u;
 	if (r == -1)
 		fail(out, "sh: waitpid: %s", strerror(errno));
 	else if (WIFSIGNALED(status)) {
@@ -325,6 +361,7 @@ task_run(const struct task *t, struct task_ctx *ctx, struct task_outcome *out)
 
 	out->status = TASK_OK;
 	out->has_value = 0;
+	out->child_cpu_ns = 0;
 	out->error[0] = '\0';
 
 	switch (t->kind) {
@@ -353,7 +390,8 @@ task_run(const struct task *t, struct task_ctx *ctx, struct task_outcome *out)
 		emitf(ctx, "I'm the process with id: %lld\n", (long long)n);
 		break;
 	case TASK_SLEEP:
-		sleep_ns(scaled_ns(n, scale));
+		sleep_ns(scaled_ns(n, scale), ctx != NULL ? ctx->paused_ns :
+		    NULL);
 		result(out, n);
 		break;
 	case TASK_SPIN:

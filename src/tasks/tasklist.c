@@ -717,15 +717,9 @@ tasklist_parse(struct tasklist *tl, const char *name, const char *text,
 		if (n < UINT32_MAX)
 			n++;
 	}
-	if (p.tl.n == 0) {
-		if (p.errlen > 0)
-			snprintf(p.err, p.errlen, "%s: no tasks in the list; "
-			    "add lines such as 'square 1..10'", p.name);
-		tasklist_free(&p.tl);
-		return -1;
-	}
-
-	if (p.cap > p.tl.n)
+	/* An empty list is not an error: Python's Pool.map(f, []) returns
+	 * [] (the caller warns: it is seldom what was meant). */
+	if (p.cap > p.tl.n && p.tl.n > 0)
 		p.tl.v = xreallocarray(p.tl.v, p.tl.n, sizeof *p.tl.v);
 	p.tl.name = xstrdup(p.name);
 	*tl = p.tl;

@@ -13,6 +13,7 @@
 #ifndef POOLSCOPE_TASKS_H
 #define POOLSCOPE_TASKS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,8 +22,8 @@ enum task_kind {
 	TASK_CUBE,	/* cube N: result N*N*N, prints "cube of N is R" */
 	TASK_PRINT,	/* print N: prints N, result None */
 	TASK_HELLO,	/* hello ID: prints "I'm the process with id: ID", result None */
-	TASK_SLEEP,	/* sleep MS: waits MS * time scale, result MS */
-	TASK_SPIN,	/* spin MS: burns CPU for MS * time scale, result MS */
+	TASK_SLEEP,	/* sleep MS: waits MS * time scale of pool time, result MS */
+	TASK_SPIN,	/* spin MS: uses MS * time scale of CPU time, result MS */
 	TASK_PRIMES,	/* primes N: result = number of primes <= N */
 	TASK_FIB,	/* fib N: Nth Fibonacci number, computed recursively */
 	TASK_FAIL,	/* fail: the task reports an error */
@@ -83,6 +84,10 @@ struct task_ctx {
 	void	(*output)(void *arg, const char *text, size_t len);
 	void	 *arg;
 	double	  time_scale;	/* multiplies sleep and spin durations */
+	/* The pool clock: monotonic ns the pool has spent paused so far
+	 * (NULL: never paused).  sleep lasts its length in pool time: a
+	 * worker stopped mid-sleep sleeps the rest once it is continued. */
+	const _Atomic uint64_t *paused_ns;
 };
 
 enum task_status {
@@ -94,6 +99,7 @@ struct task_outcome {
 	int	 status;	/* enum task_status */
 	int	 has_value;	/* 0: the result is None */
 	int64_t	 value;
+	uint64_t child_cpu_ns;	/* sh: the CPU time its command used */
 	char	 error[160];
 };
 

@@ -341,22 +341,3 @@ ui_too_small(struct ui *ui)
 	if (y + 1 < ui->rows)
 		mvaddnstr(y, x < 0 ? 0 : x, buf, ui->cols);
 }
-
-/* 0.123 s, 12.3 s, 2:03, 1:02:03 */
-void
-ui_format_duration(uint64_t ns, char *buf, size_t len)
-{
-	double		s = ns / 1e9;
-	uint64_t	sec = ns / 1000000000u;
-
-	if (s < 10)
-		snprintf(buf, len, "%.3f s", s);
-	else if (s < 60)
-		snprintf(buf, len, "%.1f s", s);
-	else if (sec < 3600)
-		snprintf(buf, len, "%u:%02u", (unsigned)(sec / 60),
-		    (unsigned)(sec % 60));
-	else
-		snprintf(buf, len, "%u:%02u:%02u", (unsigned)(sec / 3600),
-		    (unsigned)(sec / 60 % 60), (unsigned)(sec % 60));
-}

@@ -163,8 +163,6 @@ ui_run_hold(struct ui *ui, int hold)
 	    engine_finished(r->engine)))
 		return 0;
 	r->paused = hold;
-	if (hold)
-		r->pause_start = now_ns();
 	if (r->replay != NULL)
 		replay_pause(r->replay, hold);
 	else
@@ -172,20 +170,16 @@ ui_run_hold(struct ui *ui, int hold)
 	return 1;
 }
 
-/* Nanoseconds of run time now (the model's clock), frozen while paused
- * and once the run is over. */
+/* Nanoseconds of pool time now (the model's clock): it stands still
+ * while paused, and once the run is over. */
 static uint64_t
 run_now(struct ui_run *r)
 {
-	uint64_t	now = now_ns();
-
 	if (r->replay != NULL)
 		return replay_position(r->replay);
-	if (r->ended)
+	if (r->ended || r->engine == NULL)
 		return r->model.run.wall_ns;
-	if (r->paused)
-		now = r->pause_start;
-	return now > r->started ? now - r->started : 0;
+	return engine_now(r->engine);
 }
 
 int
@@ -202,26 +196,41 @@ ui_run_live(struct ui *ui)
 		r->confirm_quit = 0;
 		ui->dirty = 1;
 	}
-	return !r->ended && !r->paused;
+	return !r->ended && (!r->paused || (r->engine != NULL &&
+	    engine_stepping(r->engine)));
 }
 
 static const char *
 run_caller(struct ui_run *r, char *buf, size_t len)
 {
 	struct model	*m = &r->model;
-	size_t		 fin = m->ndone + m->nfailed, i;
+	size_t		 fin = m->ndone + m->nfailed + m->nskipped, i;
+	size_t		 lost = model_never_received(m);
 	const char	*mode = mode_name(r->cfg.mode);
 
+	if (m->raised >= 0) {
+		/* The call raised: the caller's loop (or map) is over. */
+		if (r->cfg.mode == MODE_MAP)
+			snprintf(buf, len, "map() raised TaskError from task %"
+			    PRId64 "; the caller got no list", m->raised);
+		else
+			snprintf(buf, len, "%s() raised TaskError from task %"
+			    PRId64 " after %zu result%s; %zu computed, never "
+			    "received", mode, m->raised, m->nresults - 1,
+			    m->nresults == 2 ? "" : "s", lost);
+		return buf;
+	}
 	if (r->ended) {
-		if (m->nresults < m->ntasks)
+		if (run_info_unfinished(&m->run))
 			snprintf(buf, len, "run stopped: the caller got %zu of "
 			    "%zu results", m->nresults, m->ntasks);
 		else if (r->cfg.mode == MODE_PROCESS)
-			snprintf(buf, len, "caller joined all %zu processes",
-			    m->ntasks);
+			snprintf(buf, len, "caller joined all %zu process%s: "
+			    "join() gives only the exit code", m->ntasks,
+			    m->ntasks == 1 ? "" : "es");
 		else
-			snprintf(buf, len, "caller got all %zu results from "
-			    "%s()", m->ntasks, mode);
+			snprintf(buf, len, "caller got all %zu result%s from "
+			    "%s()", m->ntasks, m->ntasks == 1 ? "" : "s", mode);
 		return buf;
 	}
 	if (r->cfg.mode != MODE_PROCESS && m->nworker_starts +
@@ -257,7 +266,8 @@ run_caller(struct ui_run *r, char *buf, size_t len)
 		break;
 	default:
 		snprintf(buf, len, "caller started the processes, joining: %zu "
-		    "of %zu finished", fin, m->ntasks);
+		    "of %zu joined (a Process has no result channel)",
+		    m->nresults, m->ntasks);
 		break;
 	}
 	return buf;
@@ -285,21 +295,38 @@ static void
 run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 {
 	struct model	*m = &r->model;
-	char		 el[32], buf[256], bar[512];
-	size_t		 fin = m->ndone + m->nfailed;
+	char		 el[32], buf[256], bar[512], figs[96], st[96];
+	size_t		 fin = m->ndone + m->nfailed + m->nskipped;
 	double		 secs = now / 1e9, rate, speed;
 	int		 w = ui->cols, barw, filled, i, x, cpus, len;
+	int64_t		 let_go = -1, ended_by = -1;
 	const char	*state;
 
-	ui_format_duration(now, el, sizeof el);
-	rate = secs > 0 ? fin / secs : 0;
+	util_format_duration(now, el, sizeof el);
+	rate = secs > 0 ? (m->ndone + m->nfailed) / secs : 0;
 	speed = now > 0 ? (double)run_busy(r, now) / now : 0;
+	if (r->engine != NULL && !r->ended)
+		engine_step_tasks(r->engine, &let_go, &ended_by);
 	if (r->ended)
-		state = r->status == 0 ? "finished" : m->nresults < m->ntasks ?
-		    "stopped" : "finished, with failures";
-	else if (r->engine != NULL && engine_stepping(r->engine))
-		state = "stepping";
-	else if (r->paused)
+		state = r->status == 0 ? "finished" :
+		    run_info_unfinished(&m->run) ? "stopped" :
+		    "finished, with failures";
+	else if (r->engine != NULL && engine_stepping(r->engine)) {
+		/* A step: which task it let start. */
+		if (let_go >= 0)
+			snprintf(st, sizeof st, "step: task %" PRId64
+			    " started", let_go);
+		else
+			snprintf(st, sizeof st, "stepping");
+		state = st;
+	} else if (r->paused && ended_by >= 0) {
+		if (let_go >= 0)
+			snprintf(st, sizeof st, "PAUSED (step: task %" PRId64
+			    ")", let_go);
+		else
+			snprintf(st, sizeof st, "PAUSED (step)");
+		state = st;
+	} else if (r->paused)
 		state = "PAUSED";
 	else
 		state = "running";
@@ -321,15 +348,22 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 	ui_put(ui, ui->top, len, w - len, r->paused && !r->ended ? C_PAUSED :
 	    C_SELECTED, state);
 
-	/* Progress bar and figures. */
-	if (m->nfailed)
-		snprintf(buf, sizeof buf, " %zu/%zu done, %zu failed  %.0f "
-		    "tasks/s  speedup %.2fx  time x%g", fin, m->ntasks,
-		    m->nfailed, rate, speed, r->cfg.time_scale);
+	/* Progress bar and figures: no rate and no speedup before a task
+	 * has finished (there is nothing yet to measure). */
+	if (m->ndone + m->nfailed > 0)
+		snprintf(figs, sizeof figs, "%.0f tasks/s  speedup %.2fx", rate,
+		    speed);
 	else
-		snprintf(buf, sizeof buf, " %zu/%zu done  %.0f tasks/s  "
-		    "speedup %.2fx  time x%g", fin, m->ntasks, rate, speed,
-		    r->cfg.time_scale);
+		snprintf(figs, sizeof figs, "- tasks/s  speedup -");
+	len = snprintf(buf, sizeof buf, " %zu/%zu done", fin, m->ntasks);
+	if (m->nfailed)
+		len += snprintf(buf + len, sizeof buf - len, ", %zu failed",
+		    m->nfailed);
+	if (m->nskipped)
+		len += snprintf(buf + len, sizeof buf - len, ", %zu never ran",
+		    m->nskipped);
+	snprintf(buf + len, sizeof buf - len, "  %s  time x%g", figs,
+	    r->cfg.time_scale);
 	barw = w - (int)strlen(buf) - 3;
 	if (barw > 40)
 		barw = 40;
@@ -493,8 +527,8 @@ run_draw_workers(struct ui *ui, struct ui_run *r, int top, int rows,
 	if (r->ended)
 		t0 = 0;
 
-	ui_format_duration(t0, el0, sizeof el0);
-	ui_format_duration(t0 + dt * tw, el1, sizeof el1);
+	util_format_duration(t0, el0, sizeof el0);
+	util_format_duration(t0 + dt * tw, el1, sizeof el1);
 	snprintf(buf, sizeof buf, "Workers%s", r->focus == PANE_WORKERS ?
 	    " *" : "");
 	ui_hline(ui, top, 0, lw, r->focus == PANE_WORKERS ? C_FOCUS : C_DIM,
@@ -590,12 +624,17 @@ run_draw_results(struct ui *ui, struct ui_run *r, int top)
 	int			 x, w = ui->cols, len, color;
 	size_t			 i, first, start;
 
+	/* A Process has no result channel: its caller joins it and gets
+	 * its exit code. */
 	ui_hline(ui, top, 0, w, r->focus == PANE_RESULTS ? C_FOCUS : C_DIM,
+	    r->cfg.mode == MODE_PROCESS ? (r->focus == PANE_RESULTS ?
+	    "Join order * (task=exitcode)" : "Join order (task=exitcode)") :
 	    r->focus == PANE_RESULTS ? "Result order * (task=value)" :
 	    "Result order (task=value)");
 
 	/* Received: the newest that fit, unless scrolled back. */
-	ui_put(ui, top + 1, 0, 11, C_DIM, " received ");
+	ui_put(ui, top + 1, 0, 11, C_DIM, r->cfg.mode == MODE_PROCESS ?
+	    " joined   " : " received ");
 	x = 11;
 	first = m->nresults > r->result_scroll ? m->nresults - r->result_scroll
 	    : 0;
@@ -619,8 +658,8 @@ run_draw_results(struct ui *ui, struct ui_run *r, int top)
 		len = snprintf(item, sizeof item, "%u=%s", m->results[i], val);
 		if (x + len + 1 > w)
 			break;
-		ui_put(ui, top + 1, x, len, m->tasks[m->results[i]].vkind ==
-		    VAL_ERROR ? C_ERROR : C_RECEIVED, item);
+		ui_put(ui, top + 1, x, len, m->tasks[m->results[i]].state ==
+		    MT_FAILED ? C_ERROR : C_RECEIVED, item);
 		ui_put(ui, top + 1, x + len, 1, C_NORMAL, "");
 		x += len + 1;
 	}
@@ -651,6 +690,8 @@ run_draw_results(struct ui *ui, struct ui_run *r, int top)
 			break;
 		if (t->received)
 			color = t->state == MT_FAILED ? C_ERROR : C_RECEIVED;
+		else if (t->state == MT_SKIPPED)
+			color = C_DIM;		/* never ran */
 		else if (t->state == MT_DONE || t->state == MT_FAILED)
 			color = C_WAITING;	/* done, the caller lacks it */
 		else if (t->state == MT_RUNNING)
@@ -664,40 +705,68 @@ run_draw_results(struct ui *ui, struct ui_run *r, int top)
 	ui_fill(ui, top + 2, x, w - x, C_NORMAL);
 }
 
+/* The results list as Python prints it, as much as fits the screen. */
+static void
+run_results_list(struct ui *ui, struct model *m, char *list, size_t size)
+{
+	char	item[64];
+	size_t	i;
+	int	len, w = ui->cols;
+
+	len = snprintf(list, size, "[");
+	for (i = 0; i < m->nresults; i++) {
+		model_value_format(m, m->results[i], item, sizeof item);
+		if ((size_t)len + strlen(item) + 8 > size ||
+		    len + (int)strlen(item) + 8 > w) {
+			len += snprintf(list + len, size - len, ", %s",
+			    ui->g->ellipsis);
+			break;
+		}
+		len += snprintf(list + len, size - len, "%s%s", i ? ", " : "",
+		    item);
+	}
+	snprintf(list + len, size - len, "]");
+}
+
 static void
 run_draw_output(struct ui *ui, struct ui_run *r, int top, int rows)
 {
 	struct model		*m = &r->model;
 	const struct model_line	*l;
-	char			 buf[512], list[256], item[64];
+	char			 buf[512], list[256];
 	size_t			 kept = model_lines_kept(m), i, n;
 	int			 y = top + 1, w = ui->cols, len;
 
 	if (r->ended) {
-		char	wall[32], busy[32];
+		char	wall[32], busy[32], cpu[32], outcome[160];
+		size_t	lost = model_never_received(m);
 
 		ui_hline(ui, top, 0, w, C_DIM, "Summary");
-		ui_format_duration(m->run.wall_ns, wall, sizeof wall);
-		ui_format_duration(m->run.busy_ns, busy, sizeof busy);
+		util_format_duration(m->run.wall_ns, wall, sizeof wall);
+		util_format_duration(m->run.busy_ns, busy, sizeof busy);
+		util_format_duration(m->run.cpu_ns, cpu, sizeof cpu);
+		len = snprintf(outcome, sizeof outcome, "%zu task%s, %zu failed",
+		    m->ntasks, m->ntasks == 1 ? "" : "s", m->nfailed);
+		if (m->nskipped)
+			len += snprintf(outcome + len, sizeof outcome - len,
+			    ", %zu never ran", m->nskipped);
+		if (lost)
+			snprintf(outcome + len, sizeof outcome - len, ", %zu "
+			    "never received", lost);
 		ui_putf(ui, y++, 0, w, m->nfailed ? C_WARN : C_OK,
-		    " %zu tasks, %zu failed; wall %s, tasks' own time %s, "
-		    "speedup %.2fx", m->ntasks, m->nfailed, wall, busy,
-		    m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns :
-		    0.0);
-		len = snprintf(list, sizeof list, "[");
-		for (i = 0; i < m->nresults; i++) {
-			model_value_format(m, m->results[i], item, sizeof item);
-			if ((size_t)len + strlen(item) + 8 > sizeof list ||
-			    len + (int)strlen(item) + 8 > w) {
-				len += snprintf(list + len, sizeof list - len,
-				    ", %s", ui->g->ellipsis);
-				break;
-			}
-			len += snprintf(list + len, sizeof list - len, "%s%s",
-			    i ? ", " : "", item);
+		    " %s; wall %s, tasks' own time %s (CPU %s), speedup %.2fx",
+		    outcome, wall, busy, cpu, m->run.wall_ns ?
+		    (double)m->run.busy_ns / m->run.wall_ns : 0.0);
+		if (m->raised >= 0) {
+			/* What Python prints: the traceback's last line. */
+			const char *e = m->errors ? m->errors[m->raised] : NULL;
+
+			ui_putf(ui, y++, 0, w, C_ERROR, " TaskError: %s",
+			    e ? e : "");
+		} else {
+			run_results_list(ui, m, list, sizeof list);
+			ui_putf(ui, y++, 0, w, C_NORMAL, " %s", list);
 		}
-		snprintf(list + len, sizeof list - len, "]");
-		ui_putf(ui, y++, 0, w, C_NORMAL, " %s", list);
 		rows -= 2;
 		top += 2;
 		ui_hline(ui, y++, 0, w, r->focus == PANE_OUTPUT ? C_FOCUS :
@@ -910,7 +979,7 @@ ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 	for (i = 0; i < n && rows_left > 1; i++) {
 		r = runs[i];
 		m = &r->model;
-		ui_format_duration(m->run.wall_ns, wall, sizeof wall);
+		util_format_duration(m->run.wall_ns, wall, sizeof wall);
 		snprintf(buf, sizeof buf, "%s: %s", mode_name(m->run.mode), wall);
 		ui_hline(ui, y++, 0, ui->cols, C_DIM, buf);
 		rows_left--;
@@ -1099,23 +1168,18 @@ ui_run_key(struct ui *ui, int key)
 	case ' ':
 		if (r->ended)
 			break;
-		/* The clock stops on the screen while paused, then shows the
-		 * wall time again, pause included, as the engine counts it. */
+		/* The pool clock stops while paused: a paused run goes on
+		 * as if it had never stopped. */
 		r->paused = !r->paused;
-		if (r->paused)
-			r->pause_start = now_ns();
 		engine_pause(r->engine, r->paused);
 		break;
 	case 's':
 		if (r->ended)
 			break;
-		if (!r->paused) {
-			r->paused = 1;
-			r->pause_start = now_ns();
-		}
+		r->paused = 1;
 		engine_step(r->engine);
-		run_message(r, "step: one more task may start; paused again "
-		    "when a task finishes");
+		run_message(r, "step: exactly one more task may start; the pool "
+		    "pauses again when a task finishes");
 		break;
 	case '+':
 	case '=':

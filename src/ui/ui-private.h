@@ -53,8 +53,6 @@ struct ui_run {
 	struct model		 model;
 	uint64_t		 started;	/* monotonic ns */
 	uint64_t		 ended;		/* monotonic ns, 0 while running */
-	uint64_t		 paused_ns;	/* total time paused */
-	uint64_t		 pause_start;
 	int			 paused;
 	int			 selected;	/* worker slot */
 	int			 worker_top;	/* first worker row shown */
@@ -111,7 +109,6 @@ void	 ui_hline(struct ui *, int y, int x, int width, int color,
 int	 ui_state_color(int state);
 size_t	 ui_strwidth(const char *);
 void	 ui_too_small(struct ui *);
-void	 ui_format_duration(uint64_t ns, char *, size_t);
 
 /* run.c */
 struct ui_run	*ui_run_start(struct ui *, char *err, size_t errlen);

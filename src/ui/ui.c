@@ -447,13 +447,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 	ui.tl = tl;
 	ui.replay = rp;
 	ui.lesson = lesson;
-	ui.choice.workers = o->workers;
-	ui.choice.mode = o->mode;
-	ui.choice.chunksize = o->chunksize;
-	ui.choice.time_scale = o->time_scale;
-	ui.choice.max_tasks_per_child = o->max_tasks_per_child;
-	ui.choice.timeout_ms = o->timeout_ms;
-	ui.choice.retries = o->retries;
+	options_engine_config(o, &ui.choice);
 
 	setlocale(LC_ALL, "");
 	ui.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;

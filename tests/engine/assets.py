@@ -89,8 +89,10 @@ t.eq(p.stdout.splitlines()[:1], ["[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]"],
 # square-cube.tasks: two processes, square and cube of 123.
 SC = os.path.join(ASSETS, "square-cube.tasks")
 p, ev = run_file(["-w", "2", "-m", "process"], SC)
-vals = {e["task"]: e["value"] for e in of(ev, "result")}
-t.eq(vals, {0: "15129", 1: "1860867"}, "square-cube.tasks: results 15129 and 1860867")
+vals = {e["task"]: e["result"] for e in of(ev, "task_done")}
+t.eq(vals, {0: "15129", 1: "1860867"}, "square-cube.tasks: the targets return 15129 and 1860867")
+t.eq({e["task"]: e["value"] for e in of(ev, "result")}, {0: "0", 1: "0"},
+     "square-cube.tasks: join() gives only the exit codes, 0 and 0")
 texts = "".join(e["text"] for e in of(ev, "output"))
 t.ok("square of 123 is 15129" in texts and "cube of 123 is 1860867" in texts,
      "square-cube.tasks: the tasks print 'square of 123 is 15129' and "

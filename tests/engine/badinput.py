@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 
 import pstest
-from pstest import TAP, run
+from pstest import TAP, run, run_json, of
 
 t = TAP()
 tmp = tempfile.mkdtemp(prefix="pstest-badinput-")
@@ -60,9 +60,28 @@ t.ok(len(lines) >= 3 and lines[2].index("^") == 10,
      "unknown kind inline: the caret is under column 11", p.stderr)
 
 bad([MISSING], [MISSING, "No such file or directory"], "missing task file")
-bad([EMPTY], [EMPTY, "no tasks"], "empty task file")
-bad([COMMENTS], [COMMENTS, "no tasks"], "task file with only comments")
-bad(["-t", ""], ["--tasks", "no tasks"], "empty inline list")
+# An empty list is not an error: Pool.map(f, []) returns [].  Every style
+# runs nothing, prints [] and exits 0; stderr says the list was empty.
+for args, desc, name in [([EMPTY], "empty task file", EMPTY),
+                         ([COMMENTS], "task file with only comments", COMMENTS),
+                         (["-t", ""], "empty inline list", "--tasks ''")]:
+    for mode in ("apply", "map", "imap", "imap_unordered", "apply_async", "process"):
+        p = run(["--batch", "-q", "-w", "2", "-m", mode] + args, timeout=20,
+                stdin=subprocess.DEVNULL)
+        lines = p.stdout.splitlines()
+        t.ok(p.returncode == 0 and lines[:1] == ["[]"] and
+             lines[1:2] and lines[1].startswith("0 tasks, 0 failed, wall"),
+             "%s, %s: exit 0, prints [] and a summary" % (desc, mode), (p.returncode, p.stdout))
+        t.ok(name in p.stderr and "warning" in p.stderr and "no" in p.stderr,
+             "%s, %s: stderr warns that the list is empty" % (desc, mode), p.stderr)
+p, ev = run_json(["-w", "3", "-m", "map", "-t", ""])
+t.eq([e["ev"] for e in ev if e["ev"] in ("task_start", "result")], [],
+     "empty list: no task starts, no result")
+t.eq((ev[0]["tasks"], ev[0]["chunksize"]), (0, 0),
+     "empty list, map: run_start says 0 tasks, chunksize 0 (as Python's)")
+t.eq(len(of(ev, "sentinel")), 3, "empty list: the pool starts, and each worker takes None")
+p, ev = run_json(["-w", "3", "-m", "process", "-t", ""])
+t.eq(of(ev, "worker_start"), [], "empty list, process: no Process is started")
 p = bad([JUNK], ["%s:1:3: " % JUNK, "binary"], "binary junk")
 t.ok("\0" not in p.stderr, "binary junk: no NUL byte is echoed to stderr", repr(p.stderr))
 bad(["-t", "square 99999999999999999999999"], ["--tasks:1:8: ", "too large"],
@@ -132,7 +151,6 @@ else:
             ctl and (ctl[0], ctl[1][:5]),)
 for args, desc in [([BAD], "a bad task file"),
                    (["-t", "square 5..1"], "a bad inline list"),
-                   ([EMPTY], "an empty task list"),
                    (["-w", "0"], "a bad option")]:
     d = "nothing is forked for %s" % desc
     if reason:

@@ -67,6 +67,8 @@ def done_tasks(events):
 
 
 # ---------------------------------------------------------------- fail
+# As in Python: map waits for every task, then raises the first error; the
+# caller gets no list.  With --keep-going each error is a result in place.
 p, ev = run_json(["-w", "2", "-m", "map", "-t", "square 1..3; fail; square 5"], timeout=20)
 t.eq(p.returncode, 1, "fail: exit status 1")
 fails = of(ev, "task_fail")
@@ -74,11 +76,12 @@ t.eq([e["task"] for e in fails], [3], "fail: one task_fail, for task 3")
 t.ok(fails and isinstance(fails[0].get("error"), str) and fails[0]["error"].strip() != "",
      "fail: the task_fail carries an error message", fails)
 t.eq(done_tasks(ev), [0, 1, 2, 4], "fail: every other task has a task_done")
-res = {e["task"]: e for e in of(ev, "result")}
-t.ok(3 in res and res[3].get("ok") is False, "fail: its result has ok false", res.get(3))
-t.ok(all(res[i].get("ok", True) is not False and res[i]["value"] == str((i + 1) ** 2)
-         for i in (0, 1, 2, 4) if i in res) and len(res) == 5,
-     "fail: the other results are right and not marked failed", res)
+res = of(ev, "result")
+t.eq([(e["task"], e.get("ok")) for e in res], [(3, False)],
+     "fail: map() raises: the one result is task 3's error, and no list")
+last_done = max(i for i, e in enumerate(ev) if e["ev"] in ("task_done", "task_fail"))
+t.ok(ev.index(res[0]) > last_done if res else False,
+     "fail: map() raises only once every task is done")
 end = ev[-1] if ev else {"ev": None}
 t.eq(end["ev"], "run_end", "fail: the stream ends with run_end")
 t.eq((end.get("ok"), end.get("failed")), (4, 1), "fail: run_end says 4 ok, 1 failed")
@@ -86,11 +89,31 @@ t.eq((end.get("ok"), end.get("failed")), (4, 1), "fail: run_end says 4 ok, 1 fai
 p = run(["--batch", "-w", "2", "-m", "map", "-t", "square 1..3; fail; square 5"], timeout=20)
 lines = p.stdout.splitlines()
 t.eq(p.returncode, 1, "fail, text batch: exit status 1")
+t.eq(lines[-2] if len(lines) >= 2 else None, "TaskError: fail: the task raised an error",
+     "fail, text batch: the traceback's last line instead of a list")
+t.ok(len(lines) >= 1 and lines[-1].startswith(
+    "5 tasks, 1 failed, 4 computed but never received; map() raised TaskError "
+    "from task 3, the caller got no list; wall "),
+     "fail, text batch: the summary says what the caller got", lines[-1:] if lines else p.stdout)
+
+p, ev = run_json(["-w", "2", "-m", "map", "--keep-going", "-t",
+                  "square 1..3; fail; square 5"], timeout=20)
+res = {e["task"]: e for e in of(ev, "result")}
+t.ok(3 in res and res[3].get("ok") is False, "fail --keep-going: its result has ok false",
+     res.get(3))
+t.ok(all(res[i].get("ok", True) is not False and res[i]["value"] == str((i + 1) ** 2)
+         for i in (0, 1, 2, 4) if i in res) and len(res) == 5,
+     "fail --keep-going: the other results are right and not marked failed", res)
+t.eq(ev[0].get("keep_going"), True, "fail --keep-going: run_start says so")
+p = run(["--batch", "-w", "2", "-m", "map", "--keep-going", "-t",
+         "square 1..3; fail; square 5"], timeout=20)
+lines = p.stdout.splitlines()
 t.ok(len(lines) >= 2 and re.match(r"^\[1, 4, 9, \w*Error\(.+\), 25\]$", lines[-2]),
-     "fail, text batch: the results list shows the failure in place",
+     "fail --keep-going, text batch: the results list shows the failure in place",
      lines[-2:] if lines else p.stdout)
-t.ok(len(lines) >= 1 and lines[-1].startswith("5 tasks, 1 failed"),
-     "fail, text batch: the summary says 1 failed", lines[-1:] if lines else p.stdout)
+t.ok(len(lines) >= 1 and lines[-1].startswith("5 tasks, 1 failed, wall"),
+     "fail --keep-going, text batch: the summary says 1 failed",
+     lines[-1:] if lines else p.stdout)
 
 # ---------------------------------------------------------------- crash
 p, ev = run_json(["-w", "2", "-m", "apply_async", "-t",
@@ -186,7 +209,15 @@ t.eq([e["task"] for e in of(ev, "task_fail")], [0], "--retries 0: one task_fail"
 # ---------------------------------------------------------------- crash in a chunk
 for spec, crash in [("square 1..3; crash; square 5..8", 3),
                     ("square 1..2; crash; square 4..8", 2)]:
+    # A worker that dies is not a raise: the rest of its chunk goes back
+    # on the queue and runs; map() then raises the crash's error.
     p, ev = run_json(["-m", "map", "-c", "4", "-w", "2", "-t", spec], timeout=20)
+    t.eq([(e["task"], e.get("ok")) for e in of(ev, "result")], [(crash, False)],
+         "chunk crash at task %d: map() raises its error" % crash)
+    t.eq(sorted(e["task"] for e in of(ev, "task_done")), [i for i in range(8) if i != crash],
+         "chunk crash at task %d: the rest of the chunk still runs" % crash)
+    p, ev = run_json(["-m", "map", "-c", "4", "-w", "2", "--keep-going", "-t", spec],
+                     timeout=20)
     others = [i for i in range(8) if i != crash]
     t.eq(p.returncode, 1, "chunk crash at task %d: exit status 1" % crash)
     t.eq(done_tasks(ev), others,
@@ -239,15 +270,25 @@ cases = [("apply", "square 1..3", 0),
          ("apply_async", "fail; fail; fail; fail", 4),
          ("process", "square 1; fail; crash", 2)]
 for mode, spec, n in cases:
-    p, ev = run_json(["-w", "2", "-m", mode, "-t", spec], timeout=20)
-    end = ev[-1] if ev and ev[-1]["ev"] == "run_end" else {}
-    nfail = len(of(ev, "task_fail"))
-    nbad = len([e for e in of(ev, "result") if e.get("ok") is False])
-    got = (p.returncode, end.get("failed"), nfail, nbad,
-           end.get("ok", -1) + end.get("failed", -1) == end.get("tasks"))
-    t.eq(got, (1 if n else 0, n, n, n, True),
-         "%s '%s': exit %d, run_end failed = task_fail events = failed results = %d"
-         % (mode, spec, 1 if n else 0, n))
+    for extra in ([], ["--keep-going"]):
+        p, ev = run_json(["-w", "2", "-m", mode] + extra + ["-t", spec], timeout=20)
+        end = ev[-1] if ev and ev[-1]["ev"] == "run_end" else {}
+        nfail = len(of(ev, "task_fail"))
+        nbad = len([e for e in of(ev, "result") if e.get("ok") is False])
+        # The caller's errors: map, imap and imap_unordered raise once;
+        # apply and apply_async get each; a Process gives only exit codes.
+        if mode == "process":
+            want_bad = 0
+        elif mode in ("map", "imap", "imap_unordered") and not extra:
+            want_bad = 1 if n else 0
+        else:
+            want_bad = n
+        got = (p.returncode, end.get("failed"), nfail, nbad,
+               end.get("ok", -1) + end.get("failed", -1) == end.get("tasks"))
+        t.eq(got, (1 if n else 0, n, n, want_bad, True),
+             "%s '%s'%s: exit %d, run_end failed = task_fail events = %d, "
+             "errors the caller got = %d" % (mode, spec, " --keep-going" if extra else "",
+                                             1 if n else 0, n, want_bad))
 
 # ---------------------------------------------------------------- closed pipe
 for extra in (["--batch"], ["--batch", "--json", "-m", "imap_unordered", "-c", "1"]):

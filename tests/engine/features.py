@@ -86,7 +86,13 @@ if w is not None:
     t.ok(title.startswith("poolscope: worker 0 task 1 sleep 1500"),
          "the worker's process title says what it does", title)
     fds = sorted(int(x) for x in os.listdir("/proc/%d/fd" % w["pid"]))
-    t.eq(fds, [0, 1, 2, 3], "a worker holds only stdin, stdout, stderr and its wake-up fd")
+    t.eq(fds, [0, 1, 2, 3, 4], "a worker holds only stdin, stdout, stderr, its wake-up "
+         "fd and its scheduler counters")
+    try:
+        link4 = os.readlink("/proc/%d/fd/4" % w["pid"])
+    except OSError:
+        link4 = ""
+    t.ok(link4.endswith("/schedstat"), "fd 4 is its /proc schedstat file", link4)
 else:
     t.ok(False, "task 1 started")
     t.ok(False, "fds")

@@ -66,8 +66,9 @@ def help_bleed(text):
 
 
 def ended(x):
-    """The run is over and its Summary drawn down to the result list."""
-    return "Summary" in x and line_of(x, r"^ \[") is not None
+    """The run is over and its Summary drawn down to the result list (or,
+    when the call raised, the exception the caller got)."""
+    return "Summary" in x and line_of(x, r"^ (\[|TaskError: )") is not None
 
 
 def quit_ok(s, pid, wpids, what):

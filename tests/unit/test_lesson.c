@@ -528,19 +528,22 @@ test_bad_runs(void)
 	    "did you mean '--workers'?");
 	bad_run("--colour", "x.lesson:4: run: unknown option '--colour'; a "
 	    "run: line takes -w, -m, -c, -t, --time-scale, "
-	    "--max-tasks-per-child, --timeout, --retries and a task file");
+	    "--max-tasks-per-child, --timeout, --retries, --keep-going and a task "
+	    "file");
 	bad_run("-x 1", "x.lesson:4: run: unknown option '-x'; a run: line "
 	    "takes -w, -m, -c, -t, --time-scale, --max-tasks-per-child, "
-	    "--timeout, --retries and a task file");
+	    "--timeout, --retries, --keep-going and a task file");
 	bad_run("-w 2 --batch", "x.lesson:4: run: --batch is not for lessons; "
 	    "a run: line takes -w, -m, -c, -t, --time-scale, "
-	    "--max-tasks-per-child, --timeout, --retries and a task file");
+	    "--max-tasks-per-child, --timeout, --retries, --keep-going and a task "
+	    "file");
 	bad_run("--trace=t.json", "x.lesson:4: run: --trace is not for "
 	    "lessons; a run: line takes -w, -m, -c, -t, --time-scale, "
-	    "--max-tasks-per-child, --timeout, --retries and a task file");
+	    "--max-tasks-per-child, --timeout, --retries, --keep-going and a task "
+	    "file");
 	bad_run("-q", "x.lesson:4: run: -q is not for lessons; a run: line "
 	    "takes -w, -m, -c, -t, --time-scale, --max-tasks-per-child, "
-	    "--timeout, --retries and a task file");
+	    "--timeout, --retries, --keep-going and a task file");
 	bad_run("-t 'print 1' -w", "x.lesson:4: run: -w needs a value; give a "
 	    "pool size from 1 to 4096, cpus or cpus*K");
 	bad_run("--mode", "x.lesson:4: run: --mode needs a value; give a call "
@@ -583,8 +586,8 @@ test_bad_runs(void)
 	bad_run("-t 'square 1; sqare 2'", "x.lesson:4: run: the task list does "
 	    "not parse: --tasks:1:11: unknown task kind 'sqare'; did you mean "
 	    "'square'?");
-	bad_run("-t ''", "x.lesson:4: run: the task list does not parse: "
-	    "--tasks: no tasks in the list; add lines such as 'square 1..10'");
+	bad_run("-t ''", "x.lesson:4: run: the task list is empty; give tasks "
+	    "such as -t 'square 1..10'");
 	bad_run("-w 2 missing.tasks", "x.lesson:4: run: task file "
 	    "'missing.tasks' not found next to the lesson nor in the directory "
 	    "above it; check the name");

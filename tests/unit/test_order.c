@@ -11,6 +11,7 @@
 #include "tap.h"
 
 static char	got[256];
+static unsigned	failing;	/* bit t: task t failed */
 
 static void
 collect(void *arg, size_t task)
@@ -18,29 +19,40 @@ collect(void *arg, size_t task)
 	size_t	len = strlen(got);
 
 	(void)arg;
-	snprintf(got + len, sizeof got - len, "%s%zu", len ? "," : "", task);
+	snprintf(got + len, sizeof got - len, "%s%s%zu", len ? "," : "",
+	    failing & (1u << task) ? "!" : "", task);
 }
 
-/* Finish tasks in the given order; returns what the caller received, with
- * '|' between deliveries made by different finishes. */
+/* Finish tasks in the given order (those in fail failing); returns what the
+ * caller received ("!3": task 3's exception), with '|' between deliveries
+ * made by different finishes. */
 static const char *
-play(int mode, size_t n, size_t chunk, const size_t *finish, size_t nf)
+play_failing(int mode, size_t n, size_t chunk, const size_t *finish,
+    size_t nf, unsigned fail, int keep_going)
 {
 	static char	out[512];
 	struct order	o;
 	size_t		i;
 
 	out[0] = '\0';
-	order_init(&o, mode, n, chunk);
+	failing = fail;
+	order_init(&o, mode, n, chunk, keep_going);
 	for (i = 0; i < nf; i++) {
 		got[0] = '\0';
-		order_task_final(&o, finish[i], collect, NULL);
+		order_task_final(&o, finish[i], (fail & (1u << finish[i])) != 0,
+		    collect, NULL);
 		if (i > 0)
 			strlcat(out, "|", sizeof out);
 		strlcat(out, got, sizeof out);
 	}
 	order_free(&o);
 	return out;
+}
+
+static const char *
+play(int mode, size_t n, size_t chunk, const size_t *finish, size_t nf)
+{
+	return play_failing(mode, n, chunk, finish, nf, 0, 0);
 }
 
 int
@@ -84,6 +96,46 @@ main(void)
 	is_str(play(MODE_APPLY_ASYNC, 3, 1, fdup, 3), "0||1",
 	    "a duplicate final outcome is ignored");
 
+	/* A task that raises: chunks {0,1} {2,3} {4,5}, task 2 fails (and 3,
+	 * after it in its chunk, is skipped: final, not failed). */
+	is_str(play_failing(MODE_MAP, 6, 2, (const size_t[]){ 0, 1, 2, 3, 4, 5 },
+	    6, 1u << 2, 0), "|||||!2",
+	    "map: the caller gets the exception, and no list, at the end");
+	is_str(play_failing(MODE_MAP, 6, 2, (const size_t[]){ 4, 5, 2, 3, 0, 1 },
+	    6, (1u << 2) | (1u << 5), 0), "|||||!5",
+	    "map: the first failed chunk to come back is the one raised");
+	is_str(play_failing(MODE_IMAP, 6, 2, (const size_t[]){ 4, 5, 2, 3, 0, 1 },
+	    6, 1u << 2, 0), "|||||0,1,!2",
+	    "imap: results up to the failed chunk, then its exception, then "
+	    "nothing");
+	is_str(play_failing(MODE_IMAP, 4, 2, (const size_t[]){ 0, 1, 3, 2 },
+	    4, 1u << 2, 0), "|0,1||!2",
+	    "imap: the exception comes when iteration reaches its chunk");
+	is_str(play_failing(MODE_IMAP, 4, 2, (const size_t[]){ 0, 1, 3, 2 },
+	    4, 1u << 3, 0), "|0,1||!3",
+	    "imap: a chunk comes back as its one exception, whatever ran "
+	    "before it in the chunk");
+	is_str(play_failing(MODE_IMAP_UNORDERED, 6, 2, (const size_t[]){ 4, 5, 2,
+	    3, 0, 1 }, 6, 1u << 2, 0), "|4,5||!2||",
+	    "imap_unordered: results as they come, until the failed chunk");
+	is_str(play_failing(MODE_APPLY_ASYNC, 3, 1, (const size_t[]){ 1, 0, 2 },
+	    3, 1u << 1, 0), "!1|0|2",
+	    "apply_async: the error callback gets the error; the rest go on");
+	is_str(play_failing(MODE_APPLY, 3, 1, (const size_t[]){ 0, 1, 2 },
+	    3, 1u << 1, 0), "0|!1|2", "apply: each call raises or returns");
+	is_str(play_failing(MODE_MAP, 6, 2, (const size_t[]){ 0, 1, 2, 3, 4, 5 },
+	    6, 1u << 2, 1), "|||||0,1,!2,3,4,5",
+	    "map --keep-going: every result, the error in its place");
+	is_str(play_failing(MODE_IMAP_UNORDERED, 6, 2, (const size_t[]){ 4, 5, 2,
+	    3, 0, 1 }, 6, 1u << 2, 1), "|4,5||!2,3||0,1",
+	    "imap_unordered --keep-going: every chunk, errors in place");
+	is_int(order_raises(MODE_MAP, 0) && order_raises(MODE_IMAP, 0) &&
+	    order_raises(MODE_IMAP_UNORDERED, 0), 1,
+	    "map, imap and imap_unordered raise to the caller");
+	is_int(order_raises(MODE_APPLY, 0) || order_raises(MODE_APPLY_ASYNC, 0) ||
+	    order_raises(MODE_PROCESS, 0) || order_raises(MODE_MAP, 1), 0,
+	    "apply, apply_async, process and --keep-going do not");
+
 	is_int(order_default_chunksize(MODE_MAP, 10, 5), 1,
 	    "map default chunksize: ceil(10 / 20) = 1");
 	is_int(order_default_chunksize(MODE_MAP, 1000000, 2), 125000,
@@ -97,10 +149,10 @@ main(void)
 	is_int(order_default_chunksize(MODE_APPLY_ASYNC, 1000, 2), 1,
 	    "apply_async default chunksize is 1");
 
-	order_init(&o, MODE_MAP, 0, 1);
+	order_init(&o, MODE_MAP, 0, 1, 0);
 	is_int(o.nchunks, 0, "an empty list has no chunks");
 	order_free(&o);
-	order_init(&o, MODE_IMAP, 7, 3);
+	order_init(&o, MODE_IMAP, 7, 3, 0);
 	is_int(o.nchunks, 3, "7 tasks in chunks of 3 make 3 chunks");
 	is_int(o.left[2], 1, "the last chunk holds the one left over");
 	order_free(&o);

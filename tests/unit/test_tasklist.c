@@ -239,10 +239,17 @@ test_bad(void)
 	    "1..10 or rand(100,900), got '1...3'", "three dots");
 	bad("square 1 2", "tasks.txt:1:10: unexpected '2' after the argument; "
 	    "write one task per line (or repeat with x3)", "two arguments");
-	bad("", "tasks.txt: no tasks in the list; add lines such as "
-	    "'square 1..10'", "an empty list");
-	bad("# only a comment\n\n   \n", "tasks.txt: no tasks in the list; "
-	    "add lines such as 'square 1..10'", "a list of comments");
+	/* An empty list parses (Pool.map(f, []) returns []). */
+	is_int(parse(&tl, ""), 0, "an empty list parses");
+	is_int(tl.n, 0, "an empty list: no tasks");
+	tasklist_free(&tl);
+	is_int(parse(&tl, "# only a comment\n\n   \n"), 0,
+	    "a list of comments parses");
+	is_int(tl.n, 0, "a list of comments: no tasks");
+	tasklist_free(&tl);
+	is_int(parse_inline(&tl, ""), 0, "an empty inline list parses");
+	is_int(tl.n, 0, "an empty inline list: no tasks");
+	tasklist_free(&tl);
 	bad("square 1..9999999\nprint 1..2\n", "tasks.txt:2:7: too many "
 	    "tasks: the list would hold 10000001, more than the limit of "
 	    "10000000; split it into smaller lists", "too many tasks");
