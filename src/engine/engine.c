@@ -807,16 +807,37 @@ engine_deliver_exitcode(struct engine *e, size_t task, int exitcode,
 	engine_emit(e, &ev, ns);
 }
 
-/* A step is over once a task has finished: the pool stops again (what
- * the workers wrote before they stopped is still taken in). */
-static void
-engine_step_over(struct engine *e, size_t task)
+/* Tasks that could still start: not yet final and not running. */
+static size_t
+engine_startable(struct engine *e)
 {
-	uint64_t	now = now_ns();
+	size_t	running = 0;
+	int	i;
 
+	for (i = 0; i < e->cfg.workers; i++)
+		if (e->es[i].pid != 0 && e->es[i].task >= 0)
+			running++;
+	return e->unfinished > running ? e->unfinished - running : 0;
+}
+
+/*
+ * A step is one beat of the story: one task finishes and exactly one more
+ * starts (the next in the queue, on whichever worker is free), in either
+ * order; with nothing left to start, a task finishing is enough.  Then the
+ * pool stops again (what the workers wrote before they stopped is still
+ * taken in).
+ */
+static void
+engine_step_check(struct engine *e)
+{
+	uint64_t	now;
+
+	if (!e->stepping || e->step_end < 0 ||
+	    (e->step_task < 0 && engine_startable(e) > 0))
+		return;
+	now = now_ns();
 	e->stepping = 0;
 	e->paused = 1;
-	e->step_end = (int64_t)task;
 	atomic_store(&e->hdr->tokens, 0);
 	engine_clock_stop(e, now);
 	engine_signal_all(e, 1);
@@ -841,8 +862,11 @@ engine_task_final(struct engine *e, size_t task)
 	if (e->cfg.mode != MODE_PROCESS)
 		order_task_final(&e->order, task, t->state == T_FAILED,
 		    engine_deliver, e);
-	if (e->stepping && e->unfinished > 0 && t->state != T_SKIPPED)
-		engine_step_over(e, task);
+	if (e->stepping && e->unfinished > 0 && t->state != T_SKIPPED) {
+		if (e->step_end < 0)
+			e->step_end = (int64_t)task;
+		engine_step_check(e);
+	}
 }
 
 /* What a task used, from the worker's counters: its own time (wall time
@@ -935,11 +959,13 @@ engine_rec_start(struct engine *e, int slot, const struct shm_rec *r,
 	e->tasks[r->task].state = T_RUNNING;
 	if (s->state != WS_PAUSED)
 		s->state = WS_BUSY;
-	if (e->stepping && e->step_task < 0)
-		e->step_task = r->task;
 	ev.chunk = r->entry == SHM_NONE ? (int64_t)r->task :
 	    (int64_t)e->q[r->entry].chunk;
 	engine_emit(e, &ev, ns);
+	if (e->stepping && e->step_task < 0) {
+		e->step_task = r->task;
+		engine_step_check(e);
+	}
 }
 
 /* The counters a done or failed record carries, if any. */
