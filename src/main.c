@@ -143,7 +143,12 @@ main_spawn_warning(const struct model *m)
 {
 	if (m->nspawn_fails == 0)
 		return;
-	if (m->run.mode == MODE_PROCESS)
+	if (m->nunrun > 0)
+		fprintf(stderr, "poolscope: %s could start (%s); %zu task%s "
+		    "failed for want of one\n", m->run.mode == MODE_PROCESS ?
+		    "no process" : "no worker", m->spawn_error, m->nunrun,
+		    m->nunrun == 1 ? "" : "s");
+	else if (m->run.mode == MODE_PROCESS)
 		fprintf(stderr, "poolscope: warning: a process could not start "
 		    "(%s); the run went on with at most %d at a time\n",
 		    m->spawn_error, m->spawn_live);
@@ -200,9 +205,9 @@ main_batch_step(const struct options *o, const struct engine_config *cfg,
 	e = engine_new(cfg, tl, &sink);
 	mc.engine = e;
 	mc.batch = b;
-	if (engine_start(e, err, sizeof err) != 0) {
+	if ((status = engine_start(e, err, sizeof err)) != 0) {
 		fprintf(stderr, "poolscope: %s\n", err);
-		status = 1;
+		status = status == -2 ? UTIL_EXIT_INTERNAL : 1;
 	} else if (engine_run(e, sfd)) {
 		status = 130;
 		if (engine_stop_signal(e) != 0)
@@ -478,10 +483,10 @@ main(int argc, char **argv)
 			fflush(stdout);
 		}
 		mc.engine = engine_new(&cfg, &tl, &sink);
-		if (engine_start(mc.engine, err, sizeof err) != 0) {
+		if ((rc = engine_start(mc.engine, err, sizeof err)) != 0) {
 			engine_free(mc.engine);
 			fprintf(stderr, "poolscope: %s\n", err);
-			return 1;
+			return rc == -2 ? UTIL_EXIT_INTERNAL : 1;
 		}
 		stopped = engine_run(mc.engine, sfd);
 		if (engine_exit_status(mc.engine) != 0)

@@ -35,15 +35,29 @@ util_big(void *p, size_t size)
 		madvise((void *)a, e - a, MADV_HUGEPAGE);
 }
 
+/* Out of memory: say how much was asked for, in the user's terms. */
+static void __attribute__((noreturn))
+util_no_memory(size_t n, size_t size)
+{
+	size_t	total;
+
+	if (__builtin_mul_overflow(n, size, &total))
+		fatalx("out of memory: %zu blocks of %zu bytes are more than "
+		    "this machine can address; try fewer tasks or workers", n,
+		    size);
+	fatalx("out of memory: could not allocate %zu bytes (%.1f MiB); try "
+	    "fewer tasks or workers", total, total / 1048576.0);
+}
+
 void *
 xmalloc(size_t size)
 {
 	void	*p;
 
 	if (size == 0)
-		fatalx("xmalloc: zero size");
+		fatalx("internal error: an allocation of zero bytes");
 	if ((p = malloc(size)) == NULL)
-		fatal("xmalloc: allocating %zu bytes", size);
+		util_no_memory(1, size);
 	util_big(p, size);
 	return p;
 }
@@ -54,9 +68,9 @@ xcalloc(size_t n, size_t size)
 	void	*p;
 
 	if (n == 0 || size == 0)
-		fatalx("xcalloc: zero size");
+		fatalx("internal error: an allocation of zero bytes");
 	if ((p = calloc(n, size)) == NULL)
-		fatal("xcalloc: allocating %zu * %zu bytes", n, size);
+		util_no_memory(n, size);
 	util_big(p, n * size);
 	return p;
 }
@@ -67,9 +81,9 @@ xreallocarray(void *old, size_t n, size_t size)
 	void	*p;
 
 	if (n == 0 || size == 0)
-		fatalx("xreallocarray: zero size");
+		fatalx("internal error: an allocation of zero bytes");
 	if ((p = reallocarray(old, n, size)) == NULL)
-		fatal("xreallocarray: allocating %zu * %zu bytes", n, size);
+		util_no_memory(n, size);
 	util_big(p, n * size);
 	return p;
 }
@@ -80,7 +94,7 @@ xstrdup(const char *s)
 	char	*p;
 
 	if ((p = strdup(s)) == NULL)
-		fatal("xstrdup");
+		util_no_memory(1, strlen(s) + 1);
 	return p;
 }
 
@@ -90,7 +104,7 @@ xstrndup(const char *s, size_t n)
 	char	*p;
 
 	if ((p = strndup(s, n)) == NULL)
-		fatal("xstrndup");
+		util_no_memory(1, n + 1);
 	return p;
 }
 
@@ -104,7 +118,7 @@ xasprintf(char **ret, const char *fmt, ...)
 	n = vasprintf(ret, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		fatal("xasprintf");
+		util_no_memory(1, strlen(fmt));
 	return n;
 }
 
@@ -126,7 +140,7 @@ fatal_common(int with_errno, const char *fmt, va_list ap)
 	if (with_errno)
 		fprintf(stderr, ": %s", strerror(saved));
 	fputc('\n', stderr);
-	exit(2);
+	exit(UTIL_EXIT_INTERNAL);
 }
 
 void

@@ -16,8 +16,13 @@ char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 int	 xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
 
+/* The exit status when poolscope itself fails: out of memory, no shared
+ * memory, no event loop (not bad usage: 2; not a task: 1). */
+#define UTIL_EXIT_INTERNAL	4
+
 /* Called by fatal()/fatalx() before exiting (the screen registers its restore). */
 void	 util_set_fatal_hook(void (*)(void));
+/* Say what failed (with errno: fatal) and exit UTIL_EXIT_INTERNAL. */
 void	 fatal(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void	 fatalx(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
 

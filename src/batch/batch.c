@@ -167,6 +167,10 @@ batch_json(struct batch *b, const struct event *ev)
 	case EV_WORKER_STATE:
 		fprintf(f, ",\"worker\":%d,\"pid\":%d,\"state\":\"%s\"",
 		    ev->worker, (int)ev->pid, worker_state_name(ev->state));
+		if (ev->len > 0) {
+			fputs(",\"why\":", f);
+			batch_json_string(f, ev->text, ev->len);
+		}
 		break;
 	case EV_TASK_START:
 		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d,\"pid\":%d,"
@@ -299,8 +303,11 @@ batch_text(struct batch *b, const struct event *ev)
 		    (int)ev->pid);
 		break;
 	case EV_WORKER_STATE:
-		fprintf(f, "worker %d is %s\n", ev->worker,
+		fprintf(f, "worker %d is %s", ev->worker,
 		    worker_state_name(ev->state));
+		if (ev->len > 0)
+			fprintf(f, " (%.*s)", (int)ev->len, ev->text);
+		putc('\n', f);
 		break;
 	case EV_TASK_START:
 		fprintf(f, "task %" PRId64 " (%s) started on worker %d\n",
@@ -494,7 +501,7 @@ batch_summary(struct batch *b)
 		fprintf(b->out, ", paused %s", t);
 	}
 	/* Nothing ran, nothing to compare with a serial run. */
-	if (ri->ok + ri->failed > 0 && ri->wall_ns > 0)
+	if (m->ncomputed > 0 && ri->wall_ns > 0)
 		fprintf(b->out, ", speedup %.2fx", (double)ri->busy_ns /
 		    ri->wall_ns);
 	fprintf(b->out, " (%s, %d worker%s, %d processor%s)\n",

@@ -54,7 +54,19 @@ struct etask {
 	uint8_t		 attempts;	/* re-runs after a worker died */
 };
 
-enum kill_reason { KILL_NONE, KILL_TIMEOUT, KILL_USER, KILL_ABORT };
+enum kill_reason { KILL_NONE, KILL_TIMEOUT, KILL_USER, KILL_ABORT,
+	KILL_SHUTDOWN };
+
+/* A worker that cannot set itself up is tried this many times, each after
+ * a longer pause (ENGINE_SETUP_BACKOFF_NS, doubled), then its slot is given
+ * up on. */
+#define ENGINE_SETUP_TRIES	3
+#define ENGINE_SETUP_BACKOFF_NS	100000000u
+
+/* Once every task has its outcome, a worker has this long (pool time) to
+ * take its stop sentinel; one that does not (stopped by someone else,
+ * say) is reported and killed. */
+#define ENGINE_SHUTDOWN_NS	3000000000u
 
 struct eslot {
 	pid_t		 pid;		/* 0: no process */
@@ -71,6 +83,14 @@ struct eslot {
 	uint64_t	 spawned;	/* processes this slot has had */
 	uint32_t	 rpos;		/* ring bytes read (rhead once released) */
 	uint64_t	 respawn_at;	/* a new process is due then (0: none) */
+	int		 setup_fails;	/* processes that could not set up, in
+					   a row */
+	int		 gave_up;	/* no more processes for this slot */
+	char		 setup_error[200];	/* why, from its last one */
+	int		 ready;		/* it said it is ready, or began */
+	int		 group;		/* its sh task's process group, 0 */
+	int		 stopped_by;	/* the stop signal someone else sent,
+					   while it is stopped, or 0 */
 };
 
 struct heap_ent {
@@ -126,6 +146,7 @@ struct engine {
 	int64_t			 seq;
 	size_t			 skipped;
 	int			 stopping;	/* sentinels sent */
+	uint64_t		 stop_deadline;	/* pool ns: sentinels taken by */
 	int			 finished;
 	int			 interrupted;
 	int			 paused;
@@ -154,6 +175,7 @@ struct engine {
 };
 
 static void	engine_emit(struct engine *, struct event *, uint64_t);
+static void	engine_spawn_event(struct engine *, int);
 static void	engine_signal_all(struct engine *, int);
 static void	engine_reap(struct engine *);
 static void	engine_slot_spawn(struct engine *, int, int64_t);
@@ -297,7 +319,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	    (size_t)e->cfg.workers + 16;
 	if (qcap > UINT32_MAX - 1) {
 		snprintf(err, errlen, "too many tasks and retries for one run");
-		return -1;
+		return -2;
 	}
 	e->qcap = qcap;
 	ring = SHM_RING_MAX;
@@ -314,7 +336,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 		e->map = NULL;
 		snprintf(err, errlen, "cannot map %zu bytes of shared memory: %s",
 		    e->maplen, strerror(errno));
-		return -1;
+		return -2;
 	}
 	e->hdr = e->map;
 	e->slots = (char *)e->map + off_slots;
@@ -329,7 +351,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	    (e->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
 		snprintf(err, errlen, "cannot create the event loop: %s",
 		    strerror(errno));
-		return -1;
+		return -2;
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -337,7 +359,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	if ((e->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
 		snprintf(err, errlen, "cannot create a signalfd: %s",
 		    strerror(errno));
-		return -1;
+		return -2;
 	}
 	engine_epoll_add(e, e->efd, TAG_EVENTFD);
 	engine_epoll_add(e, e->sfd, TAG_SIGNALFD);
@@ -552,11 +574,10 @@ engine_spawn_reason(const char *what, int err, char *buf, size_t len)
 /* A slot could not get a process: say so, once per slot and failure (in
  * process mode, once a run: it tries again after each process ends). */
 static void
-engine_spawn_failed(struct engine *e, int slot, const char *what, int err)
+engine_spawn_event(struct engine *e, int slot)
 {
 	struct event	ev;
 
-	engine_spawn_reason(what, err, e->fork_error, sizeof e->fork_error);
 	if (e->cfg.mode == MODE_PROCESS && e->spawn_fails > 0)
 		return;
 	e->spawn_fails++;
@@ -565,6 +586,44 @@ engine_spawn_failed(struct engine *e, int slot, const char *what, int err)
 	ev.len = strlen(e->fork_error);
 	ev.state = e->nlive;
 	engine_emit(e, &ev, now_ns());
+}
+
+static void
+engine_spawn_failed(struct engine *e, int slot, const char *what, int err)
+{
+	engine_spawn_reason(what, err, e->fork_error, sizeof e->fork_error);
+	engine_spawn_event(e, slot);
+}
+
+/* In a new worker: the descriptors it keeps, and nothing else.  0 is
+ * /dev/null, 1 and 2 its output pipe (p1), 3 the eventfd that wakes the
+ * parent.  Everything inherited is closed first, so a worker needs no more
+ * than five descriptors whatever the parent holds (a big pool under a low
+ * RLIMIT_NOFILE).  -1 with the call that failed in *what. */
+static int
+engine_child_fds(int p1, int efd, const char **what)
+{
+	int	lo = p1 < efd ? p1 : efd, hi = p1 < efd ? efd : p1, fd;
+
+	if (lo > 0)
+		close_range(0, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0u, 0);
+	*what = "dup";
+	if ((p1 = fcntl(p1, F_DUPFD, 4)) == -1 ||
+	    (efd = fcntl(efd, F_DUPFD, 4)) == -1)
+		return -1;
+	close_range(0, 3, 0);
+	*what = "open /dev/null";
+	if ((fd = open("/dev/null", O_RDONLY)) == -1)
+		return -1;
+	*what = "dup2";
+	if ((fd != 0 && dup2(fd, 0) == -1) || dup2(p1, 1) == -1 ||
+	    dup2(p1, 2) == -1 || dup2(efd, 3) == -1)
+		return -1;
+	close_range(4, ~0u, 0);
+	return 0;
 }
 
 /* Fork a process into a slot: a pool worker (task -1) or, in process
@@ -576,7 +635,9 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 	struct shm_slot		*ss = engine_shm_slot(e, slot);
 	struct worker_args	 wa;
 	sigset_t		 all, old;
-	int			 p[2], nullfd, i, fork_errno;
+	const char		*what;
+	char			 why[256];
+	int			 p[2], i, fork_errno;
 	pid_t			 pid;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
@@ -605,24 +666,23 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 				signal(i, SIG_DFL);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != e->self)
-			_exit(1);
-		/* A process group of its own: the terminal's Ctrl-C and Ctrl-Z,
-		 * and the shell's SIGCONT on fg, are for poolscope, which
-		 * decides what its workers get (a paused run stays paused). */
-		setpgid(0, 0);
-		nullfd = open("/dev/null", O_RDONLY);
-		if (nullfd == -1 || dup2(nullfd, 0) == -1 ||
-		    dup2(p[1], 1) == -1 || dup2(p[1], 2) == -1 ||
-		    dup2(e->efd, 3) == -1)
-			_exit(1);
-		closefrom(4);
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
+			_exit(WORKER_EXIT_SETUP);	/* nobody to tell */
 		wa.hdr = e->hdr;
 		wa.slot = ss;
 		wa.q = e->q;
 		wa.tl = e->tl;
 		wa.slotno = slot;
+		wa.efd = e->efd;
+		/* A process group of its own: the terminal's Ctrl-C and Ctrl-Z,
+		 * and the shell's SIGCONT on fg, are for poolscope, which
+		 * decides what its workers get (a paused run stays paused). */
+		setpgid(0, 0);
+		if (engine_child_fds(p[1], e->efd, &what) == -1) {
+			engine_spawn_reason(what, errno, why, sizeof why);
+			worker_setup_failed(&wa, why);
+		}
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
 		wa.efd = 3;
 		wa.max_tasks = e->cfg.max_tasks_per_child;
 		wa.single_task = task;
@@ -645,6 +705,10 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 	s->task = -1;
 	s->ptask = task;
 	s->has_st0 = 0;
+	s->setup_error[0] = '\0';
+	s->ready = 0;
+	s->group = 0;
+	s->stopped_by = 0;
 	s->kill_reason = KILL_NONE;
 	s->spawned++;
 	e->nlive++;
@@ -659,6 +723,18 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 		kill(pid, SIGSTOP);
 		engine_emit_state(e, slot, WS_PAUSED, now_ns());
 	}
+}
+
+/* A signal to a slot's process, and to its sh task's commands: they stop,
+ * go on and die with it. */
+static void
+engine_slot_kill(struct engine *e, int slot, int sig)
+{
+	if (e->es[slot].pid == 0)
+		return;
+	kill(e->es[slot].pid, sig);
+	if (e->es[slot].group != 0)
+		kill(-e->es[slot].group, sig);
 }
 
 /* Publish one queue entry. */
@@ -699,7 +775,8 @@ engine_schedule(struct engine *e)
 		if (e->paused && !e->stepping)
 			return;
 		for (i = 0; i < e->cfg.workers; i++) {
-			if (e->es[i].pid != 0)
+			if (e->es[i].pid != 0 || e->es[i].gave_up ||
+			    e->es[i].respawn_at != 0)
 				continue;
 			if (e->stepping && e->step_spawned)
 				break;
@@ -749,8 +826,11 @@ engine_schedule(struct engine *e)
 		e->nretry = e->retryhead = 0;
 
 	if (!e->stopping && e->unfinished == 0) {
-		/* Every task has its outcome: one None per worker. */
+		/* Every task has its outcome: one None per worker, to be
+		 * taken within ENGINE_SHUTDOWN_NS. */
 		e->stopping = 1;
+		e->stop_deadline = engine_pool_ns(e, now_ns()) +
+		    ENGINE_SHUTDOWN_NS;
 		for (i = 0; i < e->cfg.workers; i++)
 			if (e->es[i].pid != 0)
 				engine_publish(e, 0, 0, SHM_NONE);
@@ -1036,11 +1116,21 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 		return;		/* cannot happen; never index out of range */
 	switch (r->type) {
 	case REC_READY:
+		s->setup_fails = 0;
+		s->ready = 1;
 		if (s->state == WS_STARTING)
 			engine_emit_state(e, slot, WS_IDLE, r->t);
 		break;
+	case REC_SETUP:
+		snprintf(s->setup_error, sizeof s->setup_error, "%.*s",
+		    (int)r->len, payload);
+		break;
+	case REC_GROUP:
+		s->group = (int)r->value;
+		break;
 	case REC_RUN:
 		/* An instant task: started, printed and finished. */
+		s->ready = 1;
 		engine_rec_start(e, slot, r, payload, r->t_start);
 		if (r->len > 0) {
 			ev.type = EV_OUTPUT;
@@ -1051,6 +1141,8 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 		engine_rec_done(e, slot, r, NULL);
 		break;
 	case REC_START:
+		s->setup_fails = 0;
+		s->ready = 1;
 		engine_rec_start(e, slot, r, payload, r->t);
 		break;
 	case REC_OUTPUT:
@@ -1307,6 +1399,53 @@ engine_dead_stats(struct eslot *s, const struct shm_stats *at_death,
 	return used;
 }
 
+/*
+ * A new process that could not set itself up (no descriptor for /dev/null,
+ * say) is a failed spawn, not a worker death: it never held a task (in
+ * process mode its task goes back on the queue as it was), the slot tries
+ * again after a pause, twice as long each time, and is given up on after
+ * ENGINE_SETUP_TRIES; the run goes on with the others, or, with none left,
+ * fails what is left with the cause (engine_check_end).  Never a loop of
+ * thousands of forks a second, never a lost task.
+ */
+static void
+engine_setup_failed(struct engine *e, int slot, const char *why, uint64_t now)
+{
+	struct eslot	*s = &e->es[slot];
+	struct event	 ev;
+
+	char		 text[400];
+
+	snprintf(e->fork_error, sizeof e->fork_error, "worker setup: %s",
+	    s->setup_error[0] ? s->setup_error : "it ended before it was ready");
+	snprintf(text, sizeof text, "%s: it could not set itself up (%s)", why,
+	    s->setup_error[0] ? s->setup_error : "it ended before it was ready");
+	event_init(&ev, EV_WORKER_EXIT, slot, s->pid, -1);
+	ev.text = text;
+	ev.len = strlen(text);
+	ev.state = WS_CRASHED;
+	engine_emit(e, &ev, now);
+	if (s->ptask >= 0) {
+		e->tasks[s->ptask].state = T_PENDING;
+		if (e->inflight > 0)
+			e->inflight--;
+		engine_requeue(e, (uint32_t)s->ptask, 1, (uint32_t)s->ptask);
+		s->ptask = -1;
+	}
+	s->state = WS_CRASHED;
+	s->pid = 0;
+	e->nlive--;
+	if (++s->setup_fails >= ENGINE_SETUP_TRIES)
+		s->gave_up = 1;
+	else
+		s->respawn_at = now + ((uint64_t)ENGINE_SETUP_BACKOFF_NS <<
+		    (s->setup_fails - 1));
+	/* Each try says why as it ends; the slot given up on is a spawn
+	 * failure (once a run in process mode). */
+	if (s->gave_up)
+		engine_spawn_event(e, slot);
+}
+
 /* A process in a slot has ended: account for what it held.  at_death is
  * its scheduler counters, if they could be read. */
 static void
@@ -1317,7 +1456,7 @@ engine_slot_died(struct engine *e, int slot, int status,
 	struct shm_slot		*ss = engine_shm_slot(e, slot);
 	struct shm_qent		*q;
 	struct shm_stats	 used;
-	char			 why[64], msg[256];
+	char			 why[128], msg[256];
 	uint32_t		 h, i, first, end;
 	uint64_t		 now = now_ns();
 	int			 normal, task;
@@ -1333,6 +1472,22 @@ engine_slot_died(struct engine *e, int slot, int status,
 	}
 	engine_status_text(status, why, sizeof why);
 	normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (s->group != 0) {
+		/* Its sh task's commands go with it (their keeper sees to it
+		 * too, unless it was killed outright). */
+		kill(-s->group, SIGKILL);
+		s->group = 0;
+	}
+	if (s->kill_reason == KILL_SHUTDOWN)
+		snprintf(why, sizeof why, "killed by SIGKILL: it did not take "
+		    "its stop sentinel within %u s%s", ENGINE_SHUTDOWN_NS /
+		    1000000000u, s->stopped_by ? " (stopped by someone else)" :
+		    "");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_SETUP &&
+	    !s->ready) {
+		engine_setup_failed(e, slot, why, now);
+		return;
+	}
 
 	/* process mode: the task it was forked for, reported or not (it may
 	 * die before it says it began). */
@@ -1358,6 +1513,10 @@ engine_slot_died(struct engine *e, int slot, int status,
 		else if (s->kill_reason == KILL_USER)
 			snprintf(msg, sizeof msg, "worker %d (pid %d) was killed"
 			    " by the user while running task %d", slot,
+			    (int)s->pid, task);
+		else if (s->kill_reason == KILL_SHUTDOWN)
+			snprintf(msg, sizeof msg, "worker %d (pid %d) was killed"
+			    " at the end of the run while running task %d", slot,
 			    (int)s->pid, task);
 		else
 			snprintf(msg, sizeof msg, "worker %d (pid %d) %s while"
@@ -1493,6 +1652,63 @@ engine_reap_one(struct engine *e, int wait)
 	return pid;
 }
 
+/* Its state once it goes on: what it was doing before it stopped. */
+static int
+engine_slot_going(const struct eslot *s)
+{
+	if (s->task >= 0)
+		return WS_BUSY;
+	if (s->prev_state == WS_PAUSED || s->prev_state == WS_STOPPED ||
+	    s->prev_state == WS_BUSY)
+		return WS_IDLE;
+	return s->prev_state;
+}
+
+/*
+ * A worker stopped or continued by someone other than poolscope (kill -STOP
+ * from a shell): say so, as state "stopped".  Its task's --timeout still
+ * runs (pool time goes on), and at the end of the run it gets no more than
+ * ENGINE_SHUTDOWN_NS to take its sentinel.  poolscope's own pausing
+ * stops workers too: those are not news.
+ */
+static void
+engine_reap_stops(struct engine *e)
+{
+	struct event	 ev;
+	struct eslot	*s;
+	siginfo_t	 si;
+	char		 why[64];
+	int		 slot;
+
+	for (;;) {
+		memset(&si, 0, sizeof si);
+		if (waitid(P_ALL, 0, &si, WSTOPPED | WCONTINUED | WNOHANG) ==
+		    -1 || si.si_pid == 0)
+			return;
+		if ((slot = engine_slot_of(e, si.si_pid)) == -1)
+			continue;
+		s = &e->es[slot];
+		if (si.si_code == CLD_STOPPED && !e->paused && !s->stopped_by) {
+			s->stopped_by = si.si_status;
+			if (s->state != WS_STOPPED)
+				s->prev_state = s->state;
+			snprintf(why, sizeof why, "SIG%s by someone else",
+			    sigabbrev_np(si.si_status) ? sigabbrev_np(si.si_status)
+			    : "STOP");
+			event_init(&ev, EV_WORKER_STATE, slot, s->pid, -1);
+			ev.state = s->state = WS_STOPPED;
+			ev.text = why;
+			ev.len = strlen(why);
+			engine_emit(e, &ev, now_ns());
+		} else if (si.si_code == CLD_CONTINUED && s->stopped_by) {
+			s->stopped_by = 0;
+			if (!e->paused)
+				engine_emit_state(e, slot, engine_slot_going(s),
+				    now_ns());
+		}
+	}
+}
+
 static void
 engine_reap(struct engine *e)
 {
@@ -1506,6 +1722,7 @@ engine_reap(struct engine *e)
 		return;
 	while (engine_reap_one(e, 0) > 0)
 		;
+	engine_reap_stops(e);
 }
 
 /* Kill the workers whose task ran past --timeout; the earliest deadline
@@ -1517,18 +1734,31 @@ engine_check_timeouts(struct engine *e)
 	int		i;
 
 	/* In pool time: a pause does not count against --timeout. */
-	if (e->cfg.timeout_ms <= 0 || e->paused)
+	if ((e->cfg.timeout_ms <= 0 && !e->stopping) || e->paused)
 		return -1;
 	now = engine_pool_ns(e, now_ns());
 	limit = (uint64_t)e->cfg.timeout_ms * 1000000u;
-	for (i = 0; i < e->cfg.workers; i++) {
+	if (e->stopping && e->nlive > 0) {
+		/* A worker that has not taken its sentinel by now is not going
+		 * to (stopped by someone else, say): reported, and killed. */
+		if (now >= e->stop_deadline) {
+			for (i = 0; i < e->cfg.workers; i++)
+				if (e->es[i].pid != 0 &&
+				    e->es[i].kill_reason == KILL_NONE) {
+					e->es[i].kill_reason = KILL_SHUTDOWN;
+					engine_slot_kill(e, i, SIGKILL);
+				}
+		} else
+			next = e->stop_deadline;
+	}
+	for (i = 0; i < e->cfg.workers && limit > 0; i++) {
 		if (e->es[i].pid == 0 || e->es[i].task < 0 ||
 		    e->es[i].kill_reason != KILL_NONE)
 			continue;
 		deadline = e->es[i].task_start + limit;
 		if (deadline <= now) {
 			e->es[i].kill_reason = KILL_TIMEOUT;
-			kill(e->es[i].pid, SIGKILL);
+			engine_slot_kill(e, i, SIGKILL);
 		} else if (deadline < next)
 			next = deadline;
 	}
@@ -1542,7 +1772,7 @@ static int
 engine_check_respawns(struct engine *e)
 {
 	uint64_t	now = now_ns(), next = UINT64_MAX;
-	int		i;
+	int		i, freed = 0;
 
 	for (i = 0; i < e->cfg.workers; i++) {
 		if (e->es[i].respawn_at == 0 || e->es[i].pid != 0)
@@ -1553,10 +1783,16 @@ engine_check_respawns(struct engine *e)
 		}
 		if (e->es[i].respawn_at <= now) {
 			e->es[i].respawn_at = 0;
-			engine_slot_spawn(e, i, -1);
+			/* process mode: the slot takes the next task. */
+			if (e->cfg.mode == MODE_PROCESS)
+				freed = 1;
+			else
+				engine_slot_spawn(e, i, -1);
 		} else if (e->es[i].respawn_at < next)
 			next = e->es[i].respawn_at;
 	}
+	if (freed)
+		engine_schedule(e);
 	if (next == UINT64_MAX)
 		return -1;
 	return (int)((next - now + 999999) / 1000000);
@@ -1573,12 +1809,18 @@ engine_check_end(struct engine *e)
 		return;
 	if (e->unfinished > 0 && !e->interrupted) {
 		size_t	i;
+		int	k;
 		char	msg[400];
 
-		/* Nothing alive and work left: only a failed fork gets here.
-		 * Give up on what is left, loudly, rather than wait forever. */
+		/* Nothing alive and work left: only a failed fork or a worker
+		 * that could not set itself up gets here.  Unless a slot is
+		 * to try again, give up on what is left, loudly, rather than
+		 * wait forever. */
 		if (e->fork_error[0] == '\0')
 			return;
+		for (k = 0; k < e->cfg.workers; k++)
+			if (e->es[k].respawn_at != 0)
+				return;
 		snprintf(msg, sizeof msg, "no worker left to run it (%s)",
 		    e->fork_error);
 		for (i = 0; i < e->tl->n; i++)
@@ -1591,6 +1833,7 @@ engine_check_end(struct engine *e)
 	e->info.ok = e->ok;
 	e->info.failed = e->failed;
 	e->info.skipped = e->skipped;
+	e->info.interrupted = e->interrupted;
 	e->info.wall_ns = engine_pool_ns(e, now);
 	e->info.paused_ns = e->paused_total + (e->paused && now > e->paused_at ?
 	    now - e->paused_at : 0);
@@ -1737,8 +1980,8 @@ engine_abort(struct engine *e)
 		if (e->es[i].pid == 0)
 			continue;
 		e->es[i].kill_reason = KILL_ABORT;
-		kill(e->es[i].pid, SIGKILL);
-		kill(e->es[i].pid, SIGCONT);
+		engine_slot_kill(e, i, SIGKILL);
+		engine_slot_kill(e, i, SIGCONT);
 	}
 	while (e->nlive > 0) {
 		if (engine_reap_one(e, 1) > 0)
@@ -1764,16 +2007,16 @@ engine_signal_all(struct engine *e, int paused)
 		s = &e->es[i];
 		if (s->pid == 0)
 			continue;
-		kill(s->pid, paused ? SIGSTOP : SIGCONT);
+		engine_slot_kill(e, i, paused ? SIGSTOP : SIGCONT);
 		if (paused) {
 			if (s->state != WS_PAUSED)
 				s->prev_state = s->state;
 			st = WS_PAUSED;
-		} else if (s->task >= 0)
-			st = WS_BUSY;
-		else if (s->state == WS_PAUSED)
-			st = s->prev_state == WS_BUSY ? WS_IDLE : s->prev_state;
-		else
+		} else if (s->state == WS_PAUSED || s->state == WS_STOPPED) {
+			/* poolscope's SIGCONT goes on for anyone's stop. */
+			s->stopped_by = 0;
+			st = engine_slot_going(s);
+		} else
 			st = s->state;
 		engine_emit_state(e, i, st, now);
 	}
@@ -1796,7 +2039,7 @@ engine_stop_all(struct engine *e)
 
 	for (i = 0; i < e->cfg.workers; i++)
 		if (e->es[i].pid != 0)
-			kill(e->es[i].pid, SIGSTOP);
+			engine_slot_kill(e, i, SIGSTOP);
 	for (i = 0; i < e->cfg.workers; i++) {
 		if (e->es[i].pid == 0)
 			continue;
@@ -1893,7 +2136,7 @@ engine_kill_worker(struct engine *e, int slot)
 	if (slot < 0 || slot >= e->cfg.workers || e->es[slot].pid == 0)
 		return -1;
 	e->es[slot].kill_reason = KILL_USER;
-	kill(e->es[slot].pid, SIGKILL);
+	engine_slot_kill(e, slot, SIGKILL);
 	return 0;
 }
 

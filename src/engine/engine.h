@@ -37,8 +37,9 @@ struct engine	*engine_new(const struct engine_config *, const struct tasklist *,
 		     const struct event_sink *);
 void		 engine_free(struct engine *);
 
-/* Fork the pool and emit run_start.  -1 (with a message) if nothing could
- * start; the engine may then only be freed. */
+/* Fork the pool and emit run_start.  -1 (with a message) if no worker
+ * could start (fork failed), -2 if poolscope itself could not set up (no
+ * shared memory, no event loop); the engine may then only be freed. */
 int		 engine_start(struct engine *, char *err, size_t errlen);
 
 /* An fd to poll for reading, and the timeout (ms, -1 for none) to use.

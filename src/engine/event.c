@@ -22,7 +22,8 @@ static const char *mode_names[MODE_NMODES] = {
 };
 
 static const char *state_names[WS_NSTATES] = {
-	"starting", "idle", "busy", "paused", "exiting", "exited", "crashed"
+	"starting", "idle", "busy", "paused", "exiting", "exited", "crashed",
+	"stopped"
 };
 
 const char *

@@ -22,7 +22,8 @@ enum event_type {
 	EV_TASK_RETRY,		/* task, worker, attempt: queued again */
 	EV_RESULT,		/* task, seq, value (or text = error) */
 	EV_WORKER_EXIT,		/* worker, pid, text = "exited 0" / "killed by SIGSEGV" */
-	EV_WORKER_STATE,	/* worker, state: paused, idle, ... (screen commands) */
+	EV_WORKER_STATE,	/* worker, state: paused, idle, ... (screen commands);
+				   text: why, for "stopped" */
 	EV_RUN_END,
 	EV_SPAWN_FAIL,		/* worker, text = why, state = workers alive */
 	EV_TASK_SKIP,		/* task, worker, chunk, seq = the task whose
@@ -40,6 +41,7 @@ enum value_kind {
 /* Worker states, as DESIGN.md names them. */
 enum worker_state {
 	WS_STARTING, WS_IDLE, WS_BUSY, WS_PAUSED, WS_EXITING, WS_EXITED, WS_CRASHED,
+	WS_STOPPED,	/* stopped by someone else (kill -STOP): text says how */
 	WS_NSTATES
 };
 
@@ -66,13 +68,16 @@ struct run_info {
 	uint64_t	 wait_ns;	/* and waiting (sleep, I/O) */
 	uint64_t	 runq_ns;	/* time tasks waited for a processor */
 	uint64_t	 paused_ns;	/* wall time spent paused */
+	int		 interrupted;	/* stopped before its end (a signal,
+					   q on the screen, the reader gone) */
 };
 
-/* Tasks left without an outcome: the run was stopped before its end. */
+/* The run was stopped before its end (tasks may then be left without an
+ * outcome, or have failed because it was stopped). */
 static inline int
 run_info_unfinished(const struct run_info *ri)
 {
-	return ri->ok + ri->failed + ri->skipped < ri->tasks;
+	return ri->interrupted || ri->ok + ri->failed + ri->skipped < ri->tasks;
 }
 
 struct event {

@@ -87,8 +87,15 @@ enum shm_rec_type {
 	REC_FAIL,	/* payload: the error */
 	REC_RUN,	/* an instant task, start to done in one record:
 			   t_start, t, value, payload: its output */
-	REC_SENTINEL	/* the worker took the stop sentinel (None) */
+	REC_SENTINEL,	/* the worker took the stop sentinel (None) */
+	REC_GROUP,	/* value: the process group of the running task's
+			   sh commands, 0 once they are gone */
+	REC_SETUP	/* payload: why the worker could not set itself up;
+			   it exits WORKER_EXIT_SETUP next */
 };
+/* A worker that could not set itself up exits with this status, after
+ * saying why in a REC_SETUP record if it could. */
+#define WORKER_EXIT_SETUP	126
 #define REC_F_VALUE	1
 /* The payload starts with a struct shm_stats (REC_START: the worker's
  * counters as the task began; REC_DONE, REC_FAIL: what the task used). */
@@ -133,6 +140,10 @@ struct worker_args {
 };
 
 void	worker_main(const struct worker_args *) __attribute__((noreturn));
+/* A new worker could not set itself up: say why in its ring, and exit
+ * WORKER_EXIT_SETUP. */
+void	worker_setup_failed(const struct worker_args *, const char *why)
+	    __attribute__((noreturn));
 
 /* futex helpers shared by both sides. */
 int	shm_futex_wait(_Atomic uint32_t *, uint32_t);

@@ -191,6 +191,17 @@ worker_title(const struct worker_args *wa, const struct task *t, uint32_t task,
 	setproctitle("%s", title);
 }
 
+/* An sh task's process group: the parent stops it with the worker when
+ * the pool pauses, and kills it with the worker. */
+static void
+worker_group(void *arg, int pgid)
+{
+	struct worker_output	*wo = arg;
+
+	worker_post1(wo->wa, REC_GROUP, 0, wo->task, wo->entry, pgid, NULL, 0,
+	    NULL, 0, 0, now_ns());
+}
+
 static double
 worker_time_scale(const struct worker_args *wa)
 {
@@ -338,6 +349,7 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	ctx.arg = &wo;
 	ctx.time_scale = worker_time_scale(wa);
 	ctx.paused_ns = &wa->hdr->paused_ns;
+	ctx.group = worker_group;
 	task_run(t, &ctx, &out);
 	end = now_ns();
 	if (instant) {
@@ -407,6 +419,14 @@ worker_claim(const struct worker_args *wa)
 		atomic_fetch_sub(&h->q_waiters, 1);
 		worker_stats_mark();
 	}
+}
+
+void
+worker_setup_failed(const struct worker_args *wa, const char *why)
+{
+	worker_post1(wa, REC_SETUP, 0, SHM_NONE, SHM_NONE, 0, NULL, 0, why,
+	    strnlen(why, SHM_REC_MAX_PAYLOAD), 0, now_ns());
+	_exit(WORKER_EXIT_SETUP);
 }
 
 void

@@ -318,6 +318,7 @@ model_event(struct model *m, const struct event *ev)
 		t->vkind = ev->vkind;
 		t->value = ev->value;
 		m->ndone++;
+		m->ncomputed++;
 		if (m->views) {
 			m->task_ns_sum += t->end - t->start;
 			m->task_ns_n++;
@@ -336,6 +337,11 @@ model_event(struct model *m, const struct event *ev)
 			model_task_end(m, w, t, ev);
 		t->state = MT_FAILED;
 		t->vkind = VAL_ERROR;
+		t->worker = ev->worker;	/* -1: it never ran (no worker left) */
+		if (ev->worker >= 0)
+			m->ncomputed++;
+		else
+			m->nunrun++;
 		if (m->errors == NULL)
 			m->errors = xcalloc(m->ntasks, sizeof *m->errors);
 		free(m->errors[ev->task]);
@@ -368,6 +374,9 @@ model_event(struct model *m, const struct event *ev)
 		if (t == NULL || t->received || m->nresults >= m->ntasks)
 			break;
 		t->received = 1;
+		if (t->state == MT_DONE || (t->state == MT_FAILED &&
+		    t->worker >= 0))
+			m->nresults_computed++;
 		if (m->run.mode == MODE_PROCESS) {
 			/* join() gives the exit code; the target's return
 			 * value was never sent anywhere. */
@@ -411,6 +420,7 @@ model_event(struct model *m, const struct event *ev)
 		m->run.wait_ns = ev->run->wait_ns;
 		m->run.runq_ns = ev->run->runq_ns;
 		m->run.paused_ns = ev->run->paused_ns;
+		m->run.interrupted = ev->run->interrupted;
 		break;
 	}
 }
@@ -437,9 +447,8 @@ model_sink(struct model *m)
 size_t
 model_never_received(const struct model *m)
 {
-	size_t	fin = m->ndone + m->nfailed;
-
-	return fin > m->nresults ? fin - m->nresults : 0;
+	return m->ncomputed > m->nresults_computed ? m->ncomputed -
+	    m->nresults_computed : 0;
 }
 
 void

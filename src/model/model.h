@@ -79,6 +79,10 @@ struct model {
 
 	size_t			 ndone, nfailed, nrunning, nretried;
 	size_t			 nskipped;	/* tasks that never ran */
+	size_t			 ncomputed;	/* done, or failed on a worker */
+	size_t			 nunrun;	/* failed without a worker to run
+						   them (none could start) */
+	size_t			 nresults_computed;	/* of those, received */
 	size_t			 nsentinels;	/* stop sentinels taken */
 	/* The task whose exception the caller got, ending its call (map,
 	 * imap, imap_unordered; -1: none): nothing after it is received. */

@@ -219,6 +219,8 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 			ri->wait_ns = replay_secs(o, "wait");
 			ri->runq_ns = replay_secs(o, "runq");
 			ri->paused_ns = replay_secs(o, "paused");
+			f = json_get(o, "interrupted");
+			ri->interrupted = f != NULL && f->type == J_BOOL && f->b;
 			if (json_get(o, "skipped") != NULL) {
 				if (replay_int(o, "skipped", 0, nt, &v, err,
 				    errlen))
@@ -284,6 +286,10 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 			snprintf(err, errlen, "unknown worker state '%.40s'", s);
 			return -1;
 		}
+		if (json_get(o, "why") != NULL &&
+		    (ev->text = replay_str(o, "why", &ev->len, err, errlen)) ==
+		    NULL)
+			return -1;
 		break;
 	case EV_TASK_START:
 		if (json_get(o, "chunk") != NULL &&

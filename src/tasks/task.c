@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -299,15 +300,114 @@ sh_child(const char *cmd, int wfd, pid_t parent)
 	_exit(127);
 }
 
+/*
+ * An sh task's commands live in a process group of their own, led by a
+ * keeper: the worker forks the keeper, the keeper forks /bin/sh.  A
+ * pipeline, a background job, anything the command starts stays in the
+ * group, and the group is killed whole: by the worker when the task ends
+ * (what the command left running goes with it), and by the keeper when
+ * the worker dies (a timeout, a kill from the screen, poolscope itself
+ * killed even by SIGKILL: the worker dies with it, and the keeper hears of
+ * it through PR_SET_PDEATHSIG).  The keeper ends as its shell did.
+ */
+static void
+keeper_orphaned(int sig)
+{
+	(void)sig;
+	kill(0, SIGKILL);	/* the whole group, the keeper included */
+}
+
+static void __attribute__((noreturn))
+sh_keeper(const char *cmd, int wfd, pid_t worker)
+{
+	struct sigaction	sa;
+	sigset_t		set;
+	int			status;
+	pid_t			sh, me = getpid();
+
+	setpgid(0, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = keeper_orphaned;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != worker)
+		keeper_orphaned(0);
+	if ((sh = fork()) == -1) {
+		dprintf(wfd, "sh: fork: %s\n", strerror(errno));
+		_exit(127);
+	}
+	if (sh == 0)
+		sh_child(cmd, wfd, me);
+	close(wfd);
+	while (waitpid(sh, &status, 0) == -1)
+		if (errno != EINTR)
+			_exit(127);
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, WTERMSIG(status));
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(WTERMSIG(status));
+		_exit(128 + WTERMSIG(status));
+	}
+	_exit(WEXITSTATUS(status));
+}
+
+/* Pass on what the command prints until its keeper has ended and what it
+ * left behind is killed (a background job keeping the pipe open does not
+ * hold the task up), or, without pidfds, until the pipe is closed. */
+static void
+sh_relay(int rfd, pid_t keeper, struct task_ctx *ctx)
+{
+	struct pollfd	pfd[2];
+	char		buf[4096];
+	ssize_t		n;
+	int		pidfd, npfd = 1, gone = 0;
+
+	pidfd = (int)syscall(SYS_pidfd_open, keeper, 0);
+	pfd[0].fd = rfd;
+	pfd[0].events = POLLIN;
+	if (pidfd >= 0) {
+		pfd[1].fd = pidfd;
+		pfd[1].events = POLLIN;
+		npfd = 2;
+	}
+	for (;;) {
+		if (poll(pfd, npfd, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (npfd == 2 && (pfd[1].revents & POLLIN) && !gone) {
+			/* The shell is done: nothing of its group outlives it. */
+			kill(-keeper, SIGKILL);
+			gone = 1;
+			npfd = 1;
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(rfd, buf, sizeof buf);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			emit(ctx, buf, (size_t)n);
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
 /* Run an sh task, passing its output on as it arrives. */
 static void
 run_sh(const char *cmd, struct task_ctx *ctx, struct task_outcome *out)
 {
 	struct rusage	ru;
-	char		buf[4096], name[32];
+	char		name[32];
 	int		fds[2], status;
 	pid_t		pid, parent = getpid(), r;
-	ssize_t		n;
 
 	if (cmd == NULL) {
 		fail(out, "sh: no command");
@@ -323,23 +423,24 @@ run_sh(const char *cmd, struct task_ctx *ctx, struct task_outcome *out)
 		close(fds[1]);
 		return;
 	}
-	if (pid == 0)
-		sh_child(cmd, fds[1], parent);
-	close(fds[1]);
-
-	for (;;) {
-		n = read(fds[0], buf, sizeof buf);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		emit(ctx, buf, (size_t)n);
+	if (pid == 0) {
+		close(fds[0]);
+		sh_keeper(cmd, fds[1], parent);
 	}
+	close(fds[1]);
+	/* Both sides set the group, so it exists before either goes on. */
+	setpgid(pid, pid);
+	if (ctx != NULL && ctx->group != NULL)
+		ctx->group(ctx->arg, pid);
+	sh_relay(fds[0], pid, ctx);
 	close(fds[0]);
 
 	memset(&ru, 0, sizeof ru);
 	while ((r = wait4(pid, &status, 0, &ru)) == -1 && errno == EINTR)
 		;
+	kill(-pid, SIGKILL);
+	if (ctx != NULL && ctx->group != NULL)
+		ctx->group(ctx->arg, 0);
 	out->child_cpu_ns = ((uint64_t)ru.ru_utime.tv_sec +
 	    (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
 	    ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) *

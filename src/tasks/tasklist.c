@@ -340,6 +340,11 @@ unknown_kind(struct parser *p, size_t pos, size_t n)
 	const char	*w = p->text + pos;
 	int		 k;
 
+	/* A byte order mark where it does not belong (a second one at the
+	 * start of a file, or one inside it) is invisible in a message. */
+	if (n >= 3 && memcmp(w, "\xef\xbb\xbf", 3) == 0)
+		return perr(p, pos, "a byte order mark (U+FEFF) before the task "
+		    "kind; save the file as UTF-8 without it");
 	quote(q, sizeof q, w, n);
 	if ((k = suggest_kind(w, n)) != -1)
 		return perr(p, pos, "unknown task kind '%s'; did you mean "

@@ -88,6 +88,9 @@ struct task_ctx {
 	 * (NULL: never paused).  sleep lasts its length in pool time: a
 	 * worker stopped mid-sleep sleeps the rest once it is continued. */
 	const _Atomic uint64_t *paused_ns;
+	/* sh: its commands' process group is pgid (0: it has ended), for
+	 * whoever stops and kills the worker to stop and kill it too. */
+	void	(*group)(void *arg, int pgid);
 };
 
 enum task_status {

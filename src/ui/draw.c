@@ -320,6 +320,8 @@ ui_state_color(int state)
 		return C_EXITING;
 	case WS_CRASHED:
 		return C_CRASHED;
+	case WS_STOPPED:
+		return C_WARN;
 	default:
 		return C_EXITED;
 	}

@@ -18,9 +18,11 @@ from pstest import TAP, Live, of
 
 t = TAP()
 SLOW = pstest.SLOW
-# Sleeps of distinct lengths: their result order is their length order.
-MIXED = "sleep 1800; sleep 400; sleep 1200; sleep 600; sleep 1400; sleep 200; sleep 1000; sleep 800"
-NOMINAL = [1.8, 0.4, 1.2, 0.6, 1.4, 0.2, 1.0, 0.8]
+# Sleeps whose ends on 4 workers are 0.1 s apart or more: 0.3 (task 1), 0.5
+# (3), 0.65 (5), 1.1 (2), 1.45 (6), 1.7 (4), 1.8 (0), 2.0 (7).
+MIXED = ("sleep 1800; sleep 300; sleep 1100; sleep 500; sleep 1400; "
+         "sleep 150; sleep 800; sleep 900")
+NOMINAL = [1.8, 0.3, 1.1, 0.5, 1.4, 0.15, 0.8, 0.9]
 
 
 def durations(events):

@@ -20,7 +20,7 @@ import time
 from pstest import POOLSCOPE, SLOW, TAP, cmd, pid_alive, wait_gone  # noqa: F401
 
 WORKER_STATES = ("starting", "idle", "busy", "paused", "exiting", "exited",
-                 "crashed")
+                 "crashed", "stopped")
 # A worker row: "> 0   1990    busy     3 sleep 200        2 ..."
 # ('>' marks the selected worker).
 WORKER_ROW = re.compile(r"^([> ]) +(\d+) +(\d+) +(%s) +(.*?) +(\d+)"

@@ -14,9 +14,9 @@ from tmuxtest import (SLOW, TAP, Screen, poolscope, done_count, states_become,
 
 t = TAP()
 NAME = "ps-clock-%d" % os.getpid()
-MIXED = ("sleep 1800; sleep 400; sleep 1200; sleep 600; sleep 1400; "
-         "sleep 200; sleep 1000; sleep 800")
-NOMINAL = [1.8, 0.4, 1.2, 0.6, 1.4, 0.2, 1.0, 0.8]
+MIXED = ("sleep 1800; sleep 300; sleep 1100; sleep 500; sleep 1400; "
+         "sleep 150; sleep 800; sleep 900")
+NOMINAL = [1.8, 0.3, 1.1, 0.5, 1.4, 0.15, 0.8, 0.9]
 
 
 def header(text):

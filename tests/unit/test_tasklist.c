@@ -239,6 +239,12 @@ test_bad(void)
 	    "1..10 or rand(100,900), got '1...3'", "three dots");
 	bad("square 1 2", "tasks.txt:1:10: unexpected '2' after the argument; "
 	    "write one task per line (or repeat with x3)", "two arguments");
+	bad("\xef\xbb\xbf\xef\xbb\xbfsquare 1\n", "tasks.txt:1:1: a byte order "
+	    "mark (U+FEFF) before the task kind; save the file as UTF-8 without "
+	    "it", "a doubled byte order mark");
+	bad("square 1\n\xef\xbb\xbfsquare 2\n", "tasks.txt:2:1: a byte order "
+	    "mark (U+FEFF) before the task kind; save the file as UTF-8 without "
+	    "it", "a byte order mark inside the file");
 	/* An empty list parses (Pool.map(f, []) returns []). */
 	is_int(parse(&tl, ""), 0, "an empty list parses");
 	is_int(tl.n, 0, "an empty list: no tasks");
@@ -364,7 +370,7 @@ static void
 run(int kind, int64_t arg, const char *cmd, double scale)
 {
 	struct task	t = { 0 };
-	struct task_ctx	ctx = { collect, &out_text, scale };
+	struct task_ctx	ctx = { collect, &out_text, scale, NULL, NULL };
 
 	t.kind = (uint8_t)kind;
 	t.arg = arg;
