@@ -265,9 +265,8 @@ run_caller(struct ui_run *r, char *buf, size_t len)
 		    "callbacks", m->nresults, m->nresults == 1 ? "" : "s");
 		break;
 	default:
-		snprintf(buf, len, "caller started the processes, joining: %zu "
-		    "of %zu joined (a Process has no result channel)",
-		    m->nresults, m->ntasks);
+		snprintf(buf, len, "caller joining processes: %zu of %zu joined "
+		    "(a Process has no result channel)", m->nresults, m->ntasks);
 		break;
 	}
 	return buf;
@@ -296,7 +295,7 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 {
 	struct model	*m = &r->model;
 	char		 el[32], buf[256], bar[512], figs[96], st[96];
-	size_t		 fin = m->ndone + m->nfailed + m->nskipped;
+	size_t		 fin = m->ndone + m->nfailed;
 	double		 secs = now / 1e9, rate, speed;
 	int		 w = ui->cols, barw, filled, i, x, cpus, len;
 	int64_t		 let_go = -1, ended_by = -1;
@@ -369,7 +368,9 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 		barw = 40;
 	if (barw < 10)
 		barw = 10;
-	filled = m->ntasks ? (int)((double)fin * barw / m->ntasks) : 0;
+	/* The bar: tasks with an outcome, those that never ran included. */
+	filled = m->ntasks ? (int)((double)(fin + m->nskipped) * barw /
+	    m->ntasks) : 0;
 	bar[0] = '\0';
 	for (i = 0; i < barw; i++)
 		strlcat(bar, i < filled ? ui->g->bar_full : ui->g->bar_empty,
@@ -705,6 +706,49 @@ run_draw_results(struct ui *ui, struct ui_run *r, int top)
 	ui_fill(ui, top + 2, x, w - x, C_NORMAL);
 }
 
+/* The run in one line of at most width columns: the outcomes, then the
+ * times, the longer forms dropped first where they do not fit. */
+static void
+run_summary_line(const struct model *m, char *buf, size_t size, int width)
+{
+	char		wall[32], busy[32], cpu[32], times[160];
+	const char	*fmt[] = { "; wall %s, tasks' own time %s (CPU %s), "
+	    "speedup %.2fx", "; wall %s, own time %s (CPU %s), speedup %.2fx",
+	    "; wall %s, own time %s, speedup %.2fx", "; own time %s" };
+	size_t		lost = model_never_received(m), i;
+	double		sp;
+	int		len;
+
+	util_format_duration(m->run.wall_ns, wall, sizeof wall);
+	util_format_duration(m->run.busy_ns, busy, sizeof busy);
+	util_format_duration(m->run.cpu_ns, cpu, sizeof cpu);
+	len = snprintf(buf, size, "%zu task%s, %zu failed", m->ntasks,
+	    m->ntasks == 1 ? "" : "s", m->nfailed);
+	if (m->nskipped)
+		len += snprintf(buf + len, size - len, ", %zu never ran",
+		    m->nskipped);
+	if (lost)
+		len += snprintf(buf + len, size - len, ", %zu never received",
+		    lost);
+	if (m->ncomputed == 0)
+		return;		/* nothing ran: no times to speak of */
+	sp = m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns : 0.0;
+	for (i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
+		if (i < 2)
+			snprintf(times, sizeof times, fmt[i], wall, busy, cpu,
+			    sp);
+		else if (i == 2)
+			snprintf(times, sizeof times, fmt[i], wall, busy, sp);
+		else
+			snprintf(times, sizeof times, fmt[i], busy);
+		if (len + (int)strlen(times) <= width) {
+			/* the header has the wall time and the speedup */
+			snprintf(buf + len, size - len, "%s", times);
+			break;
+		}
+	}
+}
+
 /* The results list as Python prints it, as much as fits the screen. */
 static void
 run_results_list(struct ui *ui, struct model *m, char *list, size_t size)
@@ -735,28 +779,12 @@ run_draw_output(struct ui *ui, struct ui_run *r, int top, int rows)
 	const struct model_line	*l;
 	char			 buf[512], list[256];
 	size_t			 kept = model_lines_kept(m), i, n;
-	int			 y = top + 1, w = ui->cols, len;
+	int			 y = top + 1, w = ui->cols;
 
 	if (r->ended) {
-		char	wall[32], busy[32], cpu[32], outcome[160];
-		size_t	lost = model_never_received(m);
-
 		ui_hline(ui, top, 0, w, C_DIM, "Summary");
-		util_format_duration(m->run.wall_ns, wall, sizeof wall);
-		util_format_duration(m->run.busy_ns, busy, sizeof busy);
-		util_format_duration(m->run.cpu_ns, cpu, sizeof cpu);
-		len = snprintf(outcome, sizeof outcome, "%zu task%s, %zu failed",
-		    m->ntasks, m->ntasks == 1 ? "" : "s", m->nfailed);
-		if (m->nskipped)
-			len += snprintf(outcome + len, sizeof outcome - len,
-			    ", %zu never ran", m->nskipped);
-		if (lost)
-			snprintf(outcome + len, sizeof outcome - len, ", %zu "
-			    "never received", lost);
-		ui_putf(ui, y++, 0, w, m->nfailed ? C_WARN : C_OK,
-		    " %s; wall %s, tasks' own time %s (CPU %s), speedup %.2fx",
-		    outcome, wall, busy, cpu, m->run.wall_ns ?
-		    (double)m->run.busy_ns / m->run.wall_ns : 0.0);
+		run_summary_line(m, buf, sizeof buf, w - 1);
+		ui_putf(ui, y++, 0, w, m->nfailed ? C_WARN : C_OK, " %s", buf);
 		if (m->raised >= 0) {
 			/* What Python prints: the traceback's last line. */
 			const char *e = m->errors ? m->errors[m->raised] : NULL;
