@@ -2,6 +2,14 @@
  * main.c: poolscope's entry point.  Reads the options and the task list,
  * wires the engine's event stream to its consumers (the model, the batch
  * printer) and runs the pool.
+ *
+ * Every output is checked: the files (--record, --trace, --svg, --cast)
+ * before anything runs, so that none replaces a file without --force nor
+ * ever a file the run reads; their writes, and standard output's, as the
+ * run goes.  A failed write is said once, with its cause, and makes the exit
+ * status 3, except standard output's reader going away (EPIPE, as with
+ * '| head'): then poolscope dies of SIGPIPE, quietly, as any filter does,
+ * once its workers are reaped and its files written.
  */
 #include "config.h"
 
@@ -16,6 +24,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "outfile.h"
 #include "tasks/tasks.h"
 #include "engine/engine.h"
 #include "model/model.h"
@@ -32,9 +41,90 @@ extern char **environ;
 struct main_ctx {
 	struct engine	*engine;
 	struct batch	*batch;
+	struct recorder	*rec;
 };
 
-/* After the batch printer's flush: stop the run once the reader is gone. */
+/* Whether an output could not be written completely: exit status 3. */
+static int	main_output_failed;
+static int	main_stdout_told;
+
+/* Standard output failed with errno e.  A reader that went away (EPIPE) is
+ * how a filter is stopped: die of SIGPIPE, quietly.  Anything else (a full
+ * disk, EIO) is said once; the exit status will be 3. */
+static void
+main_stdout_failed(int e)
+{
+	sigset_t	set;
+
+	if (e == EPIPE) {
+		signal(SIGPIPE, SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, SIGPIPE);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(SIGPIPE);
+		_exit(141);
+	}
+	main_output_failed = 1;
+	if (!main_stdout_told)
+		fprintf(stderr, "poolscope: cannot write standard output: %s\n",
+		    strerror(e));
+	main_stdout_told = 1;
+}
+
+/* The last of standard output: what is still buffered (all of -q's
+ * output), and the close, where some filesystems report their errors. */
+static void
+main_close_stdout(void)
+{
+	if (fflush(stdout) == EOF)
+		main_stdout_failed(errno);
+	else if (ferror(stdout))
+		main_stdout_failed(EIO);
+	else if (fclose(stdout) == EOF)
+		main_stdout_failed(errno);
+}
+
+/* The exit status, with the outputs': a signal first, then 3, then 1. */
+static int
+main_status(int status)
+{
+	/* A signal, bad usage and poolscope's own failure say more than an
+	 * output that could not be written. */
+	if (status >= 128 || status == 2 || status == UTIL_EXIT_INTERNAL)
+		return status;
+	return main_output_failed ? 3 : status;
+}
+
+/* A write to the recording failed: say so once (the run goes on). */
+static void
+main_record_check(struct recorder *rec)
+{
+	char	err[600];
+
+	if (recorder_poll_error(rec, err, sizeof err)) {
+		fprintf(stderr, "poolscope: --record: %s\n", err);
+		main_output_failed = 1;
+	}
+}
+
+/* Put the recording in place (the run is over, or was stopped: it ends
+ * with a run_end either way), or say why not. */
+static void
+main_record_close(struct recorder *rec)
+{
+	char	err[600];
+
+	main_record_check(rec);
+	if (recorder_close(rec, err, sizeof err) != 0) {
+		if (err[0] != '\0')
+			fprintf(stderr, "poolscope: --record: %s\n", err);
+		main_output_failed = 1;
+	}
+}
+
+/* After the batch printer's flush: stop the run once standard output
+ * fails (its reader is gone, or a disk is full); say at once when the
+ * recording fails, and go on. */
 static void
 main_flush(void *arg)
 {
@@ -42,6 +132,63 @@ main_flush(void *arg)
 
 	if (batch_write_failed(mc->batch) && !engine_finished(mc->engine))
 		engine_abort(mc->engine);
+	main_record_check(mc->rec);
+}
+
+/* A signal that would end poolscope: no half-written file is left. */
+static void
+main_fatal_signal(int sig)
+{
+	outfile_finish_all();
+	raise(sig);	/* SA_RESETHAND: the default action now */
+}
+
+/* The files to write, before anything runs: not a file the run reads, not
+ * one file twice, not an existing file without --force (outfile.c).  0, or
+ * 2 with a message. */
+static int
+main_check_outputs(const struct options *o)
+{
+	static const char *const names[] = { "--record", "--trace", "--svg",
+	    "--cast" };
+	const char	*out[] = { o->record, o->trace, o->svg, o->cast };
+	char		 err[1024];
+	int		 i, j;
+
+	for (i = 0; i < 4; i++) {
+		if (out[i] == NULL || strcmp(out[i], "-") == 0)
+			continue;
+		if (o->taskfile != NULL && outfile_same(out[i], o->taskfile)) {
+			fprintf(stderr, "poolscope: %s: '%s' is the task list "
+			    "this run reads; give %s another name\n", names[i],
+			    out[i], names[i]);
+			return 2;
+		}
+		if (o->replay != NULL && outfile_same(out[i], o->replay)) {
+			fprintf(stderr, "poolscope: %s: '%s' is the recording "
+			    "this run replays; give %s another name\n",
+			    names[i], out[i], names[i]);
+			return 2;
+		}
+		for (j = 0; j < i; j++) {
+			if (out[j] == NULL || (strcmp(out[i], out[j]) != 0 &&
+			    !outfile_same(out[i], out[j])))
+				continue;
+			/* /dev/null twice is fine: nothing is replaced. */
+			if (outfile_check(out[i], 0, err, sizeof err) == 0 &&
+			    access(out[i], F_OK) == 0)
+				continue;
+			fprintf(stderr, "poolscope: %s and %s both name '%s'; "
+			    "give each its own file\n", names[j], names[i],
+			    out[i]);
+			return 2;
+		}
+		if (outfile_check(out[i], o->force, err, sizeof err) != 0) {
+			fprintf(stderr, "poolscope: %s: %s\n", names[i], err);
+			return 2;
+		}
+	}
+	return 0;
 }
 
 
@@ -116,24 +263,31 @@ main_stop_fd(sigset_t *set)
 	return sfd;
 }
 
-/* --trace and --svg after a run; the exit status, made 1 on failure. */
-static int
+/* --trace and --svg after a run.  Standard output ("-") failing is
+ * standard output's failure. */
+static void
 main_exports(const struct options *o, const struct model *m,
-    const struct tasklist *tl, int status)
+    const struct tasklist *tl)
 {
-	char	err[512];
+	static const char *const names[] = { "--trace", "--svg" };
+	const char	*paths[] = { o->trace, o->svg };
+	int		(*fns[])(FILE *, const struct model *,
+			    const struct tasklist *) = { export_trace,
+			    export_svg };
+	char		 err[700];
+	int		 i;
 
-	if (o->trace != NULL && export_to_path(o->trace, export_trace, m, tl,
-	    err, sizeof err) != 0) {
-		fprintf(stderr, "poolscope: --trace: %s\n", err);
-		status = status ? status : 1;
+	for (i = 0; i < 2; i++) {
+		if (paths[i] == NULL || export_to_path(paths[i], fns[i], m, tl,
+		    o->force, err, sizeof err) == 0)
+			continue;
+		if (strcmp(paths[i], "-") == 0)
+			main_stdout_failed(errno);
+		else {
+			fprintf(stderr, "poolscope: %s: %s\n", names[i], err);
+			main_output_failed = 1;
+		}
 	}
-	if (o->svg != NULL && export_to_path(o->svg, export_svg, m, tl, err,
-	    sizeof err) != 0) {
-		fprintf(stderr, "poolscope: --svg: %s\n", err);
-		status = status ? status : 1;
-	}
-	return status;
 }
 
 /* After a batch run: processes that could not start are said on stderr too
@@ -172,6 +326,7 @@ main_fanout(struct event_fanout *fan, struct model *m, struct batch *b,
 	event_fanout_add(fan, &s);
 	s = batch_sink(b);
 	event_fanout_add(fan, &s);
+	mc->rec = rec;
 	if (rec != NULL) {
 		s = recorder_sink(rec);
 		event_fanout_add(fan, &s);
@@ -185,7 +340,7 @@ main_fanout(struct event_fanout *fan, struct model *m, struct batch *b,
 }
 
 /* One run of a lesson step in batch mode; its exit status (128 + the
- * signal if stopped, 141 once the reader has gone). */
+ * signal if stopped).  Standard output failing is main_stdout_failed()'s. */
 static int
 main_batch_step(const struct options *o, const struct engine_config *cfg,
     const struct tasklist *tl, int sfd)
@@ -212,14 +367,15 @@ main_batch_step(const struct options *o, const struct engine_config *cfg,
 		status = 130;
 		if (engine_stop_signal(e) != 0)
 			status = 128 + engine_stop_signal(e);
-	} else if (batch_write_failed(b))
-		status = 141;
-	else {
+	} else {
 		status = engine_exit_status(e);
-		batch_finish(b);
+		if (!batch_write_failed(b))
+			batch_finish(b);
 		main_spawn_warning(&model);
 	}
 	engine_free(e);
+	if (batch_write_failed(b))
+		main_stdout_failed(batch_write_error(b));
 	batch_free(b);
 	model_free(&model);
 	return status;
@@ -235,24 +391,21 @@ main_lesson_batch(const struct options *o, const struct lesson *l)
 	int				 sfd, rc, status = 0;
 
 	sfd = main_stop_fd(&set);
-	for (i = 0; i < l->nsteps; i++) {
+	for (i = 0; i < l->nsteps && !main_output_failed; i++) {
 		st = &l->steps[i];
 		if (!o->json) {
 			printf("== %s, step %zu of %zu: %s ==\n%s\n", l->title,
 			    i + 1, l->nsteps, st->heading, st->caption);
 			if (st->has_run)
 				printf("-- run: %s\n", st->run_text);
-			fflush(stdout);
+			if (fflush(stdout) == EOF) {
+				main_stdout_failed(errno);
+				break;
+			}
 		}
 		if (!st->has_run)
 			continue;
 		rc = main_batch_step(o, &st->cfg, &st->tl, sfd);
-		if (rc == 141) {
-			/* The reader left: go as a filter does, by SIGPIPE. */
-			signal(SIGPIPE, SIG_DFL);
-			sigprocmask(SIG_UNBLOCK, &set, NULL);
-			raise(SIGPIPE);
-		}
 		if (rc >= 128) {
 			status = rc;
 			break;
@@ -300,6 +453,12 @@ main_lessons(const struct options *o)
 	if (rc != 0 || lesson_load(&l, path, util_cpu_count(), err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "poolscope: %s\n", err);
+		return 2;
+	}
+	if (o->cast != NULL && outfile_same(o->cast, path)) {
+		fprintf(stderr, "poolscope: --cast: '%s' is the lesson this "
+		    "run reads; give --cast another name\n", o->cast);
+		lesson_free(&l);
 		return 2;
 	}
 	memset(&none, 0, sizeof none);
@@ -358,7 +517,9 @@ main_replay_batch(const struct options *o, struct replay *rp)
 	}
 	if (!batch_write_failed(b))
 		batch_finish(b);
-	status = main_exports(o, &model, replay_tasklist(rp), status);
+	main_exports(o, &model, replay_tasklist(rp));
+	if (batch_write_failed(b))
+		main_stdout_failed(batch_write_error(b));
 	batch_free(b);
 	model_free(&model);
 	close(sfd);
@@ -385,11 +546,10 @@ main_empty_warning(const struct options *o)
 /* stdout's buffer in batch mode: it must outlive main(). */
 static char	stdout_buf[1 << 16];
 
-int
-main(int argc, char **argv)
+/* A task list run in batch mode (--compare: once per call style). */
+static int
+main_batch(struct options *o, struct tasklist *tl)
 {
-	struct options		 o;
-	struct tasklist		 tl;
 	struct model		 model;
 	struct event_fanout	 fan;
 	struct event_sink	 sink;
@@ -397,13 +557,103 @@ main(int argc, char **argv)
 	struct main_ctx		 mc;
 	char			 err[4096];
 	sigset_t		 stopset;
-	struct replay		*rp;
 	struct recorder		*rec = NULL;
 	struct compare_row	 cmp[8];
-	int			 sfd, rc, stopped, status, k, comparing;
+	int			 sfd, stopped = 0, status, k, comparing, rc;
+
+	/* A reader that goes away is noticed as EPIPE, not a signal. */
+	sfd = main_stop_fd(&stopset);
+
+	model_init(&model);
+	if (o->trace != NULL || o->svg != NULL)
+		model_keep_views(&model);
+	if (o->record != NULL && (rec = recorder_open(o->record, o->force, tl,
+	    err, sizeof err)) == NULL) {
+		fprintf(stderr, "poolscope: --record: %s\n", err);
+		return 2;
+	}
+	mc.batch = batch_new(stdout, main_format(o), tl, &model);
+	sink = main_fanout(&fan, &model, mc.batch, rec, &mc);
+
+	options_engine_config(o, &cfg);
+	if (o->ncompare == 0) {
+		o->compare[0] = o->mode;
+		o->ncompare = 1;
+		comparing = 0;
+	} else
+		comparing = 1;
+	status = 0;
+	for (k = 0; k < o->ncompare; k++) {
+		cfg.mode = o->compare[k];
+		cfg.chunksize = (cfg.mode == MODE_APPLY || cfg.mode ==
+		    MODE_APPLY_ASYNC || cfg.mode == MODE_PROCESS) ? 0 :
+		    o->chunksize;
+		if (comparing && !o->json) {
+			printf("== %s (%d of %d) ==\n", mode_name(cfg.mode),
+			    k + 1, o->ncompare);
+			fflush(stdout);
+		}
+		mc.engine = engine_new(&cfg, tl, &sink);
+		if ((rc = engine_start(mc.engine, err, sizeof err)) != 0) {
+			engine_free(mc.engine);
+			fprintf(stderr, "poolscope: %s\n", err);
+			recorder_discard(rec);	/* nothing ran */
+			return rc == -2 ? UTIL_EXIT_INTERNAL : 1;
+		}
+		stopped = engine_run(mc.engine, sfd);
+		if (engine_exit_status(mc.engine) != 0)
+			status = 1;
+		if (!batch_write_failed(mc.batch))
+			batch_finish(mc.batch);	/* -q writes it all here */
+		if (batch_write_failed(mc.batch))
+			break;	/* the run was stopped at the failed write */
+		main_spawn_warning(&model);
+		if (comparing)
+			main_compare_row(&cmp[k], &model);
+		if (stopped)
+			break;
+		if (k + 1 < o->ncompare)
+			engine_free(mc.engine);
+	}
+	if (comparing && !o->json && !batch_write_failed(mc.batch))
+		main_compare_table(cmp, k < o->ncompare ? k + 1 : o->ncompare);
+	/* The files first: a reader of stdout gone (EPIPE) ends poolscope. */
+	if (rec != NULL)
+		main_record_close(rec);
+	main_exports(o, &model, tl);
+	if (batch_write_failed(mc.batch))
+		main_stdout_failed(batch_write_error(mc.batch));
+	if (stopped && engine_stop_signal(mc.engine) != 0)
+		status = 128 + engine_stop_signal(mc.engine);
+	engine_free(mc.engine);
+	batch_free(mc.batch);
+	model_free(&model);
+	close(sfd);
+	return status;
+}
+
+/* stdout's buffer in batch mode: it must outlive main(). */
+static char	stdout_buf[1 << 16];
+
+int
+main(int argc, char **argv)
+{
+	struct options		 o;
+	struct tasklist		 tl;
+	char			 err[4096];
+	struct replay		*rp;
+	int			 rc;
 
 	setproctitle_init(argc, argv, environ);
 	options_parse(&o, argc, argv);
+	if ((rc = main_check_outputs(&o)) != 0)
+		return rc;
+	/* A file over RLIMIT_FSIZE is an error to report (EFBIG), not a
+	 * death; other fatal signals leave no temporary file behind.  (The
+	 * screen puts its own handlers in, which restore the terminal.) */
+	signal(SIGXFSZ, SIG_IGN);
+	util_fatal_signals(main_fatal_signal);
+	util_set_fatal_hook(outfile_finish_all);
 	if (o.batch)	/* before any output: one write per flush, not per
 			   line (glibc ignores the size without a buffer) */
 		setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
@@ -411,8 +661,12 @@ main(int argc, char **argv)
 		tasklist_seed(o.seed);
 
 	memset(&tl, 0, sizeof tl);
-	if (o.lesson != NULL || o.list_lessons)
-		return main_lessons(&o);
+	if (o.lesson != NULL || o.list_lessons) {
+		rc = main_lessons(&o);
+		if (o.batch || o.list_lessons)
+			main_close_stdout();
+		return main_status(rc);
+	}
 	if (o.replay != NULL) {
 		if ((rp = replay_open(o.replay, err, sizeof err)) == NULL) {
 			fprintf(stderr, "poolscope: %s\n", err);
@@ -421,7 +675,9 @@ main(int argc, char **argv)
 		rc = o.batch ? main_replay_batch(&o, rp) : ui_main(&o, &tl, rp,
 		    NULL);
 		replay_free(rp);
-		return rc;
+		if (o.batch)
+			main_close_stdout();
+		return main_status(rc);
 	}
 	if (!o.batch && o.taskfile == NULL && o.tasks_inline == NULL) {
 		/* The screen, with its own choice of task list. */
@@ -449,80 +705,8 @@ main(int argc, char **argv)
 		tasklist_free(&tl);
 		return rc;
 	}
-
-	/* A reader that goes away is noticed as EPIPE, not a signal. */
-	sfd = main_stop_fd(&stopset);
-
-	model_init(&model);
-	if (o.trace != NULL || o.svg != NULL)
-		model_keep_views(&model);
-	if (o.record != NULL && (rec = recorder_open(o.record, &tl, err,
-	    sizeof err)) == NULL) {
-		fprintf(stderr, "poolscope: --record: %s\n", err);
-		return 2;
-	}
-	mc.batch = batch_new(stdout, main_format(&o), &tl, &model);
-	sink = main_fanout(&fan, &model, mc.batch, rec, &mc);
-
-	options_engine_config(&o, &cfg);
-	if (o.ncompare == 0) {
-		o.compare[0] = o.mode;
-		o.ncompare = 1;
-		comparing = 0;
-	} else
-		comparing = 1;
-	status = 0;
-	for (k = 0; k < o.ncompare; k++) {
-		cfg.mode = o.compare[k];
-		cfg.chunksize = (cfg.mode == MODE_APPLY || cfg.mode ==
-		    MODE_APPLY_ASYNC || cfg.mode == MODE_PROCESS) ? 0 :
-		    o.chunksize;
-		if (comparing && !o.json) {
-			printf("== %s (%d of %d) ==\n", mode_name(cfg.mode),
-			    k + 1, o.ncompare);
-			fflush(stdout);
-		}
-		mc.engine = engine_new(&cfg, &tl, &sink);
-		if ((rc = engine_start(mc.engine, err, sizeof err)) != 0) {
-			engine_free(mc.engine);
-			fprintf(stderr, "poolscope: %s\n", err);
-			return rc == -2 ? UTIL_EXIT_INTERNAL : 1;
-		}
-		stopped = engine_run(mc.engine, sfd);
-		if (engine_exit_status(mc.engine) != 0)
-			status = 1;
-		if (batch_write_failed(mc.batch)) {
-			/* The reader left (as with '| head'): go quietly, like
-			 * any filter killed by SIGPIPE, having reaped every
-			 * worker. */
-			engine_free(mc.engine);
-			signal(SIGPIPE, SIG_DFL);
-			sigprocmask(SIG_UNBLOCK, &stopset, NULL);
-			raise(SIGPIPE);
-			_exit(141);
-		}
-		batch_finish(mc.batch);
-		main_spawn_warning(&model);
-		if (comparing)
-			main_compare_row(&cmp[k], &model);
-		if (stopped)
-			break;
-		if (k + 1 < o.ncompare)
-			engine_free(mc.engine);
-	}
-	if (comparing && !o.json)
-		main_compare_table(cmp, k < o.ncompare ? k + 1 : o.ncompare);
-	if (rec != NULL && recorder_close(rec, err, sizeof err) != 0) {
-		fprintf(stderr, "poolscope: --record: %s\n", err);
-		status = status ? status : 1;
-	}
-	status = main_exports(&o, &model, &tl, status);
-	if (stopped && engine_stop_signal(mc.engine) != 0)
-		status = 128 + engine_stop_signal(mc.engine);
-	engine_free(mc.engine);
-	batch_free(mc.batch);
-	model_free(&model);
+	rc = main_batch(&o, &tl);
 	tasklist_free(&tl);
-	close(sfd);
-	return status;
+	main_close_stdout();
+	return main_status(rc);
 }

@@ -22,7 +22,7 @@ enum {
 	OPT_MAX_TASKS = 256, OPT_TIMEOUT, OPT_RETRIES, OPT_TIME_SCALE, OPT_JSON,
 	OPT_AUTOSTART, OPT_NO_COLOR, OPT_TRACE, OPT_SVG, OPT_RECORD, OPT_REPLAY,
 	OPT_SEED, OPT_CAPTION, OPT_THEME, OPT_COMPARE, OPT_CAST, OPT_LESSON,
-	OPT_LIST_LESSONS, OPT_KEEP_GOING
+	OPT_LIST_LESSONS, OPT_KEEP_GOING, OPT_FORCE
 };
 
 const char *const theme_names[THEME_N] = {
@@ -53,6 +53,7 @@ static const struct option longopts[] = {
 	{ "theme",		required_argument,	NULL, OPT_THEME },
 	{ "compare",		required_argument,	NULL, OPT_COMPARE },
 	{ "cast",		required_argument,	NULL, OPT_CAST },
+	{ "force",		no_argument,		NULL, OPT_FORCE },
 	{ "lesson",		required_argument,	NULL, OPT_LESSON },
 	{ "list-lessons",	no_argument,		NULL, OPT_LIST_LESSONS },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -109,6 +110,8 @@ options_usage(FILE *f)
 "      --cast FILE          record exactly what the screen draws (asciicast v2)\n"
 "      --trace FILE         write the run as Chrome trace-event JSON (Perfetto)\n"
 "      --svg FILE           write the run's timeline as an SVG picture\n"
+"      --force              let --record, --cast, --trace and --svg replace\n"
+"                           an existing file (or a symbolic link, itself)\n"
 "  -b, --batch              no screen: run, print each event, then the results\n"
 "      --json               with --batch: JSON Lines events on stdout\n"
 "  -q, --quiet              with --batch: only the results list and the summary\n"
@@ -120,9 +123,16 @@ options_usage(FILE *f)
 "print N, hello ID, sleep MS, spin MS, primes N, fib N, fail, crash, hang,\n"
 "sh COMMAND.  See poolscope(1) and the README.\n"
 "\n"
+"Files named by --record, --cast, --trace and --svg are written under a\n"
+"temporary name beside them and renamed into place once whole; an existing\n"
+"file is not replaced without --force, nor ever a file the run reads.\n"
+"\n"
 "Exit status: 0 every task succeeded; 1 some task failed, or the run was\n"
-"left before its end; 128+N after signal N (SIGINT, SIGTERM, SIGHUP); 2 bad\n"
-"usage, a bad task list, lesson or recording (nothing ran).\n"
+"left before its end; 2 bad usage, a bad task list, lesson or recording, an\n"
+"output file refused, a terminal that cannot draw the screen (nothing ran);\n"
+"3 an output could not be written completely (standard output, --record,\n"
+"--trace, --svg, --cast): the run happened, but what it wrote is incomplete;\n"
+"128+N after signal N.  When several apply: the signal, then 3, then 1.\n"
 "\n"
 "Keys on the run screen: Space pause, s step, + - time scale, arrows select,\n"
 "k kill the selected worker, r rerun, n set-up, x export (trace and SVG),\n"
@@ -134,6 +144,25 @@ options_usage(FILE *f)
 "  poolscope --batch -w 5 -m map -t 'square 1..10'\n"
 "  poolscope --batch --json -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n",
 	    ENGINE_MAX_WORKERS, util_cpu_count());
+}
+
+/* After --help or --version: exit 0 if it all reached standard output,
+ * else say why and exit 3. */
+static void __attribute__((noreturn))
+options_exit_written(void)
+{
+	int	e = 0;
+
+	if (fflush(stdout) == EOF)
+		e = errno;
+	else if (ferror(stdout))	/* errno is still the failed write's */
+		e = errno != 0 ? errno : EIO;
+	if (e == 0)
+		exit(0);
+	if (e != EPIPE)
+		fprintf(stderr, "poolscope: cannot write standard output: "
+		    "%s\n", strerror(e));
+	exit(3);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -357,6 +386,9 @@ options_parse(struct options *o, int argc, char **argv)
 		case OPT_COMPARE:
 			options_compare(o, optarg);
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
 		case OPT_CAST:
 			o->cast = options_path("--cast", optarg);
 			if (strcmp(o->cast, "-") == 0)
@@ -377,11 +409,13 @@ options_parse(struct options *o, int argc, char **argv)
 			o->replay = optarg;
 			break;
 		case 'h':
+			errno = 0;
 			options_usage(stdout);
-			exit(0);
+			options_exit_written();
 		case 'V':
+			errno = 0;
 			printf("poolscope %s\n", PACKAGE_VERSION);
-			exit(0);
+			options_exit_written();
 		case ':':
 			/* Name the option as it was typed: --mode, or -m. */
 			if (optopt >= 256 || strncmp(argv[optind - 1], "--", 2) == 0)

@@ -34,6 +34,7 @@ struct options {
 	const char	*record;	/* --record FILE */
 	const char	*replay;	/* --replay FILE */
 	const char	*svg;		/* --svg FILE */
+	int		 force;		/* --force: outputs may replace files */
 	const char	*tasks_inline;
 	const char	*taskfile;
 };

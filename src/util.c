@@ -184,6 +184,30 @@ util_suspend(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
+void
+util_fatal_signals(void (*handler)(int))
+{
+	/* Those whose default action ends the process (the real-time ones
+	 * too), but SIGINT, SIGTERM and SIGHUP, which are read from a
+	 * signalfd, and SIGPIPE and SIGXFSZ, which are ignored so that a write
+	 * fails with an error instead, and SIGKILL. */
+	static const int	 sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+	    SIGABRT, SIGQUIT, SIGTRAP, SIGSYS, SIGXCPU, SIGUSR1, SIGUSR2,
+	    SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSTKFLT };
+	struct sigaction	 sa;
+	size_t			 i;
+	int			 sig;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, &sa, NULL);
+}
+
 int
 util_cpu_count(void)
 {

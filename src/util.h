@@ -29,6 +29,12 @@ void	 fatalx(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* Nanoseconds of CLOCK_MONOTONIC. */
 uint64_t now_ns(void);
 
+/* Install handler, once (SA_RESETHAND), for every signal whose default
+ * action would end poolscope and that it does not otherwise handle: the
+ * handler tidies up and raises the signal again, so the exit status stays
+ * 128 + the signal. */
+void	 util_fatal_signals(void (*)(int));
+
 /* Number of online processors, as Python's os.cpu_count(). */
 int	 util_cpu_count(void);
 /* Stop this process as Ctrl-Z would (SIGTSTP, default action), for a

@@ -26,6 +26,7 @@ struct batch {
 	const struct tasklist	*tl;
 	const struct model	*m;
 	int			 failed;
+	int			 error;		/* errno of the failed write */
 	int			 mode;		/* from run_start */
 	int			 keep_going;
 };
@@ -56,6 +57,23 @@ int
 batch_write_failed(struct batch *b)
 {
 	return b->failed;
+}
+
+int
+batch_write_error(struct batch *b)
+{
+	return b->error;
+}
+
+/* A write failed: keep its errno (the first one; nothing is written after
+ * it, so a reader never gets a stream with a hole). */
+static void
+batch_failed(struct batch *b, int e)
+{
+	if (b->failed)
+		return;
+	b->failed = 1;
+	b->error = e != 0 ? e : EIO;
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
@@ -401,6 +419,9 @@ batch_event(void *arg, const struct event *ev)
 		batch_json(b, ev);
 	else if (b->format == BATCH_TEXT)
 		batch_text(b, ev);
+	/* Checked here, while errno is still the failed write's. */
+	if (ferror(b->out))
+		batch_failed(b, errno);
 }
 
 static void
@@ -410,8 +431,10 @@ batch_flush(void *arg)
 
 	if (b->failed)
 		return;
-	if (fflush(b->out) == EOF || ferror(b->out))
-		b->failed = 1;
+	if (fflush(b->out) == EOF)
+		batch_failed(b, errno);
+	else if (ferror(b->out))
+		batch_failed(b, EIO);
 }
 
 struct event_sink
@@ -514,7 +537,10 @@ batch_finish(struct batch *b)
 {
 	if (b->format != BATCH_JSON && !b->failed) {
 		batch_results_line(b);
-		batch_summary(b);
+		if (!ferror(b->out))
+			batch_summary(b);
+		if (ferror(b->out))
+			batch_failed(b, errno);
 	}
 	batch_flush(b);
 }

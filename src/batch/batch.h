@@ -22,8 +22,10 @@ void		 batch_free(struct batch *);
 struct event_sink batch_sink(struct batch *);
 /* After the run: the results list and the summary (text and quiet). */
 void		 batch_finish(struct batch *);
-/* 1 once a write failed (EPIPE: the reader went away). */
+/* 1 once a write failed (EPIPE: the reader went away; ENOSPC...); nothing
+ * more is written then.  batch_write_error() is the failed write's errno. */
 int		 batch_write_failed(struct batch *);
+int		 batch_write_error(struct batch *);
 
 /* JSON string escaping, shared with other writers: invalid UTF-8 becomes
  * U+FFFD, control characters \uXXXX. */

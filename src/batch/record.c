@@ -1,6 +1,9 @@
 /*
  * record.c: writing a recording: a header line, then the JSON Lines event
- * stream through the batch printer's JSON writer.
+ * stream through the batch printer's JSON writer.  The file is written
+ * under a temporary name and renamed into place when the run is over
+ * (outfile.c), so a recording at its name is always whole: it ends with a
+ * run_end, interrupted or not.
  */
 #include "config.h"
 
@@ -10,36 +13,39 @@
 #include <string.h>
 
 #include "util.h"
+#include "outfile.h"
 #include "tasks/tasks.h"
 #include "batch/batch.h"
 #include "batch/record.h"
 
 struct recorder {
-	FILE		*f;
+	struct outfile	*of;
 	char		*path;
 	struct batch	*b;
-	int		 failed;
-	int		 saved_errno;
+	int		 told;		/* the write error was reported */
 };
 
 struct recorder *
-recorder_open(const char *path, const struct tasklist *tl, char *err,
-    size_t errlen)
+recorder_open(const char *path, int replace, const struct tasklist *tl,
+    char *err, size_t errlen)
 {
 	struct recorder	*r;
+	struct outfile	*of;
 	char		*line;
 	size_t		 i, len;
 	FILE		*f;
 
-	if ((f = fopen(path, "w")) == NULL) {
-		snprintf(err, errlen, "cannot create '%s': %s", path,
+	if ((of = outfile_open(path, replace, err, errlen)) == NULL)
+		return NULL;
+	if ((f = outfile_stream(of)) == NULL) {
+		snprintf(err, errlen, "cannot write '%s': %s", path,
 		    strerror(errno));
+		outfile_discard(of);
 		return NULL;
 	}
 	r = xcalloc(1, sizeof *r);
-	r->f = f;
+	r->of = of;
 	r->path = xstrdup(path);
-	setvbuf(f, NULL, _IOFBF, 1 << 16);
 	r->b = batch_new(f, BATCH_JSON, tl, NULL);
 	fprintf(f, "{\"t\":0,\"ev\":\"recording\",\"version\":%d,\"program\":"
 	    "\"poolscope %s\",\"tasks\":[", RECORD_VERSION, PACKAGE_VERSION);
@@ -63,21 +69,58 @@ recorder_sink(struct recorder *r)
 }
 
 int
+recorder_poll_error(struct recorder *r, char *err, size_t errlen)
+{
+	int	e;
+
+	if (r == NULL || r->told || !batch_write_failed(r->b))
+		return 0;
+	/* The stream's own record of the write is exact; the batch
+	 * printer's errno is a fallback. */
+	if ((e = outfile_error(r->of)) == 0)
+		e = batch_write_error(r->b);
+	snprintf(err, errlen, "cannot write '%s': %s", r->path, strerror(e));
+	r->told = 1;
+	return 1;
+}
+
+/* Let go of the batch printer (its last flush goes to the stream, which
+ * outfile_commit() or outfile_discard() then closes). */
+static void
+recorder_free(struct recorder *r)
+{
+	if (r->b != NULL && batch_write_failed(r->b) &&
+	    outfile_error(r->of) == 0)
+		outfile_set_error(r->of, batch_write_error(r->b));
+	batch_free(r->b);
+	r->b = NULL;
+}
+
+int
 recorder_close(struct recorder *r, char *err, size_t errlen)
 {
-	int	rc = 0;
+	int	rc, told;
 
+	err[0] = '\0';
 	if (r == NULL)
 		return 0;
-	if (batch_write_failed(r->b))
-		rc = -1;
-	batch_free(r->b);
-	if (fclose(r->f) != 0 || rc != 0) {
-		snprintf(err, errlen, "cannot write '%s': %s", r->path,
-		    strerror(errno));
-		rc = -1;
-	}
+	recorder_free(r);
+	told = r->told && outfile_error(r->of) != 0;
+	rc = outfile_commit(r->of, err, errlen);
+	if (rc != 0 && told)
+		err[0] = '\0';	/* said already, when it happened */
 	free(r->path);
 	free(r);
 	return rc;
+}
+
+void
+recorder_discard(struct recorder *r)
+{
+	if (r == NULL)
+		return;
+	recorder_free(r);
+	outfile_discard(r->of);
+	free(r->path);
+	free(r);
 }

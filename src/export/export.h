@@ -19,9 +19,12 @@ int	export_trace(FILE *, const struct model *, const struct tasklist *);
  * the caller's lane with the result order.  Returns 0 or -1 (errno). */
 int	export_svg(FILE *, const struct model *, const struct tasklist *);
 
-/* Write to a path ("-" for stdout); on failure fill err and return -1. */
+/* Write to a path ("-" for stdout), under a temporary name renamed onto
+ * path once whole (replace: whether a file that exists at path by then may
+ * be replaced).  On failure fill err, set errno to the cause (EPIPE: the
+ * reader of stdout went away) and return -1. */
 int	export_to_path(const char *path, int (*fn)(FILE *, const struct model *,
 	    const struct tasklist *), const struct model *,
-	    const struct tasklist *, char *err, size_t errlen);
+	    const struct tasklist *, int replace, char *err, size_t errlen);
 
 #endif

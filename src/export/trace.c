@@ -14,6 +14,7 @@
 #include "tasks/tasks.h"
 #include "model/model.h"
 #include "batch/batch.h"
+#include "outfile.h"
 #include "export/export.h"
 
 static void
@@ -101,26 +102,38 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 int
 export_to_path(const char *path, int (*fn)(FILE *, const struct model *,
     const struct tasklist *), const struct model *m,
-    const struct tasklist *tl, char *err, size_t errlen)
+    const struct tasklist *tl, int replace, char *err, size_t errlen)
 {
-	FILE	*f;
-	int	 rc;
+	struct outfile	*of;
+	FILE		*f;
+	int		 e, rc;
 
-	if (strcmp(path, "-") == 0)
-		f = stdout;
-	else if ((f = fopen(path, "w")) == NULL) {
-		snprintf(err, errlen, "cannot write '%s': %s", path,
-		    strerror(errno));
+	if (strcmp(path, "-") == 0) {
+		errno = 0;
+		rc = fn(stdout, m, tl);
+		e = errno;
+		if (fflush(stdout) == EOF)
+			e = errno;
+		if (rc != 0 || ferror(stdout)) {
+			e = e != 0 ? e : EIO;
+			snprintf(err, errlen, "cannot write standard output: "
+			    "%s", strerror(e));
+			errno = e;
+			return -1;
+		}
+		return 0;
+	}
+	/* A temporary file, renamed into place once whole (outfile.c). */
+	if ((of = outfile_open(path, replace, err, errlen)) == NULL)
+		return -1;
+	if ((f = outfile_stream(of)) == NULL)
+		outfile_set_error(of, errno);
+	else
+		fn(f, m, tl);	/* the stream keeps the first error */
+	e = outfile_error(of);
+	if (outfile_commit(of, err, errlen) != 0) {
+		errno = e != 0 ? e : EIO;
 		return -1;
 	}
-	rc = fn(f, m, tl);
-	if (f != stdout) {
-		if (fclose(f) != 0)
-			rc = -1;
-	} else if (fflush(f) != 0)
-		rc = -1;
-	if (rc != 0)
-		snprintf(err, errlen, "cannot write '%s': %s", path,
-		    strerror(errno));
-	return rc;
+	return 0;
 }

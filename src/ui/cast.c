@@ -20,8 +20,14 @@
  * invalid bytes become U+FFFD, one for each maximal invalid subpart (as
  * Python's and the browsers' decoders do).  The cast is built in a buffer of
  * our own and written with write(2) when 100 ms have passed since the last
- * time, when the buffer fills and at close.  Recording neither allocates nor
- * uses stdio, so cast_emergency_flush() may run in a fatal-signal handler.
+ * time, when the buffer fills and at close, always in whole lines.  Recording
+ * neither allocates nor uses stdio, so cast_emergency_flush() may run in a
+ * fatal-signal handler.
+ *
+ * The file is written under a temporary name and renamed into place at
+ * close, or by cast_emergency_flush() (it is whole after every write); once
+ * a write to it fails (a full disk, RLIMIT_FSIZE), nothing more is written,
+ * the screen goes on, and at close the temporary file is removed.
  */
 #include "config.h"
 
@@ -39,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "ui/cast.h"
 
 #define CAST_BUFSIZE	65536
@@ -56,6 +63,7 @@ struct cast {
 	FILE			*stream;
 	int			 tty;		/* fileno(stream), a dup of real_fd */
 	int			 fd;		/* the cast file */
+	struct outfile		*of;		/* fd's file, put in place at close */
 	pid_t			 pid;		/* children never record */
 	uint64_t		 t0;		/* CLOCK_MONOTONIC at open */
 	uint64_t		 line_t;	/* the time of the open "o" event */
@@ -158,17 +166,27 @@ cast_open_line(struct cast *c, uint64_t t)
 	c->line_t = t;
 }
 
+/* Write out the buffer, whole lines; after a failure, nothing more (the
+ * file is not kept). */
+static void
+cast_write_buf(struct cast *c)
+{
+	int	e;
+
+	if (c->len > 0 && c->error == 0 &&
+	    (e = cast_write_all(c->fd, c->buf, c->len)) != 0) {
+		c->error = e;
+		outfile_set_error(c->of, e);
+	}
+	c->len = 0;
+}
+
 /* End the open event and write the buffer to the file. */
 static void
 cast_flush(struct cast *c, uint64_t now)
 {
-	int	e;
-
 	cast_close_line(c);
-	if (c->len > 0 && (e = cast_write_all(c->fd, c->buf, c->len)) != 0 &&
-	    c->error == 0)
-		c->error = e;
-	c->len = 0;
+	cast_write_buf(c);
 	c->flushed = now;
 }
 
@@ -429,10 +447,11 @@ cast_header(struct cast *c, int cols, int rows, const char *title)
 }
 
 FILE *
-cast_open(const char *path, int real_fd, int cols, int rows,
+cast_open(const char *path, int replace, int real_fd, int cols, int rows,
     const char *title, char *err, size_t errlen)
 {
 	struct cast	*c;
+	struct outfile	*of;
 	FILE		*f;
 	int		 fd, tty, e;
 
@@ -453,18 +472,15 @@ cast_open(const char *path, int real_fd, int cols, int rows,
 		    "(link it with -rdynamic)", path);
 		return NULL;
 	}
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0666)) == -1) {
-		snprintf(err, errlen, "cannot create '%s': %s", path,
-		    strerror(errno));
+	if ((of = outfile_open(path, replace, err, errlen)) == NULL)
 		return NULL;
-	}
+	fd = outfile_fd(of);
 	if ((tty = fcntl(real_fd, F_DUPFD_CLOEXEC, 3)) == -1 ||
 	    (f = fdopen(tty, "w")) == NULL) {
 		e = errno;
 		if (tty != -1)
 			close(tty);
-		close(fd);
+		outfile_discard(of);
 		snprintf(err, errlen, "cannot record '%s': the terminal: %s",
 		    path, strerror(e));
 		return NULL;
@@ -473,7 +489,7 @@ cast_open(const char *path, int real_fd, int cols, int rows,
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		e = errno;
 		fclose(f);
-		close(fd);
+		outfile_discard(of);
 		snprintf(err, errlen, "cannot record '%s': %s", path,
 		    strerror(e));
 		return NULL;
@@ -481,6 +497,7 @@ cast_open(const char *path, int real_fd, int cols, int rows,
 	c->stream = f;
 	c->tty = tty;
 	c->fd = fd;
+	c->of = of;
 	c->pid = getpid();
 	c->t0 = c->flushed = cast_now();
 	cast_header(c, cols, rows, title);
@@ -488,12 +505,13 @@ cast_open(const char *path, int real_fd, int cols, int rows,
 	if (c->error != 0) {
 		e = c->error;
 		fclose(f);
-		close(fd);
+		outfile_discard(of);
 		free(c);
 		snprintf(err, errlen, "cannot write '%s': %s", path,
 		    strerror(e));
 		return NULL;
 	}
+	outfile_keep_on_signal(of);
 	cast_cur = c;
 	return f;
 }
@@ -520,27 +538,40 @@ cast_resize(FILE *stream, int cols, int rows)
 }
 
 int
-cast_close(FILE *stream)
+cast_error(FILE *stream)
 {
 	struct cast	*c;
-	int		 e;
 
+	if ((c = cast_of(stream)) == NULL)
+		return 0;
+	return c->error;
+}
+
+int
+cast_close(FILE *stream, char *err, size_t errlen)
+{
+	struct cast	*c;
+	int		 e, rc;
+
+	err[0] = '\0';
 	if (stream == NULL)
 		return 0;
-	if ((c = cast_of(stream)) == NULL)
+	if ((c = cast_of(stream)) == NULL) {
+		snprintf(err, errlen, "not the open recording");
+		errno = EINVAL;
 		return -1;
+	}
 	c->busy = 1;
 	if (c->npart > 0)	/* an unfinished character at the very end */
 		cast_output_char(c, c->part, c->npart, 0, cast_now());
 	c->npart = 0;
 	cast_flush(c, cast_now());
-	e = c->error;
-	if (close(c->fd) != 0 && e == 0)
-		e = errno;
 	cast_cur = NULL;
 	fclose(c->stream);
+	rc = outfile_commit(c->of, err, errlen);	/* or removes it */
+	e = c->error != 0 ? c->error : EIO;
 	free(c);
-	if (e != 0) {
+	if (rc != 0) {
 		errno = e;
 		return -1;
 	}
@@ -548,19 +579,30 @@ cast_close(FILE *stream)
 }
 
 void
+cast_discard(FILE *stream)
+{
+	struct cast	*c;
+
+	if ((c = cast_of(stream)) == NULL)
+		return;
+	cast_cur = NULL;
+	fclose(c->stream);
+	outfile_discard(c->of);
+	free(c);
+}
+
+void
 cast_emergency_flush(void)
 {
 	struct cast	*c = cast_cur;
-	int		 saved = errno, e;
+	int		 saved = errno;
 
 	if (c == NULL || c->busy || c->pid != getpid())
 		return;
 	c->busy = 1;
 	cast_close_line(c);	/* CAST_SLACK keeps room for it */
-	if (c->len > 0 && (e = cast_write_all(c->fd, c->buf, c->len)) != 0 &&
-	    c->error == 0)
-		c->error = e;
-	c->len = 0;
+	cast_write_buf(c);
+	outfile_finish(c->of);	/* whole lines: in place */
 	c->busy = 0;
 	errno = saved;
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "util.h"
+#include "outfile.h"
 #include "batch/record.h"
 #include "export/export.h"
 #include "replay/replay.h"
@@ -63,7 +64,20 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	s = model_sink(&r->model);
 	event_fanout_add(&rs->fan, &s);
 	if (ui->opts.record != NULL && r->replay == NULL) {
-		if ((r->recorder = recorder_open(ui->opts.record, r->tl, err,
+		/* A task file picked on the set-up screen is not overwritten
+		 * (the command line's was checked before the screen). */
+		if (r->tl->name != NULL && outfile_same(ui->opts.record,
+		    r->tl->name)) {
+			snprintf(err, errlen, "--record: '%s' is the task list "
+			    "this run reads; give --record another name",
+			    ui->opts.record);
+			ui_run_free(r);
+			return NULL;
+		}
+		/* Replaced only with --force, or if an earlier run of this
+		 * screen wrote it. */
+		if ((r->recorder = recorder_open(ui->opts.record,
+		    ui->opts.force || ui->record_ours, r->tl, err,
 		    errlen)) == NULL) {
 			ui_run_free(r);
 			return NULL;
@@ -80,21 +94,48 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	}
 	r->engine = engine_new(&r->cfg, r->tl, &sink);
 	if (engine_start(r->engine, err, errlen) != 0) {
+		recorder_discard(r->recorder);	/* nothing ran */
+		r->recorder = NULL;
 		ui_run_free(r);
 		return NULL;
 	}
 	return r;
 }
 
+/* Put the recording in place (the run is over, or left: either way it
+ * ends with a run_end), or say why it could not be. */
+static void
+run_record_close(struct ui *ui, struct ui_run *r)
+{
+	char	err[600];
+
+	if (r->recorder == NULL)
+		return;
+	if (recorder_close(r->recorder, err, sizeof err) == 0)
+		ui->record_ours = 1;
+	else if (err[0] != '\0')
+		ui_output_error(ui, "--record", err);
+	r->recorder = NULL;
+}
+
+/* A write to the recording failed while the run goes on: say so now. */
+static void
+run_record_check(struct ui *ui, struct ui_run *r)
+{
+	char	err[600];
+
+	if (recorder_poll_error(r->recorder, err, sizeof err))
+		ui_output_error(ui, "--record", err);
+}
+
 void
 ui_run_free(struct ui_run *r)
 {
-	char	err[256];
-
 	if (r == NULL)
 		return;
 	engine_free(r->engine);		/* kills and reaps what is left */
-	recorder_close(r->recorder, err, sizeof err);
+	if (r->recorder != NULL)
+		run_record_close(r->sinks->ui, r);
 	model_free(&r->model);
 	free(r->sinks);
 	free(r);
@@ -148,6 +189,7 @@ ui_run_process(struct ui *ui)
 		engine_process(r->engine);
 	if (r->model.nevents != seen)
 		ui->dirty = 1;
+	run_record_check(ui, r);
 }
 
 /* Pause a live run that is not paused (hold 1; returns 1 if it did), or
@@ -195,6 +237,8 @@ ui_run_live(struct ui *ui)
 		    engine_exit_status(r->engine);
 		r->confirm_quit = 0;
 		ui->dirty = 1;
+		run_record_check(ui, r);
+		run_record_close(ui, r);	/* whole: in place now */
 	}
 	return !r->ended && (!r->paused || (r->engine != NULL &&
 	    engine_stepping(r->engine)));
@@ -896,7 +940,8 @@ run_draw_footer(struct ui *ui, struct ui_run *r)
 		return;
 	}
 	if (r->message[0] != '\0' && now_ns() < r->message_until) {
-		ui_put(ui, y, 0, ui->cols, C_KEY, r->message);
+		ui_put(ui, y, 0, ui->cols, r->message_error ? C_ERROR : C_KEY,
+		    r->message);
 		return;
 	}
 	if (ui->opts.ncompare > 0 && r->ended) {
@@ -1032,12 +1077,20 @@ ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 	    "lanes finished sooner   r again  n set-up  q quit");
 }
 
-static void
-run_message(struct ui_run *r, const char *msg)
+void
+ui_run_notice(struct ui_run *r, const char *msg, int error)
 {
 	snprintf(r->message, sizeof r->message, " %.*s",
 	    (int)sizeof r->message - 2, msg);
-	r->message_until = now_ns() + 3000000000u;
+	/* What failed stays long enough to be read; stderr has it too. */
+	r->message_until = now_ns() + (error ? 10000000000u : 3000000000u);
+	r->message_error = error;
+}
+
+static void
+run_message(struct ui_run *r, const char *msg)
+{
+	ui_run_notice(r, msg, 0);
 }
 
 static void
@@ -1078,7 +1131,10 @@ run_scroll(struct ui *ui, struct ui_run *r, int delta)
 }
 
 /* Write the trace and the SVG of the run shown: to --trace and --svg if
- * given, else to poolscope-HHMMSS.json and .svg here. */
+ * given, else to poolscope-HHMMSS.json and .svg here.  Each replaces what
+ * is there: --trace and --svg were checked before the screen opened (an
+ * existing file only with --force), and a name with the time in it is
+ * this session's. */
 static void
 run_export(struct ui *ui, struct ui_run *r)
 {
@@ -1095,12 +1151,18 @@ run_export(struct ui *ui, struct ui_run *r)
 		snprintf(trace, sizeof trace, "poolscope-%s.json", stamp);
 	if (svg[0] == '\0' || strcmp(svg, "-") == 0)
 		snprintf(svg, sizeof svg, "poolscope-%s.svg", stamp);
-	if (export_to_path(trace, export_trace, &r->model, r->tl, err,
-	    sizeof err) != 0 || export_to_path(svg, export_svg, &r->model,
-	    r->tl, err, sizeof err) != 0)
-		snprintf(msg, sizeof msg, "export failed: %s", err);
-	else
-		snprintf(msg, sizeof msg, "wrote %s and %s", svg, trace);
+	if (export_to_path(trace, export_trace, &r->model, r->tl, 1, err,
+	    sizeof err) != 0) {
+		ui_output_error(ui, ui->opts.trace ? "--trace" : "export",
+		    err);
+		return;
+	}
+	if (export_to_path(svg, export_svg, &r->model, r->tl, 1, err,
+	    sizeof err) != 0) {
+		ui_output_error(ui, ui->opts.svg ? "--svg" : "export", err);
+		return;
+	}
+	snprintf(msg, sizeof msg, "wrote %s and %s", svg, trace);
 	run_message(r, msg);
 }
 

@@ -65,6 +65,7 @@ struct ui_run {
 	uint64_t		 timeline_dt;	/* ns per lane column so far */
 	char			 message[256];	/* a one-line notice */
 	uint64_t		 message_until;
+	int			 message_error;	/* it says what failed */
 };
 
 struct ui {
@@ -93,6 +94,8 @@ struct ui {
 	struct ui_run		*compared[8];	/* --compare: finished runs */
 	int			 ncompared;
 	int			 compare_view;
+	int			 record_ours;	/* --record's file is what
+						   an earlier run wrote */
 	void			*setup;		/* setup.c's state */
 	unsigned long		 bytes_hint;
 };
@@ -119,6 +122,8 @@ void		 ui_run_mouse(struct ui *, MEVENT *);
 int		 ui_run_live(struct ui *);	/* needs ticking redraws */
 int		 ui_run_hold(struct ui *, int hold);	/* Ctrl-Z */
 void		 ui_compare_draw(struct ui *, struct ui_run **, int);
+/* A notice in the footer for a few seconds (an error for longer). */
+void		 ui_run_notice(struct ui_run *, const char *, int error);
 /* The run's event source, for the loop: an fd to poll (-1 none), the
  * timeout, and its work once woken. */
 int		 ui_run_fd(struct ui *);
@@ -127,6 +132,9 @@ void		 ui_run_process(struct ui *);
 
 /* ui.c */
 void		 ui_start_run(struct ui *);
+/* An output (what: "--record", "--trace"...) could not be written: msg in
+ * the footer and on stderr; the exit status will be 3. */
+void		 ui_output_error(struct ui *, const char *what, const char *msg);
 
 /* guide.c: lessons */
 int		 ui_lesson_draw(struct ui *, int top);

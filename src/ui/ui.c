@@ -8,11 +8,19 @@
  * about 30 a second and drawn only when something changed; ncurses sends
  * only the cells that differ.
  *
- * The terminal is restored on every way out: q, the signals above, a fatal
- * signal in poolscope itself (SA_RESETHAND handlers that end curses and
- * re-raise), and fatal()/exit paths (through util's fatal hook and atexit).
- * Whatever was written to stderr while curses owned the screen is kept in a
- * temporary file and shown once the terminal is back.
+ * The terminal is restored on every way out: q, the signals above, any
+ * other signal whose default action would end poolscope (SA_RESETHAND
+ * handlers that end curses and re-raise, so the exit status is still 128 +
+ * the signal), and fatal()/exit paths (through util's fatal hook and
+ * atexit).  SIGPIPE is ignored: a write to a pipe whose reader has gone is
+ * an error like any other (the terminal itself going away is SIGHUP or
+ * EIO), and so is SIGXFSZ (a file over RLIMIT_FSIZE is EFBIG).  Whatever was
+ * written to stderr while curses owned the screen is kept in a temporary
+ * file and shown once the terminal is back.
+ *
+ * An output that cannot be written (--record, --cast, the exports) is said
+ * in the footer and on stderr, once; the screen goes on, and the exit status
+ * is 3.
  */
 #include "config.h"
 
@@ -32,13 +40,18 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "outfile.h"
 #include "lesson/lesson.h"
 #include "ui/cast.h"
 #include "ui/ui.h"
 #include "ui/ui-private.h"
 
+#include <term.h>	/* last: its capability macros (lines...) */
+
 static volatile sig_atomic_t	ui_curses_active;
 static FILE			*ui_cast;	/* --cast, closed after endwin */
+static int			 ui_cast_told;	/* its write error was said */
+static int			 ui_output_failed; /* exit status 3 */
 static int			ui_saved_stderr = -1;
 static FILE			*ui_captured;
 
@@ -90,16 +103,55 @@ ui_restore(void)
 		endwin();
 	}
 	if (ui_cast != NULL) {
-		if (cast_close(ui_cast) == -1)
-			fprintf(stderr, "poolscope: --cast: cannot write the "
-			    "recording: %s\n", strerror(errno));
+		char	err[600];
+
+		if (cast_close(ui_cast, err, sizeof err) == -1) {
+			ui_output_failed = 1;
+			if (!ui_cast_told)
+				fprintf(stderr, "poolscope: --cast: %s\n", err);
+		}
 		ui_cast = NULL;
 	}
+	outfile_finish_all();	/* a fatal error: no half-written file */
 	ui_release_stderr();
 }
 
-/* A fatal signal in poolscope itself: give the terminal back, say so, and
- * die of the same signal (the workers follow through PR_SET_PDEATHSIG). */
+void
+ui_output_error(struct ui *ui, const char *what, const char *msg)
+{
+	char	line[700];
+
+	/* stderr is kept while curses owns the terminal, shown after. */
+	fprintf(stderr, "poolscope: %s: %s\n", what, msg);
+	ui_output_failed = 1;
+	snprintf(line, sizeof line, "%s: %s", what, msg);
+	if (ui->run != NULL)
+		ui_run_notice(ui->run, line, 1);
+	else if (ui->screen == SCREEN_SETUP)
+		ui_setup_error(ui, line);
+	ui->dirty = 1;
+}
+
+/* A write to the cast failed: say so once; the screen goes on. */
+static void
+ui_cast_check(struct ui *ui)
+{
+	char	msg[600];
+	int	e;
+
+	if (ui->cast == NULL || ui_cast_told || (e = cast_error(ui->cast)) ==
+	    0)
+		return;
+	ui_cast_told = 1;
+	snprintf(msg, sizeof msg, "cannot write '%s': %s", ui->opts.cast,
+	    strerror(e));
+	ui_output_error(ui, "--cast", msg);
+}
+
+/* A signal that would end poolscope (a crash of its own, SIGUSR1, SIGXCPU
+ * from a CPU limit...): give the terminal back, leave no half-written file,
+ * say so, and die of the same signal (the workers follow through
+ * PR_SET_PDEATHSIG). */
 static void
 ui_fatal_signal(int sig)
 {
@@ -112,29 +164,39 @@ ui_fatal_signal(int sig)
 	}
 	if (ui_cast != NULL)
 		cast_emergency_flush();
+	outfile_finish_all();	/* the cast in place, other files removed */
 	if (ui_saved_stderr != -1)
 		dup2(ui_saved_stderr, 2);
-	n = snprintf(msg, sizeof msg, "poolscope: fatal signal %s; the terminal"
-	    " has been restored\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	if (sigabbrev_np(sig) != NULL)
+		n = snprintf(msg, sizeof msg, "poolscope: fatal signal %s; the "
+		    "terminal has been restored\n", sigabbrev_np(sig));
+	else	/* a real-time signal */
+		n = snprintf(msg, sizeof msg, "poolscope: fatal signal %d; the "
+		    "terminal has been restored\n", sig);
 	if (n > 0 && write(2, msg, (size_t)n) < 0)
 		_exit(128 + sig);
 	raise(sig);
 }
 
-static void
-ui_install_fatal_handlers(void)
+/*
+ * Whether the terminal can hold the screen: it needs cursor addressing
+ * (TERM=dumb, an Emacs shell buffer, a printing terminal have none).  Asked
+ * of terminfo before anything is written or forked; a terminal type
+ * terminfo does not know is left to newterm() to refuse.
+ */
+static int
+ui_term_usable(void)
 {
-	static const int	 sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
-	    SIGABRT, SIGQUIT, SIGTRAP };
-	struct sigaction	 sa;
-	size_t			 i;
+	const char	*cup;
+	int		 err, ok = 1;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = ui_fatal_signal;
-	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaction(sigs[i], &sa, NULL);
+	if (setupterm(NULL, 1, &err) != OK)
+		return 1;
+	cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1)
+		ok = 0;
+	del_curterm(cur_term);
+	return ok;
 }
 
 static void
@@ -442,6 +504,12 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 		    "one\n");
 		return 2;
 	}
+	if (!ui_term_usable()) {
+		fprintf(stderr, "poolscope: the terminal '%s' cannot draw the "
+		    "screen (it has no cursor addressing); use --batch, or set "
+		    "TERM to your terminal's type\n", getenv("TERM"));
+		return 2;
+	}
 	memset(&ui, 0, sizeof ui);
 	ui.opts = *o;
 	ui.tl = tl;
@@ -461,11 +529,12 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 	if ((ui.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
 
+	signal(SIGPIPE, SIG_IGN);
 	frame_on = getenv("POOLSCOPE_FRAME_STATS") != NULL;
 	ui_capture_stderr();
 	util_set_fatal_hook(ui_restore);
 	atexit(ui_restore);
-	ui_install_fatal_handlers();
+	util_fatal_signals(ui_fatal_signal);
 	if (o->cast != NULL) {
 		struct winsize	ws;
 		char		err[512];
@@ -474,8 +543,8 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 			ws.ws_col = 80;
 			ws.ws_row = 24;
 		}
-		if ((ui.cast = cast_open(o->cast, 1, ws.ws_col, ws.ws_row,
-		    o->caption ? o->caption : "poolscope", err,
+		if ((ui.cast = cast_open(o->cast, o->force, 1, ws.ws_col,
+		    ws.ws_row, o->caption ? o->caption : "poolscope", err,
 		    sizeof err)) == NULL) {
 			ui_restore();
 			fprintf(stderr, "poolscope: --cast: %s\n", err);
@@ -484,6 +553,9 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 		ui_cast = ui.cast;
 	}
 	if (newterm(NULL, ui.cast ? ui.cast : stdout, stdin) == NULL) {
+		if (ui.cast != NULL)
+			cast_discard(ui.cast);	/* nothing to keep */
+		ui_cast = NULL;
 		ui_restore();
 		fprintf(stderr, "poolscope: cannot start the screen on terminal "
 		    "type '%s'; set TERM or use --batch\n",
@@ -552,6 +624,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 			ui.dirty = 1;
 		while ((key = getch()) != ERR)
 			ui_key(&ui, key);
+		ui_cast_check(&ui);
 	}
 
 	/* Reap every worker before the terminal comes back. */
@@ -569,5 +642,5 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 	close(ui.sigfd);
 	if (stop_sig != 0)
 		return 128 + stop_sig;
-	return ui.exit_status;
+	return ui_output_failed ? 3 : ui.exit_status;
 }

@@ -76,6 +76,7 @@ if dom is not None:
                  dom.getElementsByTagName("*")), "self-contained: no scripts or images")
 
 # Many tasks still make a picture of bounded size.
+svg = os.path.join(tmp, "big.svg")
 p = run(["--batch", "-q", "-w", "2", "-m", "map", "--svg", svg, "-t", "square 1..200000"],
         timeout=120)
 t.ok(p.returncode == 0 and os.path.getsize(svg) < 5000000,

@@ -131,6 +131,15 @@ try:
     t.eq(r.returncode, 0, "the recording replays")
     t.eq(sorted(e["worker"] for e in of(events(r), "spawn_fail")), [2, 3],
          "with its spawn_fail events")
+
+    # A run that cannot start at all leaves no recording, nor the
+    # temporary file it was being written to.
+    rec = os.path.join(out, "none.rec")
+    p = limited(1, ["--batch", "-q", "-w", "2", "--record", rec, "-t",
+                    "square 1..4"])
+    t.ok(p.returncode == 1 and os.listdir(out) == ["run.rec"],
+         "no room for any worker, with --record: exit 1, no recording and "
+         "no temporary file left", (p.returncode, os.listdir(out)))
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 

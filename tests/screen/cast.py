@@ -174,6 +174,10 @@ try:
          % (nwrites, nout))
     t.ok("flushed: yes" in err,
          "output is in the file within 100 ms, before the close", err)
+    t.ok("absent: yes" in err and
+         [n for n in os.listdir(tmp) if n.startswith(".a.cast.")] == [],
+         "the cast is written under a temporary name: a.cast appears only "
+         "at the close, and the temporary file is gone then", err)
 
     # SHELL unset: no SHELL in the header.  A fatal signal whose handler
     # calls cast_emergency_flush(): the cast ends on a whole line and holds
@@ -221,6 +225,9 @@ try:
     t.ok(p.stdout == normal_stdout,
          "cast file full: the terminal still got every byte",
          first_diff(p.stdout, normal_stdout))
+    t.ok(not [n for n in os.listdir(tmp) if "l.cast" in n],
+         "cast file full: no incomplete cast is left, nor its temporary file",
+         os.listdir(tmp))
 
     # Paths that cannot be recorded to.
     bad = os.path.join(tmp, "no-such-dir", "x.cast")

@@ -1,7 +1,8 @@
 """The screen under stress, in a private tmux server: resizing below the
-minimum and back, every way out (q, SIGTERM, SIGINT, SIGHUP, SIGSEGV)
-restores the terminal and leaves no process behind, no colour when asked,
-ASCII only when the locale is not UTF-8."""
+minimum and back, every way out (q, SIGTERM, SIGINT, SIGHUP, SIGSEGV and
+every other signal whose default action ends a process) restores the
+terminal and leaves no process behind, SIGPIPE is ignored, no colour when
+asked, ASCII only when the locale is not UTF-8."""
 import os
 import re
 import signal
@@ -117,6 +118,47 @@ try:
          "SEGV: the pane says fatal signal SEGV",
          line_of(s.last, "fatal") or s.last)
     restored(s, pid, wp, "SEGV")
+finally:
+    s.kill()
+
+# Every other signal whose default action ends a process: the terminal comes
+# back (no alternate screen, the cursor shown), poolscope dies of the same
+# signal, its workers follow, and a recording being written leaves no
+# temporary file.
+for sig in (signal.SIGXCPU, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM,
+            signal.SIGPROF, signal.SIGVTALRM, signal.SIGSYS, signal.SIGPWR,
+            signal.SIGSTKFLT):
+    name = signal.Signals(sig).name
+    s = start(name.lower(), args=("--autostart", "--record", "r.rec", "-w",
+                                  "2", "-m", "apply_async", "-t", LONG))
+    try:
+        pid, wp = running(s, name)
+        os.kill(pid, sig)
+        scr = s.wait_for(r"__EXIT=\d+", 10)
+        t.ok(scr is not None and "fatal signal %s;" % name[3:] in scr,
+             "%s: the pane says fatal signal %s" % (name, name[3:]),
+             line_of(s.last, "fatal") or s.last)
+        restored(s, pid, wp, name, 128 + sig)
+        t.eq(s.display("#{cursor_flag}"), "1", name + ": the cursor is shown")
+        t.eq([n for n in os.listdir(s.dir) if "r.rec" in n], [],
+             name + ": no recording, nor its temporary file, is left")
+    finally:
+        s.kill()
+
+# SIGPIPE is ignored: a pipe's reader going away is a write error, not a
+# death (the terminal itself going away is SIGHUP).  Proof it lived on: it
+# still takes a key sent after the signal.
+s = start("sigpipe")
+try:
+    pid, wp = running(s, "SIGPIPE")
+    os.kill(pid, signal.SIGPIPE)
+    s.send("Space")
+    scr = s.wait_for(lambda x: "PAUSED" in x.splitlines()[0], 5)
+    t.ok(scr is not None, "SIGPIPE: ignored, the screen goes on (Space "
+         "pauses)", s.last)
+    s.send("q")
+    s.send("y")
+    restored(s, pid, wp, "SIGPIPE", 1)  # a run left before its end
 finally:
     s.kill()
 

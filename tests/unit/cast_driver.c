@@ -17,13 +17,16 @@
  * Exit status: 0, 2 if cast_open failed (its message on stderr), 3 if
  * cast_close reported a failed write.  stderr also says "writes: N" (the
  * number of writes to the stream), "flushed: yes|no" (whether output was
- * in the file 100 ms later, before the close) and "close: RC" (with the
- * reason when it is -1).
+ * in the file 100 ms later, before the close: in the temporary file the
+ * cast is written to, since CAST itself appears only at the close),
+ * "absent: yes|no" (whether CAST did not exist before the close) and
+ * "close: RC" (with the reason when it is -1).
  */
 #include "config.h"
 
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -82,16 +85,35 @@ crash_handler(int sig)
 	raise(sig);
 }
 
-/* Whether the cast file already holds text (the buffer was written out). */
+/* Whether the cast being written already holds text (the buffer was
+ * written out): the temporary file ".BASE.XXXXXX" beside path. */
 static int
 file_has(const char *path, const char *text)
 {
-	static char	buf[1 << 20];
-	ssize_t		n;
-	size_t		len = 0;
-	int		fd;
+	static char	 buf[1 << 20], dir[4096], tmp[8192];
+	const char	*base = strrchr(path, '/');
+	struct dirent	*de;
+	DIR		*d;
+	ssize_t		 n;
+	size_t		 len = 0, blen;
+	int		 fd = -1;
 
-	if ((fd = open(path, O_RDONLY)) == -1)
+	base = base != NULL ? base + 1 : path;
+	snprintf(dir, sizeof dir, "%.*s", base == path ? 1 : (int)(base - path),
+	    base == path ? "." : path);
+	blen = strlen(base);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (fd == -1 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.' || strncmp(de->d_name + 1, base,
+		    blen) != 0 || de->d_name[blen + 1] != '.' ||
+		    strlen(de->d_name + blen + 2) != 6)
+			continue;
+		snprintf(tmp, sizeof tmp, "%s/%s", dir, de->d_name);
+		fd = open(tmp, O_RDONLY);
+	}
+	closedir(d);
+	if (fd == -1)
 		return 0;
 	while (len < sizeof buf - 1 &&
 	    (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
@@ -130,7 +152,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	stream = cast_open(path, 1, 80, 24, "cast driver \"test\"", err,
+	stream = cast_open(path, 0, 1, 80, 24, "cast driver \"test\"", err,
 	    sizeof err);
 	if (stream == NULL) {
 		fprintf(stderr, "%s\n", err);
@@ -198,9 +220,11 @@ main(int argc, char **argv)
 	outs(PAUSE_TEXT);
 	fprintf(stderr, "flushed: %s\n", file_has(path, "after the pause") ?
 	    "yes" : "no");
+	fprintf(stderr, "absent: %s\n", access(path, F_OK) != 0 ? "yes" :
+	    "no");
 
 	outs("\x1b[?1049l\xe2\x82");		/* cut short by the end */
-	rc = cast_close(stream);
+	rc = cast_close(stream, err, sizeof err);
 	fprintf(stderr, "writes: %d\nclose: %d%s%s\n", nwrites, rc,
 	    rc != 0 ? " " : "", rc != 0 ? strerror(errno) : "");
 	if (copy_fd != -1)
