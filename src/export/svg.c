@@ -73,7 +73,7 @@ export_svg(FILE *f, const struct model *m, const struct tasklist *tl)
 	    "#fb8c00" };
 	const struct model_task	*t;
 	const struct model_lane	*l;
-	char			 label[96], val[128], title[512];
+	char			 label[96], val[128], title[512], wall[32];
 	double			 span, scale, x, wpx, step, tick, lastx;
 	size_t			 i, k, chunk;
 	int			 w, y, h, lanes = m->nworkers, cw, lastpx;
@@ -91,11 +91,13 @@ export_svg(FILE *f, const struct model *m, const struct tasklist *tl)
 	    "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, "
 	    "Verdana, sans-serif\" font-size=\"12\">\n", SVG_W, h, SVG_W, h);
 	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
-	snprintf(title, sizeof title, "poolscope: %s, %d workers on %d "
-	    "processors, %zu tasks, chunksize %d: wall %.3f s, speedup %.2fx",
-	    mode_name(m->run.mode), m->run.workers, m->run.cpus, m->run.tasks,
-	    m->run.chunksize, span, m->run.wall_ns ?
-	    (double)m->run.busy_ns / m->run.wall_ns : 0.0);
+	util_format_duration(m->run.wall_ns, wall, sizeof wall);
+	snprintf(title, sizeof title, "poolscope: %s, %d worker%s on %d "
+	    "processor%s, %zu task%s, chunksize %d: wall %s, speedup %.2fx",
+	    mode_name(m->run.mode), m->run.workers, m->run.workers == 1 ? "" :
+	    "s", m->run.cpus, m->run.cpus == 1 ? "" : "s", m->run.tasks,
+	    m->run.tasks == 1 ? "" : "s", m->run.chunksize, wall,
+	    m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns : 0.0);
 	fprintf(f, "<text x=\"20\" y=\"30\" font-size=\"17\" font-weight=\"bold\">");
 	svg_text(f, title);
 	fprintf(f, "</text>\n<text x=\"20\" y=\"50\" fill=\"#555\">%zu done, "

@@ -37,8 +37,9 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 	    "\"traceEvents\":[\n", mode_name(m->run.mode), m->run.workers,
 	    m->run.cpus, m->run.tasks, m->run.chunksize);
 	fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
-	    "\"args\":{\"name\":\"poolscope %s, %d workers\"}},\n",
-	    mode_name(m->run.mode), m->run.workers);
+	    "\"args\":{\"name\":\"poolscope %s, %d worker%s\"}},\n",
+	    mode_name(m->run.mode), m->run.workers, m->run.workers == 1 ? "" :
+	    "s");
 	fprintf(f, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
 	    "\"args\":{\"name\":\"caller\"}},\n");
 	for (w = 0; w < m->nworkers; w++) {

@@ -1023,9 +1023,10 @@ ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 	for (i = 0; i < n; i++)
 		if (runs[i]->model.run.wall_ns > span)
 			span = runs[i]->model.run.wall_ns;
-	snprintf(buf, sizeof buf, " poolscope  compare  %zu tasks, %d workers"
-	    " / %d cpus", runs[0]->model.ntasks, runs[0]->cfg.workers,
-	    runs[0]->model.run.cpus);
+	snprintf(buf, sizeof buf, " poolscope  compare  %zu task%s, %d worker%s"
+	    " / %d cpu%s", runs[0]->model.ntasks, runs[0]->model.ntasks == 1 ?
+	    "" : "s", runs[0]->cfg.workers, runs[0]->cfg.workers == 1 ? "" : "s",
+	    runs[0]->model.run.cpus, runs[0]->model.run.cpus == 1 ? "" : "s");
 	ui_put(ui, y++, 0, ui->cols, C_SELECTED, buf);
 	ui_putf(ui, y++, 0, ui->cols, C_TITLE, " %-15s %9s %8s %6s %7s  %s",
 	    "call style", "wall", "speedup", "util", "failed", "result order");
