@@ -224,16 +224,20 @@ main_compare_row(struct compare_row *c, const struct model *m)
 static void
 main_compare_table(const struct compare_row *c, int n)
 {
+	char	wall[32];
 	int	i;
 
 	printf("\n%-15s %9s %8s %6s %7s  %s\n", "call style", "wall",
 	    "speedup", "util", "failed", "result order (tasks)");
-	for (i = 0; i < n; i++)
-		printf("%-15s %7.3f s %7.2fx %5.0f%% %7zu  %s\n",
-		    mode_name(c[i].mode), c[i].wall, c[i].wall > 0 ?
+	for (i = 0; i < n; i++) {
+		util_format_duration((uint64_t)(c[i].wall * 1e9), wall,
+		    sizeof wall);
+		printf("%-15s %9s %7.2fx %5.0f%% %7zu  %s\n",
+		    mode_name(c[i].mode), wall, c[i].wall > 0 ?
 		    c[i].busy / c[i].wall : 0.0, c[i].wall > 0 ? 100 *
 		    c[i].busy / (c[i].wall * c[i].workers) : 0.0, c[i].failed,
 		    c[i].order);
+	}
 	fflush(stdout);
 }
 

@@ -1038,9 +1038,10 @@ ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 			    j ? " " : "", m->results[j]);
 		if (j < m->nresults)
 			strlcat(order, " ~", sizeof order);
+		util_format_duration(m->run.wall_ns, wall, sizeof wall);
 		ui_putf(ui, y++, 0, ui->cols, m->nfailed ? C_WARN : C_NORMAL,
-		    " %-15s %7.3f s %7.2fx %5.0f%% %7zu  %s",
-		    mode_name(m->run.mode), m->run.wall_ns / 1e9,
+		    " %-15s %9s %7.2fx %5.0f%% %7zu  %s",
+		    mode_name(m->run.mode), wall,
 		    m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns :
 		    0.0, m->run.wall_ns ? 100.0 * m->run.busy_ns /
 		    ((double)m->run.wall_ns * m->run.workers) : 0.0,
