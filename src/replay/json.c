@@ -244,6 +244,29 @@ jp_number(struct jp *j, struct json_field *f)
 	return 0;
 }
 
+/* A key of plain characters (every key poolscope writes) straight into
+ * key; -1, having read nothing, for anything else, which jp_string
+ * decodes. */
+static int
+jp_key(struct jp *j, char *key, size_t keylen)
+{
+	const char	*q;
+	size_t		 n;
+
+	if (j->p >= j->e || *j->p != '"')
+		return -1;
+	for (q = j->p + 1; q < j->e && *q != '"' && *q != '\\' &&
+	    (unsigned char)*q >= 0x20; q++)
+		;
+	n = (size_t)(q - j->p - 1);
+	if (q >= j->e || *q != '"' || n >= keylen)
+		return -1;
+	memcpy(key, j->p + 1, n);
+	key[n] = '\0';
+	j->p = q + 1;
+	return 0;
+}
+
 /* Every field but the key, which is copied over: a memset of the whole
  * field (its key buffer too) was a quarter of the parse. */
 static void
@@ -287,12 +310,14 @@ json_parse_object(struct json_obj *o, const char *s, size_t len, char *err,
 		f = &o->f[o->n];
 		json_field_clear(f);
 		jp_ws(&j);
-		if (jp_string(&j, o, &koff, &klen) != 0)
-			return -1;
-		if (klen >= sizeof f->key)
-			return jp_fail(&j, "a field name is too long");
-		memcpy(f->key, o->buf + koff, klen + 1);
-		o->buflen = koff;
+		if (jp_key(&j, f->key, sizeof f->key) != 0) {
+			if (jp_string(&j, o, &koff, &klen) != 0)
+				return -1;
+			if (klen >= sizeof f->key)
+				return jp_fail(&j, "a field name is too long");
+			memcpy(f->key, o->buf + koff, klen + 1);
+			o->buflen = koff;
+		}
 		jp_ws(&j);
 		if (j.p >= j.e || *j.p != ':')
 			return jp_fail(&j, "expected ':'");

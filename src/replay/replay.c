@@ -420,37 +420,33 @@ replay_task_line(void *arg, const char *s, size_t len)
 	return 0;
 }
 
+/* Room for n more bytes of stream. */
 static void
-replay_put(struct replay *r, const void *p, size_t n)
+replay_reserve(struct replay *r, size_t n)
 {
 	if (r->evlen + n > r->evcap) {
 		while (r->evlen + n > r->evcap)
 			r->evcap = r->evcap ? r->evcap * 2 : 65536;
 		r->ev = xreallocarray(r->ev, r->evcap, 1);
 	}
-	memcpy(r->ev + r->evlen, p, n);
-	r->evlen += n;
 }
 
-static void
-replay_put_varint(struct replay *r, uint64_t v)
+static uint8_t *
+replay_put_varint(uint8_t *w, uint64_t v)
 {
-	uint8_t	b[10];
-	size_t	n = 0;
-
 	while (v >= 0x80) {
-		b[n++] = (uint8_t)(v | 0x80);
+		*w++ = (uint8_t)(v | 0x80);
 		v >>= 7;
 	}
-	b[n++] = (uint8_t)v;
-	replay_put(r, b, n);
+	*w++ = (uint8_t)v;
+	return w;
 }
 
 /* Signed as unsigned, small magnitudes small (zigzag). */
-static void
-replay_put_signed(struct replay *r, int64_t v)
+static uint8_t *
+replay_put_signed(uint8_t *w, int64_t v)
 {
-	replay_put_varint(r, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+	return replay_put_varint(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 static uint64_t
@@ -478,43 +474,50 @@ replay_get_signed(const uint8_t **pp)
 }
 
 /* A checked event onto the end of the stream (its time is not before the
- * previous event's). */
+ * previous event's).  Room is made once for the longest record, so the
+ * fields are written straight in. */
 static void
 replay_encode(struct replay *r, const struct event *ev)
 {
-	uint8_t	h[3];
+	uint8_t	*w, mask;
 
-	h[0] = (uint8_t)ev->type;
-	h[1] = (ev->worker != -1 ? RF_WORKER : 0) | (ev->pid != 0 ? RF_PID : 0) |
+	mask = (ev->worker != -1 ? RF_WORKER : 0) | (ev->pid != 0 ? RF_PID : 0) |
 	    (ev->task != -1 ? RF_TASK : 0) | (ev->seq != 0 ? RF_SEQ : 0) |
 	    (ev->chunk != 0 ? RF_CHUNK : 0) | (ev->value != 0 ? RF_VALUE : 0) |
 	    (ev->state != 0 ? RF_STATE : 0) | (ev->text != NULL ? RF_TEXT : 0);
-	h[2] = (uint8_t)ev->vkind | (ev->has_stats ? RF_STATS : 0);
-	replay_put(r, h, sizeof h);
-	replay_put_varint(r, ev->t - r->tlast);
-	if (h[1] & RF_WORKER)
-		replay_put_signed(r, ev->worker);
-	if (h[1] & RF_PID)
-		replay_put_signed(r, ev->pid);
-	if (h[1] & RF_TASK)
-		replay_put_signed(r, ev->task);
-	if (h[1] & RF_SEQ)
-		replay_put_signed(r, ev->seq);
-	if (h[1] & RF_CHUNK)
-		replay_put_signed(r, ev->chunk);
-	if (h[1] & RF_VALUE)
-		replay_put_signed(r, ev->value);
-	if (h[1] & RF_STATE)
-		replay_put_signed(r, ev->state);
+	/* 3 bytes, then at most 11 varints of at most 10 bytes, the text and
+	 * its NUL. */
+	replay_reserve(r, 3 + 11 * 10 + (ev->text != NULL ? ev->len + 1 : 0));
+	w = r->ev + r->evlen;
+	*w++ = (uint8_t)ev->type;
+	*w++ = mask;
+	*w++ = (uint8_t)ev->vkind | (ev->has_stats ? RF_STATS : 0);
+	w = replay_put_varint(w, ev->t - r->tlast);
+	if (mask & RF_WORKER)
+		w = replay_put_signed(w, ev->worker);
+	if (mask & RF_PID)
+		w = replay_put_signed(w, ev->pid);
+	if (mask & RF_TASK)
+		w = replay_put_signed(w, ev->task);
+	if (mask & RF_SEQ)
+		w = replay_put_signed(w, ev->seq);
+	if (mask & RF_CHUNK)
+		w = replay_put_signed(w, ev->chunk);
+	if (mask & RF_VALUE)
+		w = replay_put_signed(w, ev->value);
+	if (mask & RF_STATE)
+		w = replay_put_signed(w, ev->state);
 	if (ev->has_stats) {
-		replay_put_varint(r, ev->cpu_ns);
-		replay_put_varint(r, ev->wait_ns);
+		w = replay_put_varint(w, ev->cpu_ns);
+		w = replay_put_varint(w, ev->wait_ns);
 	}
 	if (ev->text != NULL) {
-		replay_put_varint(r, ev->len);
-		replay_put(r, ev->text, ev->len);
-		replay_put(r, "", 1);
+		w = replay_put_varint(w, ev->len);
+		memcpy(w, ev->text, ev->len);
+		w += ev->len;
+		*w++ = '\0';
 	}
+	r->evlen = (size_t)(w - r->ev);
 	r->tlast = ev->t;
 	r->length = ev->t;
 	r->n++;
