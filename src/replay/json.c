@@ -3,9 +3,10 @@
  *
  * A recording of a million tasks is four million lines, each read once when
  * the recording is opened, so the common shapes take short cuts: a string's
- * plain bytes are copied a run at a time, and a number without an exponent
- * is read without strtod (whose arbitrary precision cost as much as the
- * rest of the line).  Anything else takes the general path.
+ * plain bytes are copied a run at a time, a plain key goes straight into
+ * its field, and a number without an exponent is read without strtod
+ * (which, with its arbitrary precision, was a sixth of replaying a
+ * million tasks).  Anything else takes the general path.
  */
 #include "config.h"
 
