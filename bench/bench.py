@@ -7,9 +7,11 @@ import json
 import multiprocessing as mp
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -303,7 +305,31 @@ def main_screen(ps, runs):
                  f["p99_ms"], f["max_ms"]))
 
 
+def main_replay(ps, runs):
+    """A recording of a million squares, and playing it back as fast as it
+    goes: reading a recording must cost about what making it did."""
+    n = 1000000
+    tmp = tempfile.mkdtemp(prefix="psbench-")
+    rec = os.path.join(tmp, "r.jsonl")
+    try:
+        make = [ps, "--batch", "-q", "-w", "2", "--record", rec, "-t", "square 1..%d" % n]
+        play = [ps, "--batch", "-q", "--time-scale", "0.001", "--replay", rec]
+        runs = min(runs, 3)
+        tr = med(lambda: whole(make), runs)
+        tp = med(lambda: whole(play), runs)
+        kb = peak_rss_kb(play)
+        print()
+        print("7. record and replay: %d square tasks (a %.0f MB recording), whole process"
+              % (n, os.path.getsize(rec) / 1e6))
+        print("   record  --batch -q --record             %7.3f s" % tr)
+        print("   replay  --batch -q --time-scale 0.001   %7.3f s   %.2fx the recording's time"
+              " (goal about 1x)%s" % (tp, tp / tr, ", peak RSS %d KiB" % kb if kb else ""))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main()
-    main_screen(os.path.abspath(sys.argv[1]),
-                int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5)
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
+    main_screen(os.path.abspath(sys.argv[1]), runs)
+    main_replay(os.path.abspath(sys.argv[1]), runs)

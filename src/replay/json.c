@@ -1,5 +1,12 @@
 /*
  * json.c: a small strict JSON reader for flat objects (see json.h).
+ *
+ * A recording of a million tasks is four million lines, each read once when
+ * the recording is opened, so the common shapes take short cuts: a string's
+ * plain bytes are copied a run at a time, a plain key goes straight into
+ * its field, and a number without an exponent is read without strtod
+ * (which, with its arbitrary precision, was a sixth of replaying a
+ * million tasks).  Anything else takes the general path.
  */
 #include "config.h"
 
@@ -72,6 +79,7 @@ jp_hex4(struct jp *j, unsigned *v)
 static int
 jp_string(struct jp *j, struct json_obj *o, size_t *off, size_t *len)
 {
+	const char	*q;
 	char		 u[4];
 	unsigned	 cp, lo;
 	int		 n;
@@ -81,16 +89,19 @@ jp_string(struct jp *j, struct json_obj *o, size_t *off, size_t *len)
 	j->p++;
 	*off = o->buflen;
 	for (;;) {
+		for (q = j->p; q < j->e && *q != '"' && *q != '\\' &&
+		    (unsigned char)*q >= 0x20; q++)
+			;
+		if (q > j->p) {
+			jp_put(o, j->p, q - j->p);
+			j->p = q;
+		}
 		if (j->p >= j->e)
 			return jp_fail(j, "a string is not closed");
 		if (*j->p == '"')
 			break;
 		if ((unsigned char)*j->p < 0x20)
 			return jp_fail(j, "a control character inside a string");
-		if (*j->p != '\\') {
-			jp_put(o, j->p++, 1);
-			continue;
-		}
 		j->p++;
 		if (j->p >= j->e)
 			return jp_fail(j, "an escape is cut short");
@@ -150,6 +161,57 @@ jp_string(struct jp *j, struct json_obj *o, size_t *off, size_t *len)
 	return 0;
 }
 
+/* Powers of ten a double holds exactly. */
+static const double jp_pow10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+	1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+#define JP_NUMCHAR(c)	(((c) >= '0' && (c) <= '9') || (c) == '+' || \
+	(c) == '-' || (c) == '.' || (c) == 'e' || (c) == 'E')
+
+/*
+ * -DIGITS or -DIGITS.DIGITS with at most 15 digits in all: the value as
+ * strtod gives it, which is what every number poolscope writes looks like.
+ * An integer is exact; a fraction m / 10^k is one correctly rounded
+ * division of two exact doubles (m < 2^53, k <= 22), so it is the double
+ * nearest the decimal, as strtod's.  0 when it took the number, -1 when
+ * the general path must.
+ */
+static int
+jp_number_fast(struct jp *j, struct json_field *f)
+{
+	const char	*q = j->p;
+	uint64_t	 m = 0;
+	int		 neg = 0, nd = 0, k = 0;
+
+	if (q < j->e && *q == '-') {
+		neg = 1;
+		q++;
+	}
+	for (; q < j->e && *q >= '0' && *q <= '9'; q++, nd++)
+		m = m * 10 + (uint64_t)(*q - '0');
+	if (nd == 0)
+		return -1;
+	if (q < j->e && *q == '.') {
+		for (q++; q < j->e && *q >= '0' && *q <= '9'; q++, k++)
+			m = m * 10 + (uint64_t)(*q - '0');
+		if (k == 0)
+			return -1;
+	}
+	if (nd + k > 15 || (q < j->e && JP_NUMCHAR(*q)))
+		return -1;
+	f->num = k == 0 ? (double)m : (double)m / jp_pow10[k];
+	if (neg)
+		f->num = -f->num;
+	f->isint = k == 0;
+	f->inum = f->isint ? (neg ? -(int64_t)m : (int64_t)m) :
+	    (int64_t)f->num;
+	f->type = J_NUM;
+	j->p = q;
+	return 0;
+}
+
 static int
 jp_number(struct jp *j, struct json_field *f)
 {
@@ -158,7 +220,9 @@ jp_number(struct jp *j, struct json_field *f)
 	char		*end;
 	size_t		 n;
 
-	while (j->p < j->e && strchr("+-0123456789.eE", *j->p) != NULL)
+	if (jp_number_fast(j, f) == 0)
+		return 0;
+	while (j->p < j->e && JP_NUMCHAR(*j->p))
 		j->p++;
 	n = j->p - st;
 	if (n == 0 || n >= sizeof tmp)
@@ -179,6 +243,45 @@ jp_number(struct jp *j, struct json_field *f)
 		f->inum = (int64_t)f->num;
 	f->type = J_NUM;
 	return 0;
+}
+
+/* A key of plain characters (every key poolscope writes) straight into
+ * key; -1, having read nothing, for anything else, which jp_string
+ * decodes. */
+static int
+jp_key(struct jp *j, char *key, size_t keylen)
+{
+	const char	*q;
+	size_t		 n;
+
+	if (j->p >= j->e || *j->p != '"')
+		return -1;
+	for (q = j->p + 1; q < j->e && *q != '"' && *q != '\\' &&
+	    (unsigned char)*q >= 0x20; q++)
+		;
+	n = (size_t)(q - j->p - 1);
+	if (q >= j->e || *q != '"' || n >= keylen)
+		return -1;
+	memcpy(key, j->p + 1, n);
+	key[n] = '\0';
+	j->p = q + 1;
+	return 0;
+}
+
+/* Every field but the key, which is copied over: a memset of the whole
+ * field (its key buffer too) was a quarter of the parse. */
+static void
+json_field_clear(struct json_field *f)
+{
+	f->type = J_NULL;
+	f->str = NULL;
+	f->len = 0;
+	f->num = 0;
+	f->inum = 0;
+	f->isint = 0;
+	f->b = 0;
+	f->raw = NULL;
+	f->rawlen = 0;
 }
 
 int
@@ -206,13 +309,16 @@ json_parse_object(struct json_obj *o, const char *s, size_t len, char *err,
 		if (o->n == JSON_MAX_FIELDS)
 			return jp_fail(&j, "too many fields");
 		f = &o->f[o->n];
-		memset(f, 0, sizeof *f);
+		json_field_clear(f);
 		jp_ws(&j);
-		if (jp_string(&j, o, &koff, &klen) != 0)
-			return -1;
-		if (klen >= sizeof f->key)
-			return jp_fail(&j, "a field name is too long");
-		memcpy(f->key, o->buf + koff, klen + 1);
+		if (jp_key(&j, f->key, sizeof f->key) != 0) {
+			if (jp_string(&j, o, &koff, &klen) != 0)
+				return -1;
+			if (klen >= sizeof f->key)
+				return jp_fail(&j, "a field name is too long");
+			memcpy(f->key, o->buf + koff, klen + 1);
+			o->buflen = koff;
+		}
 		jp_ws(&j);
 		if (j.p >= j.e || *j.p != ':')
 			return jp_fail(&j, "expected ':'");
@@ -300,7 +406,7 @@ json_get(const struct json_obj *o, const char *key)
 	int	i;
 
 	for (i = 0; i < o->n; i++)
-		if (strcmp(o->f[i].key, key) == 0)
+		if (o->f[i].key[0] == key[0] && strcmp(o->f[i].key, key) == 0)
 			return &o->f[i];
 	return NULL;
 }

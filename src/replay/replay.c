@@ -1,43 +1,87 @@
 /*
  * replay.c: reading recordings (record.h describes the format) and playing
  * them back.  The whole file is checked when it is opened, so a truncated,
- * malformed or foreign file is refused with its line number before
- * anything is shown; playing then parses each line again as it is due.
+ * malformed, foreign or inconsistent file is refused with its line number
+ * before anything is shown: each line on its own (its fields and their
+ * ranges) and the lines together (time never goes back, each task ends
+ * once, the caller receives each result once, numbered in order and only
+ * after its task ended, and run_end's counts are the events').  Checked
+ * events are kept in a compact form that playing decodes as each is due.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "tasks/tasks.h"
+#include "engine/order.h"
 #include "batch/record.h"
 #include "replay/json.h"
 #include "replay/replay.h"
 
 #define REPLAY_MAX_BYTES	(1024ul * 1024 * 1024)
 
+/*
+ * The events are kept, once checked, as a compact stream rather than as
+ * the lines of the file: a record is a byte of type, a byte saying which
+ * fields differ from an empty event's, a byte of value kind and flags,
+ * the time since the previous event, then those fields as varints, and
+ * any text with its length (and a NUL).  Keeping lines and parsing each
+ * again as it was due made playing cost as much as checking; a record
+ * is about a quarter of its line (83 MB for the 350 MB recording of a
+ * million squares) and decodes in a few dozen nanoseconds.  The file
+ * itself is read a line at a time and never held whole.
+ */
+#define RF_WORKER	0x01	/* != -1 */
+#define RF_PID		0x02
+#define RF_TASK		0x04	/* != -1 */
+#define RF_SEQ		0x08
+#define RF_CHUNK	0x10
+#define RF_VALUE	0x20
+#define RF_STATE	0x40
+#define RF_TEXT		0x80
+#define RF_STATS	0x04	/* in the third byte, above the value kind */
+
+/* What each task has been through so far, for the checks across lines. */
+#define TS_DONE		1
+#define TS_FAILED	2
+#define TS_SKIPPED	3
+#define TS_ENDED	3	/* the mask of the three above */
+#define TS_RESULT	4
+
 struct replay {
 	char		*path;
-	char		*data;
-	size_t		 len;
-	size_t		*off;		/* event lines: start ... */
-	size_t		*end;		/* ... and end */
-	uint64_t	*t;		/* ... and time */
-	uint8_t		*type;
-	size_t		 n, cap;
 	struct tasklist	 tl;
 	struct run_info	 info_start, info_end;
 
-	struct event_sink sink;
+	/* The checked events. */
+	uint8_t		*ev;
+	size_t		 evlen, evcap;
+	size_t		 n;		/* events */
+	uint64_t	 length;	/* the last event's time, ns */
+
+	/* Reading: the line being checked, and what came before it. */
 	struct json_obj	 obj;
-	char		 text[512];
-	size_t		 next;
+	char		*vtext;		/* a result's error, decoded */
+	size_t		 vcap;
+	uint8_t		*tstate;	/* per task: TS_* */
+	size_t		 ndone, nfailed, nskipped, nresults;
+	uint64_t	 tlast;
+
+	/* Playing. */
+	struct event_sink sink;
+	struct event	 cur;		/* the next event, decoded */
+	size_t		 next;		/* its index ... */
+	size_t		 rd;		/* ... and its offset in ev */
+	uint64_t	 tprev;		/* the time the record's delta is from */
 	double		 scale;
 	uint64_t	 base;		/* monotonic ns at position 0 */
 	uint64_t	 pos;		/* position when paused */
@@ -62,7 +106,8 @@ replay_type_parse(const char *s)
 	int	i;
 
 	for (i = 0; i < EV_NTYPES; i++)
-		if (strcmp(s, event_type_name(i)) == 0)
+		if (s[0] == event_type_name(i)[0] &&
+		    strcmp(s, event_type_name(i)) == 0)
 			return i;
 	return -1;
 }
@@ -103,13 +148,14 @@ replay_str(const struct json_obj *o, const char *key, size_t *len, char *err,
 	return f->str;
 }
 
-/* "16" -> VAL_INT 16, "None" -> VAL_NONE; TaskError('x') -> VAL_ERROR x. */
+/* "16" -> VAL_INT 16, "None" -> VAL_NONE; TaskError('x') -> VAL_ERROR x
+ * (in r->vtext, which the next call overwrites). */
 static int
-replay_value(struct replay *r, const char *s, struct event *ev, char *err,
-    size_t errlen)
+replay_value(struct replay *r, const char *s, size_t n, struct event *ev,
+    char *err, size_t errlen)
 {
 	char	*end;
-	size_t	 i, o = 0, n = strlen(s);
+	size_t	 i, o = 0;
 
 	if (strcmp(s, "None") == 0) {
 		ev->vkind = VAL_NONE;
@@ -117,21 +163,25 @@ replay_value(struct replay *r, const char *s, struct event *ev, char *err,
 	}
 	if (n > 13 && strncmp(s, "TaskError('", 11) == 0 &&
 	    strcmp(s + n - 2, "')") == 0) {
-		for (i = 11; i < n - 2 && o + 1 < sizeof r->text; i++) {
+		if (n > r->vcap) {
+			r->vcap = n;
+			r->vtext = xreallocarray(r->vtext, r->vcap, 1);
+		}
+		for (i = 11; i < n - 2; i++) {
 			if (s[i] == '\\' && i + 1 < n - 2) {
 				i++;
 				if (s[i] == 'x' && i + 2 < n - 2) {
-					r->text[o++] = (char)strtol((char[]){
+					r->vtext[o++] = (char)strtol((char[]){
 					    s[i + 1], s[i + 2], 0 }, NULL, 16);
 					i += 2;
 					continue;
 				}
 			}
-			r->text[o++] = s[i];
+			r->vtext[o++] = s[i];
 		}
-		r->text[o] = '\0';
+		r->vtext[o] = '\0';
 		ev->vkind = VAL_ERROR;
-		ev->text = r->text;
+		ev->text = r->vtext;
 		ev->len = o;
 		return 0;
 	}
@@ -167,10 +217,11 @@ replay_stats(const struct json_obj *o, struct event *ev)
 	ev->wait_ns = replay_secs(o, "wait");
 }
 
-/* Event line i into ev (strings point into r->obj). */
+/* An event line into ev, each field checked on its own (strings point
+ * into r->obj and r->vtext). */
 static int
-replay_event(struct replay *r, size_t i, struct event *ev, char *err,
-    size_t errlen)
+replay_event(struct replay *r, const char *line, size_t linelen,
+    struct event *ev, char *err, size_t errlen)
 {
 	struct json_obj		*o = &r->obj;
 	const struct json_field	*f;
@@ -181,8 +232,7 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 	size_t			 len;
 	int			 type;
 
-	if (json_parse_object(o, r->data + r->off[i], r->end[i] - r->off[i],
-	    err, errlen) != 0)
+	if (json_parse_object(o, line, linelen, err, errlen) != 0)
 		return -1;
 	memset(ev, 0, sizeof *ev);
 	ev->worker = -1;
@@ -302,8 +352,8 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 			return -1;
 		break;
 	case EV_TASK_DONE:
-		if ((s = replay_str(o, "result", NULL, err, errlen)) == NULL ||
-		    replay_value(r, s, ev, err, errlen) != 0)
+		if ((s = replay_str(o, "result", &len, err, errlen)) == NULL ||
+		    replay_value(r, s, len, ev, err, errlen) != 0)
 			return -1;
 		replay_stats(o, ev);
 		break;
@@ -329,7 +379,7 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 		if (replay_int(o, "seq", 0, nt - 1, &ev->seq, err, errlen))
 			return -1;
 		if ((s = replay_str(o, "value", &len, err, errlen)) == NULL ||
-		    replay_value(r, s, ev, err, errlen) != 0)
+		    replay_value(r, s, len, ev, err, errlen) != 0)
 			return -1;
 		break;
 	case EV_SPAWN_FAIL:
@@ -349,41 +399,342 @@ replay_event(struct replay *r, size_t i, struct event *ev, char *err,
 	return 0;
 }
 
+/* The header's task lines, joined into one task-list text.  The length
+ * is kept so each line is an append: a strlen of the text so far per line
+ * made a header of 400k task lines take seconds to read. */
+struct replay_text {
+	char	*buf;
+	size_t	 len, cap;
+};
+
 static int
 replay_task_line(void *arg, const char *s, size_t len)
 {
-	char	**buf = arg;
-	size_t	 have = *buf ? strlen(*buf) : 0;
+	struct replay_text	*t = arg;
 
 	if (memchr(s, '\n', len) != NULL)
 		return -1;
-	*buf = xreallocarray(*buf, have + len + 2, 1);
-	memcpy(*buf + have, s, len);
-	(*buf)[have + len] = '\n';
-	(*buf)[have + len + 1] = '\0';
+	if (t->len + len + 2 > t->cap) {
+		while (t->len + len + 2 > t->cap)
+			t->cap = t->cap ? t->cap * 2 : 4096;
+		t->buf = xreallocarray(t->buf, t->cap, 1);
+	}
+	memcpy(t->buf + t->len, s, len);
+	t->buf[t->len + len] = '\n';
+	t->len += len + 1;
+	t->buf[t->len] = '\0';
 	return 0;
 }
 
+/* Room for n more bytes of stream. */
 static void
-replay_add_line(struct replay *r, size_t off, size_t end)
+replay_reserve(struct replay *r, size_t n)
 {
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 1024;
-		r->off = xreallocarray(r->off, r->cap, sizeof *r->off);
-		r->end = xreallocarray(r->end, r->cap, sizeof *r->end);
-		r->t = xreallocarray(r->t, r->cap, sizeof *r->t);
-		r->type = xreallocarray(r->type, r->cap, sizeof *r->type);
+	if (r->evlen + n > r->evcap) {
+		while (r->evlen + n > r->evcap)
+			r->evcap = r->evcap ? r->evcap * 2 : 65536;
+		r->ev = xreallocarray(r->ev, r->evcap, 1);
 	}
-	r->off[r->n] = off;
-	r->end[r->n] = end;
+}
+
+static uint8_t *
+replay_put_varint(uint8_t *w, uint64_t v)
+{
+	while (v >= 0x80) {
+		*w++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*w++ = (uint8_t)v;
+	return w;
+}
+
+/* Signed as unsigned, small magnitudes small (zigzag). */
+static uint8_t *
+replay_put_signed(uint8_t *w, int64_t v)
+{
+	return replay_put_varint(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static uint64_t
+replay_get_varint(const uint8_t **pp)
+{
+	const uint8_t	*p = *pp;
+	uint64_t	 v = 0;
+	int		 shift = 0;
+
+	while (*p & 0x80) {
+		v |= (uint64_t)(*p++ & 0x7f) << shift;
+		shift += 7;
+	}
+	v |= (uint64_t)*p++ << shift;
+	*pp = p;
+	return v;
+}
+
+static int64_t
+replay_get_signed(const uint8_t **pp)
+{
+	uint64_t	u = replay_get_varint(pp);
+
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/* A checked event onto the end of the stream (its time is not before the
+ * previous event's).  Room is made once for the longest record, so the
+ * fields are written straight in. */
+static void
+replay_encode(struct replay *r, const struct event *ev)
+{
+	uint8_t	*w, mask;
+
+	mask = (ev->worker != -1 ? RF_WORKER : 0) | (ev->pid != 0 ? RF_PID : 0) |
+	    (ev->task != -1 ? RF_TASK : 0) | (ev->seq != 0 ? RF_SEQ : 0) |
+	    (ev->chunk != 0 ? RF_CHUNK : 0) | (ev->value != 0 ? RF_VALUE : 0) |
+	    (ev->state != 0 ? RF_STATE : 0) | (ev->text != NULL ? RF_TEXT : 0);
+	/* 3 bytes, then at most 11 varints of at most 10 bytes, the text and
+	 * its NUL. */
+	replay_reserve(r, 3 + 11 * 10 + (ev->text != NULL ? ev->len + 1 : 0));
+	w = r->ev + r->evlen;
+	*w++ = (uint8_t)ev->type;
+	*w++ = mask;
+	*w++ = (uint8_t)ev->vkind | (ev->has_stats ? RF_STATS : 0);
+	w = replay_put_varint(w, ev->t - r->tlast);
+	if (mask & RF_WORKER)
+		w = replay_put_signed(w, ev->worker);
+	if (mask & RF_PID)
+		w = replay_put_signed(w, ev->pid);
+	if (mask & RF_TASK)
+		w = replay_put_signed(w, ev->task);
+	if (mask & RF_SEQ)
+		w = replay_put_signed(w, ev->seq);
+	if (mask & RF_CHUNK)
+		w = replay_put_signed(w, ev->chunk);
+	if (mask & RF_VALUE)
+		w = replay_put_signed(w, ev->value);
+	if (mask & RF_STATE)
+		w = replay_put_signed(w, ev->state);
+	if (ev->has_stats) {
+		w = replay_put_varint(w, ev->cpu_ns);
+		w = replay_put_varint(w, ev->wait_ns);
+	}
+	if (ev->text != NULL) {
+		w = replay_put_varint(w, ev->len);
+		memcpy(w, ev->text, ev->len);
+		w += ev->len;
+		*w++ = '\0';
+	}
+	r->evlen = (size_t)(w - r->ev);
+	r->tlast = ev->t;
+	r->length = ev->t;
 	r->n++;
+}
+
+/* The event at r->rd into r->cur. */
+static void
+replay_decode(struct replay *r)
+{
+	const uint8_t	*p = r->ev + r->rd;
+	struct event	*ev = &r->cur;
+	unsigned	 mask;
+
+	event_init(ev, p[0], -1, 0, -1);
+	mask = p[1];
+	ev->vkind = p[2] & 3;
+	ev->has_stats = (p[2] & RF_STATS) != 0;
+	p += 3;
+	r->tprev += replay_get_varint(&p);
+	ev->t = r->tprev;
+	if (mask & RF_WORKER)
+		ev->worker = (int)replay_get_signed(&p);
+	if (mask & RF_PID)
+		ev->pid = (pid_t)replay_get_signed(&p);
+	if (mask & RF_TASK)
+		ev->task = replay_get_signed(&p);
+	if (mask & RF_SEQ)
+		ev->seq = replay_get_signed(&p);
+	if (mask & RF_CHUNK)
+		ev->chunk = replay_get_signed(&p);
+	if (mask & RF_VALUE)
+		ev->value = replay_get_signed(&p);
+	if (mask & RF_STATE)
+		ev->state = (int)replay_get_signed(&p);
+	if (ev->has_stats) {
+		ev->cpu_ns = replay_get_varint(&p);
+		ev->wait_ns = replay_get_varint(&p);
+	}
+	if (mask & RF_TEXT) {
+		ev->len = replay_get_varint(&p);
+		ev->text = (const char *)p;
+		p += ev->len + 1;
+	}
+	if (ev->type == EV_RUN_START)
+		ev->run = &r->info_start;
+	else if (ev->type == EV_RUN_END)
+		ev->run = &r->info_end;
+	r->rd = (size_t)(p - r->ev);
+}
+
+/* Back to the first event. */
+static void
+replay_rewind(struct replay *r)
+{
+	r->next = 0;
+	r->rd = 0;
+	r->tprev = 0;
+	if (r->n > 0)
+		replay_decode(r);
+}
+
+static const char *
+replay_end_name(int ts)
+{
+	switch (ts & TS_ENDED) {
+	case TS_DONE:
+		return "task_done";
+	case TS_FAILED:
+		return "task_fail";
+	default:
+		return "task_skip";
+	}
+}
+
+/*
+ * The checks across lines, for an event that is right on its own: what a
+ * consumer would otherwise have to take on trust.  The model counts each
+ * task end and each result once, the result list is filled by seq, and
+ * the summary repeats run_end's counts, so an edited or damaged file
+ * would show a run that never happened.
+ */
+static int
+replay_check(struct replay *r, const struct event *ev, char *err,
+    size_t errlen)
+{
+	const struct run_info	*ri = &r->info_end;
+	uint8_t			*ts;
+	size_t			 ended;
+	int			 raised;
+
+	/* replay_event has checked that these events' task is a task. */
+	switch (ev->type) {
+	case EV_TASK_DONE:
+	case EV_TASK_FAIL:
+	case EV_TASK_SKIP:
+		ts = &r->tstate[ev->task];
+		if (*ts & TS_ENDED) {
+			snprintf(err, errlen, "task %" PRId64 " ends a second "
+			    "time (%s after %s): a task ends once; the "
+			    "recording is damaged, record the run again",
+			    ev->task, event_type_name(ev->type),
+			    replay_end_name(*ts));
+			return -1;
+		}
+		*ts |= ev->type == EV_TASK_DONE ? TS_DONE : ev->type ==
+		    EV_TASK_FAIL ? TS_FAILED : TS_SKIPPED;
+		if (ev->type == EV_TASK_DONE)
+			r->ndone++;
+		else if (ev->type == EV_TASK_FAIL)
+			r->nfailed++;
+		else
+			r->nskipped++;
+		break;
+	case EV_RESULT:
+		ts = &r->tstate[ev->task];
+		if (*ts & TS_RESULT) {
+			snprintf(err, errlen, "a second result for task %"
+			    PRId64 ": the caller receives each result once; "
+			    "the recording is damaged, record the run again",
+			    ev->task);
+			return -1;
+		}
+		if ((uint64_t)ev->seq != r->nresults) {
+			snprintf(err, errlen, "result 'seq' %" PRId64 " where %zu "
+			    "was due: results are numbered 0, 1, 2, ... as the "
+			    "caller receives them, so one is %s; the recording "
+			    "is damaged, record the run again", ev->seq,
+			    r->nresults, (uint64_t)ev->seq > r->nresults ?
+			    "missing" : "repeated");
+			return -1;
+		}
+		if ((*ts & TS_ENDED) == 0 || (*ts & TS_ENDED) == TS_SKIPPED) {
+			snprintf(err, errlen, "a result for task %" PRId64 ", "
+			    "which %s: the caller receives a result only once "
+			    "its task is done or has failed; the recording is "
+			    "damaged, record the run again", ev->task,
+			    (*ts & TS_ENDED) == 0 ? "has not ended (no task_done "
+			    "or task_fail before it)" : "never ran (task_skip)");
+			return -1;
+		}
+		*ts |= TS_RESULT;
+		r->nresults++;
+		break;
+	case EV_RUN_END:
+		if (ri->ok != r->ndone || ri->failed != r->nfailed ||
+		    ri->skipped != r->nskipped) {
+			snprintf(err, errlen, "run_end says %zu ok, %zu "
+			    "failed, %zu skipped, but the events before it "
+			    "hold %zu task_done, %zu task_fail and %zu "
+			    "task_skip; the recording is damaged, record the "
+			    "run again", ri->ok, ri->failed, ri->skipped,
+			    r->ndone, r->nfailed, r->nskipped);
+			return -1;
+		}
+		/*
+		 * Every task that ended reached the caller, unless the call
+		 * raised (map, imap and imap_unordered stop at a failure),
+		 * the run was stopped before its end, or in process mode,
+		 * where a process that could not be forked is never joined.
+		 */
+		ended = r->ndone + r->nfailed;
+		raised = order_raises(ri->mode, ri->keep_going) &&
+		    r->nfailed > 0;
+		if (!raised && !run_info_unfinished(ri) &&
+		    ri->mode != MODE_PROCESS && r->nresults != ended) {
+			snprintf(err, errlen, "%zu tasks ended and the call "
+			    "did not raise, but the caller received %zu "
+			    "results: %zu %s missing; the recording is damaged, "
+			    "record the run again", ended, r->nresults,
+			    ended - r->nresults, ended - r->nresults == 1 ?
+			    "is" : "are");
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+/* A line of the file, checked, onto the stream; its type in *type. */
+static int
+replay_line(struct replay *r, const char *s, size_t len, int *type, char *err,
+    size_t errlen)
+{
+	struct event	ev;
+
+	if (replay_event(r, s, len, &ev, err, errlen) != 0)
+		return -1;
+	if (r->n == 0 && ev.type != EV_RUN_START) {
+		snprintf(err, errlen, "the first event must be run_start");
+		return -1;
+	}
+	if (r->n > 0 && ev.type == EV_RUN_START) {
+		snprintf(err, errlen, "a second run_start");
+		return -1;
+	}
+	if (r->n > 0 && ev.t < r->tlast) {
+		snprintf(err, errlen, "time goes backwards");
+		return -1;
+	}
+	if (replay_check(r, &ev, err, errlen) != 0)
+		return -1;
+	replay_encode(r, &ev);
+	*type = ev.type;
+	return 0;
 }
 
 static struct replay *
 replay_fail(struct replay *r, char *err, size_t errlen, size_t line,
     const char *what)
 {
-	char	msg[600];
+	char	msg[1200];
 
 	if (line > 0)
 		snprintf(msg, sizeof msg, "%s:%zu: %s", r->path, line, what);
@@ -394,122 +745,202 @@ replay_fail(struct replay *r, char *err, size_t errlen, size_t line,
 	return NULL;
 }
 
+static const char *
+replay_file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a named pipe (FIFO)";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "a special file";
+}
+
+/*
+ * Open the recording for reading, or NULL with why.  Only a regular file:
+ * opening a named pipe would wait for a writer for ever and a device such
+ * as /dev/zero never ends, and a recording is checked whole before it
+ * plays, so it must be complete.  O_NONBLOCK keeps the open itself from
+ * waiting on a pipe; it means nothing for the regular file read after.
+ */
+static FILE *
+replay_file(const char *path, char *why, size_t whylen)
+{
+	struct stat	 sb;
+	FILE		*fp;
+	int		 fd, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1 || fstat(fd, &sb) != 0) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		snprintf(why, whylen, "cannot read the recording: %s; check "
+		    "the path", strerror(saved));
+		return NULL;
+	}
+	if (S_ISDIR(sb.st_mode))
+		snprintf(why, whylen, "is a directory, not a recording");
+	else if (!S_ISREG(sb.st_mode))
+		snprintf(why, whylen, "is %s, not a regular file: a recording "
+		    "is read whole before it plays; give a file made with "
+		    "--record FILE", replay_file_kind(sb.st_mode));
+	else if ((uint64_t)sb.st_size > REPLAY_MAX_BYTES)
+		snprintf(why, whylen, "is larger than 1 GiB, too large to "
+		    "replay");
+	else if (sb.st_size == 0)
+		snprintf(why, whylen, "is empty, not a recording; make one "
+		    "with --record FILE");
+	else if ((fp = fdopen(fd, "r")) != NULL)
+		return fp;
+	else
+		snprintf(why, whylen, "cannot read the recording: %s",
+		    strerror(errno));
+	close(fd);
+	return NULL;
+}
+
+/* The next line without its newline: its length, or -1 at the end (or on
+ * an error, with why set). */
+static ssize_t
+replay_getline(FILE *fp, char **buf, size_t *cap, size_t *total, char *why,
+    size_t whylen)
+{
+	ssize_t	n;
+
+	*why = '\0';
+	if ((n = getdelim(buf, cap, '\n', fp)) == -1) {
+		if (ferror(fp))
+			snprintf(why, whylen, "cannot read the recording: %s",
+			    strerror(errno));
+		return -1;
+	}
+	*total += (size_t)n;
+	if (*total > REPLAY_MAX_BYTES) {
+		snprintf(why, whylen, "is larger than 1 GiB, too large to "
+		    "replay");
+		return -1;
+	}
+	if (n > 0 && (*buf)[n - 1] == '\n')
+		n--;
+	if (memchr(*buf, '\0', (size_t)n) != NULL) {
+		snprintf(why, whylen, "holds binary data, not a poolscope "
+		    "recording (JSON Lines from --record)");
+		return -1;
+	}
+	return n;
+}
+
 struct replay *
 replay_open(const char *path, char *err, size_t errlen)
 {
 	struct replay		*r = xcalloc(1, sizeof *r);
+	struct replay_text	 tasks = { NULL, 0, 0 };
 	const struct json_field	*f;
-	struct stat		 sb;
-	struct event		 ev;
-	char			 why[512], perr[1024], *tasks = NULL, *nl;
-	size_t			 p, e, i, line;
+	char			 why[1024], perr[1024], *buf = NULL;
+	size_t			 i, cap = 0, total = 0, line = 1;
+	ssize_t			 n;
 	int64_t			 v;
 	FILE			*fp;
-	int			 ended = 0;
+	int			 type = -1;
 
 	r->path = xstrdup(path);
 	r->scale = 1;
-	if ((fp = fopen(path, "r")) == NULL || fstat(fileno(fp), &sb) != 0) {
-		snprintf(why, sizeof why, "cannot read the recording: %s; check "
-		    "the path", strerror(errno));
-		if (fp != NULL)
-			fclose(fp);
+	if ((fp = replay_file(path, why, sizeof why)) == NULL)
 		return replay_fail(r, err, errlen, 0, why);
-	}
-	if (S_ISDIR(sb.st_mode) || (size_t)sb.st_size > REPLAY_MAX_BYTES) {
-		fclose(fp);
-		return replay_fail(r, err, errlen, 0, S_ISDIR(sb.st_mode) ?
-		    "is a directory, not a recording" :
-		    "is larger than 1 GiB, too large to replay");
-	}
-	r->len = (size_t)sb.st_size;
-	r->data = xmalloc(r->len + 1);
-	if (r->len > 0 && fread(r->data, 1, r->len, fp) != r->len) {
-		fclose(fp);
-		return replay_fail(r, err, errlen, 0, "cannot read the recording");
-	}
-	fclose(fp);
-	r->data[r->len] = '\0';
-	if (r->len == 0)
-		return replay_fail(r, err, errlen, 0, "is empty, not a recording;"
-		    " make one with --record FILE");
-	if (memchr(r->data, '\0', r->len) != NULL)
-		return replay_fail(r, err, errlen, 0, "holds binary data, not a "
-		    "poolscope recording (JSON Lines from --record)");
 
 	/* The header: the format and the task list. */
-	e = (nl = memchr(r->data, '\n', r->len)) ? (size_t)(nl - r->data) :
-	    r->len;
-	if (json_parse_object(&r->obj, r->data, e, why, sizeof why) != 0 ||
+	if ((n = replay_getline(fp, &buf, &cap, &total, why,
+	    sizeof why)) == -1) {
+		if (*why == '\0')
+			snprintf(why, sizeof why, "is empty, not a recording; "
+			    "make one with --record FILE");
+		goto fail;
+	}
+	if (json_parse_object(&r->obj, buf, (size_t)n, why, sizeof why) != 0 ||
 	    (f = json_get(&r->obj, "ev")) == NULL || f->type != J_STR ||
-	    strcmp(f->str, "recording") != 0)
-		return replay_fail(r, err, errlen, 1, "not a poolscope recording "
-		    "(its first line must be the 'recording' header written by "
-		    "--record)");
+	    strcmp(f->str, "recording") != 0) {
+		snprintf(why, sizeof why, "not a poolscope recording (its first "
+		    "line must be the 'recording' header written by --record)");
+		goto fail;
+	}
 	if (replay_int(&r->obj, "version", 1, 1000, &v, why, sizeof why) != 0)
-		return replay_fail(r, err, errlen, 1, why);
+		goto fail;
 	if (v != RECORD_VERSION) {
 		snprintf(why, sizeof why, "recording format version %" PRId64
 		    "; this poolscope reads version %d", v, RECORD_VERSION);
-		return replay_fail(r, err, errlen, 1, why);
+		goto fail;
 	}
 	f = json_get(&r->obj, "tasks");
 	if (f == NULL || f->type != J_ARR || json_array_strings(f,
 	    replay_task_line, &tasks, why, sizeof why) != 0) {
-		free(tasks);
-		return replay_fail(r, err, errlen, 1, "the header's 'tasks' must "
-		    "be a list of task lines");
+		snprintf(why, sizeof why, "the header's 'tasks' must be a list "
+		    "of task lines");
+		goto fail;
 	}
 	/* An empty list is a run of nothing (Pool.map(f, []) returns []). */
-	if (tasklist_parse(&r->tl, path, tasks ? tasks : "", tasks ?
-	    strlen(tasks) : 0, 0, perr, sizeof perr) != 0) {
-		free(tasks);
+	if (tasklist_parse(&r->tl, path, tasks.buf ? tasks.buf : "",
+	    tasks.len, 0, perr, sizeof perr) != 0) {
 		snprintf(why, sizeof why, "the recorded task list does not "
 		    "parse: %.400s", perr);
 		for (i = 0; why[i] != '\0'; i++)
 			if (why[i] == '\n')
 				why[i] = ' ';
-		return replay_fail(r, err, errlen, 1, why);
+		goto fail;
 	}
-	free(tasks);
+	free(tasks.buf);
+	tasks.buf = NULL;
+	r->tstate = xcalloc(r->tl.n > 0 ? r->tl.n : 1, 1);
 
 	/* Every event line, checked now. */
-	line = 1;
-	for (p = e + 1; p < r->len; p = e + 1) {
+	for (;;) {
 		line++;
-		e = (nl = memchr(r->data + p, '\n', r->len - p)) ?
-		    (size_t)(nl - r->data) : r->len;
-		if (e == p)
+		if ((n = replay_getline(fp, &buf, &cap, &total, why,
+		    sizeof why)) == -1) {
+			if (*why != '\0')
+				goto fail;
+			line--;
+			break;
+		}
+		if (n == 0)
 			continue;	/* a blank line */
-		if (ended)
-			return replay_fail(r, err, errlen, line, "events after "
-			    "run_end");
-		replay_add_line(r, p, e);
-		if (replay_event(r, r->n - 1, &ev, why, sizeof why) != 0)
-			return replay_fail(r, err, errlen, line, why);
-		if (r->n == 1 && ev.type != EV_RUN_START)
-			return replay_fail(r, err, errlen, line, "the first event "
-			    "must be run_start");
-		if (r->n > 1 && ev.type == EV_RUN_START)
-			return replay_fail(r, err, errlen, line, "a second "
-			    "run_start");
-		if (r->n > 1 && ev.t < r->t[r->n - 2])
-			return replay_fail(r, err, errlen, line, "time goes "
-			    "backwards");
-		r->t[r->n - 1] = ev.t;
-		r->type[r->n - 1] = (uint8_t)ev.type;
-		if (ev.type == EV_RUN_END)
-			ended = 1;
+		if (type == EV_RUN_END) {
+			snprintf(why, sizeof why, "events after run_end");
+			goto fail;
+		}
+		if (replay_line(r, buf, (size_t)n, &type, why, sizeof why) != 0)
+			goto fail;
 	}
+	fclose(fp);
+	free(buf);
 	if (r->n == 0)
 		return replay_fail(r, err, errlen, 0, "holds no events after its "
 		    "header: the recording is truncated");
-	if (!ended) {
+	if (type != EV_RUN_END) {
 		snprintf(why, sizeof why, "ends at line %zu before the run's end "
 		    "(no run_end): the recording is truncated", line);
 		return replay_fail(r, err, errlen, 0, why);
 	}
+
+	/* What only reading needed goes; the stream is kept as it is. */
+	json_obj_free(&r->obj);
+	free(r->tstate);
+	r->tstate = NULL;
+	free(r->vtext);
+	r->vtext = NULL;
+	r->ev = xreallocarray(r->ev, r->evlen, 1);
+	r->evcap = r->evlen;
+	replay_rewind(r);
 	return r;
+
+fail:
+	fclose(fp);
+	free(buf);
+	free(tasks.buf);
+	return replay_fail(r, err, errlen, line, why);
 }
 
 void
@@ -519,11 +950,9 @@ replay_free(struct replay *r)
 		return;
 	json_obj_free(&r->obj);
 	tasklist_free(&r->tl);
-	free(r->off);
-	free(r->end);
-	free(r->t);
-	free(r->type);
-	free(r->data);
+	free(r->ev);
+	free(r->vtext);
+	free(r->tstate);
 	free(r->path);
 	free(r);
 }
@@ -543,7 +972,7 @@ replay_run_info(struct replay *r)
 uint64_t
 replay_length(struct replay *r)
 {
-	return r->n ? r->t[r->n - 1] : 0;
+	return r->length;
 }
 
 uint64_t
@@ -572,22 +1001,19 @@ replay_start(struct replay *r, const struct event_sink *sink, double scale)
 {
 	r->sink = *sink;
 	r->scale = scale > 0 ? scale : 1;
-	r->next = 0;
+	replay_rewind(r);
 	r->started = 1;
 	replay_rebase(r, 0);
 }
 
+/* The next event to the sink, and the one after it decoded. */
 static void
 replay_emit(struct replay *r)
 {
-	struct event	ev;
-	char		why[512];
-
-	/* Checked when opened: it parses again the same way. */
-	if (replay_event(r, r->next, &ev, why, sizeof why) == 0 &&
-	    r->sink.event != NULL)
-		r->sink.event(r->sink.arg, &ev);
-	r->next++;
+	if (r->sink.event != NULL)
+		r->sink.event(r->sink.arg, &r->cur);
+	if (++r->next < r->n)
+		replay_decode(r);
 }
 
 void
@@ -595,7 +1021,7 @@ replay_process(struct replay *r)
 {
 	uint64_t	pos = replay_position(r);
 
-	while (r->next < r->n && r->t[r->next] <= pos)
+	while (r->next < r->n && r->cur.t <= pos)
 		replay_emit(r);
 	if (r->next == r->n) {
 		r->pos = replay_length(r);
@@ -611,7 +1037,7 @@ replay_prepare_wait(struct replay *r)
 
 	if (r->next >= r->n || r->paused)
 		return -1;
-	due = r->base + (uint64_t)(r->t[r->next] * r->scale);
+	due = r->base + (uint64_t)(r->cur.t * r->scale);
 	if (due <= now)
 		return 0;
 	if (r->sink.flush != NULL)
@@ -652,8 +1078,8 @@ replay_step(struct replay *r)
 
 	replay_pause(r, 1);
 	while (r->next < r->n) {
-		type = r->type[r->next];
-		r->pos = r->t[r->next];
+		type = r->cur.type;
+		r->pos = r->cur.t;
 		replay_emit(r);
 		if (type == EV_TASK_DONE || type == EV_TASK_FAIL ||
 		    type == EV_RESULT)
@@ -673,8 +1099,8 @@ replay_seek(struct replay *r, int64_t delta)
 	if (target > replay_length(r))
 		target = replay_length(r);
 	if (target < pos)
-		r->next = 0;	/* run_start resets every consumer */
-	while (r->next < r->n && r->t[r->next] <= target)
+		replay_rewind(r);	/* run_start resets every consumer */
+	while (r->next < r->n && r->cur.t <= target)
 		replay_emit(r);
 	if (r->next == 0 && r->n > 0)
 		replay_emit(r);	/* at least the run_start */
