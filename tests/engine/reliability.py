@@ -136,8 +136,10 @@ for mode in ("map", "process"):
             print("ok %d - %s: %s # SKIP needs root, unshare and setpriv, no wrapper"
                   % (t.n, tag, what))
         continue
-    inner = ("mount --bind %s /dev/null && exec setpriv --reuid=nobody "
-             "--regid=nogroup --clear-groups %s --batch --json -w 3 -m %s -t "
+    # A user of its own (no passwd entry needed): RLIMIT_NPROC counts per
+    # user, and limits.py runs as nobody.
+    inner = ("mount --bind %s /dev/null && exec setpriv --reuid=64102 "
+             "--regid=64102 --clear-groups %s --batch --json -w 3 -m %s -t "
              "'square 1..10'" % (NONULL, BIN, mode))
     rc, out, err = limited(["unshare", "-m", "sh", "-c", inner], 30)
     ev = events_of(out)

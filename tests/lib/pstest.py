@@ -142,3 +142,26 @@ class Live:
 
     def stderr(self):
         return self.p.stderr.read().decode(errors="replace")
+
+
+def ideal_starts(lengths, workers):
+    """When each task starts on an ideal pool: tasks taken in order by the
+    first free worker, each lasting its length (seconds)."""
+    free = [0.0] * workers
+    starts = []
+    for n in lengths:
+        i = min(range(workers), key=lambda k: free[k])
+        starts.append(free[i])
+        free[i] += n
+    return starts
+
+
+def prompt(events, lengths, workers, slack=0.03):
+    """True if every task of a run started when the ideal pool would have
+    started it, give or take slack seconds: the machine did not hold the
+    run up (a loaded machine can delay a worker by more than the gaps a
+    test relies on; such a run is taken again)."""
+    t0 = min((e["t"] for e in events if e["ev"] == "task_start"), default=0)
+    start = {e["task"]: e["t"] - t0 for e in events if e["ev"] == "task_start"}
+    ideal = ideal_starts(lengths, workers)
+    return all(abs(start.get(i, -1) - s) <= slack for i, s in enumerate(ideal))

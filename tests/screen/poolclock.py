@@ -8,6 +8,7 @@ import os
 import re
 import time
 
+import pstest
 from pstest import run_json, of
 from tmuxtest import (SLOW, TAP, Screen, poolscope, done_count, states_become,
                       workers, exit_status)
@@ -48,48 +49,65 @@ def elapsed(text):
 
 
 # ---------------------------------------------------------------- Space: pause
-_, ref = run_json(["-w", "4", "-m", "apply_async", "-t", MIXED])
-ref_order = [e["task"] for e in of(ref, "result")]
+def paused_on_screen(k):
+    """A run on the screen, paused 2 s with Space once a task is done.
+    Returns what the checks need, and the recorded events."""
+    s = Screen(NAME + "-pause%d" % k, 80, 24, poolscope(
+        "--autostart", "--record", "rec.jsonl", "-w", "4", "-m", "apply_async",
+        "-t", MIXED))
+    try:
+        got = {}
+        got["going"] = s.wait_for(lambda x: (done_count(x) or (0, 0))[0] >= 1, 30)
+        s.send("Space")
+        scr = s.wait_for(lambda x: "PAUSED" in header(x), 10)
+        got["paused"] = (scr, s.last)
+        pids = [w["pid"] for w in workers(scr or s.last)]
+        got["stopped"] = (states_become(pids, ("T",)), len(pids))
+        still = elapsed(s.capture())
+        # The pause is what is measured: two seconds of it.
+        time.sleep(2.0)
+        got["still"] = (elapsed(s.capture()), still)
+        s.send("Space")
+        got["end"] = (s.wait_for(lambda x: "Summary" in x, 30), s.last)
+        s.send("q")
+        got["rc"] = s.wait_exit(10)
+        got["ev"] = read_events(os.path.join(s.dir, "rec.jsonl"))
+        return got
+    finally:
+        s.kill()
 
-s = Screen(NAME + "-pause", 80, 24, poolscope(
-    "--autostart", "--record", "rec.jsonl", "-w", "4", "-m", "apply_async",
-    "-t", MIXED))
-try:
-    scr = s.wait_for(lambda x: (done_count(x) or (0, 0))[0] >= 1, 30)
-    t.ok(scr is not None, "the run is going: a task is done", s.last)
-    s.send("Space")
-    scr = s.wait_for(lambda x: "PAUSED" in header(x), 10)
-    t.ok(scr is not None, "Space: the header says PAUSED", s.last)
-    pids = [w["pid"] for w in workers(scr or s.last)]
-    t.eq(states_become(pids, ("T",)), ["T"] * len(pids),
-         "the workers are stopped")
-    still = elapsed(s.capture())
-    # The pause is what is measured: two seconds of it.
-    time.sleep(2.0)
-    t.eq(elapsed(s.capture()), still,
-         "paused: the clock on the screen stands still (%s)" % still)
-    s.send("Space")
-    scr = s.wait_for(lambda x: "Summary" in x, 30)
-    t.ok(scr is not None, "Space again: the run goes on to its end", s.last)
-    s.send("q")
-    t.eq(s.wait_exit(10), 0, "q after the end: exit 0")
-    ev = read_events(os.path.join(s.dir, "rec.jsonl"))
-    t.eq([e["task"] for e in of(ev, "result")], ref_order,
-         "paused 2 s on the screen: the same result order as a batch run "
-         "never paused")
-    d = durations(ev)
-    bad = {k: (round(v, 3), NOMINAL[k]) for k, v in d.items()
-           if not close(v, NOMINAL[k])}
-    t.ok(len(d) == 8 and not bad, "each sleep lasts its length in pool time "
-         "(within 5%)", bad or d)
-    end = ev[-1]
-    t.ok(close(end["wall"], ref[-1]["wall"]),
-         "the recorded wall time leaves the pause out (%.3f s against %.3f s)"
-         % (end["wall"], ref[-1]["wall"]))
-    t.ok(end.get("paused", 0) >= 1.9, "run_end says it was paused %.3f s"
-         % end.get("paused", 0))
-finally:
-    s.kill()
+
+# A loaded machine can hold a worker up by more than the 0.1 s between two
+# ends; such a pair of runs is taken again (at most twice).
+for attempt in range(3):
+    _, ref = run_json(["-w", "4", "-m", "apply_async", "-t", MIXED])
+    got = paused_on_screen(attempt)
+    if pstest.prompt(ref, NOMINAL, 4) and pstest.prompt(got["ev"], NOMINAL, 4):
+        break
+    print("# attempt %d: the machine held a worker up; again" % (attempt + 1))
+ref_order = [e["task"] for e in of(ref, "result")]
+t.ok(got["going"] is not None, "the run is going: a task is done")
+t.ok(got["paused"][0] is not None, "Space: the header says PAUSED", got["paused"][1])
+t.eq(got["stopped"][0], ["T"] * got["stopped"][1], "the workers are stopped")
+t.eq(got["still"][0], got["still"][1],
+     "paused: the clock on the screen stands still (%s)" % got["still"][1])
+t.ok(got["end"][0] is not None, "Space again: the run goes on to its end", got["end"][1])
+t.eq(got["rc"], 0, "q after the end: exit 0")
+ev = got["ev"]
+t.eq([e["task"] for e in of(ev, "result")], ref_order,
+     "paused 2 s on the screen: the same result order as a batch run "
+     "never paused")
+d = durations(ev)
+bad = {k: (round(v, 3), NOMINAL[k]) for k, v in d.items()
+       if not close(v, NOMINAL[k])}
+t.ok(len(d) == 8 and not bad, "each sleep lasts its length in pool time "
+     "(within 5%)", bad or d)
+end = ev[-1]
+t.ok(close(end["wall"], ref[-1]["wall"]),
+     "the recorded wall time leaves the pause out (%.3f s against %.3f s)"
+     % (end["wall"], ref[-1]["wall"]))
+t.ok(end.get("paused", 0) >= 1.9, "run_end says it was paused %.3f s"
+     % end.get("paused", 0))
 
 # ---------------------------------------------------------------- s: step
 STEPS = "sleep 600 x8"
