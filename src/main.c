@@ -547,9 +547,6 @@ main_empty_warning(const struct options *o)
 		    "Pool.map(f, []) returns [])\n", o->tasks_inline);
 }
 
-/* stdout's buffer in batch mode: it must outlive main(). */
-static char	stdout_buf[1 << 16];
-
 /* A task list run in batch mode (--compare: once per call style). */
 static int
 main_batch(struct options *o, struct tasklist *tl)
