@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "assets.h"
 #include "outfile.h"
 #include "tasks/tasks.h"
 #include "engine/engine.h"
@@ -233,7 +234,7 @@ main_compare_table(const struct compare_row *c, int n)
 		util_format_duration((uint64_t)(c[i].wall * 1e9), wall,
 		    sizeof wall);
 		printf("%-15s %9s %7.2fx %5.0f%% %7zu  %s\n",
-		    mode_name(c[i].mode), wall, c[i].wall > 0 ?
+		    pool_mode_name(c[i].mode), wall, c[i].wall > 0 ?
 		    c[i].busy / c[i].wall : 0.0, c[i].wall > 0 ? 100 *
 		    c[i].busy / (c[i].wall * c[i].workers) : 0.0, c[i].failed,
 		    c[i].order);
@@ -434,16 +435,16 @@ static int
 main_lessons(const struct options *o)
 {
 	struct lesson	 l;
-	char		*dirs[LESSON_NDIRS], path[4096], err[2048];
+	char		*dirs[ASSETS_NDIRS], path[4096], err[2048];
 	size_t		 nd, n;
 	int		 rc;
 	struct tasklist	 none;
 
-	nd = lesson_dirs(dirs, POOLSCOPE_DATADIR, POOLSCOPE_SRCDIR);
+	nd = assets_dirs(dirs, "lessons");
 	if (o->list_lessons) {
 		n = lesson_list((const char *const *)dirs, nd, main_list_one,
 		    NULL);
-		lesson_dirs_free(dirs, nd);
+		assets_dirs_free(dirs, nd);
 		if (n == 0) {
 			fprintf(stderr, "poolscope: no lessons found; set "
 			    "POOLSCOPE_ASSETS to the assets directory\n");
@@ -453,7 +454,7 @@ main_lessons(const struct options *o)
 	}
 	rc = lesson_find(o->lesson, (const char *const *)dirs, nd, path,
 	    sizeof path, err, sizeof err);
-	lesson_dirs_free(dirs, nd);
+	assets_dirs_free(dirs, nd);
 	if (rc != 0 || lesson_load(&l, path, util_cpu_count(), err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "poolscope: %s\n", err);
@@ -586,11 +587,9 @@ main_batch(struct options *o, struct tasklist *tl)
 	status = 0;
 	for (k = 0; k < o->ncompare; k++) {
 		cfg.mode = o->compare[k];
-		cfg.chunksize = (cfg.mode == MODE_APPLY || cfg.mode ==
-		    MODE_APPLY_ASYNC || cfg.mode == MODE_PROCESS) ? 0 :
-		    o->chunksize;
+		cfg.chunksize = pool_chunked(cfg.mode) ? o->chunksize : 0;
 		if (comparing && !o->json) {
-			printf("== %s (%d of %d) ==\n", mode_name(cfg.mode),
+			printf("== %s (%d of %d) ==\n", pool_mode_name(cfg.mode),
 			    k + 1, o->ncompare);
 			fflush(stdout);
 		}

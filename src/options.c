@@ -147,7 +147,7 @@ options_usage(FILE *f)
 "  poolscope --autostart -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n"
 "  poolscope --batch -w 5 -m map -t 'square 1..10'\n"
 "  poolscope --batch --json -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n",
-	    ENGINE_MAX_WORKERS, util_cpu_count());
+	    POOL_MAX_WORKERS, util_cpu_count());
 }
 
 /* After --help or --version: exit 0 if it all reached standard output,
@@ -242,7 +242,7 @@ options_compare(struct options *o, const char *list)
 			continue;	/* "map,,imap" as strtok took it */
 		if (len >= sizeof name ||
 		    (memcpy(name, tok, len), name[len] = '\0',
-		    (m = mode_parse(name)) == -1))
+		    (m = pool_mode_parse(name)) == -1))
 			options_error("--compare: unknown mode '%.*s'; give "
 			    "call styles separated by commas, e.g. "
 			    "--compare apply,apply_async", (int)len, tok);
@@ -292,10 +292,10 @@ options_parse(struct options *o, int argc, char **argv)
 		switch (c) {
 		case 'w':
 			o->workers = options_number("--workers", optarg, 1,
-			    ENGINE_MAX_WORKERS, "a pool size");
+			    POOL_MAX_WORKERS, "a pool size");
 			break;
 		case 'm':
-			if ((o->mode = mode_parse(optarg)) == -1)
+			if ((o->mode = pool_mode_parse(optarg)) == -1)
 				options_error("--mode: unknown mode '%s'; use apply "
 				    "(or sync), map, imap, imap_unordered, "
 				    "apply_async (or async) or process", optarg);
@@ -318,7 +318,7 @@ options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_RETRIES:
 			o->retries = options_number("--retries", optarg, 0,
-			    ENGINE_MAX_RETRIES, "a number of re-runs");
+			    POOL_MAX_RETRIES, "a number of re-runs");
 			break;
 		case OPT_KEEP_GOING:
 			o->keep_going = 1;
@@ -475,5 +475,5 @@ options_parse(struct options *o, int argc, char **argv)
 	    o->mode == MODE_APPLY_ASYNC || o->mode == MODE_PROCESS))
 		options_error("--chunksize: %s sends one task per call; "
 		    "chunks apply to map, imap and imap_unordered",
-		    mode_name(o->mode));
+		    pool_mode_name(o->mode));
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -269,4 +270,97 @@ util_format_duration(uint64_t ns, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%u:%02u:%02u", (unsigned)(ds / 36000),
 		    (unsigned)(ds / 600 % 60), (unsigned)(ds / 10 % 60));
+}
+
+size_t
+util_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char	 lo = 0x80, hi = 0xbf;
+	size_t		 len, i;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;	/* not overlong */
+		else if (s[0] == 0xed)
+			hi = 0x9f;	/* not a surrogate */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;	/* not overlong */
+		else if (s[0] == 0xf4)
+			hi = 0x8f;	/* not beyond U+10FFFF */
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+static char
+util_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 'a' - 'A') : c;
+}
+
+size_t
+util_edit_distance(const char *a, size_t la, const char *b)
+{
+	size_t	lb = strlen(b), i, j, c, v;
+	size_t	d[3][65];	/* rows i-2, i-1, i, by i % 3 */
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		d[i % 3][0] = i;
+		for (j = 1; j <= lb; j++) {
+			c = util_lower(a[i - 1]) != b[j - 1];
+			v = d[(i - 1) % 3][j - 1] + c;
+			if (d[(i - 1) % 3][j] + 1 < v)
+				v = d[(i - 1) % 3][j] + 1;
+			if (d[i % 3][j - 1] + 1 < v)
+				v = d[i % 3][j - 1] + 1;
+			if (i > 1 && j > 1 && util_lower(a[i - 1]) == b[j - 2] &&
+			    util_lower(a[i - 2]) == b[j - 1] &&
+			    d[(i - 2) % 3][j - 2] + 1 < v)
+				v = d[(i - 2) % 3][j - 2] + 1;
+			d[i % 3][j] = v;
+		}
+	}
+	return d[la % 3][lb];
+}
+
+ssize_t
+util_suggest(const char *w, size_t n, const char *const *words, size_t nwords)
+{
+	size_t	i, d, bestd = SIZE_MAX, max = n <= 4 ? 1 : 2, nprefix = 0;
+	ssize_t	best = -1, prefix = -1;
+
+	if (n == 0 || n > 64)
+		return -1;
+	for (i = 0; i < nwords; i++) {
+		d = util_edit_distance(w, n, words[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = (ssize_t)i;
+		}
+		if (strncasecmp(w, words[i], n) == 0) {
+			prefix = (ssize_t)i;
+			nprefix++;
+		}
+	}
+	if (nprefix == 1)
+		return prefix;
+	return bestd <= max && bestd < n ? best : -1;
 }

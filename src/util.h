@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <sys/types.h>
 
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
@@ -48,6 +49,18 @@ char	*util_put_i64(char *p, int64_t v);
 /* A duration as every view writes it: "0.303 s" below 10 s, "12.3 s"
  * below a minute, then "1:08.2", and "1:02:03" past an hour. */
 void	 util_format_duration(uint64_t ns, char *buf, size_t len);
+
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0 for an
+ * invalid one (overlong forms, surrogates, beyond U+10FFFF). */
+size_t	 util_utf8_len(const unsigned char *s, size_t n);
+
+/* For "did you mean": the edit distance between a (la bytes, folded to
+ * lower case) and b, a swap of neighbours counting as one edit; and the
+ * word of words that w (n bytes) most likely meant (its only prefix, or
+ * the nearest within an edit or two), or -1. */
+size_t	 util_edit_distance(const char *a, size_t la, const char *b);
+ssize_t	 util_suggest(const char *w, size_t n, const char *const *words,
+	     size_t nwords);
 
 /* Append s (NUL-terminated) at p; returns the end. */
 char	*util_put_str(char *p, const char *s);

@@ -76,39 +76,6 @@ batch_failed(struct batch *b, int e)
 	b->error = e != 0 ? e : EIO;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t
-batch_utf8_len(const unsigned char *s, size_t n)
-{
-	size_t		len, i;
-	uint32_t	cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 ||
-	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void
 batch_json_string(FILE *f, const char *text, size_t len)
 {
@@ -133,7 +100,7 @@ batch_json_string(FILE *f, const char *text, size_t len)
 		} else if (s[i] < 0x20 || s[i] == 0x7f) {
 			fprintf(f, "\\u%04x", s[i]);
 			i++;
-		} else if ((n = batch_utf8_len(s + i, len - i)) == 0) {
+		} else if ((n = util_utf8_len(s + i, len - i)) == 0) {
 			fputs("\\ufffd", f);
 			i++;
 		} else if ((n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) ||
@@ -173,7 +140,7 @@ batch_json(struct batch *b, const struct event *ev)
 	switch (ev->type) {
 	case EV_RUN_START:
 		fprintf(f, ",\"mode\":\"%s\",\"workers\":%d,\"cpus\":%d,"
-		    "\"tasks\":%zu,\"chunksize\":%d", mode_name(ev->run->mode),
+		    "\"tasks\":%zu,\"chunksize\":%d", pool_mode_name(ev->run->mode),
 		    ev->run->workers, ev->run->cpus, ev->run->tasks,
 		    ev->run->chunksize);
 		if (ev->run->keep_going)
@@ -309,7 +276,7 @@ batch_text(struct batch *b, const struct event *ev)
 	switch (ev->type) {
 	case EV_RUN_START:
 		fprintf(f, "run started: %s, %d worker%s on %d processor%s, "
-		    "%zu task%s, chunksize %d%s\n", mode_name(ev->run->mode),
+		    "%zu task%s, chunksize %d%s\n", pool_mode_name(ev->run->mode),
 		    ev->run->workers, ev->run->workers == 1 ? "" : "s",
 		    ev->run->cpus, ev->run->cpus == 1 ? "" : "s",
 		    ev->run->tasks, ev->run->tasks == 1 ? "" : "s",
@@ -372,10 +339,10 @@ batch_text(struct batch *b, const struct event *ev)
 		}
 		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
 		    sizeof val);
-		if (ev->vkind == VAL_ERROR && order_raises(b->mode,
+		if (ev->vkind == VAL_ERROR && pool_raises(b->mode,
 		    b->keep_going))
 			fprintf(f, "caller: %s() raised %s from task %" PRId64
-			    "\n", mode_name(b->mode), val, ev->task);
+			    "\n", pool_mode_name(b->mode), val, ev->task);
 		else
 			fprintf(f, "caller received result #%" PRId64 ": task %"
 			    PRId64 " = %s\n", ev->seq, ev->task, val);
@@ -509,7 +476,7 @@ batch_summary(struct batch *b)
 		fprintf(b->out, ", %zu computed but never received", lost);
 	if (m->raised >= 0)
 		fprintf(b->out, "; %s() raised TaskError from task %" PRId64
-		    "%s;", mode_name(ri->mode), m->raised, ri->mode == MODE_MAP ?
+		    "%s;", pool_mode_name(ri->mode), m->raised, ri->mode == MODE_MAP ?
 		    ", the caller got no list" : "");
 	else
 		putc(',', b->out);
@@ -528,7 +495,7 @@ batch_summary(struct batch *b)
 		fprintf(b->out, ", speedup %.2fx", (double)ri->busy_ns /
 		    ri->wall_ns);
 	fprintf(b->out, " (%s, %d worker%s, %d processor%s)\n",
-	    mode_name(ri->mode), ri->workers, ri->workers == 1 ? "" : "s",
+	    pool_mode_name(ri->mode), ri->workers, ri->workers == 1 ? "" : "s",
 	    ri->cpus, ri->cpus == 1 ? "" : "s");
 }
 

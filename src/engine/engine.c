@@ -212,10 +212,9 @@ engine_new(const struct engine_config *cfg, const struct tasklist *tl,
 	if (e->cfg.workers < 1)
 		e->cfg.workers = 1;
 	if (e->cfg.chunksize == 0)
-		e->cfg.chunksize = order_default_chunksize(cfg->mode, tl->n,
+		e->cfg.chunksize = pool_default_chunksize(cfg->mode, tl->n,
 		    e->cfg.workers);
-	if (e->cfg.mode == MODE_APPLY || e->cfg.mode == MODE_APPLY_ASYNC ||
-	    e->cfg.mode == MODE_PROCESS)
+	if (!pool_chunked(e->cfg.mode))
 		e->cfg.chunksize = 1;	/* one task per call */
 	/* Python's map() of an empty list has chunksize 0 (and returns []). */
 	e->info.chunksize = e->cfg.mode == MODE_MAP && tl->n == 0 &&
@@ -686,9 +685,8 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 		wa.efd = 3;
 		wa.max_tasks = e->cfg.max_tasks_per_child;
 		wa.single_task = task;
-		wa.mode_name = mode_name(e->cfg.mode);
 		wa.output = (e->sink.want & EVENT_BIT(EV_OUTPUT)) != 0;
-		wa.chunk_stops = order_raises(e->cfg.mode, e->cfg.keep_going);
+		wa.chunk_stops = pool_raises(e->cfg.mode, e->cfg.keep_going);
 		worker_main(&wa);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -1162,7 +1160,7 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 		memcpy(msg, payload, len);
 		msg[len] = '\0';
 		engine_task_fail(e, slot, r->task, msg, r->t, &ev);
-		if (order_raises(e->cfg.mode, e->cfg.keep_going))
+		if (pool_raises(e->cfg.mode, e->cfg.keep_going))
 			engine_skip_rest(e, slot, r->entry, r->task, r->t);
 		break;
 	case REC_SENTINEL:

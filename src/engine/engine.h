@@ -17,8 +17,6 @@
 
 struct tasklist;
 
-#define ENGINE_MAX_WORKERS	4096
-#define ENGINE_MAX_RETRIES	100
 
 struct engine_config {
 	int		 workers;		/* pool size, >= 1 */

@@ -17,9 +17,6 @@ static const char *event_names[EV_NTYPES] = {
 	"run_end", "spawn_fail", "task_skip", "sentinel"
 };
 
-static const char *mode_names[MODE_NMODES] = {
-	"apply", "map", "imap", "imap_unordered", "apply_async", "process"
-};
 
 static const char *state_names[WS_NSTATES] = {
 	"starting", "idle", "busy", "paused", "exiting", "exited", "crashed",
@@ -32,29 +29,6 @@ event_type_name(int type)
 	if (type < 0 || type >= EV_NTYPES)
 		return "unknown";
 	return event_names[type];
-}
-
-const char *
-mode_name(int mode)
-{
-	if (mode < 0 || mode >= MODE_NMODES)
-		return "unknown";
-	return mode_names[mode];
-}
-
-int
-mode_parse(const char *name)
-{
-	int	i;
-
-	if (strcmp(name, "sync") == 0)
-		return MODE_APPLY;
-	if (strcmp(name, "async") == 0)
-		return MODE_APPLY_ASYNC;
-	for (i = 0; i < MODE_NMODES; i++)
-		if (strcmp(name, mode_names[i]) == 0)
-			return i;
-	return -1;
 }
 
 const char *

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pool.h"
+
 enum event_type {
 	EV_RUN_START,
 	EV_WORKER_START,	/* worker, pid */
@@ -43,11 +45,6 @@ enum worker_state {
 	WS_STARTING, WS_IDLE, WS_BUSY, WS_PAUSED, WS_EXITING, WS_EXITED, WS_CRASHED,
 	WS_STOPPED,	/* stopped by someone else (kill -STOP): text says how */
 	WS_NSTATES
-};
-
-enum pool_mode {
-	MODE_APPLY, MODE_MAP, MODE_IMAP, MODE_IMAP_UNORDERED, MODE_APPLY_ASYNC,
-	MODE_PROCESS, MODE_NMODES
 };
 
 struct run_info {
@@ -150,9 +147,6 @@ void	 event_fanout_add(struct event_fanout *, const struct event_sink *);
 struct event_sink event_fanout_sink(struct event_fanout *);
 
 const char	*event_type_name(int type);
-const char	*mode_name(int mode);
-/* Parse a mode name or alias (sync, async); -1 when unknown. */
-int		 mode_parse(const char *name);
 const char	*worker_state_name(int state);
 
 /* Format a value as Python prints it in a list: "16", "None". */

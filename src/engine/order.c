@@ -47,13 +47,6 @@ order_free(struct order *o)
 	o->err = NULL;
 }
 
-int
-order_raises(int mode, int keep_going)
-{
-	return !keep_going && (mode == MODE_MAP || mode == MODE_IMAP ||
-	    mode == MODE_IMAP_UNORDERED);
-}
-
 static uint32_t
 order_chunk_err(const struct order *o, size_t c)
 {
@@ -71,7 +64,7 @@ order_deliver_chunk(struct order *o, size_t c,
 
 	if (o->raised >= 0)
 		return;		/* the call already raised */
-	if (err != ORDER_NONE && order_raises(o->mode, o->keep_going)) {
+	if (err != ORDER_NONE && pool_raises(o->mode, o->keep_going)) {
 		o->raised = err;
 		deliver(arg, err);
 		o->delivered++;
@@ -120,7 +113,7 @@ order_task_final(struct order *o, size_t task, int failed,
 		if (o->unfinished != 0)
 			break;
 		if (o->first_err != ORDER_NONE &&
-		    order_raises(o->mode, o->keep_going))
+		    pool_raises(o->mode, o->keep_going))
 			order_deliver_chunk(o, o->first_err, deliver, arg);
 		else
 			for (c = 0; c < o->nchunks; c++)
@@ -136,19 +129,4 @@ order_task_final(struct order *o, size_t task, int failed,
 		order_deliver_chunk(o, c, deliver, arg);
 		break;
 	}
-}
-
-size_t
-order_default_chunksize(int mode, size_t ntasks, int workers)
-{
-	size_t	d;
-
-	if (mode != MODE_MAP)
-		return 1;
-	if (workers < 1)
-		workers = 1;
-	d = (size_t)workers * 4;
-	if (ntasks == 0)
-		return 1;
-	return (ntasks + d - 1) / d;
 }

@@ -49,11 +49,5 @@ void	order_free(struct order *);
  * caller receives now, in the order the caller receives them. */
 void	order_task_final(struct order *, size_t task, int failed,
 	    void (*deliver)(void *arg, size_t task), void *arg);
-/* Python's default chunksize for a mode: ceil(n / (4 * workers)) for map,
- * 1 for everything else (imap, imap_unordered, apply_async). */
-size_t	order_default_chunksize(int mode, size_t ntasks, int workers);
-/* 1 if a task that raises ends the rest of its chunk and the call (map,
- * imap, imap_unordered without keep_going). */
-int	order_raises(int mode, int keep_going);
 
 #endif

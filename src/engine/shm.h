@@ -134,7 +134,6 @@ struct worker_args {
 	int			 efd;		/* eventfd that wakes the parent */
 	int			 max_tasks;	/* messages (chunks); 0: no limit */
 	int64_t			 single_task;	/* process mode: the one task, else -1 */
-	const char		*mode_name;
 	int			 output;	/* somebody reads what tasks print */
 	int			 chunk_stops;	/* a raise ends the chunk (mapstar) */
 };

@@ -94,7 +94,7 @@ export_svg(FILE *f, const struct model *m, const struct tasklist *tl)
 	util_format_duration(m->run.wall_ns, wall, sizeof wall);
 	snprintf(title, sizeof title, "poolscope: %s, %d worker%s on %d "
 	    "processor%s, %zu task%s, chunksize %d: wall %s, speedup %.2fx",
-	    mode_name(m->run.mode), m->run.workers, m->run.workers == 1 ? "" :
+	    pool_mode_name(m->run.mode), m->run.workers, m->run.workers == 1 ? "" :
 	    "s", m->run.cpus, m->run.cpus == 1 ? "" : "s", m->run.tasks,
 	    m->run.tasks == 1 ? "" : "s", m->run.chunksize, wall,
 	    m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns : 0.0);

@@ -34,11 +34,11 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 
 	fprintf(f, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"mode\":\"%s\","
 	    "\"workers\":%d,\"cpus\":%d,\"tasks\":%zu,\"chunksize\":%d},"
-	    "\"traceEvents\":[\n", mode_name(m->run.mode), m->run.workers,
+	    "\"traceEvents\":[\n", pool_mode_name(m->run.mode), m->run.workers,
 	    m->run.cpus, m->run.tasks, m->run.chunksize);
 	fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
 	    "\"args\":{\"name\":\"poolscope %s, %d worker%s\"}},\n",
-	    mode_name(m->run.mode), m->run.workers, m->run.workers == 1 ? "" :
+	    pool_mode_name(m->run.mode), m->run.workers, m->run.workers == 1 ? "" :
 	    "s");
 	fprintf(f, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
 	    "\"args\":{\"name\":\"caller\"}},\n");

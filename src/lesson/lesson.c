@@ -154,80 +154,13 @@ lesson_errorf(char *err, size_t errlen, const char *path, int line,
 #define lp_error(p, line, ...) \
 	lesson_errorf((p)->err, (p)->errlen, (p)->path, (line), __VA_ARGS__)
 
-/* Edit distance between two short strings, a swap of neighbours counting
- * as one edit (for "did you mean"). */
-static size_t
-lesson_distance(const char *a, const char *b)
-{
-	size_t	la = strlen(a), lb = strlen(b), i, j, c, v;
-	size_t	d[3][65];	/* rows i-2, i-1, i, by i % 3 */
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		d[i % 3][0] = i;
-		for (j = 1; j <= lb; j++) {
-			c = a[i - 1] != b[j - 1];
-			v = d[(i - 1) % 3][j - 1] + c;
-			if (d[(i - 1) % 3][j] + 1 < v)
-				v = d[(i - 1) % 3][j] + 1;
-			if (d[i % 3][j - 1] + 1 < v)
-				v = d[i % 3][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[(i - 2) % 3][j - 2] + 1 < v)
-				v = d[(i - 2) % 3][j - 2] + 1;
-			d[i % 3][j] = v;
-		}
-	}
-	return d[la % 3][lb];
-}
-
 /* The closest of words to s, if it is close enough to be a likely typo. */
 static const char *
 lesson_suggest(const char *s, const char *const *words, size_t n)
 {
-	const char	*best = NULL;
-	size_t		 i, d, bestd = SIZE_MAX, max;
+	ssize_t	i = util_suggest(s, strlen(s), words, n);
 
-	max = strlen(s) <= 4 ? 1 : 2;
-	for (i = 0; i < n; i++) {
-		d = lesson_distance(s, words[i]);
-		if (d < bestd) {
-			bestd = d;
-			best = words[i];
-		}
-	}
-	return bestd <= max ? best : NULL;
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-lesson_utf8_len(const unsigned char *s, size_t n)
-{
-	size_t	need, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (i = 1; i < need; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* Overlong forms, surrogates, and beyond U+10FFFF. */
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return need;
+	return i >= 0 ? words[i] : NULL;
 }
 
 /* Characters (code points) in a valid UTF-8 string. */
@@ -268,7 +201,7 @@ lesson_check_text(const char *buf, size_t len, const char *path, char *err,
 			return lesson_errorf(err, errlen, path, line, "control "
 			    "character 0x%02x: this is not a text file; a "
 			    "lesson is UTF-8 text", s[i]);
-		if ((n = lesson_utf8_len(s + i, len - i)) == 0)
+		if ((n = util_utf8_len(s + i, len - i)) == 0)
 			return lesson_errorf(err, errlen, path, line, "invalid "
 			    "UTF-8 (byte 0x%02x); save the lesson as UTF-8 "
 			    "text", s[i]);
@@ -522,16 +455,16 @@ lesson_workers(struct lparse *p, int line, const char *s, int *workers)
 		return 0;
 	}
 	if (strncmp(s, "cpus*", 5) == 0) {
-		k = strtonum(s + 5, 1, ENGINE_MAX_WORKERS, &errstr);
+		k = strtonum(s + 5, 1, POOL_MAX_WORKERS, &errstr);
 		if (errstr != NULL)
 			return lp_error(p, line, "run: --workers: in '%s', '%s' "
 			    "is not a whole number from 1 to %d; write cpus*K, "
-			    "such as cpus*4", s, s + 5, ENGINE_MAX_WORKERS);
+			    "such as cpus*4", s, s + 5, POOL_MAX_WORKERS);
 		v = k * p->cpus;
-		*workers = v > ENGINE_MAX_WORKERS ? ENGINE_MAX_WORKERS : (int)v;
+		*workers = v > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (int)v;
 		return 0;
 	}
-	if (lesson_number(p, line, RO_WORKERS, s, 1, ENGINE_MAX_WORKERS,
+	if (lesson_number(p, line, RO_WORKERS, s, 1, POOL_MAX_WORKERS,
 	    &v) == -1)
 		return -1;
 	*workers = (int)v;
@@ -716,7 +649,7 @@ lesson_run(struct lparse *p, int line, const char *text)
 				goto out;
 			break;
 		case RO_MODE:
-			if ((mode = mode_parse(val)) == -1) {
+			if ((mode = pool_mode_parse(val)) == -1) {
 				lp_error(p, line, "run: --mode '%s' is not a "
 				    "call style (apply, map, imap, "
 				    "imap_unordered, apply_async, process)",
@@ -749,7 +682,7 @@ lesson_run(struct lparse *p, int line, const char *text)
 			break;
 		case RO_RETRIES:
 			if (lesson_number(p, line, o, val, 0,
-			    ENGINE_MAX_RETRIES, &v) == -1)
+			    POOL_MAX_RETRIES, &v) == -1)
 				goto out;
 			cfg->retries = (int)v;
 			break;
@@ -786,7 +719,7 @@ lesson_run(struct lparse *p, int line, const char *text)
 	    cfg->mode == MODE_APPLY_ASYNC || cfg->mode == MODE_PROCESS)) {
 		lp_error(p, line, "run: --chunksize: %s sends one task per "
 		    "call; chunks apply to map, imap and imap_unordered",
-		    mode_name(cfg->mode));
+		    pool_mode_name(cfg->mode));
 		goto out;
 	}
 	terr[0] = '\0';
@@ -1084,8 +1017,8 @@ lesson_load(struct lesson *l, const char *path, int cpus, char *err,
 	memset(&p, 0, sizeof p);
 	p.l = l;
 	p.path = path;
-	p.cpus = cpus < 1 ? 1 : cpus > ENGINE_MAX_WORKERS ?
-	    ENGINE_MAX_WORKERS : cpus;
+	p.cpus = cpus < 1 ? 1 : cpus > POOL_MAX_WORKERS ?
+	    POOL_MAX_WORKERS : cpus;
 	p.err = err;
 	p.errlen = errlen;
 	if ((slash = strrchr(path, '/')) == NULL)
@@ -1155,31 +1088,6 @@ lesson_free(struct lesson *l)
 	memset(l, 0, sizeof *l);
 }
 
-size_t
-lesson_dirs(char *dirs[LESSON_NDIRS], const char *datadir, const char *srcdir)
-{
-	const char	*env;
-	size_t		 n = 0;
-
-	if ((env = getenv("POOLSCOPE_ASSETS")) != NULL && *env != '\0')
-		xasprintf(&dirs[n++], "%s/lessons", env);
-	if (datadir != NULL && *datadir != '\0')
-		xasprintf(&dirs[n++], "%s/assets/lessons", datadir);
-	if (srcdir != NULL && *srcdir != '\0')
-		xasprintf(&dirs[n++], "%s/assets/lessons", srcdir);
-	return n;
-}
-
-void
-lesson_dirs_free(char **dirs, size_t ndirs)
-{
-	size_t	i;
-
-	for (i = 0; i < ndirs; i++) {
-		free(dirs[i]);
-		dirs[i] = NULL;
-	}
-}
 
 static int
 lesson_is_dir(const char *path)

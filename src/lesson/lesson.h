@@ -20,7 +20,6 @@
 
 #define LESSON_MAX_SIZE		(1024 * 1024)	/* bytes in a lesson file */
 #define LESSON_MAX_CAPTION	400		/* characters of caption per step */
-#define LESSON_NDIRS		3		/* directories lesson_dirs() fills */
 
 struct lesson_step {
 	char			*heading;
@@ -49,13 +48,6 @@ int	 lesson_load(struct lesson *l, const char *path, int cpus, char *err,
 	     size_t errlen);
 void	 lesson_free(struct lesson *l);
 
-/* The directories of the shipped lessons, in the order to search them:
- * $POOLSCOPE_ASSETS/lessons (when set and not empty), DATADIR/assets/lessons,
- * SRCDIR/assets/lessons (datadir or srcdir may be NULL).  Fills dirs with
- * allocated strings; returns how many.  Free with lesson_dirs_free(). */
-size_t	 lesson_dirs(char *dirs[LESSON_NDIRS], const char *datadir,
-	     const char *srcdir);
-void	 lesson_dirs_free(char **dirs, size_t ndirs);
 
 /* Find a lesson by NAME (a file NAME.lesson in the first of dirs that has
  * it) or by path (name_or_path contains '/' or ends with .lesson).  Returns 0

@@ -383,7 +383,7 @@ model_event(struct model *m, const struct event *ev)
 			t->vkind = VAL_INT;
 			t->value = ev->value;
 		} else if (ev->vkind == VAL_ERROR && m->raised < 0 &&
-		    order_raises(m->run.mode, m->run.keep_going))
+		    pool_raises(m->run.mode, m->run.keep_going))
 			m->raised = ev->task;
 		while (m->next_unreceived < m->ntasks &&
 		    m->tasks[m->next_unreceived].received)

@@ -281,7 +281,7 @@ replay_event(struct replay *r, const char *line, size_t linelen,
 		}
 		if ((s = replay_str(o, "mode", NULL, err, errlen)) == NULL)
 			return -1;
-		if ((ri->mode = mode_parse(s)) == -1) {
+		if ((ri->mode = pool_mode_parse(s)) == -1) {
 			snprintf(err, errlen, "unknown mode '%.40s'", s);
 			return -1;
 		}
@@ -685,7 +685,7 @@ replay_check(struct replay *r, const struct event *ev, char *err,
 		 * where a process that could not be forked is never joined.
 		 */
 		ended = r->ndone + r->nfailed;
-		raised = order_raises(ri->mode, ri->keep_going) &&
+		raised = pool_raises(ri->mode, ri->keep_going) &&
 		    r->nfailed > 0;
 		if (!raised && !run_info_unfinished(ri) &&
 		    ri->mode != MODE_PROCESS && r->nresults != ended) {

@@ -99,45 +99,11 @@ is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* The length of the valid UTF-8 sequence at s (n > 0 bytes), or 0. */
-static size_t
-utf8_seqlen(const unsigned char *s, size_t n)
-{
-	unsigned char	 lo = 0x80, hi = 0xbf;
-	size_t		 len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	return len;
-}
-
 /* One character for columns: a valid sequence, or a single bad byte. */
 static size_t
 char_len(const char *s, size_t n)
 {
-	size_t	len = utf8_seqlen((const unsigned char *)s, n);
+	size_t	len = util_utf8_len((const unsigned char *)s, n);
 
 	return len == 0 ? 1 : len;
 }
@@ -190,7 +156,7 @@ show_line(const char *s, size_t n, size_t off, char **linep, char **caretp)
 		cp += 3;
 	}
 	for (i = 0, u = 0; i < n && u < last; i += k, u++) {
-		k = utf8_seqlen((const unsigned char *)s + i, n - i);
+		k = util_utf8_len((const unsigned char *)s + i, n - i);
 		if (u >= first) {
 			if (k == 0 || (k == 1 && (unsigned char)s[i] < 0x20 &&
 			    s[i] != '\t') || s[i] == 0x7f) {
@@ -253,7 +219,7 @@ check_text(struct parser *p)
 	p->ls = 0;
 	for (i = 0; i < p->len; i += k) {
 		c = (unsigned char)t[i];
-		k = utf8_seqlen((const unsigned char *)t + i, p->len - i);
+		k = util_utf8_len((const unsigned char *)t + i, p->len - i);
 		if (c == '\n') {
 			if (!p->inline_list) {
 				p->lineno++;
@@ -276,60 +242,16 @@ check_text(struct parser *p)
 	return 0;
 }
 
-/* Levenshtein distance between a (folded to lower case) and b. */
-static size_t
-edit_distance(const char *a, size_t an, const char *b)
-{
-	size_t	row[16], bn = strlen(b), i, j, prev, tmp, best;
-	char	c;
-
-	for (j = 0; j <= bn; j++)
-		row[j] = j;
-	for (i = 1; i <= an; i++) {
-		prev = row[0];
-		row[0] = i;
-		c = a[i - 1];
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		for (j = 1; j <= bn; j++) {
-			tmp = row[j];
-			best = prev + (c != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[bn];
-}
-
 /* The kind an unknown word was probably meant to be, or -1. */
 static int
 suggest_kind(const char *w, size_t n)
 {
-	size_t	d, bestd = SIZE_MAX;
-	int	k, best = -1, prefix = -1, nprefix = 0;
+	const char	*names[TASK_NKINDS];
+	int		 k;
 
-	if (n > 32)
-		return -1;
-	for (k = 0; k < TASK_NKINDS; k++) {
-		d = edit_distance(w, n, kinds[k].name);
-		if (d < bestd) {
-			bestd = d;
-			best = k;
-		}
-		if (strncasecmp(w, kinds[k].name, n) == 0) {
-			prefix = k;
-			nprefix++;
-		}
-	}
-	if (nprefix == 1)
-		return prefix;
-	if (bestd <= 2 && bestd < n)
-		return best;
-	return -1;
+	for (k = 0; k < TASK_NKINDS; k++)
+		names[k] = kinds[k].name;
+	return (int)util_suggest(w, n, names, TASK_NKINDS);
 }
 
 /* Report an unknown kind word, with a suggestion or the list of kinds. */

@@ -250,7 +250,7 @@ run_caller(struct ui_run *r, char *buf, size_t len)
 	struct model	*m = &r->model;
 	size_t		 fin = m->ndone + m->nfailed + m->nskipped, i;
 	size_t		 lost = model_never_received(m);
-	const char	*mode = mode_name(r->cfg.mode);
+	const char	*mode = pool_mode_name(r->cfg.mode);
 
 	if (m->raised >= 0) {
 		/* The call raised: the caller's loop (or map) is over. */
@@ -378,7 +378,7 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 		/* "(oversubscribed)" only if the state still fits after it. */
 		len = snprintf(buf, sizeof buf, " poolscope%s  %s  %d worker%s "
 		    "/ %d cpu%s%s  %s  ", r->replay ? " replay" : "",
-		    mode_name(r->cfg.mode), r->cfg.workers,
+		    pool_mode_name(r->cfg.mode), r->cfg.workers,
 		    r->cfg.workers == 1 ? "" : "s", cpus, cpus == 1 ? "" : "s",
 		    i == 0 && r->cfg.workers > cpus ? " (oversubscribed)" : "",
 		    el);
@@ -949,9 +949,9 @@ run_draw_footer(struct ui *ui, struct ui_run *r)
 
 		if (ui->ncompared + 1 < ui->opts.ncompare)
 			snprintf(msg, sizeof msg, " compare: %s done (%d of %d)."
-			    "  Space: run it as %s", mode_name(r->cfg.mode),
+			    "  Space: run it as %s", pool_mode_name(r->cfg.mode),
 			    ui->ncompared + 1, ui->opts.ncompare,
-			    mode_name(ui->opts.compare[ui->ncompared + 1]));
+			    pool_mode_name(ui->opts.compare[ui->ncompared + 1]));
 		else
 			snprintf(msg, sizeof msg, " compare: all %d done.  "
 			    "Space: see them side by side", ui->opts.ncompare);
@@ -1041,7 +1041,7 @@ ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 		util_format_duration(m->run.wall_ns, wall, sizeof wall);
 		ui_putf(ui, y++, 0, ui->cols, m->nfailed ? C_WARN : C_NORMAL,
 		    " %-15s %9s %7.2fx %5.0f%% %7zu  %s",
-		    mode_name(m->run.mode), wall,
+		    pool_mode_name(m->run.mode), wall,
 		    m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns :
 		    0.0, m->run.wall_ns ? 100.0 * m->run.busy_ns /
 		    ((double)m->run.wall_ns * m->run.workers) : 0.0,
@@ -1055,7 +1055,7 @@ ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 		r = runs[i];
 		m = &r->model;
 		util_format_duration(m->run.wall_ns, wall, sizeof wall);
-		snprintf(buf, sizeof buf, "%s: %s", mode_name(m->run.mode), wall);
+		snprintf(buf, sizeof buf, "%s: %s", pool_mode_name(m->run.mode), wall);
 		ui_hline(ui, y++, 0, ui->cols, C_DIM, buf);
 		rows_left--;
 		lanes = m->nworkers;
@@ -1197,10 +1197,7 @@ run_replay_key(struct ui *ui, struct ui_run *r, int key)
 		/* Faster or slower playback: the scale divides the pace. */
 		sc = replay_scale(rp);
 		sc = (key == '-' || key == '_') ? sc * 2 : sc / 2;
-		if (sc < 0.001)
-			sc = 0.001;
-		if (sc > 1000)
-			sc = 1000;
+		sc = pool_time_scale_clamp(sc);
 		replay_set_scale(rp, sc);
 		r->cfg.time_scale = sc;
 		snprintf(msg, sizeof msg, "playing at %gx the recorded pace",
@@ -1279,10 +1276,7 @@ ui_run_key(struct ui *ui, int key)
 	case '_':
 		ts = engine_time_scale(r->engine);
 		ts = (key == '+' || key == '=') ? ts * 2 : ts / 2;
-		if (ts < 0.001)
-			ts = 0.001;
-		if (ts > 1000)
-			ts = 1000;
+		ts = pool_time_scale_clamp(ts);
 		engine_set_time_scale(r->engine, ts);
 		r->cfg.time_scale = ts;
 		ui->choice.time_scale = ts;

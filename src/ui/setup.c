@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "assets.h"
 #include "lesson/lesson.h"
 #include "ui/ui-private.h"
 
@@ -140,27 +141,26 @@ setup_add(struct setup *st, const char *name, const char *desc,
 	e->ntasks = n;
 }
 
-/* The task lists shipped in assets/: from $POOLSCOPE_ASSETS, the installed
- * data directory, or the source tree this binary was built from. */
+/* The task lists shipped in assets/ (assets.h says where). */
 static void
 setup_scan_assets(struct setup *st)
 {
-	const char	*dirs[3];
+	char		*dirs[ASSETS_NDIRS];
 	char		 path[PATH_MAX], err[256], *desc;
 	struct dirent	*de;
 	struct tasklist	 tl;
 	DIR		*d = NULL;
-	size_t		 len;
-	int		 i, first = st->nentries;
+	size_t		 len, i, nd;
+	int		 first = st->nentries;
 
-	dirs[0] = getenv("POOLSCOPE_ASSETS");
-	dirs[1] = POOLSCOPE_DATADIR "/assets";
-	dirs[2] = POOLSCOPE_SRCDIR "/assets";
-	for (i = 0; i < 3 && d == NULL; i++)
-		if (dirs[i] != NULL && (d = opendir(dirs[i])) != NULL)
+	nd = assets_dirs(dirs, "");
+	for (i = 0; i < nd && d == NULL; i++)
+		if ((d = opendir(dirs[i])) != NULL)
 			break;
-	if (d == NULL)
+	if (d == NULL) {
+		assets_dirs_free(dirs, nd);
 		return;
+	}
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
 		if (len < 7 || strcmp(de->d_name + len - 6, ".tasks") != 0)
@@ -176,6 +176,7 @@ setup_scan_assets(struct setup *st)
 		tasklist_free(&tl);
 	}
 	closedir(d);
+	assets_dirs_free(dirs, nd);
 	qsort(st->entries + first, st->nentries - first, sizeof *st->entries,
 	    setup_entry_cmp);
 }
@@ -201,7 +202,7 @@ static int
 setup_lesson_load(struct ui *ui)
 {
 	struct setup	*st = setup_of(ui);
-	char		*dirs[LESSON_NDIRS], path[4096];
+	char		*dirs[ASSETS_NDIRS], path[4096];
 	size_t		 nd;
 	int		 rc;
 
@@ -213,11 +214,11 @@ setup_lesson_load(struct ui *ui)
 		lesson_free(&st->lesson);
 		st->lesson_loaded = 0;
 	}
-	nd = lesson_dirs(dirs, POOLSCOPE_DATADIR, POOLSCOPE_SRCDIR);
+	nd = assets_dirs(dirs, "lessons");
 	rc = lesson_find(st->lesson_names[st->lesson_sel],
 	    (const char *const *)dirs, nd, path, sizeof path, st->error,
 	    sizeof st->error);
-	lesson_dirs_free(dirs, nd);
+	assets_dirs_free(dirs, nd);
 	if (rc != 0 || lesson_load(&st->lesson, path, util_cpu_count(),
 	    st->error, sizeof st->error) != 0)
 		return -1;
@@ -231,14 +232,14 @@ void
 ui_setup_init(struct ui *ui)
 {
 	struct setup	*st = xcalloc(1, sizeof *st);
-	char		 desc[256], *dirs[LESSON_NDIRS];
+	char		 desc[256], *dirs[ASSETS_NDIRS];
 	size_t		 nd;
 
 	ui->setup = st;
 	st->lesson_sel = -1;
-	nd = lesson_dirs(dirs, POOLSCOPE_DATADIR, POOLSCOPE_SRCDIR);
+	nd = assets_dirs(dirs, "lessons");
 	lesson_list((const char *const *)dirs, nd, setup_lesson_seen, st);
-	lesson_dirs_free(dirs, nd);
+	assets_dirs_free(dirs, nd);
 	st->cmdline = -1;
 	if (ui->tl != NULL && ui->tl->n > 0) {
 		/* The list given on the command line, first and chosen. */
@@ -529,17 +530,6 @@ setup_edit_key(struct ui *ui, int key)
 	return 0;
 }
 
-static size_t
-setup_chunk_default(struct ui *ui)
-{
-	size_t	n = ui->tl ? ui->tl->n : 0, d;
-
-	if (ui->choice.mode != MODE_MAP || n == 0)
-		return 1;
-	d = (size_t)ui->choice.workers * 4;
-	return (n + d - 1) / d;
-}
-
 /* Left/right on a field. */
 static void
 setup_change(struct ui *ui, int field, int dir)
@@ -551,8 +541,8 @@ setup_change(struct ui *ui, int field, int dir)
 		c->workers += dir;
 		if (c->workers < 1)
 			c->workers = 1;
-		if (c->workers > ENGINE_MAX_WORKERS)
-			c->workers = ENGINE_MAX_WORKERS;
+		if (c->workers > POOL_MAX_WORKERS)
+			c->workers = POOL_MAX_WORKERS;
 		break;
 	case F_MODE:
 		c->mode += dir;
@@ -560,13 +550,11 @@ setup_change(struct ui *ui, int field, int dir)
 			c->mode = 0;
 		if (c->mode >= MODE_NMODES)
 			c->mode = MODE_NMODES - 1;
-		if (c->mode == MODE_APPLY || c->mode == MODE_APPLY_ASYNC ||
-		    c->mode == MODE_PROCESS)
+		if (!pool_chunked(c->mode))
 			c->chunksize = 0;
 		break;
 	case F_CHUNK:
-		if (c->mode == MODE_APPLY || c->mode == MODE_APPLY_ASYNC ||
-		    c->mode == MODE_PROCESS)
+		if (!pool_chunked(c->mode))
 			break;
 		if (dir > 0)
 			c->chunksize = c->chunksize == 0 ? 1 : c->chunksize * 2;
@@ -574,11 +562,8 @@ setup_change(struct ui *ui, int field, int dir)
 			c->chunksize = c->chunksize <= 1 ? 0 : c->chunksize / 2;
 		break;
 	case F_SCALE:
-		c->time_scale = dir > 0 ? c->time_scale * 2 : c->time_scale / 2;
-		if (c->time_scale < 0.001)
-			c->time_scale = 0.001;
-		if (c->time_scale > 1000)
-			c->time_scale = 1000;
+		c->time_scale = pool_time_scale_clamp(dir > 0 ?
+		    c->time_scale * 2 : c->time_scale / 2);
 		break;
 	case F_MAXTASKS:
 		c->max_tasks_per_child += dir;
@@ -697,7 +682,7 @@ ui_setup_key(struct ui *ui, int key)
 		if (key >= '0' && key <= '9' && st->field == F_WORKERS) {
 			int w = ui->choice.workers * 10 + (key - '0');
 
-			if (w > ENGINE_MAX_WORKERS)
+			if (w > POOL_MAX_WORKERS)
 				w = key - '0';
 			ui->choice.workers = w < 1 ? 1 : w;
 		}
@@ -789,13 +774,13 @@ ui_setup_draw(struct ui *ui)
 		snprintf(note, sizeof note, "worker processes in the pool");
 	setup_draw_field(ui, y++, F_WORKERS, "Pool size", val, note,
 	    c->workers > cpus ? C_WARN : C_DIM);
-	if (c->mode == MODE_APPLY || c->mode == MODE_APPLY_ASYNC ||
-	    c->mode == MODE_PROCESS) {
+	if (!pool_chunked(c->mode)) {
 		snprintf(val, sizeof val, "1");
 		snprintf(note, sizeof note, "one task per call in %s",
-		    mode_name(c->mode));
+		    pool_mode_name(c->mode));
 	} else if (c->chunksize == 0) {
-		snprintf(val, sizeof val, "auto (%zu)", setup_chunk_default(ui));
+		snprintf(val, sizeof val, "auto (%zu)", pool_default_chunksize(
+		    c->mode, ui->tl ? ui->tl->n : 0, c->workers));
 		snprintf(note, sizeof note, "Python's default%s",
 		    c->mode == MODE_MAP ? ": tasks / (4 * workers)" : "");
 	} else {
@@ -938,7 +923,7 @@ ui_setup_draw(struct ui *ui)
 	ui_put(ui, ui->rows - 2, 0, 2, st->field == F_START ? C_FOCUS :
 	    C_NORMAL, st->field == F_START ? ">" : "");
 	snprintf(buf, sizeof buf, "[ Start: %s, %d worker%s, %zu task%s ]",
-	    mode_name(c->mode), c->workers, c->workers == 1 ? "" : "s",
+	    pool_mode_name(c->mode), c->workers, c->workers == 1 ? "" : "s",
 	    ui->tl ? ui->tl->n : (size_t)0, ui->tl && ui->tl->n == 1 ? "" : "s");
 	ui_put(ui, ui->rows - 2, 2, w - 2, st->field == F_START ? C_SELECTED :
 	    C_KEY, buf);

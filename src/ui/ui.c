@@ -330,11 +330,8 @@ static void
 ui_compare_run(struct ui *ui, int k)
 {
 	ui->choice.mode = ui->opts.compare[k];
-	if (ui->choice.mode == MODE_APPLY || ui->choice.mode ==
-	    MODE_APPLY_ASYNC || ui->choice.mode == MODE_PROCESS)
-		ui->choice.chunksize = 0;
-	else
-		ui->choice.chunksize = ui->opts.chunksize;
+	ui->choice.chunksize = pool_chunked(ui->choice.mode) ?
+	    ui->opts.chunksize : 0;
 	ui_start_run(ui);
 }
 

@@ -62,9 +62,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	optind = 0;	/* glibc: start getopt afresh */
 	if ((rc = setjmp(fuzz_jump)) == 0) {
 		options_parse(&o, argc, argv);
-		if (o.workers < 1 || o.workers > ENGINE_MAX_WORKERS ||
+		if (o.workers < 1 || o.workers > POOL_MAX_WORKERS ||
 		    o.mode < 0 || o.retries < 0 ||
-		    o.retries > ENGINE_MAX_RETRIES || o.time_scale < 0.001 ||
+		    o.retries > POOL_MAX_RETRIES || o.time_scale < 0.001 ||
 		    o.time_scale > 1000 || o.ncompare < 0 || o.ncompare > 8 ||
 		    (o.ncompare != 0 && o.ncompare < 2) ||
 		    (o.json && o.quiet) || (o.autostart && o.batch) ||

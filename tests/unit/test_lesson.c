@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "assets.h"
 #include "lesson/lesson.h"
 #include "tap.h"
 
@@ -700,7 +701,7 @@ static void
 test_find_and_list(void)
 {
 	const char	*dirs[3];
-	char		 path[PATH_MAX], listed[1024], *d[LESSON_NDIRS];
+	char		 path[PATH_MAX], listed[1024], *d[ASSETS_NDIRS];
 	size_t		 n;
 	int		 rc;
 
@@ -770,18 +771,28 @@ test_find_and_list(void)
 	is_int(n, 0, "no directory: nothing listed");
 	is_str(listed, "", "no directory: no calls");
 
+	/* Where the shipped files are: POOLSCOPE_ASSETS first, then the
+	 * installed directory (none in a test build), then assets/ beside
+	 * the binary. */
 	unsetenv("POOLSCOPE_ASSETS");
-	n = lesson_dirs(d, "/usr/share/poolscope", "/src");
-	is_int(n, 2, "lesson_dirs without POOLSCOPE_ASSETS");
-	is_str(d[0], "/usr/share/poolscope/assets/lessons", "datadir");
-	is_str(d[1], "/src/assets/lessons", "srcdir");
-	lesson_dirs_free(d, n);
+	n = assets_dirs(d, "lessons");
+	is_int(n, 2, "assets_dirs without POOLSCOPE_ASSETS: installed, beside "
+	    "the binary");
+	is_int(strlen(d[0]) > 25 && strcmp(d[0] + strlen(d[0]) - 25,
+	    "/poolscope/assets/lessons") == 0, 1,
+	    "the installed data directory first");
+	is_int(strlen(d[1]) > 26 && strcmp(d[1] + strlen(d[1]) - 26,
+	    "/tests/unit/assets/lessons") == 0, 1,
+	    "then assets/lessons in the directory of the binary (this test's)");
+	assets_dirs_free(d, n);
 	setenv("POOLSCOPE_ASSETS", "/a", 1);
-	n = lesson_dirs(d, NULL, "/src");
-	is_int(n, 2, "lesson_dirs with POOLSCOPE_ASSETS, no datadir");
+	n = assets_dirs(d, "lessons");
+	is_int(n, 3, "assets_dirs with POOLSCOPE_ASSETS");
 	is_str(d[0], "/a/lessons", "POOLSCOPE_ASSETS first");
-	is_str(d[1], "/src/assets/lessons", "then srcdir");
-	lesson_dirs_free(d, n);
+	assets_dirs_free(d, n);
+	n = assets_dirs(d, "");
+	is_str(d[0], "/a", "no subdirectory: the directory itself");
+	assets_dirs_free(d, n);
 }
 
 /* Lines the caption takes when each paragraph is wrapped at width

@@ -129,24 +129,24 @@ main(void)
 	is_str(play_failing(MODE_IMAP_UNORDERED, 6, 2, (const size_t[]){ 4, 5, 2,
 	    3, 0, 1 }, 6, 1u << 2, 1), "|4,5||!2,3||0,1",
 	    "imap_unordered --keep-going: every chunk, errors in place");
-	is_int(order_raises(MODE_MAP, 0) && order_raises(MODE_IMAP, 0) &&
-	    order_raises(MODE_IMAP_UNORDERED, 0), 1,
+	is_int(pool_raises(MODE_MAP, 0) && pool_raises(MODE_IMAP, 0) &&
+	    pool_raises(MODE_IMAP_UNORDERED, 0), 1,
 	    "map, imap and imap_unordered raise to the caller");
-	is_int(order_raises(MODE_APPLY, 0) || order_raises(MODE_APPLY_ASYNC, 0) ||
-	    order_raises(MODE_PROCESS, 0) || order_raises(MODE_MAP, 1), 0,
+	is_int(pool_raises(MODE_APPLY, 0) || pool_raises(MODE_APPLY_ASYNC, 0) ||
+	    pool_raises(MODE_PROCESS, 0) || pool_raises(MODE_MAP, 1), 0,
 	    "apply, apply_async, process and --keep-going do not");
 
-	is_int(order_default_chunksize(MODE_MAP, 10, 5), 1,
+	is_int(pool_default_chunksize(MODE_MAP, 10, 5), 1,
 	    "map default chunksize: ceil(10 / 20) = 1");
-	is_int(order_default_chunksize(MODE_MAP, 1000000, 2), 125000,
+	is_int(pool_default_chunksize(MODE_MAP, 1000000, 2), 125000,
 	    "map default chunksize: ceil(1000000 / 8) = 125000");
-	is_int(order_default_chunksize(MODE_MAP, 100, 3), 9,
+	is_int(pool_default_chunksize(MODE_MAP, 100, 3), 9,
 	    "map default chunksize: ceil(100 / 12) = 9");
-	is_int(order_default_chunksize(MODE_IMAP, 1000, 2), 1,
+	is_int(pool_default_chunksize(MODE_IMAP, 1000, 2), 1,
 	    "imap default chunksize is 1");
-	is_int(order_default_chunksize(MODE_IMAP_UNORDERED, 1000, 2), 1,
+	is_int(pool_default_chunksize(MODE_IMAP_UNORDERED, 1000, 2), 1,
 	    "imap_unordered default chunksize is 1");
-	is_int(order_default_chunksize(MODE_APPLY_ASYNC, 1000, 2), 1,
+	is_int(pool_default_chunksize(MODE_APPLY_ASYNC, 1000, 2), 1,
 	    "apply_async default chunksize is 1");
 
 	order_init(&o, MODE_MAP, 0, 1, 0);
@@ -157,10 +157,10 @@ main(void)
 	is_int(o.left[2], 1, "the last chunk holds the one left over");
 	order_free(&o);
 
-	is_int(mode_parse("sync"), MODE_APPLY, "sync is apply");
-	is_int(mode_parse("async"), MODE_APPLY_ASYNC, "async is apply_async");
-	is_int(mode_parse("imap_unordered"), MODE_IMAP_UNORDERED,
+	is_int(pool_mode_parse("sync"), MODE_APPLY, "sync is apply");
+	is_int(pool_mode_parse("async"), MODE_APPLY_ASYNC, "async is apply_async");
+	is_int(pool_mode_parse("imap_unordered"), MODE_IMAP_UNORDERED,
 	    "imap_unordered parses");
-	is_int(mode_parse("Map"), -1, "modes are lower case");
+	is_int(pool_mode_parse("Map"), -1, "modes are lower case");
 	return tap_done();
 }
