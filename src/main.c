@@ -632,6 +632,28 @@ main_batch(struct options *o, struct tasklist *tl)
 	return status;
 }
 
+/* --help, --version, or bad usage (exit 2, nothing ran).  What goes to
+ * standard output must reach it: else exit 3, as any output. */
+static int
+main_usage(int rc, const char *err)
+{
+	if (rc == -1) {
+		fprintf(stderr, "poolscope: %s\nTry 'poolscope --help' for more "
+		    "information.\n", err);
+		return 2;
+	}
+	errno = 0;
+	if (rc == OPTIONS_HELP)
+		options_usage(stdout);
+	else
+		printf("poolscope %s\n", PACKAGE_VERSION);
+	/* A write that failed on the way left its errno (nothing else ran). */
+	if (fflush(stdout) == EOF || ferror(stdout))
+		main_stdout_failed(errno != 0 ? errno : EIO);
+	main_close_stdout();
+	return main_status(0);
+}
+
 /* stdout's buffer in batch mode: it must outlive main(). */
 static char	stdout_buf[1 << 16];
 
@@ -645,7 +667,8 @@ main(int argc, char **argv)
 	int			 rc;
 
 	setproctitle_init(argc, argv, environ);
-	options_parse(&o, argc, argv);
+	if ((rc = options_parse(&o, argc, argv, err, sizeof err)) != 0)
+		return main_usage(rc, err);
 	if ((rc = main_check_outputs(&o)) != 0)
 		return rc;
 	/* A file over RLIMIT_FSIZE is an error to report (EFBIG), not a

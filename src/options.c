@@ -1,123 +1,408 @@
 /*
- * options.c: parsing and checking the command line.  Every bad value gets a
- * message naming the option, the value and what is accepted, and exit 2.
+ * options.c: poolscope's settings, as one table (after tmux's
+ * options-table.c).  Each entry names an option (long and short), what it
+ * takes, its limits, its help text, how its value is read and where it may
+ * be given.  The table drives the command line's parser, --help, and the
+ * parser of a lesson step's run: line (the entries marked OPT_RUN); the
+ * limits themselves are pool.h's, which the set-up screen reads too.
+ *
+ * The parsers never exit: they return what they found, or -1 with a
+ * message naming the option, the value and what is accepted.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "util.h"
+#include "pool.h"
 #include "engine/engine.h"
 #include "options.h"
-
-enum {
-	OPT_MAX_TASKS = 256, OPT_TIMEOUT, OPT_RETRIES, OPT_TIME_SCALE, OPT_JSON,
-	OPT_AUTOSTART, OPT_NO_COLOR, OPT_TRACE, OPT_SVG, OPT_RECORD, OPT_REPLAY,
-	OPT_SEED, OPT_CAPTION, OPT_THEME, OPT_COMPARE, OPT_CAST, OPT_LESSON,
-	OPT_LIST_LESSONS, OPT_KEEP_GOING, OPT_FORCE
-};
 
 const char *const theme_names[THEME_N] = {
 	"default", "high-contrast", "light", "mono"
 };
 
-static const struct option longopts[] = {
-	{ "workers",		required_argument,	NULL, 'w' },
-	{ "mode",		required_argument,	NULL, 'm' },
-	{ "tasks",		required_argument,	NULL, 't' },
-	{ "chunksize",		required_argument,	NULL, 'c' },
-	{ "max-tasks-per-child", required_argument,	NULL, OPT_MAX_TASKS },
-	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
-	{ "retries",		required_argument,	NULL, OPT_RETRIES },
-	{ "keep-going",		no_argument,		NULL, OPT_KEEP_GOING },
-	{ "time-scale",		required_argument,	NULL, OPT_TIME_SCALE },
-	{ "batch",		no_argument,		NULL, 'b' },
-	{ "json",		no_argument,		NULL, OPT_JSON },
-	{ "quiet",		no_argument,		NULL, 'q' },
-	{ "autostart",		no_argument,		NULL, OPT_AUTOSTART },
-	{ "no-color",		no_argument,		NULL, OPT_NO_COLOR },
-	{ "trace",		required_argument,	NULL, OPT_TRACE },
-	{ "svg",		required_argument,	NULL, OPT_SVG },
-	{ "record",		required_argument,	NULL, OPT_RECORD },
-	{ "replay",		required_argument,	NULL, OPT_REPLAY },
-	{ "seed",		required_argument,	NULL, OPT_SEED },
-	{ "caption",		required_argument,	NULL, OPT_CAPTION },
-	{ "theme",		required_argument,	NULL, OPT_THEME },
-	{ "compare",		required_argument,	NULL, OPT_COMPARE },
-	{ "cast",		required_argument,	NULL, OPT_CAST },
-	{ "force",		no_argument,		NULL, OPT_FORCE },
-	{ "lesson",		required_argument,	NULL, OPT_LESSON },
-	{ "list-lessons",	no_argument,		NULL, OPT_LIST_LESSONS },
-	{ "help",		no_argument,		NULL, 'h' },
-	{ "version",		no_argument,		NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+/* Where an option may be given. */
+#define OPT_CLI		1	/* the command line */
+#define OPT_RUN		2	/* a lesson step's run: line */
+
+struct opt;
+struct opt_ctx {
+	struct options	*o;
+	int		 where;		/* OPT_CLI or OPT_RUN */
+	int		 cpus;		/* what -w cpus means */
+	char		*err;
+	size_t		 errlen;
 };
 
-void
-options_usage(FILE *f)
+/* Read value (NULL for a flag) into the options; -1 with a message. */
+typedef int (*opt_set)(struct opt_ctx *, const struct opt *, const char *);
+
+struct opt {
+	const char	*lname;		/* "workers" */
+	char		 sname;		/* 'w', or 0 */
+	const char	*arg;		/* "N" in the help; NULL: a flag */
+	const char	*help;		/* lines after the first indented */
+	opt_set		 set;
+	size_t		 off;		/* the field in struct options */
+	long long	 min, max;	/* numbers */
+	const char	*what;		/* "a pool size", for messages */
+	int		 where;
+};
+
+static int
+opt_error(struct opt_ctx *c, const char *fmt, ...)
 {
-	fprintf(f,
-"Usage: poolscope [OPTIONS] [TASKFILE]\n"
-"Watch a process pool work: fork real workers, run a task list on them in one\n"
-"of the call styles of Python's multiprocessing.Pool, and show what happens.\n"
-"Without --batch it opens the screen: a set-up screen, then the live run.\n"
-"\n"
-"  -w, --workers N          pool size, 1..%d (default: the number of\n"
-"                           processors, as cpu_count(): %d here)\n"
-"  -m, --mode MODE          call style (default: map):\n"
-"                             apply (sync)       pool.apply in a loop\n"
-"                             map                pool.map\n"
-"                             imap               pool.imap\n"
-"                             imap_unordered     pool.imap_unordered\n"
-"                             apply_async (async) apply_async + callbacks\n"
-"                             process            a Process per task, start/join\n"
-"  -t, --tasks 'SPEC'       task list inline; ';' separates lines\n"
-"                           (default: 'square 1..10')\n"
-"  -c, --chunksize N        tasks per message (default: Python's: map uses\n"
-"                           ceil(tasks / (4 * workers)), the others 1)\n"
-"      --max-tasks-per-child N  a worker retires after N messages from the\n"
-"                           task queue (a chunk is one, as in Python); its\n"
-"                           slot gets a new process\n"
-"      --timeout MS         a task running longer is killed with its worker\n"
-"      --retries N          re-run a task whose worker died, up to N times\n"
-"      --keep-going         a task that raises does not end its chunk or the\n"
-"                           call: the caller gets each error as a result (as\n"
-"                           a caller catching each one); by default, as in\n"
-"                           Python, the rest of the chunk never runs and\n"
-"                           map, imap and imap_unordered raise to the caller\n"
-"      --time-scale F       multiply every sleep and spin duration by F\n"
-"      --autostart          skip the set-up screen: start the run at once\n"
-"      --no-color           no colours on the screen (NO_COLOR is honoured)\n"
-"      --record FILE        save the event stream (a recording)\n"
-"      --replay FILE        play a recording back at its recorded pace (with\n"
-"                           --time-scale F: F times as long); with --batch,\n"
-"                           print it as a live run would\n"
-"      --compare M1,M2,...  run the task list in each call style in turn and\n"
-"                           compare wall time, speedup and result order\n"
-"      --lesson NAME        a guided lesson (Space: next step, Backspace: back)\n"
-"      --list-lessons       list the lessons and exit\n"
-"      --seed N             make rand(A,B) in task lists repeatable\n"
-"      --caption TEXT       a title bar on the screen (for recordings)\n"
-"      --theme NAME         default, high-contrast, light or mono\n"
-"      --cast FILE          record exactly what the screen draws (asciicast v2)\n"
-"      --trace FILE         write the run as Chrome trace-event JSON (Perfetto)\n"
-"      --svg FILE           write the run's timeline as an SVG picture\n"
-"      --force              let --record, --cast, --trace and --svg replace\n"
-"                           an existing file (or a symbolic link, itself)\n"
-"  -b, --batch              no screen: run, print each event, then the results\n"
-"      --json               with --batch: JSON Lines events on stdout\n"
-"  -q, --quiet              with --batch: only the results list and the summary\n"
-"  -h, --help               show this help\n"
-"  -V, --version            show the version\n"
-"\n"
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+#define OPT_FIELD(c, d, type)	((type *)((char *)(c)->o + (d)->off))
+
+static int
+opt_flag(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	(void)v;
+	*OPT_FIELD(c, d, int) = 1;
+	return 0;
+}
+
+/* --json and --quiet are batch-mode printers. */
+static int
+opt_batch_flag(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	c->o->batch = 1;
+	return opt_flag(c, d, v);
+}
+
+/* A whole number in [min, max]. */
+static int
+opt_number(struct opt_ctx *c, const struct opt *d, const char *v,
+    long long *n)
+{
+	const char	*errstr;
+
+	*n = strtonum(v, d->min, d->max, &errstr);
+	if (errstr == NULL)
+		return 0;
+	if (strcmp(errstr, "invalid") == 0)
+		return opt_error(c, "--%s: '%s' is not a whole number; give %s "
+		    "from %lld to %lld", d->lname, v, d->what, d->min, d->max);
+	return opt_error(c, "--%s: %s is %s; give %s from %lld to %lld",
+	    d->lname, v, errstr, d->what, d->min, d->max);
+}
+
+static int
+opt_int(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	long long	n;
+
+	if (opt_number(c, d, v, &n) != 0)
+		return -1;
+	*OPT_FIELD(c, d, int) = (int)n;
+	return 0;
+}
+
+static int
+opt_size(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	long long	n;
+
+	if (opt_number(c, d, v, &n) != 0)
+		return -1;
+	*OPT_FIELD(c, d, size_t) = (size_t)n;
+	return 0;
+}
+
+static int
+opt_seed(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	long long	n;
+
+	if (opt_number(c, d, v, &n) != 0)
+		return -1;
+	c->o->seed = (unsigned long long)n;
+	c->o->has_seed = 1;
+	return 0;
+}
+
+/* -w: a number, "cpus", or "cpus*K" (capped at the pool's limit). */
+static int
+opt_workers(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	const char	*errstr;
+	long long	 k, n;
+
+	if (strcmp(v, "cpus") == 0) {
+		c->o->workers = c->cpus;
+		return 0;
+	}
+	if (strncmp(v, "cpus*", 5) == 0) {
+		k = strtonum(v + 5, 1, POOL_MAX_WORKERS, &errstr);
+		if (errstr != NULL)
+			return opt_error(c, "--workers: in '%s', '%s' is not a "
+			    "whole number from 1 to %d; write cpus*K, such as "
+			    "cpus*4", v, v + 5, POOL_MAX_WORKERS);
+		n = k * c->cpus;
+		c->o->workers = n > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (int)n;
+		return 0;
+	}
+	if (opt_int(c, d, v) == 0)
+		return 0;
+	strlcat(c->err, ", cpus or cpus*K", c->errlen);
+	return -1;
+}
+
+static int
+opt_mode(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	int	m;
+
+	(void)d;
+	if ((m = pool_mode_parse(v)) == -1)
+		return opt_error(c, "--mode: unknown mode '%s'; use %s", v,
+		    pool_mode_list());
+	c->o->mode = m;
+	return 0;
+}
+
+static int
+opt_scale(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	char	*end;
+	double	 x;
+
+	(void)d;
+	errno = 0;
+	x = strtod(v, &end);
+	if (end == v || *end != '\0' || errno != 0 || !isfinite(x))
+		return opt_error(c, "--time-scale: '%s' is not a number; give a "
+		    "factor such as 0.1 or 3", v);
+	if (x < POOL_TIME_SCALE_MIN || x > POOL_TIME_SCALE_MAX)
+		return opt_error(c, "--time-scale: %s is out of range; give a "
+		    "factor from %g to %g", v, POOL_TIME_SCALE_MIN,
+		    POOL_TIME_SCALE_MAX);
+	c->o->time_scale = x;
+	return 0;
+}
+
+static int
+opt_string(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	*OPT_FIELD(c, d, const char *) = v;
+	return 0;
+}
+
+/* A name that may not be empty (--lesson, --replay). */
+static int
+opt_name(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	if (*v == '\0')
+		return opt_error(c, "--%s needs %s", d->lname, d->what);
+	return opt_string(c, d, v);
+}
+
+/* An output path: not empty, its directory writable; "-" (standard output)
+ * only where min allows it. */
+static int
+opt_path(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	const char	*slash;
+	char		*dir;
+	int		 e;
+
+	if (*v == '\0')
+		return opt_error(c, "--%s needs a file name", d->lname);
+	if (strcmp(v, "-") == 0) {
+		if (d->min == 0)
+			return opt_error(c, "--%s needs a file name%s", d->lname,
+			    d->what != NULL ? d->what : "");
+		return opt_string(c, d, v);
+	}
+	if ((slash = strrchr(v, '/')) != NULL && slash != v) {
+		dir = xstrndup(v, (size_t)(slash - v));
+		e = access(dir, W_OK) != 0 ? errno : 0;
+		free(dir);
+		if (e != 0)
+			return opt_error(c, "--%s: cannot write in '%.*s': %s; "
+			    "check the path", d->lname, (int)(slash - v), v,
+			    strerror(e));
+	}
+	return opt_string(c, d, v);
+}
+
+static int
+opt_caption(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if (((unsigned char)v[i] & 0xc0) != 0x80)
+			n++;	/* characters, not bytes */
+	if (n > 200)
+		return opt_error(c, "--caption: %zu characters is too long for a "
+		    "title bar; give at most 200", n);
+	return opt_string(c, d, v);
+}
+
+static int
+opt_theme(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	int	i;
+
+	(void)d;
+	for (i = 0; i < THEME_N; i++)
+		if (strcmp(v, theme_names[i]) == 0) {
+			c->o->theme = i;
+			return 0;
+		}
+	return opt_error(c, "--theme: unknown theme '%s'; use default, "
+	    "high-contrast, light or mono", v);
+}
+
+/* --compare map,apply_async: two or more modes, each once. */
+static int
+opt_compare(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	struct options	*o = c->o;
+	const char	*tok, *comma;
+	char		 name[32];
+	size_t		 len;
+	int		 m, i;
+
+	(void)d;
+	o->ncompare = 0;
+	for (tok = v; *tok != '\0'; tok = comma + (*comma == ',')) {
+		comma = tok + strcspn(tok, ",");
+		if ((len = (size_t)(comma - tok)) == 0)
+			continue;	/* "map,,imap" as strtok took it */
+		m = -1;
+		if (len < sizeof name) {
+			memcpy(name, tok, len);
+			name[len] = '\0';
+			m = pool_mode_parse(name);
+		}
+		if (m == -1)
+			return opt_error(c, "--compare: unknown mode '%.*s'; give "
+			    "call styles separated by commas, e.g. --compare "
+			    "apply,apply_async", (int)len, tok);
+		for (i = 0; i < o->ncompare; i++)
+			if (o->compare[i] == m)
+				return opt_error(c, "--compare: '%s' is given "
+				    "twice", name);
+		if (o->ncompare == (int)(sizeof o->compare /
+		    sizeof o->compare[0]))
+			return opt_error(c, "--compare: at most %zu modes",
+			    sizeof o->compare / sizeof o->compare[0]);
+		o->compare[o->ncompare++] = m;
+	}
+	if (o->ncompare < 2)
+		return opt_error(c, "--compare needs two or more call styles "
+		    "separated by commas, e.g. --compare apply,apply_async");
+	return 0;
+}
+
+#define F(field)	offsetof(struct options, field)
+
+/* The options, in --help's order. */
+static const struct opt opts[] = {
+	{ "workers", 'w', "N", "pool size, 1..4096, or cpus, or cpus*K for K "
+	    "times\nas many (default: the number of processors, as\n"
+	    "cpu_count(): %d here)", opt_workers,
+	    F(workers), 1, POOL_MAX_WORKERS, "a pool size", OPT_CLI | OPT_RUN },
+	{ "mode", 'm', "MODE", "call style (default: map):\n"
+	    "  apply (sync)       pool.apply in a loop\n"
+	    "  map                pool.map\n"
+	    "  imap               pool.imap\n"
+	    "  imap_unordered     pool.imap_unordered\n"
+	    "  apply_async (async) apply_async + callbacks\n"
+	    "  process            a Process per task, start/join", opt_mode,
+	    F(mode), 0, 0, NULL, OPT_CLI | OPT_RUN },
+	{ "tasks", 't', "'SPEC'", "task list inline; ';' separates lines\n"
+	    "(default: 'square 1..10')", opt_string, F(tasks_inline), 0, 0,
+	    NULL, OPT_CLI | OPT_RUN },
+	{ "chunksize", 'c', "N", "tasks per message (default: Python's: map "
+	    "uses\nceil(tasks / (4 * workers)), the others 1)", opt_size,
+	    F(chunksize), 1, POOL_MAX_CHUNKSIZE, "a number of tasks",
+	    OPT_CLI | OPT_RUN },
+	{ "max-tasks-per-child", 0, "N", "a worker retires after N messages "
+	    "from the\ntask queue (a chunk is one, as in Python); its\nslot "
+	    "gets a new process", opt_int, F(max_tasks_per_child), 1, INT_MAX,
+	    "a number of messages", OPT_CLI | OPT_RUN },
+	{ "timeout", 0, "MS", "a task running longer is killed with its worker",
+	    opt_int, F(timeout_ms), 1, POOL_MAX_TIMEOUT_MS, "milliseconds",
+	    OPT_CLI | OPT_RUN },
+	{ "retries", 0, "N", "re-run a task whose worker died, up to N times",
+	    opt_int, F(retries), 0, POOL_MAX_RETRIES, "a number of re-runs",
+	    OPT_CLI | OPT_RUN },
+	{ "keep-going", 0, NULL, "a task that raises does not end its chunk or "
+	    "the\ncall: the caller gets each error as a result (as\na caller "
+	    "catching each one); by default, as in\nPython, the rest of the "
+	    "chunk never runs and\nmap, imap and imap_unordered raise to the "
+	    "caller", opt_flag, F(keep_going), 0, 0, NULL, OPT_CLI | OPT_RUN },
+	{ "time-scale", 0, "F", "multiply every sleep and spin duration by F",
+	    opt_scale, F(time_scale), 0, 0, NULL, OPT_CLI | OPT_RUN },
+	{ "autostart", 0, NULL, "skip the set-up screen: start the run at once",
+	    opt_flag, F(autostart), 0, 0, NULL, OPT_CLI },
+	{ "no-color", 0, NULL, "no colours on the screen (NO_COLOR is "
+	    "honoured)", opt_flag, F(no_color), 0, 0, NULL, OPT_CLI },
+	{ "record", 0, "FILE", "save the event stream (a recording)", opt_path,
+	    F(record), 0, 0, "; for the stream on stdout use --batch --json",
+	    OPT_CLI },
+	{ "replay", 0, "FILE", "play a recording back at its recorded pace "
+	    "(with\n--time-scale F: F times as long); with --batch,\nprint it "
+	    "as a live run would", opt_name, F(replay), 0, 0, "a file name",
+	    OPT_CLI },
+	{ "compare", 0, "M1,M2,...", "run the task list in each call style in "
+	    "turn and\ncompare wall time, speedup and result order",
+	    opt_compare, 0, 0, 0, NULL, OPT_CLI },
+	{ "lesson", 0, "NAME", "a guided lesson (Space: next step, Backspace: "
+	    "back)", opt_name, F(lesson), 0, 0, "a name; see --list-lessons",
+	    OPT_CLI },
+	{ "list-lessons", 0, NULL, "list the lessons and exit", opt_flag,
+	    F(list_lessons), 0, 0, NULL, OPT_CLI },
+	{ "seed", 0, "N", "make rand(A,B) in task lists repeatable", opt_seed,
+	    0, 0, LLONG_MAX, "a seed", OPT_CLI },
+	{ "caption", 0, "TEXT", "a title bar on the screen (for recordings)",
+	    opt_caption, F(caption), 0, 0, NULL, OPT_CLI },
+	{ "theme", 0, "NAME", "default, high-contrast, light or mono",
+	    opt_theme, 0, 0, 0, NULL, OPT_CLI },
+	{ "cast", 0, "FILE", "record exactly what the screen draws (asciicast "
+	    "v2)", opt_path, F(cast), 0, 0, NULL, OPT_CLI },
+	{ "trace", 0, "FILE", "write the run as Chrome trace-event JSON "
+	    "(Perfetto)", opt_path, F(trace), 1, 0, NULL, OPT_CLI },
+	{ "svg", 0, "FILE", "write the run's timeline as an SVG picture",
+	    opt_path, F(svg), 1, 0, NULL, OPT_CLI },
+	{ "force", 0, NULL, "let --record, --cast, --trace and --svg replace\n"
+	    "an existing file (or a symbolic link, itself)", opt_flag, F(force),
+	    0, 0, NULL, OPT_CLI },
+	{ "batch", 'b', NULL, "no screen: run, print each event, then the "
+	    "results", opt_flag, F(batch), 0, 0, NULL, OPT_CLI },
+	{ "json", 0, NULL, "with --batch: JSON Lines events on stdout",
+	    opt_batch_flag, F(json), 0, 0, NULL, OPT_CLI },
+	{ "quiet", 'q', NULL, "with --batch: only the results list and the "
+	    "summary", opt_batch_flag, F(quiet), 0, 0, NULL, OPT_CLI },
+	{ "help", 'h', NULL, "show this help", opt_flag, F(help), 0, 0, NULL,
+	    OPT_CLI },
+	{ "version", 'V', NULL, "show the version", opt_flag, F(version), 0, 0,
+	    NULL, OPT_CLI },
+};
+#define NOPTS	(sizeof opts / sizeof opts[0])
+
+/* What --help says after the options. */
+static const char options_after[] =
 "Times are pool time: pauses (Space, s, Ctrl-Z) are left out of them, and a\n"
 "sleep lasts its length of pool time; spin uses its length of CPU time.\n"
 "\n"
@@ -146,119 +431,300 @@ options_usage(FILE *f)
 "  poolscope\n"
 "  poolscope --autostart -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n"
 "  poolscope --batch -w 5 -m map -t 'square 1..10'\n"
-"  poolscope --batch --json -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n",
-	    POOL_MAX_WORKERS, util_cpu_count());
-}
+"  poolscope --batch --json -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n";
 
-/* After --help or --version: exit 0 if it all reached standard output,
- * else say why and exit 3. */
-static void __attribute__((noreturn))
-options_exit_written(void)
+void
+options_usage(FILE *f)
 {
-	int	e = 0;
+	const struct opt	*d;
+	const char		*line, *nl;
+	char			 head[64], text[512];
+	size_t			 i;
+	int			 n;
 
-	if (fflush(stdout) == EOF)
-		e = errno;
-	else if (ferror(stdout))	/* errno is still the failed write's */
-		e = errno != 0 ? errno : EIO;
-	if (e == 0)
-		exit(0);
-	if (e != EPIPE)
-		fprintf(stderr, "poolscope: cannot write standard output: "
-		    "%s\n", strerror(e));
-	exit(3);
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-options_error(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "poolscope: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'poolscope --help' for more information.\n");
-	exit(2);
-}
-
-/* A whole number in [min, max] for option name, or exit 2. */
-static long long
-options_number(const char *name, const char *s, long long min, long long max,
-    const char *what)
-{
-	const char	*errstr;
-	long long	 v;
-
-	v = strtonum(s, min, max, &errstr);
-	if (errstr != NULL) {
-		if (strcmp(errstr, "invalid") == 0)
-			options_error("%s: '%s' is not a whole number; give %s "
-			    "from %lld to %lld", name, s, what, min, max);
-		options_error("%s: %s is %s; give %s from %lld to %lld", name,
-		    s, errstr, what, min, max);
-	}
-	return v;
-}
-
-/* An output path: not empty, and its directory must exist. */
-static const char *
-options_path(const char *name, const char *path)
-{
-	char	*dir, *slash;
-
-	if (*path == '\0')
-		options_error("%s needs a file name", name);
-	if (strcmp(path, "-") == 0)
-		return path;
-	dir = xstrdup(path);
-	if ((slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		if (*dir != '\0' && access(dir, W_OK) != 0) {
-			int	e = errno, len = (int)(slash - dir);
-
-			free(dir);	/* nothing leaks on the way out */
-			options_error("%s: cannot write in '%.*s': %s; check "
-			    "the path", name, len, path, strerror(e));
+	fputs("Usage: poolscope [OPTIONS] [TASKFILE]\n"
+	    "Watch a process pool work: fork real workers, run a task list on "
+	    "them in one\nof the call styles of Python's multiprocessing.Pool, "
+	    "and show what happens.\nWithout --batch it opens the screen: a "
+	    "set-up screen, then the live run.\n\n", f);
+	for (i = 0; i < NOPTS; i++) {
+		d = &opts[i];
+		if (d->sname != 0)
+			n = snprintf(head, sizeof head, "  -%c, --%s%s%s",
+			    d->sname, d->lname, d->arg ? " " : "",
+			    d->arg ? d->arg : "");
+		else
+			n = snprintf(head, sizeof head, "      --%s%s%s",
+			    d->lname, d->arg ? " " : "", d->arg ? d->arg : "");
+		/* Only -w's help has a number in it: the processors here. */
+		snprintf(text, sizeof text, d->help, util_cpu_count());
+		for (line = text; line != NULL; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			if (line == text)
+				fprintf(f, "%-*s%s%.*s\n", 27, head, n >= 27 ?
+				    "  " : "", nl ? (int)(nl - line) :
+				    (int)strlen(line), line);
+			else
+				fprintf(f, "%27s%.*s\n", "", nl ? (int)(nl -
+				    line) : (int)strlen(line), line);
 		}
 	}
-	free(dir);
-	return path;
+	fprintf(f, "\n%s", options_after);
 }
 
-/* --compare map,apply_async: two or more modes, each once. */
-static void
-options_compare(struct options *o, const char *list)
-{
-	const char	*tok, *comma;
-	char		 name[32];
-	size_t		 len;
-	int		 m, i;
+/* The options a lesson's run: line takes, for its messages. */
+static const char options_run_list[] = "a run: line takes -w, -m, -c, -t, "
+    "--time-scale, --max-tasks-per-child, --timeout, --retries, --keep-going "
+    "and a task file";
 
-	o->ncompare = 0;
-	for (tok = list; *tok != '\0'; tok = comma + (*comma == ',')) {
-		comma = tok + strcspn(tok, ",");
-		if ((len = (size_t)(comma - tok)) == 0)
-			continue;	/* "map,,imap" as strtok took it */
-		if (len >= sizeof name ||
-		    (memcpy(name, tok, len), name[len] = '\0',
-		    (m = pool_mode_parse(name)) == -1))
-			options_error("--compare: unknown mode '%.*s'; give "
-			    "call styles separated by commas, e.g. "
-			    "--compare apply,apply_async", (int)len, tok);
-		for (i = 0; i < o->ncompare; i++)
-			if (o->compare[i] == m)
-				options_error("--compare: '%s' is given twice",
-				    name);
-		if (o->ncompare == (int)(sizeof o->compare /
-		    sizeof o->compare[0]))
-			options_error("--compare: at most %zu modes",
-			    sizeof o->compare / sizeof o->compare[0]);
-		o->compare[o->ncompare++] = m;
+/* The entry of a long option (an exact name, or an unambiguous prefix),
+ * or of a short one; NULL with a message. */
+static const struct opt *
+options_find(struct opt_ctx *c, const char *word, size_t len, int is_long)
+{
+	const struct opt	*found = NULL;
+	const char		*names[NOPTS];
+	size_t			 i, nfound = 0;
+	ssize_t			 k;
+
+	for (i = 0; i < NOPTS; i++) {
+		if (!is_long) {
+			if (opts[i].sname == *word)
+				return &opts[i];
+			continue;
+		}
+		if (strncmp(opts[i].lname, word, len) != 0)
+			continue;
+		if (opts[i].lname[len] == '\0')
+			return &opts[i];
+		found = &opts[i];
+		nfound++;
 	}
-	if (o->ncompare < 2)
-		options_error("--compare needs two or more call styles "
-		    "separated by commas, e.g. --compare apply,apply_async");
+	if (nfound == 1)
+		return found;
+	if (!is_long) {
+		opt_error(c, "unknown option '-%c'%s%s", *word,
+		    c->where == OPT_RUN ? "; " : "",
+		    c->where == OPT_RUN ? options_run_list : "");
+		return NULL;
+	}
+	if (nfound > 1) {
+		opt_error(c, "option '--%.*s' is ambiguous; give more of its "
+		    "name", (int)len, word);
+		return NULL;
+	}
+	/* A suggestion among the options that may be given here. */
+	for (i = 0, k = 0; i < NOPTS; i++)
+		if (opts[i].where & c->where)
+			names[k++] = opts[i].lname;
+	if ((k = util_suggest(word, len, names, (size_t)k)) >= 0)
+		opt_error(c, "unknown option '--%.*s'; did you mean '--%s'?",
+		    (int)len, word, names[k]);
+	else
+		opt_error(c, "unknown option '--%.*s'%s%s", (int)len, word,
+		    c->where == OPT_RUN ? "; " : "",
+		    c->where == OPT_RUN ? options_run_list : "");
+	return NULL;
+}
+
+/* An option without its value: say what to give. */
+static int
+opt_missing(struct opt_ctx *c, const struct opt *d, const char *shown)
+{
+	if (d->set == opt_mode)
+		return opt_error(c, "%s needs a value; give a call style: %s",
+		    shown, pool_mode_list());
+	if (d->set == opt_workers)
+		return opt_error(c, "%s needs a value; give %s from %lld to "
+		    "%lld, cpus or cpus*K", shown, d->what, d->min, d->max);
+	if (d->max > d->min)
+		return opt_error(c, "%s needs a value; give %s from %lld to "
+		    "%lld", shown, d->what, d->min, d->max);
+	if (d->set == opt_scale)
+		return opt_error(c, "%s needs a value; give a factor from %g to "
+		    "%g", shown, POOL_TIME_SCALE_MIN, POOL_TIME_SCALE_MAX);
+	if (d->set == opt_string && d->off == offsetof(struct options,
+	    tasks_inline))
+		return opt_error(c, "%s needs a value; give a task list such as "
+		    "'square 1..10'", shown);
+	return opt_error(c, "%s needs a value", shown);
+}
+
+/*
+ * The parser both take: words (after the program name), with options
+ * before, between and after the positional words, as getopt permutes them;
+ * "--" ends the options.  A value follows its option (-w 4, --workers 4),
+ * is attached (-w4) or follows '=' (--workers=4); flags may be bundled
+ * (-bq).  On a run: line every option may be given once.
+ */
+static int
+options_words(struct opt_ctx *c, int argc, char **argv, const char **pos,
+    int maxpos, int *npos)
+{
+	const struct opt	*d;
+	const char		*w, *v, *eq;
+	char			 shown[80];
+	int			 i, k, seen[NOPTS] = { 0 }, done = 0;
+	size_t			 len;
+
+	*npos = 0;
+	for (i = 0; i < argc; i++) {
+		w = argv[i];
+		if (done || w[0] != '-' || w[1] == '\0') {
+			if (*npos == maxpos)
+				return opt_error(c, "unexpected argument '%s'; "
+				    "give at most one task file", w);
+			pos[(*npos)++] = w;
+			continue;
+		}
+		if (strcmp(w, "--") == 0) {
+			done = 1;
+			continue;
+		}
+		for (k = 1; w[k] != '\0'; k++) {
+			if (w[1] == '-') {
+				eq = strchr(w + 2, '=');
+				len = eq ? (size_t)(eq - w - 2) : strlen(w + 2);
+				d = options_find(c, w + 2, len, 1);
+				v = eq ? eq + 1 : NULL;
+				snprintf(shown, sizeof shown, "--%s",
+				    d ? d->lname : "");
+			} else {
+				d = options_find(c, w + k, 1, 0);
+				v = w[k + 1] != '\0' ? w + k + 1 : NULL;
+				snprintf(shown, sizeof shown, "-%c", w[k]);
+			}
+			if (d == NULL)
+				return -1;
+			if (!(d->where & c->where))
+				return opt_error(c, "%s is not for lessons; %s",
+				    shown, options_run_list);
+			if (d->arg == NULL && v != NULL && w[1] == '-')
+				return opt_error(c, "--%s takes no value",
+				    d->lname);
+			if (d->arg == NULL) {
+				v = NULL;	/* -bq: b, then q */
+			} else {
+				if (v == NULL && i + 1 == argc)
+					return opt_missing(c, d, shown);
+				if (v == NULL)
+					v = argv[++i];
+			}
+			if (c->where == OPT_RUN && seen[d - opts]++)
+				return opt_error(c, "--%s is given twice; keep "
+				    "one", d->lname);
+			if (d->set(c, d, v) != 0)
+				return -1;
+			if (w[1] == '-' || d->arg != NULL)
+				break;	/* the rest of the word was its value */
+		}
+	}
+	return 0;
+}
+
+static void
+options_defaults(struct options *o, int cpus)
+{
+	memset(o, 0, sizeof *o);
+	o->workers = cpus;
+	o->mode = MODE_MAP;
+	o->time_scale = 1.0;
+}
+
+/* Settings that do not go together. */
+static int
+options_check(struct opt_ctx *c)
+{
+	struct options	*o = c->o;
+
+	if (o->chunksize > 1 && !pool_chunked(o->mode))
+		return opt_error(c, "--chunksize: %s sends one task per call; "
+		    "chunks apply to map, imap and imap_unordered",
+		    pool_mode_name(o->mode));
+	if (c->where == OPT_RUN)
+		return 0;
+	if (o->autostart && o->batch)
+		return opt_error(c, "--autostart is for the screen; --batch "
+		    "always starts at once");
+	if (o->json && o->quiet)
+		return opt_error(c, "--json and --quiet do not go together; "
+		    "pick one");
+	if (o->taskfile != NULL && o->tasks_inline != NULL)
+		return opt_error(c, "give either a task file or --tasks, not "
+		    "both");
+	if (o->replay != NULL && (o->taskfile != NULL ||
+	    o->tasks_inline != NULL))
+		return opt_error(c, "--replay plays a recorded run; it takes no "
+		    "task list");
+	if (o->ncompare > 0 && (o->replay != NULL || o->lesson != NULL))
+		return opt_error(c, "--compare runs a task list; it does not go "
+		    "with --replay or --lesson");
+	if (o->ncompare > 0 && (o->svg != NULL || o->trace != NULL ||
+	    o->record != NULL))
+		return opt_error(c, "--compare makes several runs; --svg, "
+		    "--trace and --record take one (export from the screen "
+		    "with x instead)");
+	if (o->lesson != NULL && (o->replay != NULL || o->taskfile != NULL ||
+	    o->tasks_inline != NULL))
+		return opt_error(c, "--lesson brings its own runs; it takes no "
+		    "task list and no --replay");
+	if (o->lesson != NULL && (o->record != NULL || o->trace != NULL ||
+	    o->svg != NULL))
+		return opt_error(c, "--lesson makes a run per step; --record, "
+		    "--trace and --svg take one (use --cast to record a lesson, "
+		    "or x on the run screen to export a step)");
+	if (o->cast != NULL && o->batch)
+		return opt_error(c, "--cast records the screen; it does not go "
+		    "with --batch");
+	if (o->replay != NULL && o->record != NULL)
+		return opt_error(c, "--replay and --record do not go together; "
+		    "copy the recording instead");
+	return 0;
+}
+
+int
+options_parse(struct options *o, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	struct opt_ctx	 c = { o, OPT_CLI, util_cpu_count(), err, errlen };
+	const char	*pos[1];
+	int		 npos;
+
+	options_defaults(o, c.cpus);
+	if (options_words(&c, argc > 0 ? argc - 1 : 0, argv + 1, pos, 1,
+	    &npos) != 0)
+		return -1;
+	if (o->help)
+		return OPTIONS_HELP;
+	if (o->version)
+		return OPTIONS_VERSION;
+	if (npos > 0)
+		o->taskfile = pos[0];
+	return options_check(&c) != 0 ? -1 : 0;
+}
+
+int
+options_parse_run(struct options *o, int cpus, size_t argc, char **argv,
+    char *err, size_t errlen)
+{
+	struct opt_ctx	 c = { o, OPT_RUN, cpus, err, errlen };
+	const char	*pos[1];
+	int		 npos;
+
+	options_defaults(o, cpus);
+	if (argc > INT_MAX)
+		return opt_error(&c, "too many words");
+	if (options_words(&c, (int)argc, argv, pos, 1, &npos) != 0)
+		return -1;
+	if (npos > 0 && strcmp(pos[0], "-") == 0)
+		return opt_error(&c, "'-' (standard input) cannot be a lesson's "
+		    "task list; give a task file or -t 'SPEC'");
+	if (npos > 0 && o->tasks_inline != NULL)
+		return opt_error(&c, "both -t and a task file ('%s'); give one "
+		    "of them", pos[0]);
+	if (npos > 0)
+		o->taskfile = pos[0];
+	return options_check(&c);
 }
 
 void
@@ -273,207 +739,4 @@ options_engine_config(const struct options *o, struct engine_config *cfg)
 	cfg->retries = o->retries;
 	cfg->time_scale = o->time_scale;
 	cfg->keep_going = o->keep_going;
-}
-
-void
-options_parse(struct options *o, int argc, char **argv)
-{
-	char	*end;
-	int	 c, i;
-
-	memset(o, 0, sizeof *o);
-	o->workers = util_cpu_count();
-	o->mode = MODE_MAP;
-	o->time_scale = 1.0;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:m:t:c:bqhV", longopts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			o->workers = options_number("--workers", optarg, 1,
-			    POOL_MAX_WORKERS, "a pool size");
-			break;
-		case 'm':
-			if ((o->mode = pool_mode_parse(optarg)) == -1)
-				options_error("--mode: unknown mode '%s'; use apply "
-				    "(or sync), map, imap, imap_unordered, "
-				    "apply_async (or async) or process", optarg);
-			break;
-		case 't':
-			o->tasks_inline = optarg;
-			break;
-		case 'c':
-			o->chunksize = options_number("--chunksize", optarg, 1,
-			    1000000, "a number of tasks");
-			break;
-		case OPT_MAX_TASKS:
-			o->max_tasks_per_child = options_number(
-			    "--max-tasks-per-child", optarg, 1, INT_MAX,
-			    "a number of tasks");
-			break;
-		case OPT_TIMEOUT:
-			o->timeout_ms = options_number("--timeout", optarg, 1,
-			    86400000, "milliseconds");
-			break;
-		case OPT_RETRIES:
-			o->retries = options_number("--retries", optarg, 0,
-			    POOL_MAX_RETRIES, "a number of re-runs");
-			break;
-		case OPT_KEEP_GOING:
-			o->keep_going = 1;
-			break;
-		case OPT_TIME_SCALE:
-			errno = 0;
-			o->time_scale = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' || errno != 0 ||
-			    !isfinite(o->time_scale))
-				options_error("--time-scale: '%s' is not a number; "
-				    "give a factor such as 0.1 or 3", optarg);
-			if (o->time_scale < 0.001 || o->time_scale > 1000)
-				options_error("--time-scale: %s is out of range; "
-				    "give a factor from 0.001 to 1000", optarg);
-			break;
-		case 'b':
-			o->batch = 1;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			o->batch = 1;
-			break;
-		case 'q':
-			o->quiet = 1;
-			o->batch = 1;
-			break;
-		case OPT_AUTOSTART:
-			o->autostart = 1;
-			break;
-		case OPT_NO_COLOR:
-			o->no_color = 1;
-			break;
-		case OPT_TRACE:
-			o->trace = options_path("--trace", optarg);
-			break;
-		case OPT_SVG:
-			o->svg = options_path("--svg", optarg);
-			break;
-		case OPT_RECORD:
-			o->record = options_path("--record", optarg);
-			if (strcmp(o->record, "-") == 0)
-				options_error("--record needs a file name; for "
-				    "the stream on stdout use --batch --json");
-			break;
-		case OPT_SEED:
-			o->seed = (unsigned long long)options_number("--seed",
-			    optarg, 0, LLONG_MAX, "a seed");
-			o->has_seed = 1;
-			break;
-		case OPT_CAPTION:
-			for (i = 0, c = 0; optarg[c] != '\0'; c++)
-				if (((unsigned char)optarg[c] & 0xc0) != 0x80)
-					i++;	/* characters, not bytes */
-			if (i > 200)
-				options_error("--caption: %d characters is too "
-				    "long for a title bar; give at most 200", i);
-			o->caption = optarg;
-			break;
-		case OPT_THEME:
-			for (i = 0; i < THEME_N; i++)
-				if (strcmp(optarg, theme_names[i]) == 0)
-					break;
-			if (i == THEME_N)
-				options_error("--theme: unknown theme '%s'; use "
-				    "default, high-contrast, light or mono",
-				    optarg);
-			o->theme = i;
-			break;
-		case OPT_COMPARE:
-			options_compare(o, optarg);
-			break;
-		case OPT_FORCE:
-			o->force = 1;
-			break;
-		case OPT_CAST:
-			o->cast = options_path("--cast", optarg);
-			if (strcmp(o->cast, "-") == 0)
-				options_error("--cast needs a file name");
-			break;
-		case OPT_LESSON:
-			if (*optarg == '\0')
-				options_error("--lesson needs a name; see "
-				    "--list-lessons");
-			o->lesson = optarg;
-			break;
-		case OPT_LIST_LESSONS:
-			o->list_lessons = 1;
-			break;
-		case OPT_REPLAY:
-			if (*optarg == '\0')
-				options_error("--replay needs a file name");
-			o->replay = optarg;
-			break;
-		case 'h':
-			errno = 0;
-			options_usage(stdout);
-			options_exit_written();
-		case 'V':
-			errno = 0;
-			printf("poolscope %s\n", PACKAGE_VERSION);
-			options_exit_written();
-		case ':':
-			/* Name the option as it was typed: --mode, or -m. */
-			if (optopt >= 256 || strncmp(argv[optind - 1], "--", 2) == 0)
-				options_error("%s needs a value", argv[optind - 1]);
-			options_error("-%c needs a value", optopt);
-		default:
-			if (optopt != 0 && optopt < 256)
-				options_error("unknown option -%c", optopt);
-			options_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (o->autostart && o->batch)
-		options_error("--autostart is for the screen; --batch always "
-		    "starts at once");
-	if (o->json && o->quiet)
-		options_error("--json and --quiet do not go together; pick one");
-	if (optind < argc)
-		o->taskfile = argv[optind++];
-	if (optind < argc)
-		options_error("unexpected argument '%s'; give at most one task "
-		    "file", argv[optind]);
-	if (o->taskfile != NULL && o->tasks_inline != NULL)
-		options_error("give either a task file or --tasks, not both");
-	if (o->replay != NULL && (o->taskfile != NULL ||
-	    o->tasks_inline != NULL))
-		options_error("--replay plays a recorded run; it takes no task "
-		    "list");
-	if (o->ncompare > 0) {
-		if (o->replay != NULL || o->lesson != NULL)
-			options_error("--compare runs a task list; it does not "
-			    "go with --replay or --lesson");
-		if (o->svg != NULL || o->trace != NULL || o->record != NULL)
-			options_error("--compare makes several runs; --svg, "
-			    "--trace and --record take one (export from the "
-			    "screen with x instead)");
-	}
-	if (o->lesson != NULL && (o->replay != NULL || o->taskfile != NULL ||
-	    o->tasks_inline != NULL))
-		options_error("--lesson brings its own runs; it takes no task "
-		    "list and no --replay");
-	if (o->lesson != NULL && (o->record != NULL || o->trace != NULL ||
-	    o->svg != NULL))
-		options_error("--lesson makes a run per step; --record, --trace "
-		    "and --svg take one (use --cast to record a lesson, or x on "
-		    "the run screen to export a step)");
-	if (o->cast != NULL && o->batch)
-		options_error("--cast records the screen; it does not go with "
-		    "--batch");
-	if (o->replay != NULL && o->record != NULL)
-		options_error("--replay and --record do not go together; copy "
-		    "the recording instead");
-	if (o->chunksize > 1 && (o->mode == MODE_APPLY ||
-	    o->mode == MODE_APPLY_ASYNC || o->mode == MODE_PROCESS))
-		options_error("--chunksize: %s sends one task per call; "
-		    "chunks apply to map, imap and imap_unordered",
-		    pool_mode_name(o->mode));
 }

@@ -1,5 +1,6 @@
 /*
- * options.h: the command line.
+ * options.h: poolscope's settings: the command line, and the subset a
+ * lesson step's run: line takes, read by one table (options.c).
  */
 #ifndef POOLSCOPE_OPTIONS_H
 #define POOLSCOPE_OPTIONS_H
@@ -37,15 +38,28 @@ struct options {
 	int		 force;		/* --force: outputs may replace files */
 	const char	*tasks_inline;
 	const char	*taskfile;
+	int		 help;		/* --help */
+	int		 version;	/* --version */
 };
 
 enum ui_theme { THEME_DEFAULT, THEME_HIGH_CONTRAST, THEME_LIGHT, THEME_MONO,
 	THEME_N };
 extern const char *const theme_names[THEME_N];
 
-/* Fill o from argv; on bad usage print a message and exit 2; --help and
- * --version print and exit 0. */
-void	options_parse(struct options *o, int argc, char **argv);
+#define OPTIONS_HELP	1
+#define OPTIONS_VERSION	2
+
+/* Fill o from argv (argv[0] is the program): 0, OPTIONS_HELP or
+ * OPTIONS_VERSION (for the caller to print), or -1 with a message in err
+ * (bad usage: exit status 2). */
+int	options_parse(struct options *o, int argc, char **argv, char *err,
+	    size_t errlen);
+/* A lesson step's run: line, split into words: the options a run takes
+ * (-w, -m, -c, -t, --time-scale, --max-tasks-per-child, --timeout,
+ * --retries, --keep-going) and a task file; -w cpus means cpus.  0, or -1
+ * with a message. */
+int	options_parse_run(struct options *o, int cpus, size_t argc,
+	    char **argv, char *err, size_t errlen);
 void	options_usage(FILE *);
 struct engine_config;
 /* The pool the options ask for: the one place a run's settings are made. */

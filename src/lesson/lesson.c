@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "options.h"
 #include "lesson/lesson.h"
 
 /* The default task list of a run without one, as on the command line. */
@@ -55,37 +56,6 @@ struct lparse {
 	int		 para;		/* a bare caption: asked for a new paragraph */
 	int		 wait_line;	/* 0: no wait: line in this step */
 	int		 run_line;
-};
-
-/* The options a run: line may use. */
-enum {
-	RO_WORKERS, RO_MODE, RO_TASKS, RO_CHUNKSIZE, RO_MAX_TASKS, RO_TIMEOUT,
-	RO_RETRIES, RO_TIME_SCALE, RO_KEEP_GOING, RO_N
-};
-
-static const struct {
-	const char	*lname;
-	char		 sname;
-	const char	*what;		/* what to give, after "give"; NULL:
-					   the option takes no value */
-} run_opts[RO_N] = {
-	{ "workers", 'w', "a pool size from 1 to 4096, cpus or cpus*K" },
-	{ "mode", 'm', "a call style (apply, map, imap, imap_unordered, "
-	    "apply_async, process)" },
-	{ "tasks", 't', "a task list such as 'square 1..10'" },
-	{ "chunksize", 'c', "a number of tasks from 1 to 1000000" },
-	{ "max-tasks-per-child", 0, "a number of tasks from 1 to 2147483647" },
-	{ "timeout", 0, "milliseconds from 1 to 86400000" },
-	{ "retries", 0, "a number of re-runs from 0 to 100" },
-	{ "time-scale", 0, "a factor from 0.001 to 1000" },
-	{ "keep-going", 0, NULL }
-};
-
-/* poolscope options that make sense on the command line but not in a step. */
-static const char *run_forbidden[] = {
-	"batch", "json", "quiet", "autostart", "no-color", "record", "replay",
-	"trace", "svg", "lesson", "list-lessons", "theme", "seed", "help",
-	"version"
 };
 
 static void
@@ -426,51 +396,6 @@ fail:
 	return -1;
 }
 
-/* A whole number in [min, max] for option o, or an error at line. */
-static int
-lesson_number(struct lparse *p, int line, int o, const char *s, long long min,
-    long long max, long long *v)
-{
-	const char	*errstr;
-
-	*v = strtonum(s, min, max, &errstr);
-	if (errstr == NULL)
-		return 0;
-	if (strcmp(errstr, "invalid") == 0)
-		return lp_error(p, line, "run: --%s: '%s' is not a whole "
-		    "number; give %s", run_opts[o].lname, s, run_opts[o].what);
-	return lp_error(p, line, "run: --%s: %s is %s; give %s",
-	    run_opts[o].lname, s, errstr, run_opts[o].what);
-}
-
-/* -w: a number, "cpus", or "cpus*K" (capped at the pool's limit). */
-static int
-lesson_workers(struct lparse *p, int line, const char *s, int *workers)
-{
-	const char	*errstr;
-	long long	 k, v;
-
-	if (strcmp(s, "cpus") == 0) {
-		*workers = p->cpus;
-		return 0;
-	}
-	if (strncmp(s, "cpus*", 5) == 0) {
-		k = strtonum(s + 5, 1, POOL_MAX_WORKERS, &errstr);
-		if (errstr != NULL)
-			return lp_error(p, line, "run: --workers: in '%s', '%s' "
-			    "is not a whole number from 1 to %d; write cpus*K, "
-			    "such as cpus*4", s, s + 5, POOL_MAX_WORKERS);
-		v = k * p->cpus;
-		*workers = v > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (int)v;
-		return 0;
-	}
-	if (lesson_number(p, line, RO_WORKERS, s, 1, POOL_MAX_WORKERS,
-	    &v) == -1)
-		return -1;
-	*workers = (int)v;
-	return 0;
-}
-
 /* Find the task file name: as given if absolute, else next to the lesson,
  * else in the directory above it. */
 static char *
@@ -504,75 +429,18 @@ lesson_taskfile(struct lparse *p, int line, const char *name)
 	return NULL;
 }
 
-/* Look up an option word (without its dashes and "=value"). */
-static int
-lesson_run_option(const char *word, size_t len, int is_long)
-{
-	int	i;
-
-	for (i = 0; i < RO_N; i++) {
-		if (is_long && strlen(run_opts[i].lname) == len &&
-		    strncmp(word, run_opts[i].lname, len) == 0)
-			return i;
-		if (!is_long && run_opts[i].sname != '\0' &&
-		    run_opts[i].sname == *word)
-			return i;
-	}
-	return -1;
-}
-
-/* An option the run: line may not use, or an unknown one: say which. */
-static int
-lesson_run_bad_option(struct lparse *p, int line, const char *arg)
-{
-	const char	*names[RO_N], *near;
-	char		 lname[64];
-	size_t		 i, len;
-
-	if (arg[1] != '-') {
-		if (strchr("bqhV", arg[1]) != NULL)
-			return lp_error(p, line, "run: %.2s is not for lessons; "
-			    "a run: line takes -w, -m, -c, -t, --time-scale, "
-			    "--max-tasks-per-child, --timeout, --retries, "
-			    "--keep-going and a task file", arg);
-		return lp_error(p, line, "run: unknown option '%.2s'; a run: "
-		    "line takes -w, -m, -c, -t, --time-scale, "
-		    "--max-tasks-per-child, --timeout, --retries, "
-		    "--keep-going and a task file", arg);
-	}
-	len = strcspn(arg + 2, "=");
-	snprintf(lname, sizeof lname, "%.*s", (int)len, arg + 2);
-	for (i = 0; i < sizeof run_forbidden / sizeof run_forbidden[0]; i++)
-		if (strcmp(lname, run_forbidden[i]) == 0)
-			return lp_error(p, line, "run: --%s is not for lessons; "
-			    "a run: line takes -w, -m, -c, -t, --time-scale, "
-			    "--max-tasks-per-child, --timeout, --retries, "
-			    "--keep-going and a task file", lname);
-	for (i = 0; i < RO_N; i++)
-		names[i] = run_opts[i].lname;
-	if ((near = lesson_suggest(lname, names, RO_N)) != NULL)
-		return lp_error(p, line, "run: unknown option '--%s'; did you "
-		    "mean '--%s'?", lname, near);
-	return lp_error(p, line, "run: unknown option '--%s'; a run: line "
-	    "takes -w, -m, -c, -t, --time-scale, --max-tasks-per-child, "
-	    "--timeout, --retries, --keep-going and a task file", lname);
-}
-
-/* Parse a run: line into the current step: options, then its task list. */
+/* Parse a run: line into the current step: the options a run takes
+ * (options.c's table), then its task list, checked now. */
 static int
 lesson_run(struct lparse *p, int line, const char *text)
 {
 	struct lesson_step	 *st = p->st;
-	struct engine_config	 *cfg = &st->cfg;
-	char			**argv = NULL, *file = NULL, *path = NULL;
+	struct options		  o;
+	char			**argv = NULL, *path = NULL;
 	char			  terr[1024], *nl;
-	const char		 *arg, *val, *tasks = NULL;
-	size_t			  argc = 0, i, len;
-	int			  o, seen[RO_N] = { 0 }, chunk_given = 0;
-	int			  rc = -1, options_done = 0, mode;
-	long long		  v;
-	double			  d;
-	char			 *end;
+	const char		 *tasks;
+	size_t			  argc = 0, i;
+	int			  rc = -1;
 	struct stat		  sb;
 
 	if (*text == '\0')
@@ -585,159 +453,28 @@ lesson_run(struct lparse *p, int line, const char *text)
 		    "such as -w 4 -m map -t 'square 1..10'");
 		goto out;
 	}
-
-	for (i = 0; i < argc; i++) {
-		arg = argv[i];
-		if (options_done || arg[0] != '-' || arg[1] == '\0') {
-			if (strcmp(arg, "-") == 0 && !options_done) {
-				lp_error(p, line, "run: '-' (standard input) "
-				    "cannot be a lesson's task list; give a "
-				    "task file or -t 'SPEC'");
-				goto out;
-			}
-			if (file != NULL) {
-				lp_error(p, line, "run: unexpected argument "
-				    "'%s'; give at most one task file", arg);
-				goto out;
-			}
-			file = argv[i];
-			continue;
-		}
-		if (strcmp(arg, "--") == 0) {
-			options_done = 1;
-			continue;
-		}
-		val = NULL;
-		if (arg[1] == '-') {
-			len = strcspn(arg + 2, "=");
-			if ((o = lesson_run_option(arg + 2, len, 1)) == -1) {
-				lesson_run_bad_option(p, line, arg);
-				goto out;
-			}
-			if (arg[2 + len] == '=') {
-				if (run_opts[o].what == NULL) {
-					lp_error(p, line, "run: --%s takes no "
-					    "value", run_opts[o].lname);
-					goto out;
-				}
-				val = arg + 3 + len;
-			}
-		} else {
-			if ((o = lesson_run_option(arg + 1, 1, 0)) == -1) {
-				lesson_run_bad_option(p, line, arg);
-				goto out;
-			}
-			if (arg[2] != '\0')
-				val = arg + 2;
-		}
-		if (val == NULL && run_opts[o].what != NULL) {
-			if (i + 1 == argc) {
-				lp_error(p, line, "run: %s needs a value; give "
-				    "%s", arg, run_opts[o].what);
-				goto out;
-			}
-			val = argv[++i];
-		}
-		if (seen[o]++) {
-			lp_error(p, line, "run: --%s is given twice; keep one",
-			    run_opts[o].lname);
-			goto out;
-		}
-		switch (o) {
-		case RO_WORKERS:
-			if (lesson_workers(p, line, val, &cfg->workers) == -1)
-				goto out;
-			break;
-		case RO_MODE:
-			if ((mode = pool_mode_parse(val)) == -1) {
-				lp_error(p, line, "run: --mode '%s' is not a "
-				    "call style (apply, map, imap, "
-				    "imap_unordered, apply_async, process)",
-				    val);
-				goto out;
-			}
-			cfg->mode = mode;
-			break;
-		case RO_TASKS:
-			tasks = val;
-			break;
-		case RO_CHUNKSIZE:
-			if (lesson_number(p, line, o, val, 1, 1000000,
-			    &v) == -1)
-				goto out;
-			cfg->chunksize = (size_t)v;
-			chunk_given = 1;
-			break;
-		case RO_MAX_TASKS:
-			if (lesson_number(p, line, o, val, 1, INT_MAX,
-			    &v) == -1)
-				goto out;
-			cfg->max_tasks_per_child = (int)v;
-			break;
-		case RO_TIMEOUT:
-			if (lesson_number(p, line, o, val, 1, 86400000,
-			    &v) == -1)
-				goto out;
-			cfg->timeout_ms = (int)v;
-			break;
-		case RO_RETRIES:
-			if (lesson_number(p, line, o, val, 0,
-			    POOL_MAX_RETRIES, &v) == -1)
-				goto out;
-			cfg->retries = (int)v;
-			break;
-		case RO_TIME_SCALE:
-			errno = 0;
-			d = strtod(val, &end);
-			if (end == val || *end != '\0' || errno != 0 ||
-			    !isfinite(d)) {
-				lp_error(p, line, "run: --time-scale: '%s' is "
-				    "not a number; give a factor such as 0.1 "
-				    "or 3", val);
-				goto out;
-			}
-			if (d < 0.001 || d > 1000) {
-				lp_error(p, line, "run: --time-scale: %s is out "
-				    "of range; give a factor from 0.001 to "
-				    "1000", val);
-				goto out;
-			}
-			cfg->time_scale = d;
-			break;
-		case RO_KEEP_GOING:
-			cfg->keep_going = 1;
-			break;
-		}
-	}
-
-	if (tasks != NULL && file != NULL) {
-		lp_error(p, line, "run: both -t and a task file ('%s'); give "
-		    "one of them", file);
+	if (options_parse_run(&o, p->cpus, argc, argv, terr,
+	    sizeof terr) != 0) {
+		lp_error(p, line, "run: %s", terr);
 		goto out;
 	}
-	if (chunk_given && cfg->chunksize > 1 && (cfg->mode == MODE_APPLY ||
-	    cfg->mode == MODE_APPLY_ASYNC || cfg->mode == MODE_PROCESS)) {
-		lp_error(p, line, "run: --chunksize: %s sends one task per "
-		    "call; chunks apply to map, imap and imap_unordered",
-		    pool_mode_name(cfg->mode));
-		goto out;
-	}
+	options_engine_config(&o, &st->cfg);
 	terr[0] = '\0';
-	if (file != NULL) {
-		if ((path = lesson_taskfile(p, line, file)) == NULL)
+	if (o.taskfile != NULL) {
+		if ((path = lesson_taskfile(p, line, o.taskfile)) == NULL)
 			goto out;
 		if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 			/* A FIFO or a device would block the class (found by
 			 * fuzzing: a run line naming /proc/self/fd/3). */
 			lp_error(p, line, "run: task file '%s' is not a regular "
-			    "file; give a task list file", file);
+			    "file; give a task list file", o.taskfile);
 			goto out;
 		}
 		if (tasklist_parse_file(&st->tl, path, terr, sizeof terr) == -1)
 			goto bad_tasks;
 	} else {
-		if (tasks == NULL)
-			tasks = LESSON_DEFAULT_TASKS;
+		tasks = o.tasks_inline != NULL ? o.tasks_inline :
+		    LESSON_DEFAULT_TASKS;
 		if (tasklist_parse(&st->tl, "--tasks", tasks, strlen(tasks), 1,
 		    terr, sizeof terr) == -1)
 			goto bad_tasks;

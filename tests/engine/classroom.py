@@ -217,7 +217,7 @@ BAD = [
     ("a program option in run: (--batch)", "batch.lesson",
      HEAD + "run: --batch\n", 4, ["--batch"]),
     ("a bad mode", "mode.lesson", HEAD + "run: -m mapp\n", 4,
-     ["'mapp' is not a call style"]),
+     ["unknown mode 'mapp'"]),
     ("a task list that does not parse", "tasks.lesson",
      HEAD + "run: -t 'sqare 4'\n", 4, ["does not parse", "'sqare'"]),
     ("a missing task file", "missing.lesson", HEAD + "run: nope.tasks\n", 4,

@@ -548,7 +548,8 @@ test_bad_runs(void)
 	bad_run("-t 'print 1' -w", "x.lesson:4: run: -w needs a value; give a "
 	    "pool size from 1 to 4096, cpus or cpus*K");
 	bad_run("--mode", "x.lesson:4: run: --mode needs a value; give a call "
-	    "style (apply, map, imap, imap_unordered, apply_async, process)");
+	    "style: apply (or sync), map, imap, imap_unordered, apply_async (or "
+	    "async) or process");
 	bad_run("-w 0", "x.lesson:4: run: --workers: 0 is too small; give a "
 	    "pool size from 1 to 4096, cpus or cpus*K");
 	bad_run("-w 5000", "x.lesson:4: run: --workers: 5000 is too large; "
@@ -563,10 +564,12 @@ test_bad_runs(void)
 	    "number; give a pool size from 1 to 4096, cpus or cpus*K");
 	bad_run("-w 2 -w 3", "x.lesson:4: run: --workers is given twice; keep "
 	    "one");
-	bad_run("-m mapp", "x.lesson:4: run: --mode 'mapp' is not a call style "
-	    "(apply, map, imap, imap_unordered, apply_async, process)");
-	bad_run("--mode=", "x.lesson:4: run: --mode '' is not a call style "
-	    "(apply, map, imap, imap_unordered, apply_async, process)");
+	bad_run("-m mapp", "x.lesson:4: run: --mode: unknown mode 'mapp'; use "
+	    "apply (or sync), map, imap, imap_unordered, apply_async (or async) "
+	    "or process");
+	bad_run("--mode=", "x.lesson:4: run: --mode: unknown mode ''; use apply "
+	    "(or sync), map, imap, imap_unordered, apply_async (or async) or "
+	    "process");
 	bad_run("-c 0", "x.lesson:4: run: --chunksize: 0 is too small; give a "
 	    "number of tasks from 1 to 1000000");
 	bad_run("--chunksize 1e3", "x.lesson:4: run: --chunksize: '1e3' is not "
@@ -576,7 +579,7 @@ test_bad_runs(void)
 	bad_run("--retries 101", "x.lesson:4: run: --retries: 101 is too "
 	    "large; give a number of re-runs from 0 to 100");
 	bad_run("--max-tasks-per-child -1", "x.lesson:4: run: "
-	    "--max-tasks-per-child: -1 is too small; give a number of tasks "
+	    "--max-tasks-per-child: -1 is too small; give a number of messages "
 	    "from 1 to 2147483647");
 	bad_run("--time-scale 0", "x.lesson:4: run: --time-scale: 0 is out of "
 	    "range; give a factor from 0.001 to 1000");
