@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,4 +364,22 @@ util_suggest(const char *w, size_t n, const char *const *words, size_t nwords)
 	if (nprefix == 1)
 		return prefix;
 	return bestd <= max && bestd < n ? best : -1;
+}
+
+double
+util_step125(double x, int up)
+{
+	double	p, f;
+
+	if (!(x > 0))
+		return 1;
+	p = pow(10, floor(log10(x)));
+	f = x / p;
+	if (up) {
+		/* The first of 1, 2, 5 (times p) at or above x. */
+		if (f <= 1.0000001)
+			return p;
+		return f <= 2 ? 2 * p : f <= 5 ? 5 * p : 10 * p;
+	}
+	return f < 1.5 ? p : f < 3.5 ? 2 * p : f < 7.5 ? 5 * p : 10 * p;
 }

@@ -62,6 +62,10 @@ size_t	 util_edit_distance(const char *a, size_t la, const char *b);
 ssize_t	 util_suggest(const char *w, size_t n, const char *const *words,
 	     size_t nwords);
 
+/* A step for an axis: 1, 2 or 5 times a power of ten, the first at or
+ * above x (up), or the nearest to x. */
+double	 util_step125(double x, int up);
+
 /* Append s (NUL-terminated) at p; returns the end. */
 char	*util_put_str(char *p, const char *s);
 

@@ -43,7 +43,6 @@
 /* epoll tags */
 #define TAG_EVENTFD	0xffffffff00000001ULL
 #define TAG_SIGNALFD	0xffffffff00000002ULL
-#define TAG_STOP	0xffffffff00000003ULL
 
 enum etask_state { T_PENDING, T_RUNNING, T_DONE, T_FAILED, T_SKIPPED };
 
@@ -129,7 +128,6 @@ struct engine {
 	struct eslot		*es;
 	int			 nlive;		/* processes alive */
 	int			 start_next;	/* the pool's first forks: next slot */
-	int			 stop_signal;	/* what made engine_run() stop */
 	int			 flowing;	/* the last turn took records */
 	struct etask		*tasks;
 	char		       **errors;	/* per task, only once one fails */
@@ -1841,6 +1839,23 @@ engine_check_end(struct engine *e)
 		e->sink.flush(e->sink.arg);
 }
 
+/* What the epoll set says, without waiting: stray output from the
+ * workers (the eventfd and the signalfd are read by engine_process()). */
+static void
+engine_poll_events(struct engine *e)
+{
+	struct epoll_event	evs[64];
+	int			n, i;
+
+	while ((n = epoll_wait(e->epfd, evs, 64, 0)) > 0) {
+		for (i = 0; i < n; i++)
+			if (evs[i].data.u64 < (uint64_t)e->cfg.workers)
+				engine_read_output(e, (int)evs[i].data.u64);
+		if (n < 64)
+			break;
+	}
+}
+
 void
 engine_process(struct engine *e)
 {
@@ -1850,6 +1865,7 @@ engine_process(struct engine *e)
 	if (e->finished)
 		return;
 	e->now = now_ns();
+	engine_poll_events(e);
 	atomic_store(&e->hdr->parent_sleeping, 0);
 	while (read(e->efd, &v, sizeof v) == sizeof v)
 		;
@@ -1914,58 +1930,6 @@ engine_prepare_wait(struct engine *e)
 	if (r >= 0 && (t < 0 || r < t))
 		t = r;
 	return t;
-}
-
-int
-engine_stop_signal(struct engine *e)
-{
-	return e->stop_signal;
-}
-
-int
-engine_run(struct engine *e, int stop_fd)
-{
-	struct epoll_event	evs[64];
-	int			n, i, timeout;
-
-	if (stop_fd >= 0)
-		engine_epoll_add(e, stop_fd, TAG_STOP);
-	while (!e->finished) {
-		engine_process(e);
-		if (e->finished)
-			break;
-		if (e->sink.flush != NULL)
-			e->sink.flush(e->sink.arg);
-		timeout = engine_prepare_wait(e);
-		if (timeout == 0)
-			continue;
-		n = epoll_wait(e->epfd, evs, 64, timeout);
-		if (n == -1 && errno != EINTR)
-			fatal("epoll_wait");
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.u64 == TAG_STOP) {
-				struct signalfd_siginfo	si;
-
-				if (read(stop_fd, &si, sizeof si) != sizeof si)
-					continue;
-				if (si.ssi_signo == SIGTSTP) {
-					/* Ctrl-Z: the pool stops with us. */
-					int	was = e->paused;
-
-					engine_pause(e, 1);
-					util_suspend();
-					engine_pause(e, was);
-					continue;
-				}
-				e->stop_signal = (int)si.ssi_signo;
-				engine_abort(e);
-				return 1;
-			}
-			if (evs[i].data.u64 < (uint64_t)e->cfg.workers)
-				engine_read_output(e, (int)evs[i].data.u64);
-		}
-	}
-	return 0;
 }
 
 void

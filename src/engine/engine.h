@@ -3,10 +3,9 @@
  * them, respawns them, and reports everything as events.  It knows nothing of
  * curses or printing.
  *
- * Driving it: engine_start(), then either engine_run() (blocking, for batch
- * mode) or, from another poll() loop, watch engine_fd() with the timeout from
- * engine_prepare_wait() and call engine_process() whenever it is readable or
- * the timeout passes.
+ * Driving it (source.h's loop does): engine_start(), then watch engine_fd()
+ * with the timeout from engine_prepare_wait() and call engine_process()
+ * whenever it is readable or the timeout passes, until engine_finished().
  */
 #ifndef POOLSCOPE_ENGINE_H
 #define POOLSCOPE_ENGINE_H
@@ -49,13 +48,6 @@ void		 engine_process(struct engine *);
 /* 1 once run_end has been emitted. */
 int		 engine_finished(struct engine *);
 
-/* Run to the end.  If stop_fd >= 0 and becomes readable, the run is stopped
- * (workers killed and reaped) and 1 is returned; otherwise 0. */
-int		 engine_run(struct engine *, int stop_fd);
-/* The signal that stopped engine_run() (read from stop_fd), or 0.  A
- * SIGTSTP on stop_fd does not stop the run: the pool is paused while
- * poolscope itself is stopped, then goes on. */
-int		 engine_stop_signal(struct engine *);
 /* Stop now: kill and reap every worker, emit run_end (interrupted). */
 void		 engine_abort(struct engine *);
 

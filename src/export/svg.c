@@ -51,21 +51,6 @@ svg_text(FILE *f, const char *s)
 	}
 }
 
-/* A tick step of 1, 2 or 5 times a power of ten, about width/8 apart. */
-static double
-svg_step(double span)
-{
-	double	raw = span / 8, p = pow(10, floor(log10(raw)));
-
-	if (raw / p < 1.5)
-		return p;
-	if (raw / p < 3.5)
-		return 2 * p;
-	if (raw / p < 7.5)
-		return 5 * p;
-	return 10 * p;
-}
-
 int
 export_svg(FILE *f, const struct model *m, const struct tasklist *tl)
 {
@@ -184,7 +169,7 @@ export_svg(FILE *f, const struct model *m, const struct tasklist *tl)
 	y += SVG_LANE + 14;
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
 	    "stroke=\"#333\"/>\n", SVG_LEFT, y, SVG_W - SVG_RIGHT, y);
-	step = svg_step(span);
+	step = util_step125(span / 8, 0);
 	for (tick = 0; tick <= span * 1.0001; tick += step) {
 		x = SVG_LEFT + tick * scale;
 		fprintf(f, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" "

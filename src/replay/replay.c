@@ -1052,6 +1052,13 @@ replay_finished(struct replay *r)
 }
 
 void
+replay_stop(struct replay *r)
+{
+	r->pos = replay_position(r);
+	r->next = r->n;
+}
+
+void
 replay_pause(struct replay *r, int paused)
 {
 	if (paused == r->paused)

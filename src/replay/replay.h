@@ -31,6 +31,8 @@ void		 replay_start(struct replay *, const struct event_sink *,
 int		 replay_prepare_wait(struct replay *);
 void		 replay_process(struct replay *);
 int		 replay_finished(struct replay *);
+/* Play no more (a signal stopped the run). */
+void		 replay_stop(struct replay *);
 void		 replay_pause(struct replay *, int paused);
 int		 replay_paused(struct replay *);
 /* Play up to the next task end or result, then stay paused. */

@@ -24,6 +24,8 @@
 #include "batch/record.h"
 #include "export/export.h"
 #include "replay/replay.h"
+#include "source.h"
+#include "batch/driver.h"
 #include "ui/ui-private.h"
 
 struct run_sinks {
@@ -39,7 +41,10 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	struct event_sink	 s, sink;
 	const struct run_info	*ri;
 
-	if (ui->replay == NULL && (ui->tl == NULL || ui->tl->n == 0)) {
+	/* An empty list from the command line runs (as Pool.map(f, [])
+	 * does); on the set-up screen it is one not picked yet. */
+	if (ui->replay == NULL && (ui->tl == NULL || (ui->tl->n == 0 &&
+	    ui->screen == SCREEN_SETUP))) {
 		snprintf(err, errlen, "no tasks to run: pick or type a task list");
 		return NULL;
 	}
@@ -47,7 +52,8 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	rs = xcalloc(1, sizeof *rs);
 	r->sinks = rs;
 	if (ui->replay != NULL) {
-		r->replay = ui->replay;
+		r->replaying = 1;
+		r->src = source_replay(ui->replay, ui->choice.time_scale);
 		r->tl = replay_tasklist(ui->replay);
 		ri = replay_run_info(ui->replay);
 		r->cfg.workers = ri->workers;
@@ -57,13 +63,14 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	} else {
 		r->tl = ui->tl;
 		r->cfg = ui->choice;
+		r->src = source_engine(&r->cfg, r->tl);
 	}
 	model_init(&r->model);
 	model_keep_views(&r->model);
 	rs->ui = ui;
 	s = model_sink(&r->model);
 	event_fanout_add(&rs->fan, &s);
-	if (ui->opts.record != NULL && r->replay == NULL) {
+	if (ui->opts.record != NULL && !r->replaying) {
 		/* A task file picked on the set-up screen is not overwritten
 		 * (the command line's was checked before the screen). */
 		if (r->tl->name != NULL && outfile_same(ui->opts.record,
@@ -88,12 +95,7 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	sink = event_fanout_sink(&rs->fan);
 	r->started = now_ns();
 	r->focus = PANE_WORKERS;
-	if (r->replay != NULL) {
-		replay_start(r->replay, &sink, r->cfg.time_scale);
-		return r;
-	}
-	r->engine = engine_new(&r->cfg, r->tl, &sink);
-	if (engine_start(r->engine, err, errlen) != 0) {
+	if (r->src.ops->start(r->src.arg, &sink, err, errlen) != 0) {
 		recorder_discard(r->recorder);	/* nothing ran */
 		r->recorder = NULL;
 		ui_run_free(r);
@@ -133,7 +135,7 @@ ui_run_free(struct ui_run *r)
 {
 	if (r == NULL)
 		return;
-	engine_free(r->engine);		/* kills and reaps what is left */
+	source_free(&r->src);	/* a live pool: kills and reaps what is left */
 	if (r->recorder != NULL)
 		run_record_close(r->sinks->ui, r);
 	model_free(&r->model);
@@ -141,12 +143,13 @@ ui_run_free(struct ui_run *r)
 	free(r);
 }
 
+/* The run's source, and a call of one of its operations. */
+#define SRC(r, op, ...)	((r)->src.ops->op((r)->src.arg, ##__VA_ARGS__))
+
 static int
 run_source_finished(struct ui_run *r)
 {
-	if (r->replay != NULL)
-		return replay_finished(r->replay);
-	return r->engine == NULL || engine_finished(r->engine);
+	return r->src.ops == NULL || SRC(r, finished);
 }
 
 int
@@ -154,9 +157,9 @@ ui_run_fd(struct ui *ui)
 {
 	struct ui_run	*r = ui->run;
 
-	if (r == NULL || r->engine == NULL || engine_finished(r->engine))
+	if (r == NULL || run_source_finished(r))
 		return -1;
-	return engine_fd(r->engine);
+	return SRC(r, fd);
 }
 
 int
@@ -166,9 +169,7 @@ ui_run_timeout(struct ui *ui)
 
 	if (r == NULL || run_source_finished(r))
 		return -1;
-	if (r->replay != NULL)
-		return replay_prepare_wait(r->replay);
-	return engine_prepare_wait(r->engine);
+	return SRC(r, prepare_wait);
 }
 
 void
@@ -183,10 +184,7 @@ ui_run_process(struct ui *ui)
 	/* Anything new to draw?  (The model counts the events it takes:
 	 * cheaper than a sink called for each of a million events.) */
 	seen = r->model.nevents;
-	if (r->replay != NULL)
-		replay_process(r->replay);
-	else
-		engine_process(r->engine);
+	SRC(r, process);
 	if (r->model.nevents != seen)
 		ui->dirty = 1;
 	run_record_check(ui, r);
@@ -201,14 +199,10 @@ ui_run_hold(struct ui *ui, int hold)
 
 	if (r == NULL || r->ended || r->paused == hold)
 		return 0;
-	if (r->replay == NULL && (r->engine == NULL ||
-	    engine_finished(r->engine)))
+	if (!r->replaying && run_source_finished(r))
 		return 0;
 	r->paused = hold;
-	if (r->replay != NULL)
-		replay_pause(r->replay, hold);
-	else
-		engine_pause(r->engine, hold);
+	SRC(r, pause, hold);
 	return 1;
 }
 
@@ -217,11 +211,11 @@ ui_run_hold(struct ui *ui, int hold)
 static uint64_t
 run_now(struct ui_run *r)
 {
-	if (r->replay != NULL)
-		return replay_position(r->replay);
-	if (r->ended || r->engine == NULL)
+	if (r->replaying)
+		return SRC(r, now);
+	if (r->ended)
 		return r->model.run.wall_ns;
-	return engine_now(r->engine);
+	return SRC(r, now);
 }
 
 int
@@ -233,15 +227,13 @@ ui_run_live(struct ui *ui)
 		return 0;
 	if (!r->ended && run_source_finished(r) && r->model.ended) {
 		r->ended = now_ns();
-		r->status = r->replay ? replay_exit_status(r->replay) :
-		    engine_exit_status(r->engine);
+		r->status = SRC(r, exit_status);
 		r->confirm_quit = 0;
 		ui->dirty = 1;
 		run_record_check(ui, r);
 		run_record_close(ui, r);	/* whole: in place now */
 	}
-	return !r->ended && (!r->paused || (r->engine != NULL &&
-	    engine_stepping(r->engine)));
+	return !r->ended && (!r->paused || SRC(r, stepping));
 }
 
 static const char *
@@ -348,13 +340,13 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 	util_format_duration(now, el, sizeof el);
 	rate = secs > 0 ? (m->ndone + m->nfailed) / secs : 0;
 	speed = now > 0 ? (double)run_busy(r, now) / now : 0;
-	if (r->engine != NULL && !r->ended)
-		engine_step_tasks(r->engine, &let_go, &ended_by);
+	if (!r->ended)
+		SRC(r, step_tasks, &let_go, &ended_by);
 	if (r->ended)
 		state = r->status == 0 ? "finished" :
 		    run_info_unfinished(&m->run) ? "stopped" :
 		    "finished, with failures";
-	else if (r->engine != NULL && engine_stepping(r->engine)) {
+	else if (SRC(r, stepping)) {
 		/* A step: which task it let start. */
 		if (let_go >= 0)
 			snprintf(st, sizeof st, "step: task %" PRId64
@@ -377,7 +369,7 @@ run_draw_header(struct ui *ui, struct ui_run *r, uint64_t now)
 	for (i = 0; i < 2; i++) {
 		/* "(oversubscribed)" only if the state still fits after it. */
 		len = snprintf(buf, sizeof buf, " poolscope%s  %s  %d worker%s "
-		    "/ %d cpu%s%s  %s  ", r->replay ? " replay" : "",
+		    "/ %d cpu%s%s  %s  ", r->replaying ? " replay" : "",
 		    pool_mode_name(r->cfg.mode), r->cfg.workers,
 		    r->cfg.workers == 1 ? "" : "s", cpus, cpus == 1 ? "" : "s",
 		    i == 0 && r->cfg.workers > cpus ? " (oversubscribed)" : "",
@@ -522,23 +514,6 @@ run_draw_lane(struct ui *ui, struct ui_run *r, int y, int x, int width,
 	}
 }
 
-/* The next of 1, 2, 5 times a power of ten (ns) at or above ns. */
-static uint64_t
-run_nice_ns(uint64_t ns)
-{
-	uint64_t	p = 1;
-
-	while (p * 10 <= ns)
-		p *= 10;
-	if (ns <= p)
-		return p;
-	if (ns <= 2 * p)
-		return 2 * p;
-	if (ns <= 5 * p)
-		return 5 * p;
-	return 10 * p;
-}
-
 static void
 run_draw_workers(struct ui *ui, struct ui_run *r, int top, int rows,
     uint64_t now)
@@ -562,7 +537,7 @@ run_draw_workers(struct ui *ui, struct ui_run *r, int top, int rows,
 		dt = 1000000;
 	/* On a 1-2-5 scale, and never finer than before in this run, so
 	 * the picture does not jump about as tasks finish. */
-	dt = run_nice_ns(dt);
+	dt = (uint64_t)util_step125((double)dt, 1);
 	if (dt < r->timeline_dt)
 		dt = r->timeline_dt;
 	r->timeline_dt = dt;
@@ -1013,12 +988,13 @@ ui_run_draw(struct ui *ui)
 void
 ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 {
-	struct ui_run	*r;
-	struct model	*m;
-	char		 buf[256], order[128], wall[32];
-	uint64_t	 span = 1, dt;
-	int		 y = ui->top, i, k, lw = 12, tx, tw, rows_left, lanes, len;
-	size_t		 j;
+	struct ui_run		*r;
+	struct model		*m;
+	struct compare_row	 row;
+	char			 buf[256], wall[32];
+	uint64_t		 span = 1, dt;
+	int			 y = ui->top, i, k, lw = 12, tx, tw, rows_left;
+	int			 lanes;
 
 	for (i = 0; i < n; i++)
 		if (runs[i]->model.run.wall_ns > span)
@@ -1028,24 +1004,14 @@ ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 	    "" : "s", runs[0]->cfg.workers, runs[0]->cfg.workers == 1 ? "" : "s",
 	    runs[0]->model.run.cpus, runs[0]->model.run.cpus == 1 ? "" : "s");
 	ui_put(ui, y++, 0, ui->cols, C_SELECTED, buf);
-	ui_putf(ui, y++, 0, ui->cols, C_TITLE, " %-15s %9s %8s %6s %7s  %s",
-	    "call style", "wall", "speedup", "util", "failed", "result order");
+	/* The table batch mode prints, the same rows. */
+	compare_header(buf, sizeof buf);
+	ui_putf(ui, y++, 0, ui->cols, C_TITLE, " %s", buf);
 	for (i = 0; i < n; i++) {
-		m = &runs[i]->model;
-		order[0] = '\0';
-		for (j = 0, len = 0; j < m->nresults && len < 60; j++)
-			len += snprintf(order + len, sizeof order - len, "%s%u",
-			    j ? " " : "", m->results[j]);
-		if (j < m->nresults)
-			strlcat(order, " ~", sizeof order);
-		util_format_duration(m->run.wall_ns, wall, sizeof wall);
-		ui_putf(ui, y++, 0, ui->cols, m->nfailed ? C_WARN : C_NORMAL,
-		    " %-15s %9s %7.2fx %5.0f%% %7zu  %s",
-		    pool_mode_name(m->run.mode), wall,
-		    m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns :
-		    0.0, m->run.wall_ns ? 100.0 * m->run.busy_ns /
-		    ((double)m->run.wall_ns * m->run.workers) : 0.0,
-		    m->nfailed, order);
+		compare_row_fill(&row, &runs[i]->model);
+		compare_line(&row, buf, sizeof buf);
+		ui_putf(ui, y++, 0, ui->cols, runs[i]->model.nfailed ? C_WARN :
+		    C_NORMAL, " %s", buf);
 	}
 	tx = lw + 1;
 	tw = ui->cols - tx - 1;
@@ -1172,33 +1138,34 @@ run_export(struct ui *ui, struct ui_run *r)
 static int
 run_replay_key(struct ui *ui, struct ui_run *r, int key)
 {
-	struct replay	*rp = r->replay;
 	char		 msg[128];
 	double		 sc;
-	int64_t		 jump = (int64_t)(replay_length(rp) / 10);
+	int64_t		 len = (int64_t)SRC(r, length), jump = len / 10;
 
+	if (len > jump * 10)
+		jump = len / 10 + 1;	/* ten of them go back past the start */
 	if (jump < 100000000)
 		jump = 100000000;	/* at least 0.1 s */
 	switch (key) {
 	case ' ':
-		if (replay_finished(rp))
+		if (SRC(r, finished))
 			return 1;
 		r->paused = !r->paused;
-		replay_pause(rp, r->paused);
+		SRC(r, pause, r->paused);
 		return 1;
 	case 's':
 		r->paused = 1;
-		replay_step(rp);
+		SRC(r, step);
 		return 1;
 	case '+':
 	case '=':
 	case '-':
 	case '_':
 		/* Faster or slower playback: the scale divides the pace. */
-		sc = replay_scale(rp);
+		sc = SRC(r, speed);
 		sc = (key == '-' || key == '_') ? sc * 2 : sc / 2;
 		sc = pool_time_scale_clamp(sc);
-		replay_set_scale(rp, sc);
+		SRC(r, set_speed, sc);
 		r->cfg.time_scale = sc;
 		snprintf(msg, sizeof msg, "playing at %gx the recorded pace",
 		    1 / sc);
@@ -1210,17 +1177,13 @@ run_replay_key(struct ui *ui, struct ui_run *r, int key)
 	case 'r':
 	case 'R':
 		if (key == KEY_LEFT)
-			replay_seek(rp, -jump);
+			SRC(r, seek, -jump);
 		else if (key == KEY_RIGHT)
-			replay_seek(rp, jump);
+			SRC(r, seek, jump);
 		else
-			replay_seek(rp, -(int64_t)replay_length(rp) - 1);
+			SRC(r, seek, -jump * 10 - 1);	/* back to the start */
 		r->ended = 0;	/* ui_run_live sees the end again */
 		ui->dirty = 1;
-		return 1;
-	case 'k':
-	case 'K':
-		run_message(r, "this is a replay: there is no worker to kill");
 		return 1;
 	}
 	return 0;
@@ -1244,7 +1207,7 @@ ui_run_key(struct ui *ui, int key)
 		r->confirm_quit = 0;
 		return (key == 'y' || key == 'Y') ? 'q' : 0;
 	}
-	if (r->replay != NULL && run_replay_key(ui, r, key))
+	if (r->replaying && run_replay_key(ui, r, key))
 		return 0;
 	switch (key) {
 	case 'q':
@@ -1260,13 +1223,13 @@ ui_run_key(struct ui *ui, int key)
 		/* The pool clock stops while paused: a paused run goes on
 		 * as if it had never stopped. */
 		r->paused = !r->paused;
-		engine_pause(r->engine, r->paused);
+		SRC(r, pause, r->paused);
 		break;
 	case 's':
 		if (r->ended)
 			break;
 		r->paused = 1;
-		engine_step(r->engine);
+		SRC(r, step);
 		run_message(r, "step: exactly one more task may start; the pool "
 		    "pauses again when a task finishes");
 		break;
@@ -1274,10 +1237,10 @@ ui_run_key(struct ui *ui, int key)
 	case '=':
 	case '-':
 	case '_':
-		ts = engine_time_scale(r->engine);
+		ts = SRC(r, speed);
 		ts = (key == '+' || key == '=') ? ts * 2 : ts / 2;
 		ts = pool_time_scale_clamp(ts);
-		engine_set_time_scale(r->engine, ts);
+		SRC(r, set_speed, ts);
 		r->cfg.time_scale = ts;
 		ui->choice.time_scale = ts;
 		snprintf(msg, sizeof msg, "time scale x%g: sleep and spin tasks "
@@ -1304,9 +1267,12 @@ ui_run_key(struct ui *ui, int key)
 		break;
 	case 'k':
 	case 'K':
-		if (r->ended)
+		if (r->replaying)
+			snprintf(msg, sizeof msg, "this is a replay: there is no "
+			    "worker to kill");
+		else if (r->ended)
 			break;
-		if (engine_kill_worker(r->engine, r->selected) == 0)
+		else if (SRC(r, kill_worker, r->selected) == 0)
 			snprintf(msg, sizeof msg, "killed worker %d (pid %d) "
 			    "with SIGKILL", r->selected,
 			    (int)r->model.workers[r->selected].pid);
@@ -1322,7 +1288,7 @@ ui_run_key(struct ui *ui, int key)
 	case 'r':
 	case 'R':
 		if (r->paused && !r->ended)
-			engine_pause(r->engine, 0);
+			SRC(r, pause, 0);
 		return 'r';
 	case 'n':
 	case 'N':

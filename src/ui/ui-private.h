@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "engine/engine.h"
+#include "source.h"
 #include "model/model.h"
 #include "tasks/tasks.h"
 #include "options.h"
@@ -47,8 +48,8 @@ struct ui_run {
 	struct engine_config	 cfg;
 	struct run_sinks	*sinks;
 	struct tasklist		*tl;		/* borrowed from the ui */
-	struct engine		*engine;		/* a live run, or */
-	struct replay		*replay;	/* a recording played back */
+	struct source		 src;		/* a live pool, or a recording */
+	int			 replaying;	/* the source is a recording */
 	struct recorder		*recorder;	/* --record */
 	struct model		 model;
 	uint64_t		 started;	/* monotonic ns */

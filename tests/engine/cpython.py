@@ -233,8 +233,10 @@ for mode in ("apply", "map", "imap", "imap_unordered", "apply_async", "process")
     t.eq(ps["rc"], 0, "%s over an empty list: exit status 0" % mode)
 
 # ---------------------------------------------------------------- process
+# (With 3 at a time, the fail starts once the 100 ms sleep is joined, and
+# every exit is 0.1 s or more from the next.)
 for w, spec in ((1, "square 2; fail; crash; square 3"),
-                (3, "sleep 300; sleep 100; fail; sleep 200")):
+                (3, "sleep 400; sleep 100; sleep 250; fail")):
     py = python("process", w, spec)
     ps = poolscope("process", w, spec)
     same("joins", list(zip(py["results"], py["values"])),

@@ -52,5 +52,47 @@ main(void)
 	is_int(bad, 0, "200000 random numbers format as printf does");
 	*util_put_str(want, "abc") = '\0';
 	is_str(want, "abc", "util_put_str copies without the NUL");
+
+	/* Durations, as every view writes them. */
+	util_format_duration(302475000, want, sizeof want);
+	is_str(want, "0.302 s", "a duration below 10 s: milliseconds");
+	util_format_duration(12340000000ull, want, sizeof want);
+	is_str(want, "12.3 s", "below a minute: tenths");
+	util_format_duration(68200000000ull, want, sizeof want);
+	is_str(want, "1:08.2", "past a minute: m:ss.t");
+	util_format_duration(3723000000000ull, want, sizeof want);
+	is_str(want, "1:02:03", "past an hour: h:mm:ss");
+
+	/* Axis steps. */
+	is_int((long long)util_step125(1000000, 1), 1000000, "1e6 up: 1e6");
+	is_int((long long)util_step125(1000001, 1), 2000000, "just over: 2e6");
+	is_int((long long)util_step125(3000000, 1), 5000000, "3e6 up: 5e6");
+	is_int((long long)util_step125(6000000, 1), 10000000, "6e6 up: 1e7");
+	is_int((long long)(util_step125(0.3, 0) * 10), 2, "0.3 nearest: 0.2");
+	is_int((long long)util_step125(80, 0), 100, "80 nearest: 100");
+
+	/* UTF-8 and "did you mean". */
+	is_int(util_utf8_len((const unsigned char *)"\xc3\xa9", 2), 2, "é");
+	is_int(util_utf8_len((const unsigned char *)"\xc0\xaf", 2), 0,
+	    "an overlong form");
+	is_int(util_utf8_len((const unsigned char *)"\xed\xa0\x80", 3), 0,
+	    "a surrogate");
+	is_int(util_utf8_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0,
+	    "beyond U+10FFFF");
+	is_int(util_utf8_len((const unsigned char *)"\xe2\x82", 2), 0,
+	    "cut short");
+	{
+		const char *words[] = { "square", "sleep", "spin", "sh" };
+
+		is_int(util_suggest("sqare", 5, words, 4), 0, "sqare: square");
+		is_int(util_suggest("Sleeep", 6, words, 4), 1,
+		    "Sleeep: sleep (case folded)");
+		is_int(util_suggest("sq", 2, words, 4), 0, "sq: its only prefix");
+		is_int(util_suggest("s", 1, words, 4), -1,
+		    "s: a prefix of several, nothing");
+		is_int(util_suggest("xyzzy", 5, words, 4), -1, "xyzzy: nothing");
+		is_int((long long)util_edit_distance("spni", 4, "spin"), 1,
+		    "a swap of neighbours is one edit");
+	}
 	return tap_done();
 }
