@@ -19,6 +19,7 @@
 #include "engine/order.h"
 #include "model/model.h"
 #include "batch/batch.h"
+#include "batch/evjson.h"
 
 struct batch {
 	FILE			*out;
@@ -118,122 +119,6 @@ batch_json_string(FILE *f, const char *text, size_t len)
 		}
 	}
 	putc('"', f);
-}
-
-/* Seconds, as JSON numbers are written here. */
-static void
-batch_json_secs(FILE *f, const char *key, uint64_t ns)
-{
-	fprintf(f, ",\"%s\":%" PRIu64 ".%06" PRIu64, key, ns / 1000000000u,
-	    (ns % 1000000000u) / 1000u);
-}
-
-static void
-batch_json(struct batch *b, const struct event *ev)
-{
-	FILE		*f = b->out;
-	char		 val[512];
-
-	fprintf(f, "{\"t\":%" PRIu64 ".%06" PRIu64 ",\"ev\":\"%s\"",
-	    ev->t / 1000000000u, (ev->t % 1000000000u) / 1000u,
-	    event_type_name(ev->type));
-	switch (ev->type) {
-	case EV_RUN_START:
-		fprintf(f, ",\"mode\":\"%s\",\"workers\":%d,\"cpus\":%d,"
-		    "\"tasks\":%zu,\"chunksize\":%d", pool_mode_name(ev->run->mode),
-		    ev->run->workers, ev->run->cpus, ev->run->tasks,
-		    ev->run->chunksize);
-		if (ev->run->keep_going)
-			fputs(",\"keep_going\":true", f);
-		break;
-	case EV_WORKER_START:
-		fprintf(f, ",\"worker\":%d,\"pid\":%d", ev->worker, (int)ev->pid);
-		break;
-	case EV_WORKER_STATE:
-		fprintf(f, ",\"worker\":%d,\"pid\":%d,\"state\":\"%s\"",
-		    ev->worker, (int)ev->pid, worker_state_name(ev->state));
-		if (ev->len > 0) {
-			fputs(",\"why\":", f);
-			batch_json_string(f, ev->text, ev->len);
-		}
-		break;
-	case EV_TASK_START:
-		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d,\"pid\":%d,"
-		    "\"chunk\":%" PRId64, ev->task, ev->worker, (int)ev->pid,
-		    ev->chunk);
-		break;
-	case EV_OUTPUT:
-		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d,\"text\":",
-		    ev->task, ev->worker);
-		batch_json_string(f, ev->text, ev->len);
-		break;
-	case EV_TASK_DONE:
-		event_value_format(ev->vkind, ev->value, NULL, 0, val,
-		    sizeof val);
-		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d,\"result\":\"%s\"",
-		    ev->task, ev->worker, val);
-		if (ev->has_stats) {
-			batch_json_secs(f, "cpu", ev->cpu_ns);
-			batch_json_secs(f, "wait", ev->wait_ns);
-		}
-		break;
-	case EV_TASK_FAIL:
-	case EV_TASK_RETRY:
-		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d", ev->task,
-		    ev->worker);
-		if (ev->type == EV_TASK_RETRY)
-			fprintf(f, ",\"attempt\":%d", ev->state);
-		fputs(",\"error\":", f);
-		batch_json_string(f, ev->text, ev->len);
-		if (ev->has_stats) {
-			batch_json_secs(f, "cpu", ev->cpu_ns);
-			batch_json_secs(f, "wait", ev->wait_ns);
-		}
-		break;
-	case EV_TASK_SKIP:
-		fprintf(f, ",\"task\":%" PRId64 ",\"worker\":%d,\"chunk\":%"
-		    PRId64 ",\"cause\":%" PRId64, ev->task, ev->worker,
-		    ev->chunk, ev->seq);
-		break;
-	case EV_SENTINEL:
-		fprintf(f, ",\"worker\":%d,\"pid\":%d", ev->worker,
-		    (int)ev->pid);
-		break;
-	case EV_RESULT:
-		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
-		    sizeof val);
-		fprintf(f, ",\"task\":%" PRId64 ",\"seq\":%" PRId64 ",\"value\":",
-		    ev->task, ev->seq);
-		batch_json_string(f, val, strlen(val));
-		if (ev->vkind == VAL_ERROR)
-			fputs(",\"ok\":false", f);
-		break;
-	case EV_WORKER_EXIT:
-		fprintf(f, ",\"worker\":%d,\"pid\":%d,\"status\":", ev->worker,
-		    (int)ev->pid);
-		batch_json_string(f, ev->text, ev->len);
-		break;
-	case EV_SPAWN_FAIL:
-		fprintf(f, ",\"worker\":%d,\"error\":", ev->worker);
-		batch_json_string(f, ev->text, ev->len);
-		fprintf(f, ",\"live\":%d", ev->state);
-		break;
-	case EV_RUN_END:
-		fprintf(f, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu",
-		    ev->run->tasks, ev->run->ok, ev->run->failed);
-		if (ev->run->skipped > 0)
-			fprintf(f, ",\"skipped\":%zu", ev->run->skipped);
-		batch_json_secs(f, "wall", ev->run->wall_ns);
-		batch_json_secs(f, "busy", ev->run->busy_ns);
-		batch_json_secs(f, "cpu", ev->run->cpu_ns);
-		batch_json_secs(f, "wait", ev->run->wait_ns);
-		batch_json_secs(f, "runq", ev->run->runq_ns);
-		batch_json_secs(f, "paused", ev->run->paused_ns);
-		if (run_info_unfinished(ev->run))
-			fputs(",\"interrupted\":true", f);
-		break;
-	}
-	fputs("}\n", f);
 }
 
 /* Text, one line per line of output, without control characters. */
@@ -383,7 +268,7 @@ batch_event(void *arg, const struct event *ev)
 		b->keep_going = ev->run->keep_going;
 	}
 	if (b->format == BATCH_JSON)
-		batch_json(b, ev);
+		evjson_write(b->out, ev);
 	else if (b->format == BATCH_TEXT)
 		batch_text(b, ev);
 	/* Checked here, while errno is still the failed write's. */

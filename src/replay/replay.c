@@ -25,6 +25,7 @@
 #include "engine/order.h"
 #include "batch/record.h"
 #include "replay/json.h"
+#include "batch/evjson.h"
 #include "replay/replay.h"
 
 #define REPLAY_MAX_BYTES	(1024ul * 1024 * 1024)
@@ -60,7 +61,8 @@
 struct replay {
 	char		*path;
 	struct tasklist	 tl;
-	struct run_info	 info_start, info_end;
+	struct evjson_reader shape;	/* the stream's shape: run_start's
+					   and run_end's infos, the ranges */
 
 	/* The checked events. */
 	uint8_t		*ev;
@@ -70,8 +72,6 @@ struct replay {
 
 	/* Reading: the line being checked, and what came before it. */
 	struct json_obj	 obj;
-	char		*vtext;		/* a result's error, decoded */
-	size_t		 vcap;
 	uint8_t		*tstate;	/* per task: TS_* */
 	size_t		 ndone, nfailed, nskipped, nresults;
 	uint64_t	 tlast;
@@ -88,29 +88,6 @@ struct replay {
 	int		 paused;
 	int		 started;
 };
-
-static int
-replay_state_parse(const char *s)
-{
-	int	i;
-
-	for (i = 0; i < WS_NSTATES; i++)
-		if (strcmp(s, worker_state_name(i)) == 0)
-			return i;
-	return -1;
-}
-
-static int
-replay_type_parse(const char *s)
-{
-	int	i;
-
-	for (i = 0; i < EV_NTYPES; i++)
-		if (s[0] == event_type_name(i)[0] &&
-		    strcmp(s, event_type_name(i)) == 0)
-			return i;
-	return -1;
-}
 
 /* A whole number field; -1 with a message if missing or out of range. */
 static int
@@ -133,270 +110,15 @@ replay_int(const struct json_obj *o, const char *key, int64_t min, int64_t max,
 	return 0;
 }
 
-static const char *
-replay_str(const struct json_obj *o, const char *key, size_t *len, char *err,
-    size_t errlen)
-{
-	const struct json_field	*f = json_get(o, key);
-
-	if (f == NULL || f->type != J_STR) {
-		snprintf(err, errlen, "'%s' is missing or not a string", key);
-		return NULL;
-	}
-	if (len != NULL)
-		*len = f->len;
-	return f->str;
-}
-
-/* "16" -> VAL_INT 16, "None" -> VAL_NONE; TaskError('x') -> VAL_ERROR x
- * (in r->vtext, which the next call overwrites). */
-static int
-replay_value(struct replay *r, const char *s, size_t n, struct event *ev,
-    char *err, size_t errlen)
-{
-	char	*end;
-	size_t	 i, o = 0;
-
-	if (strcmp(s, "None") == 0) {
-		ev->vkind = VAL_NONE;
-		return 0;
-	}
-	if (n > 13 && strncmp(s, "TaskError('", 11) == 0 &&
-	    strcmp(s + n - 2, "')") == 0) {
-		if (n > r->vcap) {
-			r->vcap = n;
-			r->vtext = xreallocarray(r->vtext, r->vcap, 1);
-		}
-		for (i = 11; i < n - 2; i++) {
-			if (s[i] == '\\' && i + 1 < n - 2) {
-				i++;
-				if (s[i] == 'x' && i + 2 < n - 2) {
-					r->vtext[o++] = (char)strtol((char[]){
-					    s[i + 1], s[i + 2], 0 }, NULL, 16);
-					i += 2;
-					continue;
-				}
-			}
-			r->vtext[o++] = s[i];
-		}
-		r->vtext[o] = '\0';
-		ev->vkind = VAL_ERROR;
-		ev->text = r->vtext;
-		ev->len = o;
-		return 0;
-	}
-	errno = 0;
-	ev->value = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0) {
-		snprintf(err, errlen, "a result must be a whole number, None or "
-		    "TaskError('...'), not '%.40s'", s);
-		return -1;
-	}
-	ev->vkind = VAL_INT;
-	return 0;
-}
-
-/* A time in seconds, 0 when missing (older recordings lack it). */
-static uint64_t
-replay_secs(const struct json_obj *o, const char *key)
-{
-	const struct json_field	*f = json_get(o, key);
-
-	return f && f->type == J_NUM && f->num >= 0 && f->num < 1e9 ?
-	    (uint64_t)llround(f->num * 1e9) : 0;
-}
-
-/* A task's cpu and wait, when the event has them. */
-static void
-replay_stats(const struct json_obj *o, struct event *ev)
-{
-	if (json_get(o, "cpu") == NULL || json_get(o, "wait") == NULL)
-		return;
-	ev->has_stats = 1;
-	ev->cpu_ns = replay_secs(o, "cpu");
-	ev->wait_ns = replay_secs(o, "wait");
-}
-
-/* An event line into ev, each field checked on its own (strings point
- * into r->obj and r->vtext). */
+/* An event line into ev, each field checked on its own (evjson.c says
+ * what each type carries; strings point into r->obj and the reader). */
 static int
 replay_event(struct replay *r, const char *line, size_t linelen,
     struct event *ev, char *err, size_t errlen)
 {
-	struct json_obj		*o = &r->obj;
-	const struct json_field	*f;
-	const char		*s;
-	struct run_info		*ri;
-	int64_t			 v, nt = (int64_t)r->tl.n;
-	int64_t			 nw = r->info_start.workers;
-	size_t			 len;
-	int			 type;
-
-	if (json_parse_object(o, line, linelen, err, errlen) != 0)
+	if (json_parse_object(&r->obj, line, linelen, err, errlen) != 0)
 		return -1;
-	memset(ev, 0, sizeof *ev);
-	ev->worker = -1;
-	ev->task = -1;
-	if ((s = replay_str(o, "ev", NULL, err, errlen)) == NULL)
-		return -1;
-	if ((type = replay_type_parse(s)) == -1) {
-		snprintf(err, errlen, "unknown event '%.40s'", s);
-		return -1;
-	}
-	ev->type = type;
-	f = json_get(o, "t");
-	if (f == NULL || f->type != J_NUM || f->num < 0 || f->num > 1e9) {
-		snprintf(err, errlen, "'t' is missing or not a time in seconds");
-		return -1;
-	}
-	ev->t = (uint64_t)llround(f->num * 1e9);
-	if (type == EV_RUN_START || type == EV_RUN_END) {
-		ri = type == EV_RUN_START ? &r->info_start : &r->info_end;
-		ev->run = ri;
-		if (type == EV_RUN_END) {
-			*ri = r->info_start;
-			if (replay_int(o, "ok", 0, nt, &v, err, errlen))
-				return -1;
-			ri->ok = v;
-			if (replay_int(o, "failed", 0, nt, &v, err, errlen))
-				return -1;
-			ri->failed = v;
-			f = json_get(o, "wall");
-			ri->wall_ns = f && f->type == J_NUM && f->num >= 0 ?
-			    (uint64_t)llround(f->num * 1e9) : ev->t;
-			ri->busy_ns = replay_secs(o, "busy");
-			ri->cpu_ns = replay_secs(o, "cpu");
-			ri->wait_ns = replay_secs(o, "wait");
-			ri->runq_ns = replay_secs(o, "runq");
-			ri->paused_ns = replay_secs(o, "paused");
-			f = json_get(o, "interrupted");
-			ri->interrupted = f != NULL && f->type == J_BOOL && f->b;
-			if (json_get(o, "skipped") != NULL) {
-				if (replay_int(o, "skipped", 0, nt, &v, err,
-				    errlen))
-					return -1;
-				ri->skipped = v;
-			}
-			return 0;
-		}
-		if ((s = replay_str(o, "mode", NULL, err, errlen)) == NULL)
-			return -1;
-		if ((ri->mode = pool_mode_parse(s)) == -1) {
-			snprintf(err, errlen, "unknown mode '%.40s'", s);
-			return -1;
-		}
-		if (replay_int(o, "workers", 1, 65536, &v, err,
-		    errlen))
-			return -1;
-		ri->workers = (int)v;
-		if (replay_int(o, "cpus", 1, 1 << 20, &v, err, errlen))
-			return -1;
-		ri->cpus = (int)v;
-		if (replay_int(o, "tasks", nt, nt, &v, err, errlen))
-			return -1;
-		ri->tasks = v;
-		if (replay_int(o, "chunksize", 0, 1 << 30, &v, err, errlen))
-			return -1;
-		ri->chunksize = (int)v;
-		f = json_get(o, "keep_going");
-		ri->keep_going = f != NULL && f->type == J_BOOL && f->b;
-		return 0;
-	}
-	if (nw == 0) {
-		snprintf(err, errlen, "'%s' before run_start", event_type_name(type));
-		return -1;
-	}
-	if (json_get(o, "worker") != NULL || type == EV_WORKER_START ||
-	    type == EV_WORKER_EXIT || type == EV_WORKER_STATE ||
-	    type == EV_TASK_START || type == EV_SPAWN_FAIL ||
-	    type == EV_SENTINEL) {
-		if (replay_int(o, "worker", type == EV_TASK_FAIL ||
-		    type == EV_OUTPUT ? -1 : 0, nw - 1, &v, err, errlen))
-			return -1;
-		ev->worker = (int)v;
-	}
-	if (json_get(o, "pid") != NULL) {
-		if (replay_int(o, "pid", 0, INT32_MAX, &v, err, errlen))
-			return -1;
-		ev->pid = (pid_t)v;
-	}
-	if (type != EV_WORKER_START && type != EV_WORKER_EXIT &&
-	    type != EV_WORKER_STATE && type != EV_SPAWN_FAIL &&
-	    type != EV_SENTINEL) {
-		if (replay_int(o, "task", type == EV_OUTPUT ? -1 : 0, nt - 1, &v,
-		    err, errlen))
-			return -1;
-		ev->task = v;
-	}
-	switch (type) {
-	case EV_WORKER_STATE:
-		if ((s = replay_str(o, "state", NULL, err, errlen)) == NULL)
-			return -1;
-		if ((ev->state = replay_state_parse(s)) == -1) {
-			snprintf(err, errlen, "unknown worker state '%.40s'", s);
-			return -1;
-		}
-		if (json_get(o, "why") != NULL &&
-		    (ev->text = replay_str(o, "why", &ev->len, err, errlen)) ==
-		    NULL)
-			return -1;
-		break;
-	case EV_TASK_START:
-		if (json_get(o, "chunk") != NULL &&
-		    replay_int(o, "chunk", 0, INT64_MAX, &ev->chunk, err, errlen))
-			return -1;
-		break;
-	case EV_OUTPUT:
-		if ((ev->text = replay_str(o, "text", &ev->len, err, errlen)) ==
-		    NULL)
-			return -1;
-		break;
-	case EV_TASK_DONE:
-		if ((s = replay_str(o, "result", &len, err, errlen)) == NULL ||
-		    replay_value(r, s, len, ev, err, errlen) != 0)
-			return -1;
-		replay_stats(o, ev);
-		break;
-	case EV_TASK_SKIP:
-		if (replay_int(o, "chunk", 0, INT64_MAX, &ev->chunk, err,
-		    errlen) || replay_int(o, "cause", 0, nt - 1, &ev->seq, err,
-		    errlen))
-			return -1;
-		break;
-	case EV_TASK_RETRY:
-		if (replay_int(o, "attempt", 1, 1000, &v, err, errlen))
-			return -1;
-		ev->state = (int)v;
-		/* FALLTHROUGH */
-	case EV_TASK_FAIL:
-		if ((ev->text = replay_str(o, "error", &ev->len, err, errlen)) ==
-		    NULL)
-			return -1;
-		ev->vkind = VAL_ERROR;
-		replay_stats(o, ev);
-		break;
-	case EV_RESULT:
-		if (replay_int(o, "seq", 0, nt - 1, &ev->seq, err, errlen))
-			return -1;
-		if ((s = replay_str(o, "value", &len, err, errlen)) == NULL ||
-		    replay_value(r, s, len, ev, err, errlen) != 0)
-			return -1;
-		break;
-	case EV_SPAWN_FAIL:
-		if ((ev->text = replay_str(o, "error", &ev->len, err, errlen)) ==
-		    NULL || replay_int(o, "live", 0, nw, &v, err, errlen))
-			return -1;
-		ev->state = (int)v;
-		break;
-	case EV_WORKER_EXIT:
-		if ((ev->text = replay_str(o, "status", &ev->len, err, errlen)) ==
-		    NULL)
-			return -1;
-		ev->state = strcmp(ev->text, "exited 0") == 0 ? WS_EXITED :
-		    WS_CRASHED;
-		break;
-	}
-	return 0;
+	return evjson_read(&r->shape, &r->obj, ev, err, errlen);
 }
 
 /* The header's task lines, joined into one task-list text.  The length
@@ -568,9 +290,9 @@ replay_decode(struct replay *r)
 		p += ev->len + 1;
 	}
 	if (ev->type == EV_RUN_START)
-		ev->run = &r->info_start;
+		ev->run = &r->shape.start;
 	else if (ev->type == EV_RUN_END)
-		ev->run = &r->info_end;
+		ev->run = &r->shape.end;
 	r->rd = (size_t)(p - r->ev);
 }
 
@@ -609,7 +331,7 @@ static int
 replay_check(struct replay *r, const struct event *ev, char *err,
     size_t errlen)
 {
-	const struct run_info	*ri = &r->info_end;
+	const struct run_info	*ri = &r->shape.end;
 	uint8_t			*ts;
 	size_t			 ended;
 	int			 raised;
@@ -893,6 +615,7 @@ replay_open(const char *path, char *err, size_t errlen)
 	}
 	free(tasks.buf);
 	tasks.buf = NULL;
+	r->shape.ntasks = r->tl.n;
 	r->tstate = xcalloc(r->tl.n > 0 ? r->tl.n : 1, 1);
 
 	/* Every event line, checked now. */
@@ -929,8 +652,7 @@ replay_open(const char *path, char *err, size_t errlen)
 	json_obj_free(&r->obj);
 	free(r->tstate);
 	r->tstate = NULL;
-	free(r->vtext);
-	r->vtext = NULL;
+	evjson_reader_free(&r->shape);
 	r->ev = xreallocarray(r->ev, r->evlen, 1);
 	r->evcap = r->evlen;
 	replay_rewind(r);
@@ -951,7 +673,7 @@ replay_free(struct replay *r)
 	json_obj_free(&r->obj);
 	tasklist_free(&r->tl);
 	free(r->ev);
-	free(r->vtext);
+	evjson_reader_free(&r->shape);
 	free(r->tstate);
 	free(r->path);
 	free(r);
@@ -966,7 +688,7 @@ replay_tasklist(struct replay *r)
 const struct run_info *
 replay_run_info(struct replay *r)
 {
-	return &r->info_start;
+	return &r->shape.start;
 }
 
 uint64_t
@@ -1138,6 +860,6 @@ replay_scale(struct replay *r)
 int
 replay_exit_status(struct replay *r)
 {
-	return (r->info_end.failed > 0 || run_info_unfinished(&r->info_end)) ?
+	return (r->shape.end.failed > 0 || run_info_unfinished(&r->shape.end)) ?
 	    1 : 0;
 }

@@ -1,0 +1,517 @@
+/*
+ * evjson.c: the event stream's JSON shape (evjson.h).  evjson_fields is the
+ * one list of what each event type carries; the writer and the reader
+ * below both walk it, so a field added to one is in the other, and the
+ * round trip is tested for every type (tests/unit/test_evjson.c).
+ *
+ * Every line is {"t":SECONDS,"ev":"NAME",...} with the fields in the
+ * table's order.  Times are seconds with six decimals.  Results are
+ * written as Python prints them ("16", "None", "TaskError('...')").
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "batch/batch.h"
+#include "batch/evjson.h"
+#include "replay/json.h"
+
+enum evf {
+	EVF_END,
+	EVF_WORKER,		/* "worker": a slot */
+	EVF_WORKER_NEG,		/* "worker": a slot, or -1 (none) */
+	EVF_PID,		/* "pid" (optional when read) */
+	EVF_TASK,		/* "task": a task */
+	EVF_TASK_NEG,		/* "task": a task, or -1 (between tasks) */
+	EVF_CHUNK,		/* "chunk" (optional when read) */
+	EVF_CHUNK_REQ,		/* "chunk" */
+	EVF_CAUSE,		/* "cause": the task whose error it was (seq) */
+	EVF_SEQ,		/* "seq": arrival position */
+	EVF_STATE,		/* "state": a worker state, and "why" if any */
+	EVF_TEXT,		/* "text": what a task printed */
+	EVF_RESULT,		/* "result": the task's value */
+	EVF_VALUE,		/* "value" and "ok": false for an exception */
+	EVF_ATTEMPT,		/* "attempt" (state) */
+	EVF_ERROR,		/* "error" (text) */
+	EVF_STATS,		/* "cpu" and "wait", when known */
+	EVF_STATUS,		/* "status": how a process ended (text) */
+	EVF_LIVE,		/* "live": workers going on (state) */
+	EVF_RUN_START,		/* the run's shape */
+	EVF_RUN_END		/* its outcome and times */
+};
+
+#define EVJSON_MAXF	6
+
+static const uint8_t evjson_fields[EV_NTYPES][EVJSON_MAXF] = {
+	[EV_RUN_START] = { EVF_RUN_START },
+	[EV_WORKER_START] = { EVF_WORKER, EVF_PID },
+	[EV_TASK_START] = { EVF_TASK, EVF_WORKER, EVF_PID, EVF_CHUNK },
+	[EV_OUTPUT] = { EVF_TASK_NEG, EVF_WORKER_NEG, EVF_TEXT },
+	[EV_TASK_DONE] = { EVF_TASK, EVF_WORKER, EVF_RESULT, EVF_STATS },
+	[EV_TASK_FAIL] = { EVF_TASK, EVF_WORKER_NEG, EVF_ERROR, EVF_STATS },
+	[EV_TASK_RETRY] = { EVF_TASK, EVF_WORKER, EVF_ATTEMPT, EVF_ERROR,
+	    EVF_STATS },
+	[EV_RESULT] = { EVF_TASK, EVF_SEQ, EVF_VALUE },
+	[EV_WORKER_EXIT] = { EVF_WORKER, EVF_PID, EVF_STATUS },
+	[EV_WORKER_STATE] = { EVF_WORKER, EVF_PID, EVF_STATE },
+	[EV_RUN_END] = { EVF_RUN_END },
+	[EV_SPAWN_FAIL] = { EVF_WORKER, EVF_ERROR, EVF_LIVE },
+	[EV_TASK_SKIP] = { EVF_TASK, EVF_WORKER, EVF_CHUNK_REQ, EVF_CAUSE },
+	[EV_SENTINEL] = { EVF_WORKER, EVF_PID },
+};
+
+/* ---------------------------------------------------------------- writing */
+
+static void
+evjson_secs(FILE *f, const char *key, uint64_t ns)
+{
+	fprintf(f, ",\"%s\":%" PRIu64 ".%06" PRIu64, key, ns / 1000000000u,
+	    (ns % 1000000000u) / 1000u);
+}
+
+static void
+evjson_text(FILE *f, const char *key, const char *text, size_t len)
+{
+	fprintf(f, ",\"%s\":", key);
+	batch_json_string(f, text != NULL ? text : "", text != NULL ? len : 0);
+}
+
+static void
+evjson_write_field(FILE *f, int kind, const struct event *ev)
+{
+	const struct run_info	*ri = ev->run;
+	char			 val[512];
+
+	switch (kind) {
+	case EVF_WORKER:
+	case EVF_WORKER_NEG:
+		fprintf(f, ",\"worker\":%d", ev->worker);
+		break;
+	case EVF_PID:
+		fprintf(f, ",\"pid\":%d", (int)ev->pid);
+		break;
+	case EVF_TASK:
+	case EVF_TASK_NEG:
+		fprintf(f, ",\"task\":%" PRId64, ev->task);
+		break;
+	case EVF_CHUNK:
+	case EVF_CHUNK_REQ:
+		fprintf(f, ",\"chunk\":%" PRId64, ev->chunk);
+		break;
+	case EVF_CAUSE:
+		fprintf(f, ",\"cause\":%" PRId64, ev->seq);
+		break;
+	case EVF_SEQ:
+		fprintf(f, ",\"seq\":%" PRId64, ev->seq);
+		break;
+	case EVF_STATE:
+		fprintf(f, ",\"state\":\"%s\"", worker_state_name(ev->state));
+		if (ev->len > 0)
+			evjson_text(f, "why", ev->text, ev->len);
+		break;
+	case EVF_TEXT:
+		evjson_text(f, "text", ev->text, ev->len);
+		break;
+	case EVF_RESULT:
+		event_value_format(ev->vkind, ev->value, NULL, 0, val,
+		    sizeof val);
+		fprintf(f, ",\"result\":\"%s\"", val);
+		break;
+	case EVF_VALUE:
+		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
+		    sizeof val);
+		evjson_text(f, "value", val, strlen(val));
+		if (ev->vkind == VAL_ERROR)
+			fputs(",\"ok\":false", f);
+		break;
+	case EVF_ATTEMPT:
+		fprintf(f, ",\"attempt\":%d", ev->state);
+		break;
+	case EVF_ERROR:
+		evjson_text(f, "error", ev->text, ev->len);
+		break;
+	case EVF_STATS:
+		if (ev->has_stats) {
+			evjson_secs(f, "cpu", ev->cpu_ns);
+			evjson_secs(f, "wait", ev->wait_ns);
+		}
+		break;
+	case EVF_STATUS:
+		evjson_text(f, "status", ev->text, ev->len);
+		break;
+	case EVF_LIVE:
+		fprintf(f, ",\"live\":%d", ev->state);
+		break;
+	case EVF_RUN_START:
+		fprintf(f, ",\"mode\":\"%s\",\"workers\":%d,\"cpus\":%d,"
+		    "\"tasks\":%zu,\"chunksize\":%d", pool_mode_name(ri->mode),
+		    ri->workers, ri->cpus, ri->tasks, ri->chunksize);
+		if (ri->keep_going)
+			fputs(",\"keep_going\":true", f);
+		break;
+	case EVF_RUN_END:
+		fprintf(f, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu",
+		    ri->tasks, ri->ok, ri->failed);
+		if (ri->skipped > 0)
+			fprintf(f, ",\"skipped\":%zu", ri->skipped);
+		evjson_secs(f, "wall", ri->wall_ns);
+		evjson_secs(f, "busy", ri->busy_ns);
+		evjson_secs(f, "cpu", ri->cpu_ns);
+		evjson_secs(f, "wait", ri->wait_ns);
+		evjson_secs(f, "runq", ri->runq_ns);
+		evjson_secs(f, "paused", ri->paused_ns);
+		if (run_info_unfinished(ri))
+			fputs(",\"interrupted\":true", f);
+		break;
+	}
+}
+
+void
+evjson_write(FILE *f, const struct event *ev)
+{
+	const uint8_t	*k;
+
+	fprintf(f, "{\"t\":%" PRIu64 ".%06" PRIu64 ",\"ev\":\"%s\"",
+	    ev->t / 1000000000u, (ev->t % 1000000000u) / 1000u,
+	    event_type_name(ev->type));
+	if (ev->type >= 0 && ev->type < EV_NTYPES)
+		for (k = evjson_fields[ev->type]; k < evjson_fields[ev->type] +
+		    EVJSON_MAXF && *k != EVF_END; k++)
+			evjson_write_field(f, *k, ev);
+	fputs("}\n", f);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static int
+evjson_int(const struct json_obj *o, const char *key, int64_t min,
+    int64_t max, int64_t *v, char *err, size_t errlen)
+{
+	const struct json_field	*f = json_get(o, key);
+
+	if (f == NULL || f->type != J_NUM || !f->isint) {
+		snprintf(err, errlen, "'%s' is missing or not a whole number",
+		    key);
+		return -1;
+	}
+	if (f->inum < min || f->inum > max) {
+		snprintf(err, errlen, "'%s' %" PRId64 " is out of range (%"
+		    PRId64 "..%" PRId64 ")", key, f->inum, min, max);
+		return -1;
+	}
+	*v = f->inum;
+	return 0;
+}
+
+static const char *
+evjson_str(const struct json_obj *o, const char *key, size_t *len, char *err,
+    size_t errlen)
+{
+	const struct json_field	*f = json_get(o, key);
+
+	if (f == NULL || f->type != J_STR) {
+		snprintf(err, errlen, "'%s' is missing or not a string", key);
+		return NULL;
+	}
+	if (len != NULL)
+		*len = f->len;
+	return f->str;
+}
+
+/* A time in seconds, 0 when missing (older recordings lack it). */
+static uint64_t
+evjson_secs_get(const struct json_obj *o, const char *key)
+{
+	const struct json_field	*f = json_get(o, key);
+
+	return f && f->type == J_NUM && f->num >= 0 && f->num < 1e9 ?
+	    (uint64_t)llround(f->num * 1e9) : 0;
+}
+
+static int
+evjson_bool(const struct json_obj *o, const char *key)
+{
+	const struct json_field	*f = json_get(o, key);
+
+	return f != NULL && f->type == J_BOOL && f->b;
+}
+
+static int
+evjson_state_parse(const char *s)
+{
+	int	i;
+
+	for (i = 0; i < WS_NSTATES; i++)
+		if (strcmp(s, worker_state_name(i)) == 0)
+			return i;
+	return -1;
+}
+
+/* "16" -> VAL_INT 16, "None" -> VAL_NONE; TaskError('x') -> VAL_ERROR x
+ * (in the reader's vtext, which the next call overwrites). */
+static int
+evjson_value(struct evjson_reader *rd, const char *s, size_t n,
+    struct event *ev, char *err, size_t errlen)
+{
+	char	*end;
+	size_t	 i, o = 0;
+
+	if (strcmp(s, "None") == 0) {
+		ev->vkind = VAL_NONE;
+		return 0;
+	}
+	if (n > 13 && strncmp(s, "TaskError('", 11) == 0 &&
+	    strcmp(s + n - 2, "')") == 0) {
+		if (n > rd->vcap) {
+			rd->vcap = n;
+			rd->vtext = xreallocarray(rd->vtext, rd->vcap, 1);
+		}
+		for (i = 11; i < n - 2; i++) {
+			if (s[i] == '\\' && i + 1 < n - 2) {
+				i++;
+				if (s[i] == 'x' && i + 2 < n - 2) {
+					rd->vtext[o++] = (char)strtol((char[]){
+					    s[i + 1], s[i + 2], 0 }, NULL, 16);
+					i += 2;
+					continue;
+				}
+			}
+			rd->vtext[o++] = s[i];
+		}
+		rd->vtext[o] = '\0';
+		ev->vkind = VAL_ERROR;
+		ev->text = rd->vtext;
+		ev->len = o;
+		return 0;
+	}
+	errno = 0;
+	ev->value = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0) {
+		snprintf(err, errlen, "a result must be a whole number, None or "
+		    "TaskError('...'), not '%.40s'", s);
+		return -1;
+	}
+	ev->vkind = VAL_INT;
+	return 0;
+}
+
+static int
+evjson_read_run(struct evjson_reader *rd, const struct json_obj *o,
+    int kind, struct event *ev, char *err, size_t errlen)
+{
+	struct run_info	*ri;
+	const char	*s;
+	int64_t		 v, nt = (int64_t)rd->ntasks;
+
+	if (kind == EVF_RUN_END) {
+		ri = &rd->end;
+		*ri = rd->start;
+		ev->run = ri;
+		if (evjson_int(o, "ok", 0, nt, &v, err, errlen))
+			return -1;
+		ri->ok = (size_t)v;
+		if (evjson_int(o, "failed", 0, nt, &v, err, errlen))
+			return -1;
+		ri->failed = (size_t)v;
+		ri->skipped = 0;
+		if (json_get(o, "skipped") != NULL) {
+			if (evjson_int(o, "skipped", 0, nt, &v, err, errlen))
+				return -1;
+			ri->skipped = (size_t)v;
+		}
+		ri->wall_ns = json_get(o, "wall") != NULL ?
+		    evjson_secs_get(o, "wall") : ev->t;
+		ri->busy_ns = evjson_secs_get(o, "busy");
+		ri->cpu_ns = evjson_secs_get(o, "cpu");
+		ri->wait_ns = evjson_secs_get(o, "wait");
+		ri->runq_ns = evjson_secs_get(o, "runq");
+		ri->paused_ns = evjson_secs_get(o, "paused");
+		ri->interrupted = evjson_bool(o, "interrupted");
+		return 0;
+	}
+	ri = &rd->start;
+	ev->run = ri;
+	if ((s = evjson_str(o, "mode", NULL, err, errlen)) == NULL)
+		return -1;
+	if ((ri->mode = pool_mode_parse(s)) == -1) {
+		snprintf(err, errlen, "unknown mode '%.40s'", s);
+		return -1;
+	}
+	if (evjson_int(o, "workers", 1, 65536, &v, err, errlen))
+		return -1;
+	ri->workers = (int)v;
+	if (evjson_int(o, "cpus", 1, 1 << 20, &v, err, errlen))
+		return -1;
+	ri->cpus = (int)v;
+	if (evjson_int(o, "tasks", nt, nt, &v, err, errlen))
+		return -1;
+	ri->tasks = (size_t)v;
+	if (evjson_int(o, "chunksize", 0, 1 << 30, &v, err, errlen))
+		return -1;
+	ri->chunksize = (int)v;
+	ri->keep_going = evjson_bool(o, "keep_going");
+	return 0;
+}
+
+static int
+evjson_read_field(struct evjson_reader *rd, const struct json_obj *o,
+    int kind, struct event *ev, char *err, size_t errlen)
+{
+	const char	*s;
+	size_t		 len;
+	int64_t		 v, nt = (int64_t)rd->ntasks;
+	int64_t		 nw = rd->start.workers;
+
+	switch (kind) {
+	case EVF_WORKER:
+	case EVF_WORKER_NEG:
+		if (evjson_int(o, "worker", kind == EVF_WORKER_NEG ? -1 : 0,
+		    nw - 1, &v, err, errlen))
+			return -1;
+		ev->worker = (int)v;
+		return 0;
+	case EVF_PID:
+		if (json_get(o, "pid") == NULL)
+			return 0;
+		if (evjson_int(o, "pid", 0, INT32_MAX, &v, err, errlen))
+			return -1;
+		ev->pid = (pid_t)v;
+		return 0;
+	case EVF_TASK:
+	case EVF_TASK_NEG:
+		return evjson_int(o, "task", kind == EVF_TASK_NEG ? -1 : 0,
+		    nt - 1, &ev->task, err, errlen);
+	case EVF_CHUNK:
+		if (json_get(o, "chunk") == NULL)
+			return 0;
+		/* FALLTHROUGH */
+	case EVF_CHUNK_REQ:
+		return evjson_int(o, "chunk", 0, INT64_MAX, &ev->chunk, err,
+		    errlen);
+	case EVF_CAUSE:
+		return evjson_int(o, "cause", 0, nt - 1, &ev->seq, err, errlen);
+	case EVF_SEQ:
+		return evjson_int(o, "seq", 0, nt - 1, &ev->seq, err, errlen);
+	case EVF_STATE:
+		if ((s = evjson_str(o, "state", NULL, err, errlen)) == NULL)
+			return -1;
+		if ((ev->state = evjson_state_parse(s)) == -1) {
+			snprintf(err, errlen, "unknown worker state '%.40s'", s);
+			return -1;
+		}
+		if (json_get(o, "why") != NULL &&
+		    (ev->text = evjson_str(o, "why", &ev->len, err, errlen)) ==
+		    NULL)
+			return -1;
+		return 0;
+	case EVF_TEXT:
+		ev->text = evjson_str(o, "text", &ev->len, err, errlen);
+		return ev->text != NULL ? 0 : -1;
+	case EVF_RESULT:
+		if ((s = evjson_str(o, "result", &len, err, errlen)) == NULL)
+			return -1;
+		return evjson_value(rd, s, len, ev, err, errlen);
+	case EVF_VALUE:
+		if ((s = evjson_str(o, "value", &len, err, errlen)) == NULL)
+			return -1;
+		return evjson_value(rd, s, len, ev, err, errlen);
+	case EVF_ATTEMPT:
+		if (evjson_int(o, "attempt", 1, 1000, &v, err, errlen))
+			return -1;
+		ev->state = (int)v;
+		return 0;
+	case EVF_ERROR:
+		if ((ev->text = evjson_str(o, "error", &ev->len, err,
+		    errlen)) == NULL)
+			return -1;
+		if (ev->type != EV_SPAWN_FAIL)
+			ev->vkind = VAL_ERROR;
+		return 0;
+	case EVF_STATS:
+		if (json_get(o, "cpu") == NULL || json_get(o, "wait") == NULL)
+			return 0;
+		ev->has_stats = 1;
+		ev->cpu_ns = evjson_secs_get(o, "cpu");
+		ev->wait_ns = evjson_secs_get(o, "wait");
+		return 0;
+	case EVF_STATUS:
+		if ((ev->text = evjson_str(o, "status", &ev->len, err,
+		    errlen)) == NULL)
+			return -1;
+		ev->state = strcmp(ev->text, "exited 0") == 0 ? WS_EXITED :
+		    WS_CRASHED;
+		return 0;
+	case EVF_LIVE:
+		if (evjson_int(o, "live", 0, nw, &v, err, errlen))
+			return -1;
+		ev->state = (int)v;
+		return 0;
+	case EVF_RUN_START:
+	case EVF_RUN_END:
+		return evjson_read_run(rd, o, kind, ev, err, errlen);
+	}
+	return 0;
+}
+
+static int
+evjson_type_parse(const char *s)
+{
+	int	i;
+
+	for (i = 0; i < EV_NTYPES; i++)
+		if (s[0] == event_type_name(i)[0] &&
+		    strcmp(s, event_type_name(i)) == 0)
+			return i;
+	return -1;
+}
+
+int
+evjson_read(struct evjson_reader *rd, const struct json_obj *o,
+    struct event *ev, char *err, size_t errlen)
+{
+	const struct json_field	*f;
+	const uint8_t		*k;
+	const char		*s;
+	int			 type;
+
+	memset(ev, 0, sizeof *ev);
+	ev->worker = -1;
+	ev->task = -1;
+	if ((s = evjson_str(o, "ev", NULL, err, errlen)) == NULL)
+		return -1;
+	if ((type = evjson_type_parse(s)) == -1) {
+		snprintf(err, errlen, "unknown event '%.40s'", s);
+		return -1;
+	}
+	ev->type = type;
+	f = json_get(o, "t");
+	if (f == NULL || f->type != J_NUM || f->num < 0 || f->num > 1e9) {
+		snprintf(err, errlen, "'t' is missing or not a time in seconds");
+		return -1;
+	}
+	ev->t = (uint64_t)llround(f->num * 1e9);
+	if (type != EV_RUN_START && rd->start.workers == 0) {
+		snprintf(err, errlen, "'%s' before run_start",
+		    event_type_name(type));
+		return -1;
+	}
+	for (k = evjson_fields[type]; k < evjson_fields[type] + EVJSON_MAXF &&
+	    *k != EVF_END; k++)
+		if (evjson_read_field(rd, o, *k, ev, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+void
+evjson_reader_free(struct evjson_reader *rd)
+{
+	free(rd->vtext);
+	rd->vtext = NULL;
+	rd->vcap = 0;
+}
