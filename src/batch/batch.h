@@ -1,6 +1,6 @@
 /*
  * batch.h: the screenless printers.  Text (one readable line per event),
- * JSON Lines (DESIGN.md's event stream) or quiet (results and summary only).
+ * JSON Lines (the README's event stream) or quiet (results and summary only).
  */
 #ifndef POOLSCOPE_BATCH_H
 #define POOLSCOPE_BATCH_H

@@ -3,7 +3,7 @@
  * (batch printers, the model behind the screen, recordings, exports).
  *
  * The engine emits events through an event_sink; several consumers are
- * chained by an event_fanout.  Field meanings follow DESIGN.md's contract.
+ * chained by an event_fanout.  Field meanings are the README's (The event stream).
  */
 #ifndef POOLSCOPE_EVENT_H
 #define POOLSCOPE_EVENT_H
@@ -40,7 +40,7 @@ enum value_kind {
 	VAL_ERROR		/* failed: text holds the error */
 };
 
-/* Worker states, as DESIGN.md names them. */
+/* Worker states, as the README names them. */
 enum worker_state {
 	WS_STARTING, WS_IDLE, WS_BUSY, WS_PAUSED, WS_EXITING, WS_EXITED, WS_CRASHED,
 	WS_STOPPED,	/* stopped by someone else (kill -STOP): text says how */

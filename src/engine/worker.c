@@ -21,20 +21,6 @@
 #include "tasks/tasks.h"
 #include "engine/shm.h"
 
-int
-shm_futex_wait(_Atomic uint32_t *addr, uint32_t val)
-{
-	return syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT, val, NULL,
-	    NULL, 0);
-}
-
-int
-shm_futex_wake(_Atomic uint32_t *addr, int n)
-{
-	return syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE, n, NULL,
-	    NULL, 0);
-}
-
 /* Wake the parent if it is asleep (or about to be). */
 static void
 worker_wake_parent(const struct worker_args *wa)

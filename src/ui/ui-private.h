@@ -98,7 +98,6 @@ struct ui {
 	int			 record_ours;	/* --record's file is what
 						   an earlier run wrote */
 	void			*setup;		/* setup.c's state */
-	unsigned long		 bytes_hint;
 };
 
 /* draw.c */
