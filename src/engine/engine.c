@@ -1442,6 +1442,96 @@ engine_setup_failed(struct engine *e, int slot, const char *why, uint64_t now)
 		engine_spawn_event(e, slot);
 }
 
+/* Why the task a dead worker held failed. */
+static void
+engine_dead_task_msg(struct engine *e, int slot, const char *why, char *msg,
+    size_t len)
+{
+	struct eslot	*s = &e->es[slot];
+	int		 task = (int)s->task, pid = (int)s->pid;
+
+	switch (s->kill_reason) {
+	case KILL_TIMEOUT:
+		snprintf(msg, len, "task %d timed out after %d ms; worker %d "
+		    "(pid %d) was killed", task, e->cfg.timeout_ms, slot, pid);
+		break;
+	case KILL_ABORT:
+		snprintf(msg, len, "the run was stopped while worker %d (pid %d) "
+		    "was running task %d", slot, pid, task);
+		break;
+	case KILL_USER:
+		snprintf(msg, len, "worker %d (pid %d) was killed by the user "
+		    "while running task %d", slot, pid, task);
+		break;
+	case KILL_SHUTDOWN:
+		snprintf(msg, len, "worker %d (pid %d) was killed at the end of "
+		    "the run while running task %d", slot, pid, task);
+		break;
+	default:
+		snprintf(msg, len, "worker %d (pid %d) %s while running task %d",
+		    slot, pid, why, task);
+		break;
+	}
+}
+
+/* The task a dead worker held fails, or, with --retries left, goes back
+ * on the queue. */
+static void
+engine_dead_task(struct engine *e, int slot, const char *why,
+    const struct shm_stats *at_death, uint64_t now)
+{
+	struct eslot		*s = &e->es[slot];
+	struct shm_stats	 used;
+	struct event		 ev;
+	char			 msg[256];
+	int			 task = (int)s->task;
+
+	engine_dead_task_msg(e, slot, why, msg, sizeof msg);
+	event_init(&ev, EV_TASK_FAIL, slot, s->pid, task);
+	engine_task_ended(e, slot, engine_dead_stats(s, at_death, &used), now,
+	    &ev);
+	if (e->tasks[task].attempts < e->cfg.retries &&
+	    s->kill_reason != KILL_ABORT) {
+		ev.type = EV_TASK_RETRY;
+		ev.text = msg;
+		ev.len = strlen(msg);
+		e->tasks[task].attempts++;
+		ev.state = e->tasks[task].attempts;
+		e->tasks[task].state = T_PENDING;
+		if (e->inflight > 0)
+			e->inflight--;
+		engine_emit(e, &ev, now);
+		engine_requeue(e, task, 1, task / e->cfg.chunksize);
+	} else
+		engine_task_fail(e, slot, task, msg, now, &ev);
+	s->task = -1;
+}
+
+/* The rest of a dead worker's chunk never ran: back on the queue. */
+static void
+engine_requeue_rest(struct engine *e, int slot, int task)
+{
+	struct shm_qent	*q;
+	uint32_t	 h = atomic_load(&engine_shm_slot(e, slot)->claim);
+	uint32_t	 i, end;
+
+	if (e->cfg.mode == MODE_PROCESS || h == SHM_NONE ||
+	    h >= atomic_load(&e->hdr->q_tail))
+		return;
+	q = &e->q[h];
+	if (atomic_load(&q->owner) != (uint32_t)slot + 1 || q->count == 0)
+		return;
+	end = q->first + q->count;
+	for (i = q->first; i < end; i++)
+		if (e->tasks[i].state == T_PENDING && (int)i != task)
+			break;
+	if (i < end) {
+		if (e->inflight >= end - i)
+			e->inflight -= end - i;
+		engine_requeue(e, i, end - i, q->chunk);
+	}
+}
+
 /* A process in a slot has ended: account for what it held.  at_death is
  * its scheduler counters, if they could be read. */
 static void
@@ -1449,11 +1539,8 @@ engine_slot_died(struct engine *e, int slot, int status,
     const struct shm_stats *at_death)
 {
 	struct eslot		*s = &e->es[slot];
-	struct shm_slot		*ss = engine_shm_slot(e, slot);
-	struct shm_qent		*q;
-	struct shm_stats	 used;
-	char			 why[128], msg[256];
-	uint32_t		 h, i, first, end;
+	struct event		 ev;
+	char			 why[128];
 	uint64_t		 now = now_ns();
 	int			 normal, task;
 
@@ -1495,75 +1582,15 @@ engine_slot_died(struct engine *e, int slot, int status,
 			s->task_start = engine_pool_ns(e, now);
 	}
 	task = (int)s->task;
-	if (s->task >= 0) {
-		struct event	ev;
+	if (task >= 0)
+		engine_dead_task(e, slot, why, at_death, now);
+	engine_requeue_rest(e, slot, task);
 
-		if (s->kill_reason == KILL_TIMEOUT)
-			snprintf(msg, sizeof msg, "task %d timed out after %d ms;"
-			    " worker %d (pid %d) was killed", task,
-			    e->cfg.timeout_ms, slot, (int)s->pid);
-		else if (s->kill_reason == KILL_ABORT)
-			snprintf(msg, sizeof msg, "the run was stopped while"
-			    " worker %d (pid %d) was running task %d", slot,
-			    (int)s->pid, task);
-		else if (s->kill_reason == KILL_USER)
-			snprintf(msg, sizeof msg, "worker %d (pid %d) was killed"
-			    " by the user while running task %d", slot,
-			    (int)s->pid, task);
-		else if (s->kill_reason == KILL_SHUTDOWN)
-			snprintf(msg, sizeof msg, "worker %d (pid %d) was killed"
-			    " at the end of the run while running task %d", slot,
-			    (int)s->pid, task);
-		else
-			snprintf(msg, sizeof msg, "worker %d (pid %d) %s while"
-			    " running task %d", slot, (int)s->pid, why, task);
-		event_init(&ev, EV_TASK_FAIL, slot, s->pid, task);
-		engine_task_ended(e, slot, engine_dead_stats(s, at_death,
-		    &used), now, &ev);
-		if (e->tasks[task].attempts < e->cfg.retries &&
-		    s->kill_reason != KILL_ABORT) {
-			ev.type = EV_TASK_RETRY;
-			ev.text = msg;
-			ev.len = strlen(msg);
-			e->tasks[task].attempts++;
-			ev.state = e->tasks[task].attempts;
-			e->tasks[task].state = T_PENDING;
-			if (e->inflight > 0)
-				e->inflight--;
-			engine_emit(e, &ev, now);
-			engine_requeue(e, task, 1, task / e->cfg.chunksize);
-		} else
-			engine_task_fail(e, slot, task, msg, now, &ev);
-		s->task = -1;
-	}
-
-	/* The rest of its chunk never ran: back on the queue. */
-	h = atomic_load(&ss->claim);
-	if (e->cfg.mode != MODE_PROCESS && h != SHM_NONE &&
-	    h < atomic_load(&e->hdr->q_tail)) {
-		q = &e->q[h];
-		if (atomic_load(&q->owner) == (uint32_t)slot + 1 && q->count > 0) {
-			first = q->first;
-			end = q->first + q->count;
-			for (i = first; i < end; i++)
-				if (e->tasks[i].state == T_PENDING &&
-				    (int)i != task)
-					break;
-			if (i < end) {
-				if (e->inflight >= end - i)
-					e->inflight -= end - i;
-				engine_requeue(e, i, end - i, q->chunk);
-			}
-		}
-	}
-
-	{
-		struct event	ev = { .type = EV_WORKER_EXIT, .worker = slot,
-		    .pid = s->pid, .task = -1, .text = why, .len = strlen(why),
-		    .state = normal ? WS_EXITED : WS_CRASHED };
-
-		engine_emit(e, &ev, now);
-	}
+	event_init(&ev, EV_WORKER_EXIT, slot, s->pid, -1);
+	ev.text = why;
+	ev.len = strlen(why);
+	ev.state = normal ? WS_EXITED : WS_CRASHED;
+	engine_emit(e, &ev, now);
 	/* process mode: the caller joins the process and gets its exit
 	 * code, once its task has its outcome. */
 	if (e->cfg.mode == MODE_PROCESS && s->ptask >= 0 &&

@@ -258,6 +258,117 @@ model_task_end(struct model *m, struct model_worker *w, struct model_task *t,
 	}
 }
 
+static void
+model_worker_start(struct model *m, struct model_worker *w,
+    const struct event *ev)
+{
+	w->pid = ev->pid;
+	w->no_process = 0;
+	w->state = WS_STARTING;
+	w->task = -1;
+	w->done = 0;		/* counted per process, like its PID */
+	w->processes++;
+	m->nworker_starts++;
+	if (m->views)
+		model_lane_spawn(&m->lanes[ev->worker], ev->t, ev->pid);
+}
+
+static void
+model_task_start(struct model *m, struct model_worker *w,
+    struct model_task *t, const struct event *ev)
+{
+	t->state = MT_RUNNING;
+	t->start = ev->t;
+	t->worker = ev->worker;
+	m->nrunning++;
+	if (w == NULL)
+		return;
+	if (m->views)
+		model_lane_push(&m->lanes[ev->worker], (uint32_t)ev->task);
+	w->task = ev->task;
+	w->task_start = ev->t;
+	if (w->state != WS_PAUSED)
+		w->state = WS_BUSY;
+}
+
+static void
+model_task_done(struct model *m, struct model_worker *w, struct model_task *t,
+    const struct event *ev)
+{
+	model_task_end(m, w, t, ev);
+	t->state = MT_DONE;
+	t->vkind = ev->vkind;
+	t->value = ev->value;
+	m->ndone++;
+	m->ncomputed++;
+	if (m->views) {
+		m->task_ns_sum += t->end - t->start;
+		m->task_ns_n++;
+	}
+}
+
+static void
+model_task_fail(struct model *m, struct model_worker *w, struct model_task *t,
+    const struct event *ev)
+{
+	if (t->state == MT_RUNNING)
+		model_task_end(m, w, t, ev);
+	t->state = MT_FAILED;
+	t->vkind = VAL_ERROR;
+	t->worker = ev->worker;	/* -1: it never ran (no worker left) */
+	if (ev->worker >= 0)
+		m->ncomputed++;
+	else
+		m->nunrun++;
+	if (m->errors == NULL)
+		m->errors = xcalloc(m->ntasks, sizeof *m->errors);
+	free(m->errors[ev->task]);
+	m->errors[ev->task] = xstrndup(ev->text ? ev->text : "", ev->len);
+	m->nfailed++;
+}
+
+/* The caller received a task's result (or its exception, or, in process
+ * mode, the exit code of the process it joined). */
+static void
+model_result(struct model *m, struct model_task *t, const struct event *ev)
+{
+	if (t->received || m->nresults >= m->ntasks)
+		return;
+	t->received = 1;
+	if (t->state == MT_DONE || (t->state == MT_FAILED && t->worker >= 0))
+		m->nresults_computed++;
+	if (m->run.mode == MODE_PROCESS) {
+		/* join() gives the exit code; the target's return value was
+		 * never sent anywhere. */
+		t->vkind = VAL_INT;
+		t->value = ev->value;
+	} else if (ev->vkind == VAL_ERROR && m->raised < 0 &&
+	    pool_raises(m->run.mode, m->run.keep_going))
+		m->raised = ev->task;
+	while (m->next_unreceived < m->ntasks &&
+	    m->tasks[m->next_unreceived].received)
+		m->next_unreceived++;
+	if (m->result_t != NULL)
+		m->result_t[m->nresults] = ev->t;
+	m->results[m->nresults++] = (uint32_t)ev->task;
+}
+
+static void
+model_run_end(struct model *m, const struct run_info *ri)
+{
+	m->ended = 1;
+	m->run.ok = ri->ok;
+	m->run.failed = ri->failed;
+	m->run.skipped = ri->skipped;
+	m->run.wall_ns = ri->wall_ns;
+	m->run.busy_ns = ri->busy_ns;
+	m->run.cpu_ns = ri->cpu_ns;
+	m->run.wait_ns = ri->wait_ns;
+	m->run.runq_ns = ri->runq_ns;
+	m->run.paused_ns = ri->paused_ns;
+	m->run.interrupted = ri->interrupted;
+}
+
 void
 model_event(struct model *m, const struct event *ev)
 {
@@ -275,54 +386,27 @@ model_event(struct model *m, const struct event *ev)
 	m->now = ev->t;
 	w = model_worker(m, ev->worker);
 	t = model_task(m, ev->task);
+	/* A line a task left unended is a line once it (or its worker)
+	 * ends. */
+	if (ev->type == EV_TASK_DONE || ev->type == EV_TASK_FAIL ||
+	    ev->type == EV_WORKER_EXIT)
+		model_partial_end(m, ev->worker, ev->t);
 	switch (ev->type) {
 	case EV_WORKER_START:
-		if (w == NULL)
-			break;
-		w->pid = ev->pid;
-		w->no_process = 0;
-		w->state = WS_STARTING;
-		w->task = -1;
-		w->done = 0;		/* counted per process, like its PID */
-		w->processes++;
-		m->nworker_starts++;
-		if (m->views)
-			model_lane_spawn(&m->lanes[ev->worker], ev->t, ev->pid);
+		if (w != NULL)
+			model_worker_start(m, w, ev);
 		break;
 	case EV_WORKER_STATE:
 		if (w != NULL)
 			w->state = ev->state;
 		break;
 	case EV_TASK_START:
-		if (t == NULL)
-			break;
-		t->state = MT_RUNNING;
-		t->start = ev->t;
-		t->worker = ev->worker;
-		m->nrunning++;
-		if (m->views && w != NULL)
-			model_lane_push(&m->lanes[ev->worker], (uint32_t)ev->task);
-		if (w != NULL) {
-			w->task = ev->task;
-			w->task_start = ev->t;
-			if (w->state != WS_PAUSED)
-				w->state = WS_BUSY;
-		}
+		if (t != NULL)
+			model_task_start(m, w, t, ev);
 		break;
 	case EV_TASK_DONE:
-		model_partial_end(m, ev->worker, ev->t);
-		if (t == NULL)
-			break;
-		model_task_end(m, w, t, ev);
-		t->state = MT_DONE;
-		t->vkind = ev->vkind;
-		t->value = ev->value;
-		m->ndone++;
-		m->ncomputed++;
-		if (m->views) {
-			m->task_ns_sum += t->end - t->start;
-			m->task_ns_n++;
-		}
+		if (t != NULL)
+			model_task_done(m, w, t, ev);
 		break;
 	case EV_OUTPUT:
 		if (m->views)
@@ -330,24 +414,8 @@ model_event(struct model *m, const struct event *ev)
 			    ev->len);
 		break;
 	case EV_TASK_FAIL:
-		model_partial_end(m, ev->worker, ev->t);
-		if (t == NULL)
-			break;
-		if (t->state == MT_RUNNING)
-			model_task_end(m, w, t, ev);
-		t->state = MT_FAILED;
-		t->vkind = VAL_ERROR;
-		t->worker = ev->worker;	/* -1: it never ran (no worker left) */
-		if (ev->worker >= 0)
-			m->ncomputed++;
-		else
-			m->nunrun++;
-		if (m->errors == NULL)
-			m->errors = xcalloc(m->ntasks, sizeof *m->errors);
-		free(m->errors[ev->task]);
-		m->errors[ev->task] = xstrndup(ev->text ? ev->text : "",
-		    ev->len);
-		m->nfailed++;
+		if (t != NULL)
+			model_task_fail(m, w, t, ev);
 		break;
 	case EV_TASK_RETRY:
 		if (t == NULL)
@@ -371,29 +439,10 @@ model_event(struct model *m, const struct event *ev)
 		m->nsentinels++;
 		break;
 	case EV_RESULT:
-		if (t == NULL || t->received || m->nresults >= m->ntasks)
-			break;
-		t->received = 1;
-		if (t->state == MT_DONE || (t->state == MT_FAILED &&
-		    t->worker >= 0))
-			m->nresults_computed++;
-		if (m->run.mode == MODE_PROCESS) {
-			/* join() gives the exit code; the target's return
-			 * value was never sent anywhere. */
-			t->vkind = VAL_INT;
-			t->value = ev->value;
-		} else if (ev->vkind == VAL_ERROR && m->raised < 0 &&
-		    pool_raises(m->run.mode, m->run.keep_going))
-			m->raised = ev->task;
-		while (m->next_unreceived < m->ntasks &&
-		    m->tasks[m->next_unreceived].received)
-			m->next_unreceived++;
-		if (m->result_t != NULL)
-			m->result_t[m->nresults] = ev->t;
-		m->results[m->nresults++] = (uint32_t)ev->task;
+		if (t != NULL)
+			model_result(m, t, ev);
 		break;
 	case EV_WORKER_EXIT:
-		model_partial_end(m, ev->worker, ev->t);
 		if (w == NULL)
 			break;
 		w->state = ev->state == WS_CRASHED ? WS_CRASHED : WS_EXITED;
@@ -410,17 +459,7 @@ model_event(struct model *m, const struct event *ev)
 		    (int)ev->len, ev->text ? ev->text : "");
 		break;
 	case EV_RUN_END:
-		m->ended = 1;
-		m->run.ok = ev->run->ok;
-		m->run.failed = ev->run->failed;
-		m->run.skipped = ev->run->skipped;
-		m->run.wall_ns = ev->run->wall_ns;
-		m->run.busy_ns = ev->run->busy_ns;
-		m->run.cpu_ns = ev->run->cpu_ns;
-		m->run.wait_ns = ev->run->wait_ns;
-		m->run.runq_ns = ev->run->runq_ns;
-		m->run.paused_ns = ev->run->paused_ns;
-		m->run.interrupted = ev->run->interrupted;
+		model_run_end(m, ev->run);
 		break;
 	}
 }

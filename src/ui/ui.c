@@ -485,15 +485,56 @@ ui_timeout(struct ui *ui)
 	return t;
 }
 
+/* The screen's one loop: the keyboard, the signals, the run's source (its
+ * fd and deadlines, source.h) and the frames, until the user quits or a
+ * signal stops it; the signal, or 0. */
+static int
+ui_loop(struct ui *ui)
+{
+	struct pollfd		 pfd[3];
+	struct signalfd_siginfo	 si;
+	int			 key, n, timeout, nfd;
+
+	while (!ui->quit) {
+		if (ui->dirty && now_ns() >= ui->last_frame + UI_FRAME_NS)
+			ui_draw(ui);
+		timeout = ui_timeout(ui);
+		nfd = 0;
+		pfd[nfd].fd = 0;
+		pfd[nfd++].events = POLLIN;
+		pfd[nfd].fd = ui->sigfd;
+		pfd[nfd++].events = POLLIN;
+		if (ui_run_fd(ui) != -1) {
+			pfd[nfd].fd = ui_run_fd(ui);
+			pfd[nfd++].events = POLLIN;
+		}
+		n = poll(pfd, nfd, timeout);
+		if (n == -1 && errno != EINTR)
+			fatal("poll");
+		if (read(ui->sigfd, &si, sizeof si) == sizeof si) {
+			if (si.ssi_signo == SIGTSTP) {
+				ui_suspend(ui);
+				continue;
+			}
+			return (int)si.ssi_signo;
+		}
+		ui_run_process(ui);
+		if (ui->screen == SCREEN_RUN && ui_run_live(ui))
+			ui->dirty = 1;
+		while ((key = getch()) != ERR)
+			ui_key(ui, key);
+		ui_cast_check(ui);
+	}
+	return 0;
+}
+
 int
 ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
     struct lesson *lesson)
 {
 	struct ui		 ui;
-	struct pollfd		 pfd[3];
-	struct signalfd_siginfo	 si;
 	sigset_t		 set;
-	int			 key, n, timeout, nfd, stop_sig = 0;
+	int			 stop_sig;
 
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "poolscope: the screen needs a terminal on "
@@ -592,37 +633,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 		ui.screen = SCREEN_SETUP;
 	ui.dirty = 1;
 
-	while (!ui.quit) {
-		if (ui.dirty && now_ns() >= ui.last_frame + UI_FRAME_NS)
-			ui_draw(&ui);
-		timeout = ui_timeout(&ui);
-		nfd = 0;
-		pfd[nfd].fd = 0;
-		pfd[nfd++].events = POLLIN;
-		pfd[nfd].fd = ui.sigfd;
-		pfd[nfd++].events = POLLIN;
-		if (ui_run_fd(&ui) != -1) {
-			pfd[nfd].fd = ui_run_fd(&ui);
-			pfd[nfd++].events = POLLIN;
-		}
-		n = poll(pfd, nfd, timeout);
-		if (n == -1 && errno != EINTR)
-			fatal("poll");
-		if (read(ui.sigfd, &si, sizeof si) == sizeof si) {
-			if (si.ssi_signo == SIGTSTP) {
-				ui_suspend(&ui);
-				continue;
-			}
-			stop_sig = (int)si.ssi_signo;
-			break;
-		}
-		ui_run_process(&ui);
-		if (ui.screen == SCREEN_RUN && ui_run_live(&ui))
-			ui.dirty = 1;
-		while ((key = getch()) != ERR)
-			ui_key(&ui, key);
-		ui_cast_check(&ui);
-	}
+	stop_sig = ui_loop(&ui);
 
 	/* Reap every worker before the terminal comes back. */
 	if (ui.run != NULL) {
