@@ -44,7 +44,7 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	/* An empty list from the command line runs (as Pool.map(f, [])
 	 * does); on the set-up screen it is one not picked yet. */
 	if (ui->replay == NULL && (ui->tl == NULL || (ui->tl->n == 0 &&
-	    ui->screen == SCREEN_SETUP))) {
+	    ui->tl != ui->cmdline_tl))) {
 		snprintf(err, errlen, "no tasks to run: pick or type a task list");
 		return NULL;
 	}

@@ -86,6 +86,7 @@ struct ui {
 	int			 sigfd;
 
 	struct tasklist		*tl;		/* what the next run runs */
+	struct tasklist		*cmdline_tl;	/* the command line's list */
 	struct engine_config	 choice;	/* what the set-up screen chose */
 	struct ui_run		*run;
 	struct replay		*replay;	/* --replay: owned by main */

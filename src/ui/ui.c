@@ -528,35 +528,15 @@ ui_loop(struct ui *ui)
 	return 0;
 }
 
-int
-ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
-    struct lesson *lesson)
+/* Take the terminal: the signals the loop reads, the handlers that give
+ * it back, the cast, curses and its colours.  0, or 2 with a message. */
+static int
+ui_term_start(struct ui *ui, const struct options *o)
 {
-	struct ui		 ui;
-	sigset_t		 set;
-	int			 stop_sig;
-
-	if (!isatty(0) || !isatty(1)) {
-		fprintf(stderr, "poolscope: the screen needs a terminal on "
-		    "standard input and output; use --batch to run without "
-		    "one\n");
-		return 2;
-	}
-	if (!ui_term_usable()) {
-		fprintf(stderr, "poolscope: the terminal '%s' cannot draw the "
-		    "screen (it has no cursor addressing); use --batch, or set "
-		    "TERM to your terminal's type\n", getenv("TERM"));
-		return 2;
-	}
-	memset(&ui, 0, sizeof ui);
-	ui.opts = *o;
-	ui.tl = tl;
-	ui.replay = rp;
-	ui.lesson = lesson;
-	options_engine_config(o, &ui.choice);
+	sigset_t	set;
 
 	setlocale(LC_ALL, "");
-	ui.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	ui->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -564,7 +544,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTSTP);	/* Ctrl-Z: ui_suspend() */
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	if ((ui.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+	if ((ui->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
 
 	signal(SIGPIPE, SIG_IGN);
@@ -581,18 +561,18 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 			ws.ws_col = 80;
 			ws.ws_row = 24;
 		}
-		if ((ui.cast = cast_open(o->cast, o->force, 1, ws.ws_col,
+		if ((ui->cast = cast_open(o->cast, o->force, 1, ws.ws_col,
 		    ws.ws_row, o->caption ? o->caption : "poolscope", err,
 		    sizeof err)) == NULL) {
 			ui_restore();
 			fprintf(stderr, "poolscope: --cast: %s\n", err);
 			return 2;
 		}
-		ui_cast = ui.cast;
+		ui_cast = ui->cast;
 	}
-	if (newterm(NULL, ui.cast ? ui.cast : stdout, stdin) == NULL) {
-		if (ui.cast != NULL)
-			cast_discard(ui.cast);	/* nothing to keep */
+	if (newterm(NULL, ui->cast ? ui->cast : stdout, stdin) == NULL) {
+		if (ui->cast != NULL)
+			cast_discard(ui->cast);	/* nothing to keep */
 		ui_cast = NULL;
 		ui_restore();
 		fprintf(stderr, "poolscope: cannot start the screen on terminal "
@@ -615,20 +595,52 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 	if (!o->no_color && o->theme != THEME_MONO && getenv("NO_COLOR") ==
 	    NULL && has_colors()) {
 		start_color();
-		ui.colors = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : 8;
+		ui->colors = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : 8;
 	}
-	ui_draw_init(&ui);
-	getmaxyx(stdscr, ui.rows, ui.cols);
-	ui.too_small = ui.cols < UI_MIN_COLS || ui.rows < UI_MIN_ROWS;
+	ui_draw_init(ui);
+	getmaxyx(stdscr, ui->rows, ui->cols);
+	ui->too_small = ui->cols < UI_MIN_COLS || ui->rows < UI_MIN_ROWS;
+	return 0;
+}
+
+int
+ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
+    struct lesson *lesson)
+{
+	struct ui		 ui;
+	int			 stop_sig, rc;
+
+	if (!isatty(0) || !isatty(1)) {
+		fprintf(stderr, "poolscope: the screen needs a terminal on "
+		    "standard input and output; use --batch to run without "
+		    "one\n");
+		return 2;
+	}
+	if (!ui_term_usable()) {
+		fprintf(stderr, "poolscope: the terminal '%s' cannot draw the "
+		    "screen (it has no cursor addressing); use --batch, or set "
+		    "TERM to your terminal's type\n", getenv("TERM"));
+		return 2;
+	}
+	memset(&ui, 0, sizeof ui);
+	ui.opts = *o;
+	ui.tl = tl;
+	ui.replay = rp;
+	ui.lesson = lesson;
+	options_engine_config(o, &ui.choice);
+
+	if ((rc = ui_term_start(&ui, o)) != 0)
+		return rc;
+	ui.cmdline_tl = tl;
 
 	ui_setup_init(&ui);
 	if (ui.lesson != NULL)
 		ui_guide_goto(&ui, 0);
 	else if (o->ncompare > 0 && ui.tl != NULL && ui.tl->n > 0)
 		ui_compare_run(&ui, 0);
-	else if (ui.replay != NULL ||
-	    (o->autostart && ui.tl != NULL && ui.tl->n > 0))
-		ui_start_run(&ui);
+	else if (ui.replay != NULL || (o->autostart && ui.tl != NULL &&
+	    (ui.tl->n > 0 || o->taskfile != NULL || o->tasks_inline != NULL)))
+		ui_start_run(&ui);	/* an empty list given runs nothing */
 	else
 		ui.screen = SCREEN_SETUP;
 	ui.dirty = 1;
