@@ -5,8 +5,9 @@ one detached session of a fixed size, running a shell command that ends by
 printing `__EXIT=<status>` and then idles, so the exit status stays visible
 in the pane after the program has gone.  Tests send keys, read the pane
 with capture-pane and poll it with a deadline that scales with pstest.SLOW;
-nothing here sleeps a fixed time to synchronise.  Always kill() the server
-at the end (use try/finally, or the Screen as a context manager).
+nothing here sleeps a fixed time to synchronise.  A Screen is a context
+manager: `with Screen(...) as s:` kills the server at the end, whatever
+happened inside.
 """
 import os
 import re
@@ -17,7 +18,8 @@ import sys
 import tempfile
 import time
 
-from pstest import POOLSCOPE, SLOW, TAP, cmd, pid_alive, wait_gone  # noqa: F401
+from pstest import (POOLSCOPE, SLOW, TAP, add_case, case, cmd, main,  # noqa: F401
+                    pid_alive, wait_gone)
 
 WORKER_STATES = ("starting", "idle", "busy", "paused", "exiting", "exited",
                  "crashed", "stopped")
