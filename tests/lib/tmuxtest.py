@@ -194,11 +194,20 @@ class Screen:
         # The command runs in a directory of its own, removed by kill():
         # whatever the program writes there (an export, say) goes with it.
         self.dir = tempfile.mkdtemp(prefix=name + "-")
-        self.tmux("new-session", "-d", "-s", name, "-x", str(width),
-                  "-y", str(height), "-c", self.dir, "--", *argv)
-        self.socket = self.display("#{socket_path}")
-        self.tmux("set-option", "-g", "window-size", "manual")
-        self.tmux("set-option", "-g", "remain-on-exit", "on")
+        # A `with` block only kills a Screen that was made: one that fails
+        # half-way kills its own server.
+        try:
+            self.tmux("new-session", "-d", "-s", name, "-x", str(width),
+                      "-y", str(height), "-c", self.dir, "--", *argv)
+            self.socket = self.display("#{socket_path}")
+            self.tmux("set-option", "-g", "window-size", "manual")
+            self.tmux("set-option", "-g", "remain-on-exit", "on")
+        except BaseException:
+            if self.socket is None:     # tmux's default place for it
+                self.socket = os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"),
+                                           "tmux-%d" % os.getuid(), name)
+            self.kill()
+            raise
 
     def tmux(self, *args, check=True):
         p = subprocess.run(["tmux", "-L", self.name, "-f", "/dev/null"] +
