@@ -3,9 +3,10 @@ results the header promises."""
 import glob
 import json
 import os
+import re
 import shlex
 
-from pstest import TAP, ASSETS, run, of
+from pstest import TAP, ASSETS, add_case, case, main, run, of
 
 t = TAP()
 # Keeps the sleeps short; it changes nothing else.
@@ -51,8 +52,15 @@ def run_file(opts, path, extra=()):
 
 
 files = sorted(glob.glob(os.path.join(ASSETS, "*.tasks")))
-t.ok(len(files) >= 5, "found the task files in %s (%d)" % (ASSETS, len(files)))
-for path in files:
+
+
+@case
+def task_files_found():
+    t.ok(len(files) >= 5, "found the task files in %s (%d)" % (ASSETS, len(files)))
+
+
+def header_runs(path):
+    """Every command line in path's header runs as it says."""
     name = os.path.basename(path)
     cmds = header_commands(path)
     t.ok(cmds, "%s: its header gives a poolscope command line" % name)
@@ -77,44 +85,61 @@ for path in files:
              "%s: all %d tasks delivered, none failed" % (what, n), end)
         t.eq(p.stderr, "", "%s: nothing on stderr" % what)
 
-# squares.tasks: the seed's Pool(5).map(square, 1..10).
-SQ = os.path.join(ASSETS, "squares.tasks")
-p, ev = run_file(["-w", "5", "-m", "map"], SQ)
-t.eq([e["value"] for e in sorted(of(ev, "result"), key=lambda e: e["seq"])],
-     [str(i * i) for i in range(1, 11)], "squares.tasks, -w 5 -m map: results 1, 4, ..., 100")
-p = run(["--batch", "--quiet", "-w", "5", "-m", "map", SQ], timeout=30)
-t.eq(p.stdout.splitlines()[:1], ["[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]"],
-     "squares.tasks, --quiet: the list as Python prints it")
 
-# square-cube.tasks: two processes, square and cube of 123.
-SC = os.path.join(ASSETS, "square-cube.tasks")
-p, ev = run_file(["-w", "2", "-m", "process"], SC)
-vals = {e["task"]: e["result"] for e in of(ev, "task_done")}
-t.eq(vals, {0: "15129", 1: "1860867"}, "square-cube.tasks: the targets return 15129 and 1860867")
-t.eq({e["task"]: e["value"] for e in of(ev, "result")}, {0: "0", 1: "0"},
-     "square-cube.tasks: join() gives only the exit codes, 0 and 0")
-texts = "".join(e["text"] for e in of(ev, "output"))
-t.ok("square of 123 is 15129" in texts and "cube of 123 is 1860867" in texts,
-     "square-cube.tasks: the tasks print 'square of 123 is 15129' and "
-     "'cube of 123 is 1860867'", texts)
-p = run(["--batch", "-w", "2", "-m", "process", SC], timeout=30)
-t.ok("square of 123 is 15129" in p.stdout and "cube of 123 is 1860867" in p.stdout,
-     "square-cube.tasks, text batch: both lines are shown", p.stdout)
-t.eq(len(set(e["pid"] for e in of(ev, "task_start"))), 2,
-     "square-cube.tasks: two processes, one per task")
+for path in files:
+    add_case("header_" + re.sub(r"\W", "_", os.path.basename(path)[:-len(".tasks")]),
+             header_runs, path)
 
-# sleeps-mixed.tasks: asynchronous against synchronous result order.
-SM = os.path.join(ASSETS, "sleeps-mixed.tasks")
-p, ev = run_file(["-w", "4", "-m", "apply_async"], SM, SCALE)
-order = [e["task"] for e in sorted(of(ev, "result"), key=lambda e: e["seq"])]
-t.eq(sorted(order), list(range(8)), "sleeps-mixed.tasks, apply_async: 8 results")
-t.ok(order != list(range(8)),
-     "sleeps-mixed.tasks, apply_async: results not in submission order", order)
-# Task 0 sleeps 900 (x0.2) and task 3 only 100: 3 must come back before 0.
-t.ok(3 in order and 0 in order and order.index(3) < order.index(0),
-     "sleeps-mixed.tasks, apply_async: the 100 ms task's result beats the 900 ms one",
-     order)
-p, ev = run_file(["-w", "4", "-m", "apply"], SM, SCALE)
-order = [e["task"] for e in sorted(of(ev, "result"), key=lambda e: e["seq"])]
-t.eq(order, list(range(8)), "sleeps-mixed.tasks, apply: results in submission order")
-t.done()
+
+@case
+def squares():
+    # squares.tasks: the seed's Pool(5).map(square, 1..10).
+    SQ = os.path.join(ASSETS, "squares.tasks")
+    p, ev = run_file(["-w", "5", "-m", "map"], SQ)
+    t.eq([e["value"] for e in sorted(of(ev, "result"), key=lambda e: e["seq"])],
+         [str(i * i) for i in range(1, 11)], "squares.tasks, -w 5 -m map: results 1, 4, ..., 100")
+    p = run(["--batch", "--quiet", "-w", "5", "-m", "map", SQ], timeout=30)
+    t.eq(p.stdout.splitlines()[:1], ["[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]"],
+         "squares.tasks, --quiet: the list as Python prints it")
+
+
+@case
+def square_cube():
+    # square-cube.tasks: two processes, square and cube of 123.
+    SC = os.path.join(ASSETS, "square-cube.tasks")
+    p, ev = run_file(["-w", "2", "-m", "process"], SC)
+    vals = {e["task"]: e["result"] for e in of(ev, "task_done")}
+    t.eq(vals, {0: "15129", 1: "1860867"},
+         "square-cube.tasks: the targets return 15129 and 1860867")
+    t.eq({e["task"]: e["value"] for e in of(ev, "result")}, {0: "0", 1: "0"},
+         "square-cube.tasks: join() gives only the exit codes, 0 and 0")
+    texts = "".join(e["text"] for e in of(ev, "output"))
+    t.ok("square of 123 is 15129" in texts and "cube of 123 is 1860867" in texts,
+         "square-cube.tasks: the tasks print 'square of 123 is 15129' and "
+         "'cube of 123 is 1860867'", texts)
+    p = run(["--batch", "-w", "2", "-m", "process", SC], timeout=30)
+    t.ok("square of 123 is 15129" in p.stdout and "cube of 123 is 1860867" in p.stdout,
+         "square-cube.tasks, text batch: both lines are shown", p.stdout)
+    t.eq(len(set(e["pid"] for e in of(ev, "task_start"))), 2,
+         "square-cube.tasks: two processes, one per task")
+
+
+@case
+def sleeps_mixed():
+    # sleeps-mixed.tasks: asynchronous against synchronous result order.
+    SM = os.path.join(ASSETS, "sleeps-mixed.tasks")
+    p, ev = run_file(["-w", "4", "-m", "apply_async"], SM, SCALE)
+    order = [e["task"] for e in sorted(of(ev, "result"), key=lambda e: e["seq"])]
+    t.eq(sorted(order), list(range(8)), "sleeps-mixed.tasks, apply_async: 8 results")
+    t.ok(order != list(range(8)),
+         "sleeps-mixed.tasks, apply_async: results not in submission order", order)
+    # Task 0 sleeps 900 (x0.2) and task 3 only 100: 3 must come back before 0.
+    t.ok(3 in order and 0 in order and order.index(3) < order.index(0),
+         "sleeps-mixed.tasks, apply_async: the 100 ms task's result beats the 900 ms one",
+         order)
+    p, ev = run_file(["-w", "4", "-m", "apply"], SM, SCALE)
+    order = [e["task"] for e in sorted(of(ev, "result"), key=lambda e: e["seq"])]
+    t.eq(order, list(range(8)), "sleeps-mixed.tasks, apply: results in submission order")
+
+
+main(t)

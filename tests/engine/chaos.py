@@ -17,7 +17,7 @@ import threading
 import time
 
 import pstest
-from pstest import TAP, Live, of, pid_alive
+from pstest import TAP, Live, case, main, of, pid_alive
 
 t = TAP()
 SLOW = pstest.SLOW
@@ -134,51 +134,55 @@ def procs_with(word):
     return out
 
 
-rng = random.Random(SEED)
-stats = {"runs": 0, "kills": 0, "stops": 0, "invariants": 0, "tasks": 0}
-failures = []
-start = time.monotonic()
-while time.monotonic() - start < SECONDS:
-    run_seed = rng.randrange(1 << 30)
-    rrng = random.Random(run_seed)
-    args, n = make_run(rrng)
-    live = Live(args)
-    stop = threading.Event()
-    th = threading.Thread(target=storm, args=(live, rrng, stats, stop), daemon=True)
-    th.start()
-    rc = live.finish(90)
-    stop.set()
-    th.join()
-    ev = live.events
-    bad = check(ev, rc, n) if rc is not None else ["the run did not end in 90 s"]
-    pids = sorted(set(e["pid"] for e in of(ev, "worker_start")))
-    left = pstest.wait_gone(pids, 10)
-    if left:
-        bad.append("processes left: %r" % left)
-    sh_left = [p for p in procs_with("sleep " + MARK)]
-    deadline = time.monotonic() + 5 * SLOW
-    while sh_left and time.monotonic() < deadline:
-        time.sleep(0.05)
-        sh_left = procs_with("sleep " + MARK)
-    if sh_left:
-        bad.append("sh commands left: %r" % sh_left)
-        for p in sh_left:
-            os.kill(p, signal.SIGKILL)
-    stats["runs"] += 1
-    stats["tasks"] += n
-    stats["invariants"] += 8
-    if bad:
-        failures.append((run_seed, args, bad, live.stderr()[-500:]))
-        if rc is None:
-            live.p.kill()
+@case
+def soak():
+    rng = random.Random(SEED)
+    stats = {"runs": 0, "kills": 0, "stops": 0, "invariants": 0, "tasks": 0}
+    failures = []
+    start = time.monotonic()
+    while time.monotonic() - start < SECONDS:
+        run_seed = rng.randrange(1 << 30)
+        rrng = random.Random(run_seed)
+        args, n = make_run(rrng)
+        live = Live(args)
+        stop = threading.Event()
+        th = threading.Thread(target=storm, args=(live, rrng, stats, stop), daemon=True)
+        th.start()
+        rc = live.finish(90)
+        stop.set()
+        th.join()
+        ev = live.events
+        bad = check(ev, rc, n) if rc is not None else ["the run did not end in 90 s"]
+        pids = sorted(set(e["pid"] for e in of(ev, "worker_start")))
+        left = pstest.wait_gone(pids, 10)
+        if left:
+            bad.append("processes left: %r" % left)
+        sh_left = [p for p in procs_with("sleep " + MARK)]
+        deadline = time.monotonic() + 5 * SLOW
+        while sh_left and time.monotonic() < deadline:
+            time.sleep(0.05)
+            sh_left = procs_with("sleep " + MARK)
+        if sh_left:
+            bad.append("sh commands left: %r" % sh_left)
+            for p in sh_left:
+                os.kill(p, signal.SIGKILL)
+        stats["runs"] += 1
+        stats["tasks"] += n
+        stats["invariants"] += 8
+        if bad:
+            failures.append((run_seed, args, bad, live.stderr()[-500:]))
+            if rc is None:
+                live.p.kill()
 
-t.ok(not failures, "chaos: %d runs (%d tasks, %d kills, %d stops), %d invariants "
-     "checked, none broken (seed %d)" % (stats["runs"], stats["tasks"], stats["kills"],
-                                         stats["stops"], stats["invariants"], SEED),
-     "\n".join("run seed %d: poolscope --batch --json %s\n  %s\n  stderr: %s" %
-               (s, " ".join(repr(a) for a in args), "; ".join(b), err)
-               for s, args, b, err in failures[:5]))
-print("# chaos: %d runs, %d tasks, %d kills, %d stops, %d invariants checked, "
-      "%d runs broke one" % (stats["runs"], stats["tasks"], stats["kills"],
-                             stats["stops"], stats["invariants"], len(failures)))
-t.done()
+    t.ok(not failures, "chaos: %d runs (%d tasks, %d kills, %d stops), %d invariants "
+         "checked, none broken (seed %d)" % (stats["runs"], stats["tasks"], stats["kills"],
+                                             stats["stops"], stats["invariants"], SEED),
+         "\n".join("run seed %d: poolscope --batch --json %s\n  %s\n  stderr: %s" %
+                   (s, " ".join(repr(a) for a in args), "; ".join(b), err)
+                   for s, args, b, err in failures[:5]))
+    print("# chaos: %d runs, %d tasks, %d kills, %d stops, %d invariants checked, "
+          "%d runs broke one" % (stats["runs"], stats["tasks"], stats["kills"],
+                                 stats["stops"], stats["invariants"], len(failures)))
+
+
+main(t)

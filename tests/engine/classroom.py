@@ -4,7 +4,9 @@ lesson by path, bad lessons refused with FILE:LINE and exit 2, --compare
 (table, result orders, refusals), --seed, and the refusals of --theme,
 --caption and --cast.  The lesson runs go in parallel to keep the file
 short: nothing here measures their times."""
+import atexit
 import concurrent.futures
+import functools
 import glob
 import json
 import os
@@ -16,11 +18,12 @@ import subprocess
 import tempfile
 import time
 
-from pstest import (SLOW, TAP, ASSETS, Live, cmd, of, run, run_json,
-                    wait_gone)
+from pstest import (SLOW, TAP, ASSETS, Live, add_case, case, cmd, main, of, run,
+                    run_json, wait_gone)
 
 t = TAP()
 tmp = tempfile.mkdtemp(prefix="pstest-classroom-")
+atexit.register(shutil.rmtree, tmp, True)
 LESSONS = os.path.join(ASSETS, "lessons")
 SUMMARY = re.compile(r"^\d+ tasks?, \d+ failed.*[,;] wall \d+\.\d+ s, ")
 RESULTS = re.compile(r"^(\[.*\]|TaskError: .*)$")  # a list, or what a raise prints
@@ -93,39 +96,56 @@ def sections(stdout):
     return out
 
 
-# The processor count poolscope puts in {cpus}.
-p, ev = run_json(["-t", "square 1"])
-CPUS = ev[0]["cpus"] if ev and ev[0].get("ev") == "run_start" else \
-    os.sysconf("SC_NPROCESSORS_ONLN")
+@functools.cache
+def cpus():
+    """The processor count poolscope puts in {cpus}."""
+    p, ev = run_json(["-t", "square 1"])
+    return ev[0]["cpus"] if ev and ev[0].get("ev") == "run_start" else \
+        os.sysconf("SC_NPROCESSORS_ONLN")
 
-# --- --list-lessons -----------------------------------------------------------
+
 files = sorted(glob.glob(os.path.join(LESSONS, "*.lesson")))
 names = [os.path.basename(f)[:-len(".lesson")] for f in files]
-t.ok(len(names) >= 8, "assets/lessons holds the lessons (%d)" % len(names),
-     names)
-p = run(["--list-lessons"], timeout=20)
-t.eq(p.returncode, 0, "--list-lessons exits 0")
-listed = [l.split()[0] for l in p.stdout.splitlines() if l.strip()]
-t.eq(sorted(listed), names, "--list-lessons lists every assets/lessons/*.lesson "
-     "by name, once")
-titles_ok = True
-for f, n in zip(files, names):
-    title, _ = parse_lesson(f, CPUS)
-    line = next((l for l in p.stdout.splitlines() if l.split()[:1] == [n]), "")
-    if title is None or title not in line:
-        titles_ok = False
-t.ok(titles_ok, "and each with its title", p.stdout)
+
+
+# --- --list-lessons -----------------------------------------------------------
+@case
+def list_lessons():
+    CPUS = cpus()
+    t.ok(len(names) >= 8, "assets/lessons holds the lessons (%d)" % len(names),
+         names)
+    p = run(["--list-lessons"], timeout=20)
+    t.eq(p.returncode, 0, "--list-lessons exits 0")
+    listed = [l.split()[0] for l in p.stdout.splitlines() if l.strip()]
+    t.eq(sorted(listed), names, "--list-lessons lists every assets/lessons/*.lesson "
+         "by name, once")
+    titles_ok = True
+    for f, n in zip(files, names):
+        title, _ = parse_lesson(f, CPUS)
+        line = next((l for l in p.stdout.splitlines() if l.split()[:1] == [n]), "")
+        if title is None or title not in line:
+            titles_ok = False
+    t.ok(titles_ok, "and each with its title", p.stdout)
+
 
 # --- every lesson, in batch: -q and --json, all in parallel --------------------
-jobs = {}
-with concurrent.futures.ThreadPoolExecutor(max_workers=2 * len(names) or 1) as ex:
-    for n in names:
-        jobs[(n, "q")] = ex.submit(run, ["--lesson", n, "--batch", "-q"], 90)
-        jobs[(n, "json")] = ex.submit(run, ["--lesson", n, "--batch", "--json"],
-                                      90)
-    done = {k: f.result() for k, f in jobs.items()}
+@functools.cache
+def lesson_runs():
+    """Every lesson run with -q and with --json, all at once: (name, "q" or
+    "json") -> CompletedProcess."""
+    jobs = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2 * len(names) or 1) as ex:
+        for n in names:
+            jobs[(n, "q")] = ex.submit(run, ["--lesson", n, "--batch", "-q"], 90)
+            jobs[(n, "json")] = ex.submit(run, ["--lesson", n, "--batch", "--json"],
+                                          90)
+        done = {k: f.result() for k, f in jobs.items()}
+    return done
 
-for f, n in zip(files, names):
+
+def lesson_in_batch(f, n):
+    CPUS = cpus()
+    done = lesson_runs()
     title, steps = parse_lesson(f, CPUS)
     N = len(steps)
     runs = [r for _, r in steps if r is not None]
@@ -187,185 +207,225 @@ for f, n in zip(files, names):
          "never run (their chunk raised)" % n,
          ends)
 
+
+for f, n in zip(files, names):
+    add_case("lesson_" + n.replace("-", "_"), lesson_in_batch, f, n)
+
+
 # --- a lesson given by path ----------------------------------------------------
-path = os.path.relpath(os.path.join(LESSONS, "pool-map.lesson"))
-if "/" not in path:
-    path = "./" + path
-# (its last step's task raises: exit 1)
-p = run(["--lesson", path, "--batch", "-q"], timeout=30)
-t.eq(p.returncode, 1, "--lesson %s (a path) runs to its end, exit 1" % path)
-t.ok("[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]" in p.stdout.splitlines(),
-     "and prints the seed's [1, 4, 9, 16, 25, 36, 49, 64, 81, 100] as a "
-     "results list", p.stdout)
-p = run(["--lesson", os.path.abspath(path), "--batch", "-q"], timeout=30)
-t.ok(p.returncode == 1 and "[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]" in
-     p.stdout.splitlines(), "the same by its absolute path", p.stderr)
+@case
+def lesson_by_path():
+    path = os.path.relpath(os.path.join(LESSONS, "pool-map.lesson"))
+    if "/" not in path:
+        path = "./" + path
+    # (its last step's task raises: exit 1)
+    p = run(["--lesson", path, "--batch", "-q"], timeout=30)
+    t.eq(p.returncode, 1, "--lesson %s (a path) runs to its end, exit 1" % path)
+    t.ok("[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]" in p.stdout.splitlines(),
+         "and prints the seed's [1, 4, 9, 16, 25, 36, 49, 64, 81, 100] as a "
+         "results list", p.stdout)
+    p = run(["--lesson", os.path.abspath(path), "--batch", "-q"], timeout=30)
+    t.ok(p.returncode == 1 and "[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]" in
+         p.stdout.splitlines(), "the same by its absolute path", p.stderr)
+
 
 # --- bad lessons: exit 2, FILE:LINE: (or FILE: ), nothing on stdout ---------------
-HEAD = "title: T\nstep: S\ncaption: c\n"
-os.mkdir(os.path.join(tmp, "dir.lesson"))
-BAD = [
-    # (what, file name, contents, line or None for the whole file, words)
-    ("unknown key", "key.lesson", "title: T\nstep: S\ncaptoin: x\n", 3,
-     ["unknown key 'captoin'", "did you mean 'caption'?"]),
-    ("caption before step", "capfirst.lesson", "title: T\ncaption: x\nstep: S\n",
-     2, ["'caption:' before any 'step:'"]),
-    ("no steps", "nosteps.lesson", "title: T\nsummary: nothing\n", None,
-     ["no steps"]),
-    ("a bad run option (-w 0)", "w0.lesson", HEAD + "run: -w 0\n", 4,
-     ["--workers", "0 is too small"]),
-    ("a program option in run: (--batch)", "batch.lesson",
-     HEAD + "run: --batch\n", 4, ["--batch"]),
-    ("a bad mode", "mode.lesson", HEAD + "run: -m mapp\n", 4,
-     ["unknown mode 'mapp'"]),
-    ("a task list that does not parse", "tasks.lesson",
-     HEAD + "run: -t 'sqare 4'\n", 4, ["does not parse", "'sqare'"]),
-    ("a missing task file", "missing.lesson", HEAD + "run: nope.tasks\n", 4,
-     ["'nope.tasks' not found"]),
-    ("an unclosed quote in run:", "quote.lesson", HEAD + "run: -t 'square 1\n",
-     4, ["quote"]),
-    ("wait: end without a run", "wait.lesson", HEAD + "wait: end\n", 4,
-     ["wait: end"]),
-    ("an unknown placeholder", "brace.lesson",
-     "title: T\nstep: S {word}\ncaption: c\n", 2, ["{word}"]),
-    ("invalid UTF-8", "latin1.lesson", b"title: T\nstep: S\ncaption: caf\xe9\n",
-     3, ["UTF-8"]),
-    ("an empty file", "empty.lesson", "", None, ["empty"]),
-    ("binary junk", "junk.lesson", b"\x00\x01\x02\xff\xfe junk\x00\n", "any",
-     ["not a text file"]),
-    ("a directory", "dir.lesson", None, None, ["directory"]),
-]
-for what, name, data, line, words in BAD:
-    path = os.path.join(tmp, name)
-    if data is not None:
-        write(name, data)
-    p = run(["--lesson", path, "--batch", "-q"], timeout=20,
-            stdin=subprocess.DEVNULL)
-    if line == "any":
-        where = re.search(re.escape(path) + r":(\d+:)? ", p.stderr)
-        wdesc = "%s:[LINE:] " % name
-    elif line is None:
-        where = (path + ": ") in p.stderr
-        wdesc = "%s: " % name
-    else:
-        where = ("%s:%d: " % (path, line)) in p.stderr
-        wdesc = "%s:%d: " % (name, line)
-    missing = [w for w in words if w not in p.stderr]
-    t.ok(p.returncode == 2 and where and not missing,
-         "bad lesson, %s: exit 2, stderr says %s%s" % (what, wdesc,
-                                                      ", ".join(words)),
-         "status %d, stderr %r" % (p.returncode, p.stderr))
-    t.eq(p.stdout, "", "bad lesson, %s: nothing on stdout" % what)
+@case
+def bad_lessons():
+    HEAD = "title: T\nstep: S\ncaption: c\n"
+    os.mkdir(os.path.join(tmp, "dir.lesson"))
+    BAD = [
+        # (what, file name, contents, line or None for the whole file, words)
+        ("unknown key", "key.lesson", "title: T\nstep: S\ncaptoin: x\n", 3,
+         ["unknown key 'captoin'", "did you mean 'caption'?"]),
+        ("caption before step", "capfirst.lesson", "title: T\ncaption: x\nstep: S\n",
+         2, ["'caption:' before any 'step:'"]),
+        ("no steps", "nosteps.lesson", "title: T\nsummary: nothing\n", None,
+         ["no steps"]),
+        ("a bad run option (-w 0)", "w0.lesson", HEAD + "run: -w 0\n", 4,
+         ["--workers", "0 is too small"]),
+        ("a program option in run: (--batch)", "batch.lesson",
+         HEAD + "run: --batch\n", 4, ["--batch"]),
+        ("a bad mode", "mode.lesson", HEAD + "run: -m mapp\n", 4,
+         ["unknown mode 'mapp'"]),
+        ("a task list that does not parse", "tasks.lesson",
+         HEAD + "run: -t 'sqare 4'\n", 4, ["does not parse", "'sqare'"]),
+        ("a missing task file", "missing.lesson", HEAD + "run: nope.tasks\n", 4,
+         ["'nope.tasks' not found"]),
+        ("an unclosed quote in run:", "quote.lesson", HEAD + "run: -t 'square 1\n",
+         4, ["quote"]),
+        ("wait: end without a run", "wait.lesson", HEAD + "wait: end\n", 4,
+         ["wait: end"]),
+        ("an unknown placeholder", "brace.lesson",
+         "title: T\nstep: S {word}\ncaption: c\n", 2, ["{word}"]),
+        ("invalid UTF-8", "latin1.lesson", b"title: T\nstep: S\ncaption: caf\xe9\n",
+         3, ["UTF-8"]),
+        ("an empty file", "empty.lesson", "", None, ["empty"]),
+        ("binary junk", "junk.lesson", b"\x00\x01\x02\xff\xfe junk\x00\n", "any",
+         ["not a text file"]),
+        ("a directory", "dir.lesson", None, None, ["directory"]),
+    ]
+    for what, name, data, line, words in BAD:
+        path = os.path.join(tmp, name)
+        if data is not None:
+            write(name, data)
+        p = run(["--lesson", path, "--batch", "-q"], timeout=20,
+                stdin=subprocess.DEVNULL)
+        if line == "any":
+            where = re.search(re.escape(path) + r":(\d+:)? ", p.stderr)
+            wdesc = "%s:[LINE:] " % name
+        elif line is None:
+            where = (path + ": ") in p.stderr
+            wdesc = "%s: " % name
+        else:
+            where = ("%s:%d: " % (path, line)) in p.stderr
+            wdesc = "%s:%d: " % (name, line)
+        missing = [w for w in words if w not in p.stderr]
+        t.ok(p.returncode == 2 and where and not missing,
+             "bad lesson, %s: exit 2, stderr says %s%s" % (what, wdesc,
+                                                          ", ".join(words)),
+             "status %d, stderr %r" % (p.returncode, p.stderr))
+        t.eq(p.stdout, "", "bad lesson, %s: nothing on stdout" % what)
 
-p = run(["--lesson", "nosuchlesson", "--batch", "-q"], timeout=20)
-t.ok(p.returncode == 2 and "nosuchlesson" in p.stderr and
-     "--list-lessons" in p.stderr and p.stdout == "",
-     "--lesson nosuchlesson: exit 2, names it and points to --list-lessons",
-     "%d %r" % (p.returncode, p.stderr))
-p = run(["--lesson", "sync-asnc", "--batch", "-q"], timeout=20)
-t.ok(p.returncode == 2 and "did you mean 'sync-async'" in p.stderr,
-     "--lesson sync-asnc: exit 2, did you mean 'sync-async'?",
-     "%d %r" % (p.returncode, p.stderr))
-p = run(["--lesson", "x", "-t", "square 1"], timeout=20)
-t.ok(p.returncode == 2 and "--lesson" in p.stderr and p.stdout == "",
-     "--lesson x -t 'square 1': exit 2", "%d %r" % (p.returncode, p.stderr))
-p = run(["--lesson", "pool-map", "--compare", "apply,map", "--batch"],
-        timeout=20)
-t.ok(p.returncode == 2 and p.stdout == "", "--lesson with --compare: exit 2",
-     "%d %r" % (p.returncode, p.stderr))
 
-# --record (and --trace, --svg) with --lesson: the file is written, or the
-# combination is refused as --compare refuses it; never silently dropped.
-for opt, ext in (("--record", "rec"), ("--trace", "json"), ("--svg", "svg")):
-    out = os.path.join(tmp, "lesson." + ext)
-    p = run(["--lesson", "pool-map", "--batch", "-q", opt, out], timeout=30)
-    t.ok((p.returncode == 2 and opt in p.stderr) or
-         (p.returncode == 0 and os.path.exists(out)),
-         "--lesson pool-map --batch %s FILE: writes FILE or exits 2 naming %s"
-         % (opt, opt), "status %d, %s %s, stderr %r" % (
-             p.returncode, out, "exists" if os.path.exists(out) else
-             "was not written", p.stderr))
+@case
+def lesson_refusals():
+    p = run(["--lesson", "nosuchlesson", "--batch", "-q"], timeout=20)
+    t.ok(p.returncode == 2 and "nosuchlesson" in p.stderr and
+         "--list-lessons" in p.stderr and p.stdout == "",
+         "--lesson nosuchlesson: exit 2, names it and points to --list-lessons",
+         "%d %r" % (p.returncode, p.stderr))
+    p = run(["--lesson", "sync-asnc", "--batch", "-q"], timeout=20)
+    t.ok(p.returncode == 2 and "did you mean 'sync-async'" in p.stderr,
+         "--lesson sync-asnc: exit 2, did you mean 'sync-async'?",
+         "%d %r" % (p.returncode, p.stderr))
+    p = run(["--lesson", "x", "-t", "square 1"], timeout=20)
+    t.ok(p.returncode == 2 and "--lesson" in p.stderr and p.stdout == "",
+         "--lesson x -t 'square 1': exit 2", "%d %r" % (p.returncode, p.stderr))
+    p = run(["--lesson", "pool-map", "--compare", "apply,map", "--batch"],
+            timeout=20)
+    t.ok(p.returncode == 2 and p.stdout == "", "--lesson with --compare: exit 2",
+         "%d %r" % (p.returncode, p.stderr))
 
-# A reader that goes away: the lesson stops as a plain --batch run does.
-t0 = time.monotonic()
-pp = subprocess.Popen(cmd(["--lesson", "worker-dies", "--batch"]),
-                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-first = pp.stdout.readline()
-pp.stdout.close()
-try:
-    rc = pp.wait(20 * SLOW)
-except subprocess.TimeoutExpired:
-    pp.kill()
-    rc = pp.wait()
-took = time.monotonic() - t0
-t.ok(first.startswith(b"== ") and rc in (-signal.SIGPIPE, 128 + signal.SIGPIPE) and
-     took < 2.0 * SLOW,
-     "--lesson worker-dies --batch | head -1: ends by SIGPIPE at once, as "
-     "--batch does (status %s after %.1f s; the lesson takes 4 s)" % (rc, took),
-     first)
 
-# SIGTERM during a lesson: 128 + 15, as a plain --batch run, workers reaped.
-lv = Live(["--lesson", "sync-async"])
-w = lv.wait_for(lambda e: e["ev"] == "task_start", 20)
-pids = [e["pid"] for e in of(lv.events, "worker_start")]
-if w is not None:
-    lv.p.send_signal(signal.SIGTERM)
-rc = lv.finish(20)
-lv.stderr()
-t.ok(w is not None and rc == 128 + signal.SIGTERM,
-     "--lesson sync-async --batch, SIGTERM during step 1: status 143 "
-     "(got %s)" % rc)
-t.eq(wait_gone(pids, 5), [], "and its workers are gone")
+@case
+def lesson_exports():
+    # --record (and --trace, --svg) with --lesson: the file is written, or the
+    # combination is refused as --compare refuses it; never silently dropped.
+    for opt, ext in (("--record", "rec"), ("--trace", "json"), ("--svg", "svg")):
+        out = os.path.join(tmp, "lesson." + ext)
+        p = run(["--lesson", "pool-map", "--batch", "-q", opt, out], timeout=30)
+        t.ok((p.returncode == 2 and opt in p.stderr) or
+             (p.returncode == 0 and os.path.exists(out)),
+             "--lesson pool-map --batch %s FILE: writes FILE or exits 2 naming %s"
+             % (opt, opt), "status %d, %s %s, stderr %r" % (
+                 p.returncode, out, "exists" if os.path.exists(out) else
+                 "was not written", p.stderr))
+
+
+@case
+def lesson_reader_gone():
+    # A reader that goes away: the lesson stops as a plain --batch run does.
+    t0 = time.monotonic()
+    pp = subprocess.Popen(cmd(["--lesson", "worker-dies", "--batch"]),
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    first = pp.stdout.readline()
+    pp.stdout.close()
+    try:
+        rc = pp.wait(20 * SLOW)
+    except subprocess.TimeoutExpired:
+        pp.kill()
+        rc = pp.wait()
+    took = time.monotonic() - t0
+    t.ok(first.startswith(b"== ") and rc in (-signal.SIGPIPE, 128 + signal.SIGPIPE) and
+         took < 2.0 * SLOW,
+         "--lesson worker-dies --batch | head -1: ends by SIGPIPE at once, as "
+         "--batch does (status %s after %.1f s; the lesson takes 4 s)" % (rc, took),
+         first)
+
+
+@case
+def lesson_sigterm():
+    # SIGTERM during a lesson: 128 + 15, as a plain --batch run, workers reaped.
+    lv = Live(["--lesson", "sync-async"])
+    w = lv.wait_for(lambda e: e["ev"] == "task_start", 20)
+    pids = [e["pid"] for e in of(lv.events, "worker_start")]
+    if w is not None:
+        lv.p.send_signal(signal.SIGTERM)
+    rc = lv.finish(20)
+    lv.stderr()
+    t.ok(w is not None and rc == 128 + signal.SIGTERM,
+         "--lesson sync-async --batch, SIGTERM during step 1: status 143 "
+         "(got %s)" % rc)
+    t.eq(wait_gone(pids, 5), [], "and its workers are gone")
+
 
 # --- --compare ---------------------------------------------------------------------
 SLEEPS = "sleep 300; sleep 100; sleep 200"
-p = run(["--compare", "apply,apply_async", "-w", "3", "--batch", "-q", "-t",
-         SLEEPS, "--time-scale", "0.5"], timeout=30)
-t.eq(p.returncode, 0, "--compare apply,apply_async: exit 0")
-lines = p.stdout.splitlines()
-t.ok(any(re.match(r"^call style +wall +speedup +util +failed +result order",
-                  l) for l in lines),
-     "the table header: call style, wall, speedup, util, failed, result order",
-     p.stdout)
 ROW = re.compile(r"^(\S+) +(\d+\.\d+) s +(\d+\.\d+)x +(\d+)% +(\d+)  (.*)$")
-rows = {}
-for l in lines:
-    m = ROW.match(l)
-    if m:
-        rows[m.group(1)] = (float(m.group(2)), m.group(6).strip())
-t.eq(sorted(rows), ["apply", "apply_async"], "a row for apply and one for "
-     "apply_async")
-t.eq(rows.get("apply", (0, ""))[1], "0 1 2", "apply's result order: 0 1 2")
-t.eq(rows.get("apply_async", (0, ""))[1], "1 2 0",
-     "apply_async's result order: 1 2 0")
-wa, wb = rows.get("apply", (0,))[0], rows.get("apply_async", (0,))[0]
-t.ok(wa > wb, "apply's wall (%.3f s) is larger than apply_async's (%.3f s)"
-     % (wa, wb))
-t.ok("== apply (1 of 2) ==" in lines and "== apply_async (2 of 2) ==" in lines
-     and "[300, 100, 200]" in lines and "[100, 200, 300]" in lines,
-     "each run is announced and prints its results list", p.stdout)
-p, ev = run_json(["--compare", "apply,apply_async", "-w", "3", "-t", SLEEPS,
-                  "--time-scale", "0.1"], timeout=30)
-t.eq([(e["ev"], e.get("mode")) for e in ev if e["ev"] in ("run_start", "run_end")],
-     [("run_start", "apply"), ("run_end", None), ("run_start", "apply_async"),
-      ("run_end", None)], "--compare --json: a run_start/run_end pair per style")
-p = run(["--compare", "apply,apply_async", "-w", "2", "--batch", "-q", "-t",
-         "fail; square 2"], timeout=30)
-t.ok(p.returncode == 1 and re.search(r"^apply_async .* +1  1 0|^apply_async .* +1  0 1",
-                                     p.stdout, re.M),
-     "--compare with a failing task: exit 1, the failed column says 1", p.stdout)
-svg = os.path.join(tmp, "x.svg")
-for args, desc in ((["--compare", "apply"], "one mode"),
-                   (["--compare", "apply,nope"], "an unknown mode"),
-                   (["--compare", "map,map"], "a mode twice"),
-                   (["--compare", "apply,sync"], "a mode and its alias"),
-                   (["--compare", "apply,map", "--svg", svg], "with --svg")):
-    p = run(args + ["--batch", "-q", "-t", "square 1"], timeout=20)
-    t.ok(p.returncode == 2 and p.stdout == "" and "--compare" in p.stderr,
-         "--compare %s (%s): exit 2, nothing on stdout"
-         % (" ".join(args[1:]).replace(svg, "x.svg"), desc),
-         "%d %r %r" % (p.returncode, p.stdout, p.stderr))
-t.ok(not os.path.exists(svg), "and the refused --svg is not written")
+
+
+@case
+def compare_table():
+    p = run(["--compare", "apply,apply_async", "-w", "3", "--batch", "-q", "-t",
+             SLEEPS, "--time-scale", "0.5"], timeout=30)
+    t.eq(p.returncode, 0, "--compare apply,apply_async: exit 0")
+    lines = p.stdout.splitlines()
+    t.ok(any(re.match(r"^call style +wall +speedup +util +failed +result order",
+                      l) for l in lines),
+         "the table header: call style, wall, speedup, util, failed, result order",
+         p.stdout)
+    rows = {}
+    for l in lines:
+        m = ROW.match(l)
+        if m:
+            rows[m.group(1)] = (float(m.group(2)), m.group(6).strip())
+    t.eq(sorted(rows), ["apply", "apply_async"], "a row for apply and one for "
+         "apply_async")
+    t.eq(rows.get("apply", (0, ""))[1], "0 1 2", "apply's result order: 0 1 2")
+    t.eq(rows.get("apply_async", (0, ""))[1], "1 2 0",
+         "apply_async's result order: 1 2 0")
+    wa, wb = rows.get("apply", (0,))[0], rows.get("apply_async", (0,))[0]
+    t.ok(wa > wb, "apply's wall (%.3f s) is larger than apply_async's (%.3f s)"
+         % (wa, wb))
+    t.ok("== apply (1 of 2) ==" in lines and "== apply_async (2 of 2) ==" in lines
+         and "[300, 100, 200]" in lines and "[100, 200, 300]" in lines,
+         "each run is announced and prints its results list", p.stdout)
+
+
+@case
+def compare_json():
+    p, ev = run_json(["--compare", "apply,apply_async", "-w", "3", "-t", SLEEPS,
+                      "--time-scale", "0.1"], timeout=30)
+    t.eq([(e["ev"], e.get("mode")) for e in ev if e["ev"] in ("run_start", "run_end")],
+         [("run_start", "apply"), ("run_end", None), ("run_start", "apply_async"),
+          ("run_end", None)], "--compare --json: a run_start/run_end pair per style")
+
+
+@case
+def compare_failing_task():
+    p = run(["--compare", "apply,apply_async", "-w", "2", "--batch", "-q", "-t",
+             "fail; square 2"], timeout=30)
+    t.ok(p.returncode == 1 and re.search(r"^apply_async .* +1  1 0|^apply_async .* +1  0 1",
+                                         p.stdout, re.M),
+         "--compare with a failing task: exit 1, the failed column says 1", p.stdout)
+
+
+@case
+def compare_refusals():
+    svg = os.path.join(tmp, "x.svg")
+    for args, desc in ((["--compare", "apply"], "one mode"),
+                       (["--compare", "apply,nope"], "an unknown mode"),
+                       (["--compare", "map,map"], "a mode twice"),
+                       (["--compare", "apply,sync"], "a mode and its alias"),
+                       (["--compare", "apply,map", "--svg", svg], "with --svg")):
+        p = run(args + ["--batch", "-q", "-t", "square 1"], timeout=20)
+        t.ok(p.returncode == 2 and p.stdout == "" and "--compare" in p.stderr,
+             "--compare %s (%s): exit 2, nothing on stdout"
+             % (" ".join(args[1:]).replace(svg, "x.svg"), desc),
+             "%d %r %r" % (p.returncode, p.stdout, p.stderr))
+    t.ok(not os.path.exists(svg), "and the refused --svg is not written")
+
 
 # --- --seed ------------------------------------------------------------------------
 RAND = ["-t", "sleep rand(1,50) x20", "--time-scale", "0.01", "--batch", "-q"]
@@ -376,56 +436,74 @@ def results(args):
     return p.returncode, (p.stdout.splitlines() or [""])[0]
 
 
-a, b, c = results(RAND + ["--seed", "7"]), results(RAND + ["--seed", "7"]), \
-    results(RAND + ["--seed", "8"])
-t.ok(a[0] == 0 and re.match(r"^\[(\d+, ){19}\d+\]$", a[1]),
-     "--seed 7: twenty sleeps, a results list", a)
-t.eq(b, a, "--seed 7 again: the same results list")
-t.ok(c[0] == 0 and c[1] != a[1], "--seed 8: a different one", (a, c))
-d, e = results(RAND), results(RAND)
-t.ok(d[0] == 0 and e[0] == 0 and d[1] != e[1],
-     "without --seed two runs differ (equal with chance 50^-20)", (d, e))
-vals = [int(x) for x in re.findall(r"\d+", a[1])]
-t.ok(vals and all(1 <= v <= 50 for v in vals), "every draw is in 1..50", vals)
+@case
+def seed():
+    a, b, c = results(RAND + ["--seed", "7"]), results(RAND + ["--seed", "7"]), \
+        results(RAND + ["--seed", "8"])
+    t.ok(a[0] == 0 and re.match(r"^\[(\d+, ){19}\d+\]$", a[1]),
+         "--seed 7: twenty sleeps, a results list", a)
+    t.eq(b, a, "--seed 7 again: the same results list")
+    t.ok(c[0] == 0 and c[1] != a[1], "--seed 8: a different one", (a, c))
+    d, e = results(RAND), results(RAND)
+    t.ok(d[0] == 0 and e[0] == 0 and d[1] != e[1],
+         "without --seed two runs differ (equal with chance 50^-20)", (d, e))
+    vals = [int(x) for x in re.findall(r"\d+", a[1])]
+    t.ok(vals and all(1 <= v <= 50 for v in vals), "every draw is in 1..50", vals)
+
 
 # --- --theme, --caption, --cast refusals ------------------------------------------
-p = run(["--theme", "nope", "--batch", "-t", "square 1"], timeout=20)
-t.ok(p.returncode == 2 and p.stdout == "" and
-     all(w in p.stderr for w in ("nope", "default", "high-contrast", "light",
-                                 "mono")),
-     "--theme nope: exit 2, listing the themes", "%d %r" % (p.returncode,
-                                                           p.stderr))
-for th in ("default", "high-contrast", "light", "mono"):
-    p = run(["--theme", th, "--batch", "-q", "-t", "square 1"], timeout=20)
-    t.eq(p.returncode, 0, "--theme %s is accepted" % th)
-p = run(["--caption", "x" * 201, "--batch", "-t", "square 1"], timeout=20)
-t.ok(p.returncode == 2 and p.stdout == "" and "--caption" in p.stderr,
-     "--caption of 201 characters: exit 2", "%d %r" % (p.returncode, p.stderr))
-p = run(["--caption", "x" * 200, "--batch", "-q", "-t", "square 1"],
-        timeout=20)
-t.eq(p.returncode, 0, "--caption of 200 characters is accepted")
-# Characters, not bytes: 150 'é' are 150 characters (300 bytes in UTF-8).
-p = run(["--caption", "\u00e9" * 150, "--batch", "-q", "-t", "square 1"],
-        timeout=20)
-t.ok(p.returncode == 0, "--caption of 150 characters of two bytes each is "
-     "accepted (the limit counts characters)", "%d %r" % (p.returncode,
-                                                          p.stderr))
-castf = os.path.join(tmp, "x.cast")
-for extra in (["--batch"], ["--json"], ["-q"]):
-    p = run(["--cast", castf] + extra + ["-t", "square 1"], timeout=20)
-    t.ok(p.returncode == 2 and p.stdout == "" and "--cast" in p.stderr,
-         "--cast FILE %s: exit 2" % extra[0], "%d %r" % (p.returncode,
-                                                       p.stderr))
-t.ok(not os.path.exists(castf), "and no cast file is made")
+@case
+def themes():
+    p = run(["--theme", "nope", "--batch", "-t", "square 1"], timeout=20)
+    t.ok(p.returncode == 2 and p.stdout == "" and
+         all(w in p.stderr for w in ("nope", "default", "high-contrast", "light",
+                                     "mono")),
+         "--theme nope: exit 2, listing the themes", "%d %r" % (p.returncode,
+                                                               p.stderr))
+    for th in ("default", "high-contrast", "light", "mono"):
+        p = run(["--theme", th, "--batch", "-q", "-t", "square 1"], timeout=20)
+        t.eq(p.returncode, 0, "--theme %s is accepted" % th)
 
-shutil.rmtree(tmp, ignore_errors=True)
-# Found by fuzzing: a run line naming a FIFO (or any file that is not a
-# regular file) must be refused, not read: reading it would block the class.
-fifodir = tempfile.mkdtemp(prefix="pstest-fifo-")
-os.mkfifo(os.path.join(fifodir, "pipe.tasks"))
-with open(os.path.join(fifodir, "fifo.lesson"), "w") as f:
-    f.write("title: t\nstep: s\ncaption: c\nrun: -w 2 pipe.tasks\n")
-p = run(["--lesson", os.path.join(fifodir, "fifo.lesson"), "--batch", "-q"], timeout=20)
-t.ok(p.returncode == 2 and "fifo.lesson:4:" in p.stderr and "not a regular file" in p.stderr,
-     "a lesson whose task file is a FIFO: exit 2 at once, with its line", p.stderr)
-t.done()
+
+@case
+def caption_length():
+    p = run(["--caption", "x" * 201, "--batch", "-t", "square 1"], timeout=20)
+    t.ok(p.returncode == 2 and p.stdout == "" and "--caption" in p.stderr,
+         "--caption of 201 characters: exit 2", "%d %r" % (p.returncode, p.stderr))
+    p = run(["--caption", "x" * 200, "--batch", "-q", "-t", "square 1"],
+            timeout=20)
+    t.eq(p.returncode, 0, "--caption of 200 characters is accepted")
+    # Characters, not bytes: 150 'é' are 150 characters (300 bytes in UTF-8).
+    p = run(["--caption", "\u00e9" * 150, "--batch", "-q", "-t", "square 1"],
+            timeout=20)
+    t.ok(p.returncode == 0, "--caption of 150 characters of two bytes each is "
+         "accepted (the limit counts characters)", "%d %r" % (p.returncode,
+                                                              p.stderr))
+
+
+@case
+def cast_refusals():
+    castf = os.path.join(tmp, "x.cast")
+    for extra in (["--batch"], ["--json"], ["-q"]):
+        p = run(["--cast", castf] + extra + ["-t", "square 1"], timeout=20)
+        t.ok(p.returncode == 2 and p.stdout == "" and "--cast" in p.stderr,
+             "--cast FILE %s: exit 2" % extra[0], "%d %r" % (p.returncode,
+                                                           p.stderr))
+    t.ok(not os.path.exists(castf), "and no cast file is made")
+
+
+@case
+def fifo_task_file_in_a_lesson():
+    # Found by fuzzing: a run line naming a FIFO (or any file that is not a
+    # regular file) must be refused, not read: reading it would block the class.
+    fifodir = tempfile.mkdtemp(prefix="pstest-fifo-")
+    atexit.register(shutil.rmtree, fifodir, True)
+    os.mkfifo(os.path.join(fifodir, "pipe.tasks"))
+    with open(os.path.join(fifodir, "fifo.lesson"), "w") as f:
+        f.write("title: t\nstep: s\ncaption: c\nrun: -w 2 pipe.tasks\n")
+    p = run(["--lesson", os.path.join(fifodir, "fifo.lesson"), "--batch", "-q"], timeout=20)
+    t.ok(p.returncode == 2 and "fifo.lesson:4:" in p.stderr and "not a regular file" in p.stderr,
+         "a lesson whose task file is a FIFO: exit 2 at once, with its line", p.stderr)
+
+
+main(t)

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 
-from pstest import TAP, run_json, of
+from pstest import TAP, add_case, case, main, run_json, of
 
 t = TAP()
 PYREF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib",
@@ -123,7 +123,9 @@ def same(what, py, ps, desc):
 
 # ---------------------------------------------------------------- result order
 SLEEPS = "sleep 300; sleep 100; sleep 200"
-for mode in ("apply", "map", "imap", "imap_unordered", "apply_async", "process"):
+
+
+def result_order(mode):
     py = python(mode, 3, SLEEPS)
     ps = poolscope(mode, 3, SLEEPS)
     same("order", py["results"], ps["results"],
@@ -131,6 +133,7 @@ for mode in ("apply", "map", "imap", "imap_unordered", "apply_async", "process")
          "same order" % mode)
     same("values", py["values"], ps["values"],
          "%s: the same values (a Process gives its exit code)" % mode)
+
     # When: after which task ends each result reaches the caller.
     def before(obs):
         return {r: sorted(k for k, v in obs["ran"].items()
@@ -140,10 +143,13 @@ for mode in ("apply", "map", "imap", "imap_unordered", "apply_async", "process")
     same("inflight", max_inflight(py), max_inflight(ps),
          "%s: as many tasks run at once" % mode)
 
+
+for mode in ("apply", "map", "imap", "imap_unordered", "apply_async", "process"):
+    add_case("result_order_" + mode, result_order, mode)
+
+
 # ---------------------------------------------------------------- chunks
-for mode, n, w, cs in (("map", 10, 2, None), ("map", 100, 3, None),
-                       ("map", 9, 1, 4), ("imap", 7, 1, 3),
-                       ("imap_unordered", 7, 1, 3)):
+def chunks(mode, n, w, cs):
     spec = "square 1..%d" % n
     py = python(mode, w, spec, cs)
     ps = poolscope(mode, w, spec, cs)
@@ -166,18 +172,31 @@ for mode, n, w, cs in (("map", 10, 2, None), ("map", 100, 3, None),
     same("list", py["results"], ps["results"], "%s: the caller gets the same "
          "results in the same order" % mode)
 
+
+for mode, n, w, cs in (("map", 10, 2, None), ("map", 100, 3, None),
+                       ("map", 9, 1, 4), ("imap", 7, 1, 3),
+                       ("imap_unordered", 7, 1, 3)):
+    add_case("chunks_%s_%d_tasks_%d_workers" % (mode, n, w), chunks, mode, n, w, cs)
+
+
 # ---------------------------------------------------------------- maxtasksperchild
-for mode, w, spec, cs, mt in (("map", 1, "square 1..8", 2, 2),
-                              ("map", 1, "square 1..9", 3, 1),
-                              ("imap", 1, "square 1..6", 2, 2),
-                              ("apply_async", 1, "sleep 10 x6", None, 2),
-                              ("apply", 1, "square 1..5", None, 2)):
+def maxtasksperchild(mode, w, spec, cs, mt):
     py = python(mode, w, spec, cs, mt)
     ps = poolscope(mode, w, spec, cs, mt)
     same("pids", chunks_by_pid(py), chunks_by_pid(ps),
          "%s, %s, chunksize %s, maxtasksperchild %d: the same tasks share a "
          "worker process (%d processes: a chunk is one message)"
          % (mode, spec, cs, mt, len(chunks_by_pid(py))))
+
+
+for mode, w, spec, cs, mt in (("map", 1, "square 1..8", 2, 2),
+                              ("map", 1, "square 1..9", 3, 1),
+                              ("imap", 1, "square 1..6", 2, 2),
+                              ("apply_async", 1, "sleep 10 x6", None, 2),
+                              ("apply", 1, "square 1..5", None, 2)):
+    add_case("maxtasksperchild_%s_chunksize_%s_max_%d" % (mode, cs, mt),
+             maxtasksperchild, mode, w, spec, cs, mt)
+
 
 # ---------------------------------------------------------------- errors
 ERR = [
@@ -199,7 +218,9 @@ ERR = [
     ("apply", 2, "square 1; fail; square 3; fail", None),
     ("apply_async", 1, "square 1; fail; square 3; fail", None),
 ]
-for mode, w, spec, cs in ERR:
+
+
+def errors(mode, w, spec, cs):
     py = python(mode, w, spec, cs)
     ps = poolscope(mode, w, spec, cs)
     tag = "%s, '%s', %d worker%s%s" % (mode, spec, w, "s" if w > 1 else "",
@@ -217,14 +238,23 @@ for mode, w, spec, cs in ERR:
     t.eq(skipped, never, "%s: a task_skip for each task that never ran" % tag)
     t.eq(ps["rc"], 1, "%s: exit status 1" % tag)
 
-# --keep-going: as a caller that catches each error: every result in place.
-ps = poolscope("map", 1, "square 1..3; fail; square 5..9", 3, extra=["--keep-going"])
-t.eq((ps["results"], ps["errors"], sorted(ps["ran"])),
-     (list(range(9)), [3], list(range(9))),
-     "map --keep-going: every task runs, the error in its place in the list")
+
+for i, (mode, w, spec, cs) in enumerate(ERR):
+    add_case("errors_%02d_%s" % (i + 1, mode), errors, mode, w, spec, cs)
+
+
+@case
+def keep_going():
+    # --keep-going: as a caller that catches each error: every result in place.
+    ps = poolscope("map", 1, "square 1..3; fail; square 5..9", 3, extra=["--keep-going"])
+    t.eq((ps["results"], ps["errors"], sorted(ps["ran"])),
+         (list(range(9)), [3], list(range(9))),
+         "map --keep-going: every task runs, the error in its place in the list")
+
+
 
 # ---------------------------------------------------------------- empty
-for mode in ("apply", "map", "imap", "imap_unordered", "apply_async", "process"):
+def empty(mode):
     py = python(mode, 2, "")
     ps = poolscope(mode, 2, "")
     same("empty", (py["results"], py["raised"], py["ran"]),
@@ -232,11 +262,13 @@ for mode in ("apply", "map", "imap", "imap_unordered", "apply_async", "process")
          "%s over an empty list: nothing runs, the caller gets []" % mode)
     t.eq(ps["rc"], 0, "%s over an empty list: exit status 0" % mode)
 
+
+for mode in ("apply", "map", "imap", "imap_unordered", "apply_async", "process"):
+    add_case("empty_" + mode, empty, mode)
+
+
 # ---------------------------------------------------------------- process
-# (With 3 at a time, the fail starts once the 100 ms sleep is joined, and
-# every exit is 0.1 s or more from the next.)
-for w, spec in ((1, "square 2; fail; crash; square 3"),
-                (3, "sleep 400; sleep 100; sleep 250; fail")):
+def process_joins(w, spec):
     py = python("process", w, spec)
     ps = poolscope("process", w, spec)
     same("joins", list(zip(py["results"], py["values"])),
@@ -246,4 +278,11 @@ for w, spec in ((1, "square 2; fail; crash; square 3"),
     same("pids", len(chunks_by_pid(py)), len(chunks_by_pid(ps)),
          "process, '%s': a process per task" % spec)
 
-t.done()
+
+# (With 3 at a time, the fail starts once the 100 ms sleep is joined, and
+# every exit is 0.1 s or more from the next.)
+for w, spec in ((1, "square 2; fail; crash; square 3"),
+                (3, "sleep 400; sleep 100; sleep 250; fail")):
+    add_case("process_joins_%d_at_a_time" % w, process_joins, w, spec)
+
+main(t)

@@ -4,45 +4,50 @@ cleanly and says why; every result is still accounted for.
 
 Root ignores RLIMIT_NPROC, so the runs are made as user nobody (setpriv),
 from a copy of the binary in a directory nobody can read."""
+import atexit
+import functools
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 
-from pstest import TAP, POOLSCOPE, WRAPPER, SLOW, of, wait_gone
+from pstest import TAP, POOLSCOPE, WRAPPER, SLOW, case, main, of, wait_gone
 
 t = TAP()
 
 
-def skip_all(why):
-    for desc in ("fork failure tests",):
-        t.n += 1
-        print("ok %d - %s # SKIP %s" % (t.n, desc, why))
-    t.done()
+def why_not():
+    """Why these tests cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "needs root, to run as nobody (root ignores RLIMIT_NPROC)"
+    if not shutil.which("setpriv") or not shutil.which("prlimit"):
+        return "setpriv and prlimit (util-linux) are missing"
+    if WRAPPER:
+        return "not under a wrapper (it would count against the limit)"
+    return None
 
 
-if os.geteuid() != 0:
-    skip_all("needs root, to run as nobody (root ignores RLIMIT_NPROC)")
-if not shutil.which("setpriv") or not shutil.which("prlimit"):
-    skip_all("setpriv and prlimit (util-linux) are missing")
-if WRAPPER:
-    skip_all("not under a wrapper (it would count against the limit)")
-
-tmp = tempfile.mkdtemp(prefix="ps-limits-")
-os.chmod(tmp, 0o755)
-BIN = os.path.join(tmp, "poolscope")
-shutil.copy(POOLSCOPE, BIN)
-os.chmod(BIN, 0o755)
 ENV = dict(os.environ)
 # LeakSanitizer clones a thread at exit, which the limit may forbid.
 ENV["ASAN_OPTIONS"] = (ENV.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
 
 
+@functools.cache
+def tmpdir():
+    """A directory for the copy of the binary (removed at exit)."""
+    tmp = tempfile.mkdtemp(prefix="ps-limits-")
+    atexit.register(shutil.rmtree, tmp, True)
+    os.chmod(tmp, 0o755)
+    shutil.copy(POOLSCOPE, os.path.join(tmp, "poolscope"))
+    os.chmod(os.path.join(tmp, "poolscope"), 0o755)
+    return tmp
+
+
 def limited(nproc, args):
     argv = ["setpriv", "--reuid", "65534", "--regid", "65534",
             "--clear-groups", "prlimit", "--nproc=%d:%d" % (nproc, nproc),
-            BIN] + list(args)
+            os.path.join(tmpdir(), "poolscope")] + list(args)
     return subprocess.run(argv, capture_output=True, text=True, env=ENV,
                           timeout=60 * SLOW, errors="replace")
 
@@ -51,7 +56,8 @@ def events(p):
     return [json.loads(line) for line in p.stdout.splitlines()]
 
 
-try:
+@case
+def pool_of_4_room_for_2():
     # A pool of 4 where only 2 workers can be made: it runs on 2.
     p = limited(3, ["--batch", "--json", "-w", "4", "-m", "map",
                     "-t", "square 1..20"])
@@ -76,6 +82,9 @@ try:
     t.eq(wait_gone([e["pid"] for e in of(ev, "worker_start")], 10), [],
          "no worker left behind")
 
+
+@case
+def text_and_quiet():
     # The same in the plain text form, and with --quiet (stderr only).
     p = limited(3, ["--batch", "-w", "4", "-t", "square 1..3"])
     t.ok("worker 3 could not start: fork: Resource temporarily unavailable "
@@ -88,6 +97,9 @@ try:
     t.ok("2 of 4 workers could not start" in p.stderr,
          "--quiet: the warning on stderr", p.stderr)
 
+
+@case
+def no_room_at_all():
     # Room for no worker at all: a clear stop, no half-run.
     p = limited(1, ["--batch", "--json", "-w", "2", "-t", "square 1..5"])
     t.eq(p.returncode, 1, "no room for any worker: exit 1")
@@ -96,6 +108,9 @@ try:
          "the message says nothing could start and names the limit", p.stderr)
     t.eq(of(events(p), "result"), [], "no task ran")
 
+
+@case
+def process_mode_room_for_2():
     # process mode: a process per task, at most as many at a time as fit.
     p = limited(3, ["--batch", "--json", "-w", "4", "-m", "process",
                     "-t", "sleep 30 x8"])
@@ -114,13 +129,20 @@ try:
     t.eq(peak, 2, "never more than 2 processes at once")
     t.ok("a process could not start (fork: " in p.stderr and
          "at most 2 at a time" in p.stderr, "stderr says so", p.stderr)
+
+
+@case
+def process_mode_no_room():
     p = limited(1, ["--batch", "-w", "2", "-m", "process", "-t", "sleep 1"])
     t.eq(p.returncode, 1, "process mode, no room at all: exit 1")
     t.ok("poolscope: cannot start a process: fork:" in p.stderr and
          "RLIMIT_NPROC is 1 process" in p.stderr, "and says why", p.stderr)
 
+
+@case
+def recordings():
     # A recording keeps the event; replaying it shows it again.
-    out = os.path.join(tmp, "out")
+    out = os.path.join(tmpdir(), "out")
     os.mkdir(out)
     os.chmod(out, 0o777)  # nobody writes the recording here
     rec = os.path.join(out, "run.rec")
@@ -140,7 +162,7 @@ try:
     t.ok(p.returncode == 1 and os.listdir(out) == ["run.rec"],
          "no room for any worker, with --record: exit 1, no recording and "
          "no temporary file left", (p.returncode, os.listdir(out)))
-finally:
-    shutil.rmtree(tmp, ignore_errors=True)
 
-t.done()
+
+why = why_not()
+main(t, skip=("fork failure tests", why) if why else None)

@@ -4,6 +4,8 @@ themselves up, workers stopped by someone else, sh tasks and what they
 start, and a run stopped while every task left is running.  Each case is
 driven from outside, by PIDs from the event stream, real signals and real
 limits."""
+import atexit
+import functools
 import os
 import shutil
 import signal
@@ -14,7 +16,7 @@ import time
 import json
 
 import pstest
-from pstest import TAP, Live, run_json, of, wait_gone, pid_alive
+from pstest import TAP, Live, add_case, case, main, run_json, of, wait_gone, pid_alive
 
 t = TAP()
 SLOW = pstest.SLOW
@@ -89,7 +91,7 @@ def none_left(word, timeout=5):
 # ------------------------------------------------- 1. process mode kill storm
 # Every process is killed as soon as its worker_start arrives, before it can
 # say it began: each task still gets its outcome, and the run ends.
-for extra in ([], ["--retries", "1"], ["--max-tasks-per-child", "1", "--retries", "1"]):
+def kill_storm(extra):
     live = Live(["-m", "process", "-w", "4"] + extra + ["-t", "sleep 10 x40"])
     killed = set()
     deadline = time.monotonic() + 60 * SLOW
@@ -114,28 +116,42 @@ for extra in ([], ["--retries", "1"], ["--max-tasks-per-child", "1", "--retries"
          outcomes(ev))
     t.eq(wait_gone(pids_of(ev)), [], "%s: no process left" % tag)
 
+
+add_case("process_kill_storm", kill_storm, [])
+add_case("process_kill_storm_retries", kill_storm, ["--retries", "1"])
+add_case("process_kill_storm_max_tasks_retries", kill_storm,
+         ["--max-tasks-per-child", "1", "--retries", "1"])
+
+
 # ------------------------------------------------- 2. a worker that cannot set up
 # /dev/null unreadable (a mount namespace, run as nobody): no worker can set
 # itself up.  Each slot tries a few times with a pause, then gives up; every
 # task fails with the cause; no spinning.
-NONULL = os.path.join(tempfile.mkdtemp(prefix="pstest-nonull-"), "null")
-open(NONULL, "w").close()
-os.chmod(NONULL, 0)
-os.chmod(os.path.dirname(NONULL), 0o755)
-can = (os.geteuid() == 0 and shutil.which("unshare") and shutil.which("setpriv")
-       and not pstest.WRAPPER and subprocess.run(
-           ["unshare", "-m", "sh", "-c", "mount --bind %s /dev/null" % NONULL],
-           capture_output=True).returncode == 0)
-BIN = os.path.realpath(pstest.POOLSCOPE)
-for mode in ("map", "process"):
+@functools.cache
+def no_null():
+    """A file nobody can read, to mount on /dev/null, if that can be done
+    here (else None)."""
+    NONULL = os.path.join(tempfile.mkdtemp(prefix="pstest-nonull-"), "null")
+    open(NONULL, "w").close()
+    os.chmod(NONULL, 0)
+    os.chmod(os.path.dirname(NONULL), 0o755)
+    can = (os.geteuid() == 0 and shutil.which("unshare") and shutil.which("setpriv")
+           and not pstest.WRAPPER and subprocess.run(
+               ["unshare", "-m", "sh", "-c", "mount --bind %s /dev/null" % NONULL],
+               capture_output=True).returncode == 0)
+    atexit.register(shutil.rmtree, os.path.dirname(NONULL), True)
+    return NONULL if can else None
+
+
+def dev_null_unreadable(mode):
+    NONULL = no_null()
+    BIN = os.path.realpath(pstest.POOLSCOPE)
     tag = "%s, /dev/null unreadable in every worker" % mode
-    if not can:
+    if NONULL is None:
         for what in ("the run ends", "every task failed with the cause",
                      "a few tries a slot"):
-            t.n += 1
-            print("ok %d - %s: %s # SKIP needs root, unshare and setpriv, no wrapper"
-                  % (t.n, tag, what))
-        continue
+            t.skip("%s: %s" % (tag, what), "needs root, unshare and setpriv, no wrapper")
+        return
     # A user of its own (no passwd entry needed): RLIMIT_NPROC counts per
     # user, and limits.py runs as nobody.
     inner = ("mount --bind %s /dev/null && exec setpriv --reuid=64102 "
@@ -155,61 +171,75 @@ for mode in ("map", "process"):
          "could start" in err,
          "%s: a few tries a slot (%d forks), spawn_fail says why, stderr too"
          % (tag, len(of(ev, "worker_start"))), err[-300:])
-shutil.rmtree(os.path.dirname(NONULL), ignore_errors=True)
+
+
+add_case("dev_null_unreadable_map", dev_null_unreadable, "map")
+add_case("dev_null_unreadable_process", dev_null_unreadable, "process")
+
 
 # A low RLIMIT_NOFILE: workers need few descriptors, so they all start, and
 # nothing is lost even where the parent runs out.
-if shutil.which("prlimit") and not pstest.WRAPPER:
-    for nofile, w, mode in ((9, 2, "map"), (20, 11, "map"), (20, 11, "process"),
-                            (9, 4, "process")):
-        rc, out, err = limited(["prlimit", "--nofile=%d:%d" % (nofile, nofile)] +
-                               pstest.cmd(["--batch", "--json", "-w", str(w), "-m",
-                                           mode, "-t", "sleep 5 x30"]), 30)
-        ev = events_of(out)
-        done = len(of(ev, "task_done"))
-        t.ok(ev and ev[-1]["ev"] == "run_end" and one_outcome_each(ev) and
-             (done == 30 or rc == 1),
-             "RLIMIT_NOFILE %d, %d workers, %s: the run ends, each of 30 tasks has "
-             "one outcome (%d done)" % (nofile, w, mode, done), err[-500:])
-else:
-    for i in range(4):
-        t.n += 1
-        print("ok %d - RLIMIT_NOFILE # SKIP no prlimit, or a wrapper" % t.n)
+def low_rlimit_nofile(nofile, w, mode):
+    if not shutil.which("prlimit") or pstest.WRAPPER:
+        t.skip("RLIMIT_NOFILE", "no prlimit, or a wrapper")
+        return
+    rc, out, err = limited(["prlimit", "--nofile=%d:%d" % (nofile, nofile)] +
+                           pstest.cmd(["--batch", "--json", "-w", str(w), "-m",
+                                       mode, "-t", "sleep 5 x30"]), 30)
+    ev = events_of(out)
+    done = len(of(ev, "task_done"))
+    t.ok(ev and ev[-1]["ev"] == "run_end" and one_outcome_each(ev) and
+         (done == 30 or rc == 1),
+         "RLIMIT_NOFILE %d, %d workers, %s: the run ends, each of 30 tasks has "
+         "one outcome (%d done)" % (nofile, w, mode, done), err[-500:])
+
+
+for nofile, w, mode in ((9, 2, "map"), (20, 11, "map"), (20, 11, "process"),
+                        (9, 4, "process")):
+    add_case("rlimit_nofile_%d_%d_workers_%s" % (nofile, w, mode), low_rlimit_nofile,
+             nofile, w, mode)
+
 
 # ------------------------------------------------- 3. a worker stopped by someone else
-live = Live(["-w", "3", "-m", "apply_async", "--timeout", "500", "-t", "sleep 1000"])
-st = live.wait_for(lambda e: e["ev"] == "task_start", 20)
-ready = live.wait_for(lambda e: e["ev"] == "worker_state" and e["state"] == "idle"
-                      and st is not None and e["worker"] != st["worker"], 20)
-victim = ready["pid"] if ready else None
-if victim:
-    os.kill(victim, signal.SIGSTOP)
-stopped = live.wait_for(lambda e: e["ev"] == "worker_state" and e["state"] == "stopped", 20)
-t.ok(stopped is not None and stopped.get("pid") == victim and
-     stopped.get("why") == "SIGSTOP by someone else",
-     "kill -STOP of an idle worker: worker_state 'stopped', 'SIGSTOP by someone else'",
-     stopped)
-t0 = time.monotonic()
-rc = live.finish(30)
-el = time.monotonic() - t0
-ev = live.events
-t.eq(rc, 1, "the run ends (%.1f s), exit 1 (the task timed out)" % el)
-ex = [e for e in of(ev, "worker_exit") if e["pid"] == victim]
-t.ok(ex and "did not take its stop sentinel" in ex[0]["status"],
-     "the stopped worker is killed at the end, and said why", ex)
-t.eq(wait_gone(pids_of(ev)), [], "no worker left")
+@case
+def idle_worker_stopped():
+    live = Live(["-w", "3", "-m", "apply_async", "--timeout", "500", "-t", "sleep 1000"])
+    st = live.wait_for(lambda e: e["ev"] == "task_start", 20)
+    ready = live.wait_for(lambda e: e["ev"] == "worker_state" and e["state"] == "idle"
+                          and st is not None and e["worker"] != st["worker"], 20)
+    victim = ready["pid"] if ready else None
+    if victim:
+        os.kill(victim, signal.SIGSTOP)
+    stopped = live.wait_for(lambda e: e["ev"] == "worker_state" and e["state"] == "stopped", 20)
+    t.ok(stopped is not None and stopped.get("pid") == victim and
+         stopped.get("why") == "SIGSTOP by someone else",
+         "kill -STOP of an idle worker: worker_state 'stopped', 'SIGSTOP by someone else'",
+         stopped)
+    t0 = time.monotonic()
+    rc = live.finish(30)
+    el = time.monotonic() - t0
+    ev = live.events
+    t.eq(rc, 1, "the run ends (%.1f s), exit 1 (the task timed out)" % el)
+    ex = [e for e in of(ev, "worker_exit") if e["pid"] == victim]
+    t.ok(ex and "did not take its stop sentinel" in ex[0]["status"],
+         "the stopped worker is killed at the end, and said why", ex)
+    t.eq(wait_gone(pids_of(ev)), [], "no worker left")
 
-# A busy worker stopped by someone else: --timeout still ends its task.
-live = Live(["-w", "2", "-m", "apply_async", "--timeout", "400", "-t",
-             "sleep 5000; square 3"])
-st = live.wait_for(lambda e: e["ev"] == "task_start" and e["task"] == 0, 20)
-if st:
-    os.kill(st["pid"], signal.SIGSTOP)
-rc = live.finish(30)
-fails = of(live.events, "task_fail")
-t.ok(rc == 1 and [e["task"] for e in fails] == [0] and "timed out" in fails[0]["error"],
-     "a busy worker stopped by someone else: --timeout kills it and fails its task",
-     fails)
+
+@case
+def busy_worker_stopped():
+    # A busy worker stopped by someone else: --timeout still ends its task.
+    live = Live(["-w", "2", "-m", "apply_async", "--timeout", "400", "-t",
+                 "sleep 5000; square 3"])
+    st = live.wait_for(lambda e: e["ev"] == "task_start" and e["task"] == 0, 20)
+    if st:
+        os.kill(st["pid"], signal.SIGSTOP)
+    rc = live.finish(30)
+    fails = of(live.events, "task_fail")
+    t.ok(rc == 1 and [e["task"] for e in fails] == [0] and "timed out" in fails[0]["error"],
+         "a busy worker stopped by someone else: --timeout kills it and fails its task",
+         fails)
+
 
 # ------------------------------------------------- 4. sh tasks leave nothing behind
 MARK = 30 + (os.getpid() % 1000) / 1000.0     # a sleep length nobody else uses
@@ -247,40 +277,53 @@ def sh_case(desc, spec, how, w=2, extra=()):
         os.kill(p, signal.SIGKILL)
 
 
-sh_case("--timeout", "sh SLEEP", "timeout", extra=["--timeout", "300"])
-sh_case("the worker killed", "sh SLEEP", "kill-worker")
-sh_case("SIGTERM to poolscope", "sh SLEEP | cat", "SIGTERM")
-sh_case("SIGINT to poolscope", "sh cat /dev/zero | SLEEP", "SIGINT")
-sh_case("SIGKILL to poolscope", "sh SLEEP & SLEEP", "SIGKILL")
-sh_case("a background job when the task ends", "sh SLEEP & echo started", "end")
-p, ev = run_json(["-w", "1", "-t", "sh echo a\\; sleep 0.1\\; echo b"])
-t.eq([e["text"] for e in of(ev, "output")], ["a\n", "b\n"],
-     "sh: the command's output still comes as it is written")
+
+add_case("sh_timeout", sh_case, "--timeout", "sh SLEEP", "timeout", 2, ["--timeout", "300"])
+add_case("sh_worker_killed", sh_case, "the worker killed", "sh SLEEP", "kill-worker")
+add_case("sh_sigterm", sh_case, "SIGTERM to poolscope", "sh SLEEP | cat", "SIGTERM")
+add_case("sh_sigint", sh_case, "SIGINT to poolscope", "sh cat /dev/zero | SLEEP", "SIGINT")
+add_case("sh_sigkill", sh_case, "SIGKILL to poolscope", "sh SLEEP & SLEEP", "SIGKILL")
+add_case("sh_background_job", sh_case, "a background job when the task ends",
+         "sh SLEEP & echo started", "end")
+
+
+@case
+def sh_output_as_written():
+    p, ev = run_json(["-w", "1", "-t", "sh echo a\\; sleep 0.1\\; echo b"])
+    t.eq([e["text"] for e in of(ev, "output")], ["a\n", "b\n"],
+         "sh: the command's output still comes as it is written")
+
 
 # ------------------------------------------------- out of memory
-# (Not under AddressSanitizer: its shadow memory needs more address space
-# than the limit leaves.)
-with open(os.path.realpath(pstest.POOLSCOPE), "rb") as f:
-    ASAN = b"AddressSanitizer" in f.read()
-if shutil.which("prlimit") and not pstest.WRAPPER and not ASAN:
-    rc, out, err = limited(["prlimit", "--as=150000000"] +
-                           pstest.cmd(["--batch", "-q", "-t", "square 1..10000000"]), 60)
-    t.ok(rc == 4 and err.startswith("poolscope: out of memory: could not allocate ") and
-         "xreallocarray" not in err and "xcalloc" not in err,
-         "out of memory: a message in the user's terms, exit 4 (an internal failure)",
-         (rc, err))
-else:
-    t.n += 1
-    print("ok %d - out of memory # SKIP no prlimit, a wrapper or a sanitizer" % t.n)
+@case
+def out_of_memory():
+    # (Not under AddressSanitizer: its shadow memory needs more address space
+    # than the limit leaves.)
+    with open(os.path.realpath(pstest.POOLSCOPE), "rb") as f:
+        ASAN = b"AddressSanitizer" in f.read()
+    if shutil.which("prlimit") and not pstest.WRAPPER and not ASAN:
+        rc, out, err = limited(["prlimit", "--as=150000000"] +
+                               pstest.cmd(["--batch", "-q", "-t", "square 1..10000000"]), 60)
+        t.ok(rc == 4 and err.startswith("poolscope: out of memory: could not allocate ") and
+             "xreallocarray" not in err and "xcalloc" not in err,
+             "out of memory: a message in the user's terms, exit 4 (an internal failure)",
+             (rc, err))
+    else:
+        t.skip("out of memory", "no prlimit, a wrapper or a sanitizer")
+
 
 # ------------------------------------------------- 5. stopped while all running
-live = Live(["-w", "2", "-m", "apply_async", "-t", "sleep 20000 x2"])
-live.wait_for(lambda e: e["ev"] == "task_start" and e["task"] == 1, 20)
-os.kill(live.p.pid, signal.SIGTERM)
-rc = live.finish(30)
-end = live.events[-1] if live.events else {}
-t.ok(rc == 128 + signal.SIGTERM and end.get("ev") == "run_end" and
-     end.get("interrupted") is True,
-     "SIGTERM while every task left is running: run_end says interrupted, exit 143",
-     (rc, end))
-t.done()
+@case
+def sigterm_while_all_running():
+    live = Live(["-w", "2", "-m", "apply_async", "-t", "sleep 20000 x2"])
+    live.wait_for(lambda e: e["ev"] == "task_start" and e["task"] == 1, 20)
+    os.kill(live.p.pid, signal.SIGTERM)
+    rc = live.finish(30)
+    end = live.events[-1] if live.events else {}
+    t.ok(rc == 128 + signal.SIGTERM and end.get("ev") == "run_end" and
+         end.get("interrupted") is True,
+         "SIGTERM while every task left is running: run_end says interrupted, exit 143",
+         (rc, end))
+
+
+main(t)

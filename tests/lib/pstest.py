@@ -3,14 +3,34 @@
 Every test synchronises on events or screen contents with a deadline; none
 sleeps for a fixed time.  POOLSCOPE names the binary, POOLSCOPE_WRAPPER an
 optional wrapper command (e.g. "valgrind -q --error-exitcode=99").
+
+A test file is a list of cases run by main(t):
+
+    t = TAP()
+
+    @case
+    def apply_async_order():
+        p, ev = run_json([...])
+        t.eq(p.returncode, 0, "apply_async: exit 0")
+
+    main(t)
+
+Each case makes its assertions through t; the cases run in the order they
+are defined; an exception in one is a `not ok` line with its traceback and
+the next case runs; the plan comes at the end.  `-k NAME` (or PSTEST_K,
+since automake runs the file without arguments) runs only the cases whose
+names contain NAME; `--list` lists them.
 """
+import argparse
 import json
 import os
+import re
 import select
 import signal
 import subprocess
 import sys
 import time
+import traceback
 
 POOLSCOPE = os.environ.get("POOLSCOPE", os.path.join(os.getcwd(), "poolscope"))
 ASSETS = os.environ.get("POOLSCOPE_ASSETS", os.path.join(os.getcwd(), "assets"))
@@ -38,9 +58,86 @@ class TAP:
     def eq(self, got, want, desc):
         return self.ok(got == want, desc, "got:  %r\nwant: %r" % (got, want))
 
+    def skip(self, desc, reason):
+        """An assertion that cannot be made here, and why."""
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, desc, reason))
+        sys.stdout.flush()
+
     def done(self):
         print("1..%d" % self.n)
         sys.exit(1 if self.failed else 0)
+
+
+# ---------------------------------------------------------------- cases
+CASES = []      # (name, function, arguments), in the order defined
+CASE_NAME = re.compile(r"^\w+$")
+
+
+def add_case(name, fn, *args):
+    """fn(*args) is the case called name: one function for several cases
+    (a loop over sizes, say).  Names are words (letters, digits, _), one
+    case each."""
+    if not CASE_NAME.match(name):
+        raise ValueError("case name %r: letters, digits and _ only" % name)
+    if any(name == c[0] for c in CASES):
+        raise ValueError("two cases named %r" % name)
+    CASES.append((name, fn, args))
+    return fn
+
+
+def case(fn):
+    """Decorator: fn is a case, named after the function."""
+    return add_case(fn.__name__, fn)
+
+
+def selected(patterns):
+    """The cases whose names hold one of patterns (all of them if none)."""
+    pats = [p.lower() for p in patterns]
+    return [c for c in CASES if not pats or any(p in c[0].lower() for p in pats)]
+
+
+def main(t, skip=None):
+    """Run the cases picked by -k (or PSTEST_K) in order, each to its end,
+    then print the plan and exit 1 if anything failed.  skip: (description,
+    reason) when no case can run here: one skipped line stands for them."""
+    doc = (sys.modules["__main__"].__doc__ or "").strip().split("\n\n")[0]
+    ap = argparse.ArgumentParser(description=doc, epilog="PSTEST_K (names "
+                                 "separated by spaces or commas) stands for "
+                                 "-k when no -k is given.")
+    ap.add_argument("-k", action="append", default=[], metavar="NAME",
+                    help="run only the cases whose names contain NAME "
+                    "(case-insensitive; give -k again for more)")
+    ap.add_argument("--list", action="store_true",
+                    help="list the cases (those -k picks) and exit")
+    a = ap.parse_args()
+    pats = a.k or os.environ.get("PSTEST_K", "").replace(",", " ").split()
+    chosen = selected(pats)
+    if a.list:
+        for name, _, _ in chosen:
+            print(name)
+        sys.exit(0)
+    if not chosen:
+        # Several files run with one PSTEST_K: this one has nothing to do.
+        print("1..0 # SKIP no case matches %s" % " ".join(pats))
+        sys.exit(0)
+    if skip is not None:
+        t.skip(*skip)
+        t.done()
+    for name, fn, args in chosen:
+        print("# case %s" % name)
+        sys.stdout.flush()
+        try:
+            fn(*args)
+        except Exception as e:  # noqa: BLE001 - the case fails, not the file
+            what = traceback.format_exception_only(type(e), e)[-1].strip()
+            # (a '#' in a description could read as a TAP directive)
+            what = what.splitlines()[0][:200].replace("#", "\\#")
+            t.ok(False, "%s: raised %s" % (name, what))
+            for line in traceback.format_exc().splitlines():
+                print("#   " + line)
+            sys.stdout.flush()
+    t.done()
 
 
 def cmd(args):

@@ -5,8 +5,9 @@ one detached session of a fixed size, running a shell command that ends by
 printing `__EXIT=<status>` and then idles, so the exit status stays visible
 in the pane after the program has gone.  Tests send keys, read the pane
 with capture-pane and poll it with a deadline that scales with pstest.SLOW;
-nothing here sleeps a fixed time to synchronise.  Always kill() the server
-at the end (use try/finally, or the Screen as a context manager).
+nothing here sleeps a fixed time to synchronise.  A Screen is a context
+manager: `with Screen(...) as s:` kills the server at the end, whatever
+happened inside.
 """
 import os
 import re
@@ -17,7 +18,8 @@ import sys
 import tempfile
 import time
 
-from pstest import POOLSCOPE, SLOW, TAP, cmd, pid_alive, wait_gone  # noqa: F401
+from pstest import (POOLSCOPE, SLOW, TAP, add_case, case, cmd, main,  # noqa: F401
+                    pid_alive, wait_gone)
 
 WORKER_STATES = ("starting", "idle", "busy", "paused", "exiting", "exited",
                  "crashed", "stopped")
@@ -192,11 +194,20 @@ class Screen:
         # The command runs in a directory of its own, removed by kill():
         # whatever the program writes there (an export, say) goes with it.
         self.dir = tempfile.mkdtemp(prefix=name + "-")
-        self.tmux("new-session", "-d", "-s", name, "-x", str(width),
-                  "-y", str(height), "-c", self.dir, "--", *argv)
-        self.socket = self.display("#{socket_path}")
-        self.tmux("set-option", "-g", "window-size", "manual")
-        self.tmux("set-option", "-g", "remain-on-exit", "on")
+        # A `with` block only kills a Screen that was made: one that fails
+        # half-way kills its own server.
+        try:
+            self.tmux("new-session", "-d", "-s", name, "-x", str(width),
+                      "-y", str(height), "-c", self.dir, "--", *argv)
+            self.socket = self.display("#{socket_path}")
+            self.tmux("set-option", "-g", "window-size", "manual")
+            self.tmux("set-option", "-g", "remain-on-exit", "on")
+        except BaseException:
+            if self.socket is None:     # tmux's default place for it
+                self.socket = os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"),
+                                           "tmux-%d" % os.getuid(), name)
+            self.kill()
+            raise
 
     def tmux(self, *args, check=True):
         p = subprocess.run(["tmux", "-L", self.name, "-f", "/dev/null"] +

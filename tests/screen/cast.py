@@ -10,6 +10,8 @@ an impossible path.
 The driver is built by make (check_PROGRAMS), not here: CAST_DRIVER names
 it (default ./tests/unit/cast_driver); POOLSCOPE_WRAPPER (e.g. valgrind)
 wraps it as it wraps poolscope."""
+import atexit
+import functools
 import json
 import os
 import resource
@@ -19,7 +21,7 @@ import subprocess
 import tempfile
 import time
 
-from pstest import SLOW, TAP, WRAPPER
+from pstest import SLOW, TAP, WRAPPER, case, main
 
 t = TAP()
 DRIVER = os.environ.get("CAST_DRIVER",
@@ -27,6 +29,8 @@ DRIVER = os.environ.get("CAST_DRIVER",
 CHILD = b"from the child\r\n"
 DIRECT = b"straight to fd 1\r\n"
 MARKER = 'step 1: "split" \u2014 done'
+tmp = tempfile.mkdtemp(prefix="ps-cast-")
+atexit.register(shutil.rmtree, tmp, True)
 
 
 def run(args, env_extra=None, unset=(), stdout=subprocess.PIPE,
@@ -101,31 +105,42 @@ def idx(events, pred):
     return next((i for i, e in enumerate(events) if pred(e)), None)
 
 
-if not t.ok(os.access(DRIVER, os.X_OK), "the driver %s exists" % DRIVER,
-            "build it: make tests/unit/cast_driver, or set CAST_DRIVER"):
-    t.done()
+@case
+def driver_exists():
+    t.ok(os.access(DRIVER, os.X_OK), "the driver %s exists" % DRIVER,
+         "build it: make tests/unit/cast_driver, or set CAST_DRIVER")
 
-tmp = tempfile.mkdtemp(prefix="ps-cast-")
-try:
+
+@functools.cache
+def whole_run():
+    """The driver's whole run: (the process, its stderr, the bytes it wrote,
+    and the cast parsed: header, events, problems)."""
     cast = os.path.join(tmp, "a.cast")
     copy = os.path.join(tmp, "a.copy")
-
-    # The whole run.
     p = run([cast, copy], {"TERM": "xterm-cast-test",
                            "SHELL": "/bin/cast-shell"})
     err = p.stderr.decode(errors="replace")
-    t.eq(p.returncode, 0, "the driver runs and exits 0")
-    t.ok("close: 0" in err, "cast_close returns 0", err)
     with open(copy, "rb") as f:
         want = f.read()
-    normal_stdout = p.stdout
+    return (p, err, want) + parse(cast)
+
+
+# The whole run.
+@case
+def terminal_bytes():
+    p, err, want, _, _, _ = whole_run()
+    t.eq(p.returncode, 0, "the driver runs and exits 0")
+    t.ok("close: 0" in err, "cast_close returns 0", err)
     t.ok(p.stdout == want, "the terminal got exactly the bytes written",
          first_diff(p.stdout, want))
     t.ok("\u20ac".encode() in want and "\U0001F600".encode() in want and
          CHILD in want and DIRECT in want and len(want) > 200000,
          "the driver wrote what the test expects")
 
-    header, events, problems = parse(cast)
+
+@case
+def cast_header():
+    _, _, _, header, events, problems = whole_run()
     t.ok(not problems, "every line is valid: a header, then [time, o|m|r, "
          "string] with times that never go back", "\n".join(problems))
     h = header or {}
@@ -138,6 +153,10 @@ try:
     t.eq(h.get("env"), {"TERM": "xterm-cast-test", "SHELL": "/bin/cast-shell"},
          "the header: TERM and SHELL from the environment")
 
+
+@case
+def output_events():
+    _, _, want, _, events, _ = whole_run()
     got, exp = output(events), recorded(want)
     t.ok(got == exp, "the \"o\" data is the bytes written, as UTF-8 (invalid "
          "bytes as U+FFFD)", first_diff(got, exp))
@@ -155,6 +174,10 @@ try:
          "a child's writes and writes to another descriptor are not "
          "recorded")
 
+
+@case
+def marker_and_resize():
+    events = whole_run()[4]
     marks = [e for e in events if e[1] == "m"]
     t.eq([e[2] for e in marks], [MARKER], "the marker event, with its label")
     t.eq([e[2] for e in events if e[1] == "r"], ["100x30"],
@@ -166,6 +189,10 @@ try:
          "the marker sits between what was written before and after it",
          (ibefore, im, iafter))
 
+
+@case
+def coalesced_flushed_whole():
+    _, err, _, _, events, _ = whole_run()
     nwrites = next((int(l.split()[1]) for l in err.splitlines()
                     if l.startswith("writes: ")), 0)
     nout = len([e for e in events if e[1] == "o"])
@@ -179,9 +206,12 @@ try:
          "the cast is written under a temporary name: a.cast appears only "
          "at the close, and the temporary file is gone then", err)
 
-    # SHELL unset: no SHELL in the header.  A fatal signal whose handler
-    # calls cast_emergency_flush(): the cast ends on a whole line and holds
-    # everything written before it.
+
+# SHELL unset: no SHELL in the header.  A fatal signal whose handler
+# calls cast_emergency_flush(): the cast ends on a whole line and holds
+# everything written before it.
+@case
+def fatal_signal():
     crash, ccopy = os.path.join(tmp, "k.cast"), os.path.join(tmp, "k.copy")
     p = run(["-k", crash, ccopy], {"TERM": "xterm-cast-test"},
             unset=("SHELL",))
@@ -201,7 +231,11 @@ try:
     t.eq([e[2] for e in events if e[1] == "m"], [MARKER],
          "-k: the marker is in the cast")
 
-    # A terminal that refuses every write: the cast still records it all.
+
+# A terminal that refuses every write: the cast still records it all.
+@case
+def terminal_dev_full():
+    want = whole_run()[2]
     full = os.path.join(tmp, "f.cast")
     with open("/dev/full", "wb") as devfull:
         p = run([full], stdout=devfull)
@@ -212,8 +246,13 @@ try:
          "terminal /dev/full: the cast still holds everything",
          "\n".join(problems) or first_diff(got, recorded(want)))
 
-    # A cast file that stops taking data (RLIMIT_FSIZE): close says so, and
-    # the terminal still gets every byte.
+
+# A cast file that stops taking data (RLIMIT_FSIZE): close says so, and
+# the terminal still gets every byte.
+@case
+def cast_file_full():
+    normal_stdout = whole_run()[0].stdout
+
     def small_files():
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -229,7 +268,10 @@ try:
          "cast file full: no incomplete cast is left, nor its temporary file",
          os.listdir(tmp))
 
-    # Paths that cannot be recorded to.
+
+# Paths that cannot be recorded to.
+@case
+def impossible_paths():
     bad = os.path.join(tmp, "no-such-dir", "x.cast")
     p = run([bad])
     err = p.stderr.decode(errors="replace").strip()
@@ -244,7 +286,6 @@ try:
          err.endswith("cannot write '/dev/full': No space left on device"),
          "a cast that cannot be written: cannot write '...': the reason",
          err)
-finally:
-    shutil.rmtree(tmp, ignore_errors=True)
 
-t.done()
+
+main(t)

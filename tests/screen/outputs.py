@@ -7,7 +7,8 @@ import json
 import os
 import re
 
-from tmuxtest import TAP, Screen, poolscope, workers, wait_gone, sanitizer_report
+from tmuxtest import (TAP, Screen, add_case, case, main, poolscope, workers,
+                      wait_gone, sanitizer_report)
 
 t = TAP()
 NAME = "ps-outputs-%d" % os.getpid()
@@ -42,10 +43,8 @@ def ended(s, tag, status):
 
 
 # --- TERM=dumb: refused, nothing forked ------------------------------------
-for tag, args in (("dumb-autostart", ("--autostart", "-t", "sh touch forked")),
-                  ("dumb-setup", ())):
-    s = start(tag, args, env={"TERM": "dumb"})
-    try:
+def term_dumb(tag, args):
+    with start(tag, args, env={"TERM": "dumb"}) as s:
         scr = s.wait_for(r"__EXIT=\d+", 10)
         text = "".join((scr or "").splitlines())  # it wraps at 80
         t.ok("poolscope: the terminal 'dumb' cannot draw the screen (it has "
@@ -56,69 +55,73 @@ for tag, args in (("dumb-autostart", ("--autostart", "-t", "sh touch forked")),
         t.ok(not os.path.exists(os.path.join(s.dir, "forked")),
              "TERM=dumb (%s): nothing was forked (the sh task never ran)"
              % tag)
-    finally:
-        s.kill()
+
+
+add_case("term_dumb_autostart", term_dumb, "dumb-autostart",
+         ("--autostart", "-t", "sh touch forked"))
+add_case("term_dumb_setup", term_dumb, "dumb-setup", ())
+
 
 # --- --record: in place once the run has ended, not before ------------------
-s = start("record", ("--autostart", "--record", "r.rec", "-w", "2", "-m",
-                     "apply_async", "-t", "sleep 400 x4"))
-try:
-    rec = os.path.join(s.dir, "r.rec")
-    scr = s.wait_for(lambda x: len(workers(x)) == 2 and
-                     all(w["state"] == "busy" for w in workers(x)), 10)
-    t.ok(scr is not None, "--record: the run goes", s.last)
-    t.ok(not os.path.exists(rec) and len(temporaries(s.dir, "r.rec")) == 1,
-         "--record: while the run goes, no r.rec yet (a temporary file "
-         "beside it)", os.listdir(s.dir))
-    scr = s.wait_for(r"^ poolscope .* finished$", 10)
-    t.ok(scr is not None and whole_recording(rec) and
-         temporaries(s.dir, "r.rec") == [],
-         "--record: once the run has ended, r.rec is whole, the screen still "
-         "up", (os.listdir(s.dir), s.last))
-    s.send("q")
-    ended(s, "--record", 0)
-finally:
-    s.kill()
+@case
+def record_in_place_at_the_end():
+    with start("record", ("--autostart", "--record", "r.rec", "-w", "2", "-m",
+                          "apply_async", "-t", "sleep 400 x4")) as s:
+        rec = os.path.join(s.dir, "r.rec")
+        scr = s.wait_for(lambda x: len(workers(x)) == 2 and
+                         all(w["state"] == "busy" for w in workers(x)), 10)
+        t.ok(scr is not None, "--record: the run goes", s.last)
+        t.ok(not os.path.exists(rec) and len(temporaries(s.dir, "r.rec")) == 1,
+             "--record: while the run goes, no r.rec yet (a temporary file "
+             "beside it)", os.listdir(s.dir))
+        scr = s.wait_for(r"^ poolscope .* finished$", 10)
+        t.ok(scr is not None and whole_recording(rec) and
+             temporaries(s.dir, "r.rec") == [],
+             "--record: once the run has ended, r.rec is whole, the screen still "
+             "up", (os.listdir(s.dir), s.last))
+        s.send("q")
+        ended(s, "--record", 0)
+
 
 # --- --record /dev/full: the footer says it, the exit status is 3 -----------
-s = start("record-full", ("--autostart", "--record", "/dev/full", "-w", "2",
-                          "-t", "sleep 100 x4"))
-try:
-    msg = "--record: cannot write '/dev/full': No space left on device"
-    scr = s.wait_for(lambda x: msg in x.splitlines()[-1], 10)
-    t.ok(scr is not None, "--record /dev/full: the footer says why", s.last)
-    t.ok(scr is not None and "finished" in scr.splitlines()[0],
-         "--record /dev/full: the run itself finished", s.last)
-    s.send("q")
-    ended(s, "--record /dev/full", 3)
-    t.ok(s.capture().count("poolscope: " + msg) == 1,
-         "--record /dev/full: said once on stderr after the screen",
-         s.last)
-finally:
-    s.kill()
+@case
+def record_dev_full():
+    with start("record-full", ("--autostart", "--record", "/dev/full", "-w", "2",
+                               "-t", "sleep 100 x4")) as s:
+        msg = "--record: cannot write '/dev/full': No space left on device"
+        scr = s.wait_for(lambda x: msg in x.splitlines()[-1], 10)
+        t.ok(scr is not None, "--record /dev/full: the footer says why", s.last)
+        t.ok(scr is not None and "finished" in scr.splitlines()[0],
+             "--record /dev/full: the run itself finished", s.last)
+        s.send("q")
+        ended(s, "--record /dev/full", 3)
+        t.ok(s.capture().count("poolscope: " + msg) == 1,
+             "--record /dev/full: said once on stderr after the screen",
+             s.last)
+
 
 # --- --cast over RLIMIT_FSIZE: EFBIG, not death by SIGXFSZ ------------------
-s = start("cast-fsize", ("--autostart", "--cast", "x.cast", "-w", "4", "-t",
-                         "sleep 300 x40"), prefix="prlimit --fsize=8000 ")
-try:
-    msg = "--cast: cannot write 'x.cast': File too large"
-    scr = s.wait_for(lambda x: msg in x.splitlines()[-1], 10)
-    t.ok(scr is not None, "--cast over RLIMIT_FSIZE: the footer says why",
-         s.last)
-    scr = s.wait_for(r"40/40 done", 15)
-    t.ok(scr is not None, "--cast over RLIMIT_FSIZE: the run goes on to its "
-         "end", s.last)
-    pid = s.poolscope_pid(1)
-    s.send("q")
-    ended(s, "--cast over RLIMIT_FSIZE", 3)
-    t.eq(s.capture().count("poolscope: " + msg), 1,
-         "--cast over RLIMIT_FSIZE: said once on stderr after the screen")
-    t.ok(not [n for n in os.listdir(s.dir) if "x.cast" in n],
-         "--cast over RLIMIT_FSIZE: no incomplete cast is left, nor a "
-         "temporary file", os.listdir(s.dir))
-    t.eq(wait_gone([pid] if pid else [], 5), [],
-         "--cast over RLIMIT_FSIZE: no poolscope left")
-finally:
-    s.kill()
+@case
+def cast_over_fsize():
+    with start("cast-fsize", ("--autostart", "--cast", "x.cast", "-w", "4", "-t",
+                              "sleep 300 x40"), prefix="prlimit --fsize=8000 ") as s:
+        msg = "--cast: cannot write 'x.cast': File too large"
+        scr = s.wait_for(lambda x: msg in x.splitlines()[-1], 10)
+        t.ok(scr is not None, "--cast over RLIMIT_FSIZE: the footer says why",
+             s.last)
+        scr = s.wait_for(r"40/40 done", 15)
+        t.ok(scr is not None, "--cast over RLIMIT_FSIZE: the run goes on to its "
+             "end", s.last)
+        pid = s.poolscope_pid(1)
+        s.send("q")
+        ended(s, "--cast over RLIMIT_FSIZE", 3)
+        t.eq(s.capture().count("poolscope: " + msg), 1,
+             "--cast over RLIMIT_FSIZE: said once on stderr after the screen")
+        t.ok(not [n for n in os.listdir(s.dir) if "x.cast" in n],
+             "--cast over RLIMIT_FSIZE: no incomplete cast is left, nor a "
+             "temporary file", os.listdir(s.dir))
+        t.eq(wait_gone([pid] if pid else [], 5), [],
+             "--cast over RLIMIT_FSIZE: no poolscope left")
 
-t.done()
+
+main(t)

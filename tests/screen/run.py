@@ -5,9 +5,9 @@ import os
 import re
 import time
 
-from tmuxtest import (SLOW, TAP, Screen, poolscope, workers, done_count,
-                      line_of, ppid, proc_state, pid_alive, wait_gone,
-                      sanitizer_report, states_become)
+from tmuxtest import (SLOW, TAP, Screen, add_case, case, main, poolscope,
+                      workers, done_count, line_of, ppid, proc_state, pid_alive,
+                      wait_gone, sanitizer_report, states_become)
 
 t = TAP()
 NAME = "ps-run-%d" % os.getpid()
@@ -80,14 +80,12 @@ def quit_ok(s, pid, wpids, what):
          what + ": no sanitizer report in the pane")
 
 
-for W, H in SIZES:
+# --- live workers, help overlay, quit with confirmation ---------------
+def live_workers(W, H):
     tag = "%dx%d" % (W, H)
-
-    # --- live workers, help overlay, quit with confirmation ---------------
-    s = Screen("%s-live-%s" % (NAME, tag), W, H,
-               poolscope("--autostart", "-w", "3", "-m", "apply_async",
-                         "-t", LONG))
-    try:
+    with Screen("%s-live-%s" % (NAME, tag), W, H,
+                poolscope("--autostart", "-w", "3", "-m", "apply_async",
+                          "-t", LONG)) as s:
         scr = s.wait_for(lambda x: rows_are(3, "busy")(x)
                          and state_of(x) == "running" and line_of(x, "^ caller "),
                          10)
@@ -138,58 +136,55 @@ for W, H in SIZES:
         st = s.wait_exit(10)
         t.ok(st is not None, tag + ": q, y quits (__EXIT=%s)" % st, s.last)
         quit_ok(s, pid, pids, tag + ": q, y")
-    finally:
-        s.kill()
 
-    # --- sync against async: the caller's arrival order -------------------
-    # The result list is the caller's, in arrival order (as batch prints it).
-    for mode, scale, want, lst in (
-            ("apply", "0.3", "0=300 1=100 2=200", "[300, 100, 200]"),
-            ("apply_async", "1", "1=100 2=200 0=300", "[100, 200, 300]")):
-        s = Screen("%s-%s-%s" % (NAME, mode, tag), W, H,
-                   poolscope("--autostart", "-w", "3", "-m", mode,
-                             "--time-scale", scale,
-                             "-t", "sleep 300; sleep 100; sleep 200"))
-        try:
+
+# --- sync against async: the caller's arrival order -------------------
+# The result list is the caller's, in arrival order (as batch prints it).
+def arrival_order(W, H, mode, scale, want, lst):
+    tag = "%dx%d" % (W, H)
+    with Screen("%s-%s-%s" % (NAME, mode, tag), W, H,
+                poolscope("--autostart", "-w", "3", "-m", mode,
+                          "--time-scale", scale,
+                          "-t", "sleep 300; sleep 100; sleep 200")) as s:
+        scr = s.wait_for(ended, 15)
+        t.ok(scr is not None and state_of(scr) == "finished",
+             "%s: %s run finishes" % (tag, mode), s.last)
+        got = line_of(scr, r"^ received ") or ""
+        t.eq(got.rstrip(), " received  " + want,
+             "%s: %s: received %s" % (tag, mode, want))
+        t.eq((line_of(scr, r"^ submitted ") or "").rstrip(),
+             " submitted 0 1 2", "%s: %s: submitted 0 1 2" % (tag, mode))
+        t.ok(line_of(scr, r"^ caller got all 3 results from %s\(\)"
+                     % mode) is not None,
+             "%s: caller got all 3 results from %s()" % (tag, mode),
+             s.last)
+        t.eq((line_of(scr, r"^ \[") or "").strip(), lst,
+             "%s: %s: result list %s" % (tag, mode, lst))
+        pid = s.poolscope_pid(1)
+        if mode == "apply_async":
+            # r runs it again, n goes back to set-up.
+            s.send("r")
+            s.wait_for(lambda x: "Summary" not in x, 5)
             scr = s.wait_for(ended, 15)
-            t.ok(scr is not None and state_of(scr) == "finished",
-                 "%s: %s run finishes" % (tag, mode), s.last)
-            got = line_of(scr, r"^ received ") or ""
-            t.eq(got.rstrip(), " received  " + want,
-                 "%s: %s: received %s" % (tag, mode, want))
-            t.eq((line_of(scr, r"^ submitted ") or "").rstrip(),
-                 " submitted 0 1 2", "%s: %s: submitted 0 1 2" % (tag, mode))
-            t.ok(line_of(scr, r"^ caller got all 3 results from %s\(\)"
-                         % mode) is not None,
-                 "%s: caller got all 3 results from %s()" % (tag, mode),
-                 s.last)
-            t.eq((line_of(scr, r"^ \[") or "").strip(), lst,
-                 "%s: %s: result list %s" % (tag, mode, lst))
-            pid = s.poolscope_pid(1)
-            if mode == "apply_async":
-                # r runs it again, n goes back to set-up.
-                s.send("r")
-                s.wait_for(lambda x: "Summary" not in x, 5)
-                scr = s.wait_for(ended, 15)
-                t.eq((line_of(scr, r"^ received ") or "").rstrip(),
-                     " received  " + want, tag + ": r reruns it, same order")
-                s.send("n")
-                scr = s.wait_for(r"^ poolscope  set up a pool", 5)
-                t.ok(scr is not None, tag + ": n goes back to set-up", s.last)
-            s.send("q")
-            t.eq(s.wait_exit(5), 0,
-                 "%s: %s: q after the end quits at once, status 0"
-                 % (tag, mode))
-            quit_ok(s, pid, [], "%s: %s" % (tag, mode))
-        finally:
-            s.kill()
+            t.eq((line_of(scr, r"^ received ") or "").rstrip(),
+                 " received  " + want, tag + ": r reruns it, same order")
+            s.send("n")
+            scr = s.wait_for(r"^ poolscope  set up a pool", 5)
+            t.ok(scr is not None, tag + ": n goes back to set-up", s.last)
+        s.send("q")
+        t.eq(s.wait_exit(5), 0,
+             "%s: %s: q after the end quits at once, status 0"
+             % (tag, mode))
+        quit_ok(s, pid, [], "%s: %s" % (tag, mode))
 
-    # --- a failing task: status 1 -------------------------------------------
-    s = Screen("%s-fail-%s" % (NAME, tag), W, H,
-               poolscope("--autostart", "-w", str(min(2, CPUS)), "-m",
-                         "apply_async", "--time-scale", "0.3",
-                         "-t", "square 2; fail; sleep 100"))
-    try:
+
+# --- a failing task: status 1 -------------------------------------------
+def failing_task(W, H):
+    tag = "%dx%d" % (W, H)
+    with Screen("%s-fail-%s" % (NAME, tag), W, H,
+                poolscope("--autostart", "-w", str(min(2, CPUS)), "-m",
+                          "apply_async", "--time-scale", "0.3",
+                          "-t", "square 2; fail; sleep 100")) as s:
         scr = s.wait_for(ended, 15)
         t.ok(scr is not None and "TaskError" in (line_of(scr, r"^ \[") or ""),
              tag + ": fail: the result list shows the TaskError", s.last)
@@ -201,86 +196,95 @@ for W, H in SIZES:
         s.send("q")
         t.eq(s.wait_exit(5), 1, tag + ": fail: q quits at once, status 1")
         quit_ok(s, pid, [], tag + ": fail")
-    finally:
-        s.kill()
 
-# Oversubscribed at 80x24: the header must still show the whole state.
-s = Screen(NAME + "-over", 80, 24,
-           poolscope("--autostart", "-w", str(CPUS + 1), "-m",
-                     "imap_unordered", "--time-scale", "0.3",
-                     "-t", "square 2; fail; sleep 100"))
-try:
-    scr = s.wait_for(lambda x: ended(x)
-                     and x.splitlines()[-1].startswith("Spc"), 15)
-    t.ok(scr is not None and header(scr).rstrip().endswith(
-        "finished, with failures"), "80x24, %d workers on %d processors: header shows the whole state"
-        % (CPUS + 1, CPUS), header(s.last))
-    t.ok("? help" in (scr or s.last).splitlines()[-1] and
-         "q quit" in (scr or s.last).splitlines()[-1],
-         "80x24: the run screen's footer names ? help and q quit",
-         (scr or s.last).splitlines()[-1:])
-    s.send("q")
-    t.eq(s.wait_exit(5), 1, "oversubscribed run with a failure: status 1")
-finally:
-    s.kill()
 
-# --- pause: SIGSTOP, nothing moves; resume: it goes on ----------------------
-s = Screen(NAME + "-pause", 80, 24,
-           poolscope("--autostart", "-w", "2", "-m", "apply_async",
-                     "-t", "; ".join(["sleep 200"] * 30)))
-try:
-    scr = s.wait_for(lambda x: (done_count(x) or (0, 0))[0] >= 2, 15)
-    t.ok(scr is not None, "pause: the run is going (2 or more done)", s.last)
-    pid = s.poolscope_pid()
-    s.send("Space")
-    scr = s.wait_for(lambda x: state_of(x) == "PAUSED"
-                     and rows_are(2, "paused")(x), 5)
-    t.ok(scr is not None, "Space: header PAUSED, both workers paused", s.last)
-    pids = [w["pid"] for w in workers(scr or s.last)]
-    t.eq(states_become(pids, ("T",)), ["T"] * len(pids),
-         "the worker processes are stopped (T in /proc/PID/stat)")
-    # A result sent just before the stop may still be folded in: take the
-    # count once the workers are stopped.
-    count0 = done_count(s.wait_for(done_count, 2)) or (0, 0)
-    counts = set()
-    end = time.monotonic() + 1.5      # checks that nothing happens
-    while time.monotonic() < end:
-        c = done_count(s.capture())
-        if c is not None:           # (a frame caught half drawn)
-            counts.add(c)
-        time.sleep(0.05)
-    t.eq(counts, {count0}, "while paused the done count stays at %s"
-         % (count0,))
-    t.eq(state_of(s.last), "PAUSED", "and the header still says PAUSED")
-    s.send("Space")
-    scr = s.wait_for(lambda x: state_of(x) == "running"
-                     and (done_count(x) or (0, 0))[0] > count0[0], 5)
-    t.ok(scr is not None, "Space again: running, the count grows", s.last)
-    states = states_become(pids, ("R", "S", "D", None))
-    t.ok(all(st in ("R", "S", "D", None) for st in states),
-         "the workers are no longer stopped", states)
-    sp = speedup(scr or s.last)
-    t.ok(sp is not None and sp <= 2 * 1.05, "after resuming, speedup (%s) is at most the pool size 2" % sp, (scr or s.last).splitlines()[:2])
-    c1, w1 = clock(s.capture()), time.monotonic()
-    scr = s.wait_for(ended, 20)
-    w2 = time.monotonic()
-    c2 = clock(scr)
-    t.ok(scr is not None and done_count(scr) == (30, 30),
-         "the paused run finishes: 30/30 done", s.last)
-    t.ok(c1 is not None and c2 is not None and c2 <= c1 + (w2 - w1) + 0.75, "the header clock does not jump when the run ends "
-         "(%s s, then %s s %.1f s later)" % (c1, c2, w2 - w1), header(scr))
-    s.send("q")
-    t.eq(s.wait_exit(5), 0, "q quits, status 0")
-    quit_ok(s, pid, pids, "pause")
-finally:
-    s.kill()
-
-# --- kill the selected worker -----------------------------------------------
 for W, H in SIZES:
     tag = "%dx%d" % (W, H)
-    s = Screen("%s-kill-%s" % (NAME, tag), W, H,
-               poolscope("--autostart", "-w", "2", "-m", "map", "-t", LONG))
-    try:
+    add_case("live_workers_" + tag, live_workers, W, H)
+    for mode, scale, want, lst in (
+            ("apply", "0.3", "0=300 1=100 2=200", "[300, 100, 200]"),
+            ("apply_async", "1", "1=100 2=200 0=300", "[100, 200, 300]")):
+        add_case("%s_arrival_order_%s" % (mode, tag), arrival_order, W, H, mode,
+                 scale, want, lst)
+    add_case("failing_task_" + tag, failing_task, W, H)
+
+
+# Oversubscribed at 80x24: the header must still show the whole state.
+@case
+def oversubscribed_80x24():
+    with Screen(NAME + "-over", 80, 24,
+                poolscope("--autostart", "-w", str(CPUS + 1), "-m",
+                          "imap_unordered", "--time-scale", "0.3",
+                          "-t", "square 2; fail; sleep 100")) as s:
+        scr = s.wait_for(lambda x: ended(x)
+                         and x.splitlines()[-1].startswith("Spc"), 15)
+        t.ok(scr is not None and header(scr).rstrip().endswith(
+            "finished, with failures"), "80x24, %d workers on %d processors: header shows the whole state"
+            % (CPUS + 1, CPUS), header(s.last))
+        t.ok("? help" in (scr or s.last).splitlines()[-1] and
+             "q quit" in (scr or s.last).splitlines()[-1],
+             "80x24: the run screen's footer names ? help and q quit",
+             (scr or s.last).splitlines()[-1:])
+        s.send("q")
+        t.eq(s.wait_exit(5), 1, "oversubscribed run with a failure: status 1")
+
+
+# --- pause: SIGSTOP, nothing moves; resume: it goes on ----------------------
+@case
+def pause_80x24():
+    with Screen(NAME + "-pause", 80, 24,
+                poolscope("--autostart", "-w", "2", "-m", "apply_async",
+                          "-t", "; ".join(["sleep 200"] * 30))) as s:
+        scr = s.wait_for(lambda x: (done_count(x) or (0, 0))[0] >= 2, 15)
+        t.ok(scr is not None, "pause: the run is going (2 or more done)", s.last)
+        pid = s.poolscope_pid()
+        s.send("Space")
+        scr = s.wait_for(lambda x: state_of(x) == "PAUSED"
+                         and rows_are(2, "paused")(x), 5)
+        t.ok(scr is not None, "Space: header PAUSED, both workers paused", s.last)
+        pids = [w["pid"] for w in workers(scr or s.last)]
+        t.eq(states_become(pids, ("T",)), ["T"] * len(pids),
+             "the worker processes are stopped (T in /proc/PID/stat)")
+        # A result sent just before the stop may still be folded in: take the
+        # count once the workers are stopped.
+        count0 = done_count(s.wait_for(done_count, 2)) or (0, 0)
+        counts = set()
+        end = time.monotonic() + 1.5      # checks that nothing happens
+        while time.monotonic() < end:
+            c = done_count(s.capture())
+            if c is not None:           # (a frame caught half drawn)
+                counts.add(c)
+            time.sleep(0.05)
+        t.eq(counts, {count0}, "while paused the done count stays at %s"
+             % (count0,))
+        t.eq(state_of(s.last), "PAUSED", "and the header still says PAUSED")
+        s.send("Space")
+        scr = s.wait_for(lambda x: state_of(x) == "running"
+                         and (done_count(x) or (0, 0))[0] > count0[0], 5)
+        t.ok(scr is not None, "Space again: running, the count grows", s.last)
+        states = states_become(pids, ("R", "S", "D", None))
+        t.ok(all(st in ("R", "S", "D", None) for st in states),
+             "the workers are no longer stopped", states)
+        sp = speedup(scr or s.last)
+        t.ok(sp is not None and sp <= 2 * 1.05, "after resuming, speedup (%s) is at most the pool size 2" % sp, (scr or s.last).splitlines()[:2])
+        c1, w1 = clock(s.capture()), time.monotonic()
+        scr = s.wait_for(ended, 20)
+        w2 = time.monotonic()
+        c2 = clock(scr)
+        t.ok(scr is not None and done_count(scr) == (30, 30),
+             "the paused run finishes: 30/30 done", s.last)
+        t.ok(c1 is not None and c2 is not None and c2 <= c1 + (w2 - w1) + 0.75, "the header clock does not jump when the run ends "
+             "(%s s, then %s s %.1f s later)" % (c1, c2, w2 - w1), header(scr))
+        s.send("q")
+        t.eq(s.wait_exit(5), 0, "q quits, status 0")
+        quit_ok(s, pid, pids, "pause")
+
+
+# --- kill the selected worker -----------------------------------------------
+def kill_worker(W, H):
+    tag = "%dx%d" % (W, H)
+    with Screen("%s-kill-%s" % (NAME, tag), W, H,
+                poolscope("--autostart", "-w", "2", "-m", "map", "-t", LONG)) as s:
         scr = s.wait_for(lambda x: rows_are(2, "busy")(x)
                          and line_of(x, "^ caller "), 10)
         t.ok(scr is not None and line_of(
@@ -321,7 +325,9 @@ for W, H in SIZES:
         s.send("y")
         t.ok(s.wait_exit(10) is not None, tag + ": q, y quits", s.last)
         quit_ok(s, pid, [new] + others, tag + ": after a kill")
-    finally:
-        s.kill()
 
-t.done()
+
+for W, H in SIZES:
+    add_case("kill_worker_%dx%d" % (W, H), kill_worker, W, H)
+
+main(t)

@@ -7,8 +7,9 @@ import os
 import re
 import signal
 
-from tmuxtest import (TAP, Screen, poolscope, workers, line_of, colours,
-                      pid_alive, wait_gone, exit_status, sanitizer_report)
+from tmuxtest import (TAP, Screen, add_case, case, main, poolscope, workers,
+                      line_of, colours, pid_alive, wait_gone, exit_status,
+                      sanitizer_report)
 
 t = TAP()
 NAME = "ps-safety-%d" % os.getpid()
@@ -53,85 +54,86 @@ def restored(s, pid, wpids, tag, status=None):
 
 
 # --- resize: too small, then back ------------------------------------------
-s = start("resize")
-try:
-    pid, wp = running(s, "resize")
-    for w, h in ((60, 20), (79, 24), (80, 23)):
-        s.resize(w, h)
-        scr = s.wait_for(TOO_SMALL + r"\s+now %dx%d; q quits" % (w, h), 5)
-        t.ok(scr is not None,
-             "%dx%d: terminal too small (80x24 needed), now %dx%d"
-             % (w, h, w, h), s.last)
-        t.ok(all(pid_alive(p) for p in wp), "%dx%d: the workers go on"
-             % (w, h))
-        s.resize(80, 24)
+@case
+def resize():
+    with start("resize") as s:
+        pid, wp = running(s, "resize")
+        for w, h in ((60, 20), (79, 24), (80, 23)):
+            s.resize(w, h)
+            scr = s.wait_for(TOO_SMALL + r"\s+now %dx%d; q quits" % (w, h), 5)
+            t.ok(scr is not None,
+                 "%dx%d: terminal too small (80x24 needed), now %dx%d"
+                 % (w, h, w, h), s.last)
+            t.ok(all(pid_alive(p) for p in wp), "%dx%d: the workers go on"
+                 % (w, h))
+            s.resize(80, 24)
+            scr = s.wait_for(run_screen, 5)
+            t.ok(scr is not None and not re.search(TOO_SMALL, scr),
+                 "back to 80x24: the run screen again", s.last)
+        s.resize(60, 20)
+        s.wait_for(TOO_SMALL, 5)
+        s.resize(160, 50)
         scr = s.wait_for(run_screen, 5)
-        t.ok(scr is not None and not re.search(TOO_SMALL, scr),
-             "back to 80x24: the run screen again", s.last)
-    s.resize(60, 20)
-    s.wait_for(TOO_SMALL, 5)
-    s.resize(160, 50)
-    scr = s.wait_for(run_screen, 5)
-    t.ok(scr is not None and any(len(l) > 80 for l in scr.splitlines()),
-         "from 60x20 to 160x50: the run screen uses the width", s.last)
-    s.send("q")
-    s.wait_for(r"Quit and stop it\? \(y/n\)", 5)
-    s.send("y")
-    t.ok(s.wait_exit(10) is not None, "q, y quits", s.last)
-    restored(s, pid, wp, "q")
-finally:
-    s.kill()
+        t.ok(scr is not None and any(len(l) > 80 for l in scr.splitlines()),
+             "from 60x20 to 160x50: the run screen uses the width", s.last)
+        s.send("q")
+        s.wait_for(r"Quit and stop it\? \(y/n\)", 5)
+        s.send("y")
+        t.ok(s.wait_exit(10) is not None, "q, y quits", s.last)
+        restored(s, pid, wp, "q")
+
 
 # --- signals during a run --------------------------------------------------
-for sig, status, size in ((signal.SIGTERM, 143, (80, 24)),
-                          (signal.SIGINT, 130, (160, 50))):
+def signal_during_run(sig, status, size):
     name = signal.Signals(sig).name
-    s = start(name, *size)
-    try:
+    with start(name, *size) as s:
         pid, wp = running(s, name)
         os.kill(pid, sig)
         restored(s, pid, wp, name, status)
-    finally:
-        s.kill()
+
+
+for sig, status, size in ((signal.SIGTERM, 143, (80, 24)),
+                          (signal.SIGINT, 130, (160, 50))):
+    add_case(signal.Signals(sig).name.lower(), signal_during_run, sig, status, size)
+
 
 # SIGHUP: the session goes away (kill-session), or the pane (kill-pane).
-for how, size in (("kill-session", (80, 24)), ("kill-pane", (160, 50))):
-    s = start(how, *size)
-    try:
+def sighup(how, size):
+    with start(how, *size) as s:
         pid, wp = running(s, how)
         s.tmux(how, "-t", s.target if how == "kill-pane" else s.name,
                check=False)
         left = wait_gone([p for p in [pid] + wp if p], 5)
         t.eq(left, [], "SIGHUP by %s: no poolscope or worker left" % how)
-    finally:
-        s.kill()
+
+
+for how, size in (("kill-session", (80, 24)), ("kill-pane", (160, 50))):
+    add_case("sighup_by_" + how.replace("-", "_"), sighup, how, size)
+
 
 # A fatal signal: the terminal comes back, the workers follow (PDEATHSIG).
-s = start("segv")
-try:
-    pid, wp = running(s, "SEGV")
-    os.kill(pid, signal.SIGSEGV)
-    scr = s.wait_for(r"__EXIT=\d+", 10)
-    st = exit_status(scr)
-    t.eq(st, 139, "SEGV: the shell sees 139 (__EXIT=%s)" % st)
-    t.ok(scr is not None and "fatal signal SEGV" in scr,
-         "SEGV: the pane says fatal signal SEGV",
-         line_of(s.last, "fatal") or s.last)
-    restored(s, pid, wp, "SEGV")
-finally:
-    s.kill()
+@case
+def sigsegv():
+    with start("segv") as s:
+        pid, wp = running(s, "SEGV")
+        os.kill(pid, signal.SIGSEGV)
+        scr = s.wait_for(r"__EXIT=\d+", 10)
+        st = exit_status(scr)
+        t.eq(st, 139, "SEGV: the shell sees 139 (__EXIT=%s)" % st)
+        t.ok(scr is not None and "fatal signal SEGV" in scr,
+             "SEGV: the pane says fatal signal SEGV",
+             line_of(s.last, "fatal") or s.last)
+        restored(s, pid, wp, "SEGV")
+
 
 # Every other signal whose default action ends a process: the terminal comes
 # back (no alternate screen, the cursor shown), poolscope dies of the same
 # signal, its workers follow, and a recording being written leaves no
 # temporary file.
-for sig in (signal.SIGXCPU, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM,
-            signal.SIGPROF, signal.SIGVTALRM, signal.SIGSYS, signal.SIGPWR,
-            signal.SIGSTKFLT):
+def fatal_signal(sig):
     name = signal.Signals(sig).name
-    s = start(name.lower(), args=("--autostart", "--record", "r.rec", "-w",
-                                  "2", "-m", "apply_async", "-t", LONG))
-    try:
+    with start(name.lower(), args=("--autostart", "--record", "r.rec", "-w",
+                                   "2", "-m", "apply_async", "-t", LONG)) as s:
         pid, wp = running(s, name)
         os.kill(pid, sig)
         scr = s.wait_for(r"__EXIT=\d+", 10)
@@ -142,33 +144,38 @@ for sig in (signal.SIGXCPU, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM,
         t.eq(s.display("#{cursor_flag}"), "1", name + ": the cursor is shown")
         t.eq([n for n in os.listdir(s.dir) if "r.rec" in n], [],
              name + ": no recording, nor its temporary file, is left")
-    finally:
-        s.kill()
+
+
+for sig in (signal.SIGXCPU, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM,
+            signal.SIGPROF, signal.SIGVTALRM, signal.SIGSYS, signal.SIGPWR,
+            signal.SIGSTKFLT):
+    add_case(signal.Signals(sig).name.lower(), fatal_signal, sig)
+
 
 # SIGPIPE is ignored: a pipe's reader going away is a write error, not a
 # death (the terminal itself going away is SIGHUP).  Proof it lived on: it
 # still takes a key sent after the signal.
-s = start("sigpipe")
-try:
-    pid, wp = running(s, "SIGPIPE")
-    os.kill(pid, signal.SIGPIPE)
-    s.send("Space")
-    scr = s.wait_for(lambda x: "PAUSED" in x.splitlines()[0], 5)
-    t.ok(scr is not None, "SIGPIPE: ignored, the screen goes on (Space "
-         "pauses)", s.last)
-    s.send("q")
-    s.send("y")
-    restored(s, pid, wp, "SIGPIPE", 1)  # a run left before its end
-finally:
-    s.kill()
+@case
+def sigpipe_ignored():
+    with start("sigpipe") as s:
+        pid, wp = running(s, "SIGPIPE")
+        os.kill(pid, signal.SIGPIPE)
+        s.send("Space")
+        scr = s.wait_for(lambda x: "PAUSED" in x.splitlines()[0], 5)
+        t.ok(scr is not None, "SIGPIPE: ignored, the screen goes on (Space "
+             "pauses)", s.last)
+        s.send("q")
+        s.send("y")
+        restored(s, pid, wp, "SIGPIPE", 1)  # a run left before its end
+
 
 # --- no colour: --no-color and NO_COLOR=1 ----------------------------------
 SQ = ("--autostart", "-w", "2", "-m", "apply_async", "--time-scale", "0.3",
       "-t", "sleep 300; square 1..9")
-for tag, args, env in (("--no-color", ("--no-color",) + SQ, None),
-                       ("NO_COLOR=1", SQ, {"NO_COLOR": "1"})):
-    s = start(tag.strip("-").replace("=", ""), args=args, env=env)
-    try:
+
+
+def no_colour(tag, args, env):
+    with start(tag.strip("-").replace("=", ""), args=args, env=env) as s:
         scr = s.wait_for(lambda x: busy2(x) or "Summary" in x, 10)
         t.ok(scr is not None and scr.startswith(" poolscope  apply_async"),
              tag + ": the run screen shows", s.last)
@@ -183,16 +190,19 @@ for tag, args, env in (("--no-color", ("--no-color",) + SQ, None),
         pid = s.poolscope_pid(1)
         s.send("q")
         restored(s, pid, [], tag, 0)
-    finally:
-        s.kill()
+
+
+add_case("no_color_option", no_colour, "--no-color", ("--no-color",) + SQ, None)
+add_case("no_color_environment", no_colour, "NO_COLOR=1", SQ, {"NO_COLOR": "1"})
+
+
 # and colour by default, so the checks above can fail
-s = start("colour", args=SQ)
-try:
-    s.wait_for(lambda x: "Summary" in x and line_of(x, r"^ \[1, "), 15)
-    t.ok(colours(s.capture_escapes()) != [],
-         "without them the screen has colours")
-finally:
-    s.kill()
+@case
+def colour_by_default():
+    with start("colour", args=SQ) as s:
+        s.wait_for(lambda x: "Summary" in x and line_of(x, r"^ \[1, "), 15)
+        t.ok(colours(s.capture_escapes()) != [],
+             "without them the screen has colours")
 
 
 # --- LANG=C: ASCII only -----------------------------------------------------
@@ -203,14 +213,13 @@ def non_ascii(s):
     return bad, data.decode("utf-8", "replace")
 
 
-for size in ((80, 24), (160, 50)):
+def ascii_only(size):
     tag = "LANG=C %dx%d" % size
-    s = start("ascii-%dx%d" % size, *size,
-              args=("--autostart", "-w", "2", "-m", "apply_async",
-                    "--time-scale", "0.5",
-                    "-t", "sleep 3000; sleep 200; square 3; fail; sleep 300"),
-              env={"LANG": "C"})
-    try:
+    with start("ascii-%dx%d" % size, *size,
+               args=("--autostart", "-w", "2", "-m", "apply_async",
+                     "--time-scale", "0.5",
+                     "-t", "sleep 3000; sleep 200; square 3; fail; sleep 300"),
+               env={"LANG": "C"}) as s:
         # A failed task received, another done, worker 0 still busy.
         scr = s.wait_for(lambda x: "3=TaskError" in x and "4=300" in x
                          and " running" in x.splitlines()[0], 10)
@@ -238,7 +247,9 @@ for size in ((80, 24), (160, 50)):
         s.send("q")
         t.ok(s.wait_exit(5) is not None, tag + ": q quits", s.last)
         restored(s, pid, [], tag)
-    finally:
-        s.kill()
 
-t.done()
+
+for size in ((80, 24), (160, 50)):
+    add_case("lang_c_ascii_%dx%d" % size, ascii_only, size)
+
+main(t)

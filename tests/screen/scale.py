@@ -6,8 +6,8 @@ import os
 import re
 import tempfile
 
-from tmuxtest import (TAP, Screen, poolscope, workers, done_count, line_of,
-                      wait_gone, SLOW)
+from tmuxtest import (TAP, Screen, add_case, main, poolscope, workers,
+                      done_count, line_of, wait_gone, SLOW)
 
 t = TAP()
 NAME = "ps-scale-%d" % os.getpid()
@@ -39,46 +39,50 @@ def frames(path):
         return {}
 
 
-for w, h in ((80, 24), (200, 50)):
+def scale_screen(w, h):
     tag = "%dx%d" % (w, h)
     stats = tempfile.mktemp(prefix="ps-frames-")
-    s = Screen("%s-%s" % (NAME, tag), w, h, poolscope(*ARGS),
-               env={"POOLSCOPE_FRAME_STATS": stats})
     try:
-        scr = s.wait_for(running, 60)
-        t.ok(scr is not None, tag + ": the run screen shows progress while "
-             "%d workers run %d tasks" % (W, N), s.last)
-        rows = workers(scr or "")
-        want = h - 13   # header 3, rules and names 3, results 3, output 3, footer
-        t.ok(len(rows) >= min(want, W) - 1,
-             tag + ": the worker panel fills its room (%d rows)" % len(rows),
-             s.last)
-        s.send("Space")
-        scr = s.wait_for(lambda x: "PAUSED" in header(x), 20)
-        t.ok(scr is not None, tag + ": Space pauses during the run", s.last)
-        a = done_count(s.wait_for(lambda x: "PAUSED" in header(x), 5))
-        s.send("Down", "Down", "Down")
-        scr = s.wait_for(lambda x: any(r["selected"] and r["slot"] == 3
-                                       for r in workers(x)), 20)
-        t.ok(scr is not None, tag + ": arrows move the selection", s.last)
-        b = done_count(scr)
-        t.ok(a is not None and b is not None and a == b and a[0] < N,
-             tag + ": paused, the count stays (%s, %s)" % (a, b))
-        s.send("Space")
-        scr = s.wait_for(finished, 300)
-        t.ok(scr is not None, tag + ": resumed, it ends with %d of %d done"
-             % (N, N), s.last)
-        t.ok(scr is not None and "0 failed" in scr, tag + ": none failed",
-             s.last)
-        s.send("q")
-        t.eq(s.wait_exit(30), 0, tag + ": q leaves, exit 0")
-        f = frames(stats)
-        t.ok(int(f.get("frames", 0)) >= 3,
-             tag + ": frames drawn during the run: %s (mean %s ms, p99 %s ms, "
-             "max %s ms)" % (f.get("frames"), f.get("mean_ms"),
-                             f.get("p99_ms"), f.get("max_ms")))
+        with Screen("%s-%s" % (NAME, tag), w, h, poolscope(*ARGS),
+                    env={"POOLSCOPE_FRAME_STATS": stats}) as s:
+            scr = s.wait_for(running, 60)
+            t.ok(scr is not None, tag + ": the run screen shows progress while "
+                 "%d workers run %d tasks" % (W, N), s.last)
+            rows = workers(scr or "")
+            want = h - 13   # header 3, rules and names 3, results 3, output 3, footer
+            t.ok(len(rows) >= min(want, W) - 1,
+                 tag + ": the worker panel fills its room (%d rows)" % len(rows),
+                 s.last)
+            s.send("Space")
+            scr = s.wait_for(lambda x: "PAUSED" in header(x), 20)
+            t.ok(scr is not None, tag + ": Space pauses during the run", s.last)
+            a = done_count(s.wait_for(lambda x: "PAUSED" in header(x), 5))
+            s.send("Down", "Down", "Down")
+            scr = s.wait_for(lambda x: any(r["selected"] and r["slot"] == 3
+                                           for r in workers(x)), 20)
+            t.ok(scr is not None, tag + ": arrows move the selection", s.last)
+            b = done_count(scr)
+            t.ok(a is not None and b is not None and a == b and a[0] < N,
+                 tag + ": paused, the count stays (%s, %s)" % (a, b))
+            s.send("Space")
+            scr = s.wait_for(finished, 300)
+            t.ok(scr is not None, tag + ": resumed, it ends with %d of %d done"
+                 % (N, N), s.last)
+            t.ok(scr is not None and "0 failed" in scr, tag + ": none failed",
+                 s.last)
+            s.send("q")
+            t.eq(s.wait_exit(30), 0, tag + ": q leaves, exit 0")
+            f = frames(stats)
+            t.ok(int(f.get("frames", 0)) >= 3,
+                 tag + ": frames drawn during the run: %s (mean %s ms, p99 %s ms, "
+                 "max %s ms)" % (f.get("frames"), f.get("mean_ms"),
+                                 f.get("p99_ms"), f.get("max_ms")))
     finally:
-        s.kill()
         if os.path.exists(stats):
             os.unlink(stats)
-t.done()
+
+
+for w, h in ((80, 24), (200, 50)):
+    add_case("scale_%dx%d" % (w, h), scale_screen, w, h)
+
+main(t)
