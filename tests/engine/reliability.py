@@ -300,7 +300,7 @@ def out_of_memory():
     # (Not under AddressSanitizer: its shadow memory needs more address space
     # than the limit leaves.)
     with open(os.path.realpath(pstest.POOLSCOPE), "rb") as f:
-        ASAN = b"AddressSanitizer" in f.read()
+        ASAN = b"__asan_init" in f.read()
     if shutil.which("prlimit") and not pstest.WRAPPER and not ASAN:
         rc, out, err = limited(["prlimit", "--as=150000000"] +
                                pstest.cmd(["--batch", "-q", "-t", "square 1..10000000"]), 60)
