@@ -189,26 +189,6 @@ evjson_write(FILE *f, const struct event *ev)
 
 /* ---------------------------------------------------------------- reading */
 
-static int
-evjson_int(const struct json_obj *o, const char *key, int64_t min,
-    int64_t max, int64_t *v, char *err, size_t errlen)
-{
-	const struct json_field	*f = json_get(o, key);
-
-	if (f == NULL || f->type != J_NUM || !f->isint) {
-		snprintf(err, errlen, "'%s' is missing or not a whole number",
-		    key);
-		return -1;
-	}
-	if (f->inum < min || f->inum > max) {
-		snprintf(err, errlen, "'%s' %" PRId64 " is out of range (%"
-		    PRId64 "..%" PRId64 ")", key, f->inum, min, max);
-		return -1;
-	}
-	*v = f->inum;
-	return 0;
-}
-
 static const char *
 evjson_str(const struct json_obj *o, const char *key, size_t *len, char *err,
     size_t errlen)
@@ -313,15 +293,15 @@ evjson_read_run(struct evjson_reader *rd, const struct json_obj *o,
 		ri = &rd->end;
 		*ri = rd->start;
 		ev->run = ri;
-		if (evjson_int(o, "ok", 0, nt, &v, err, errlen))
+		if (json_get_int(o, "ok", 0, nt, &v, err, errlen))
 			return -1;
 		ri->ok = (size_t)v;
-		if (evjson_int(o, "failed", 0, nt, &v, err, errlen))
+		if (json_get_int(o, "failed", 0, nt, &v, err, errlen))
 			return -1;
 		ri->failed = (size_t)v;
 		ri->skipped = 0;
 		if (json_get(o, "skipped") != NULL) {
-			if (evjson_int(o, "skipped", 0, nt, &v, err, errlen))
+			if (json_get_int(o, "skipped", 0, nt, &v, err, errlen))
 				return -1;
 			ri->skipped = (size_t)v;
 		}
@@ -343,16 +323,16 @@ evjson_read_run(struct evjson_reader *rd, const struct json_obj *o,
 		snprintf(err, errlen, "unknown mode '%.40s'", s);
 		return -1;
 	}
-	if (evjson_int(o, "workers", 1, 65536, &v, err, errlen))
+	if (json_get_int(o, "workers", 1, 65536, &v, err, errlen))
 		return -1;
 	ri->workers = (int)v;
-	if (evjson_int(o, "cpus", 1, 1 << 20, &v, err, errlen))
+	if (json_get_int(o, "cpus", 1, 1 << 20, &v, err, errlen))
 		return -1;
 	ri->cpus = (int)v;
-	if (evjson_int(o, "tasks", nt, nt, &v, err, errlen))
+	if (json_get_int(o, "tasks", nt, nt, &v, err, errlen))
 		return -1;
 	ri->tasks = (size_t)v;
-	if (evjson_int(o, "chunksize", 0, 1 << 30, &v, err, errlen))
+	if (json_get_int(o, "chunksize", 0, 1 << 30, &v, err, errlen))
 		return -1;
 	ri->chunksize = (int)v;
 	ri->keep_going = evjson_bool(o, "keep_going");
@@ -371,7 +351,7 @@ evjson_read_field(struct evjson_reader *rd, const struct json_obj *o,
 	switch (kind) {
 	case EVF_WORKER:
 	case EVF_WORKER_NEG:
-		if (evjson_int(o, "worker", kind == EVF_WORKER_NEG ? -1 : 0,
+		if (json_get_int(o, "worker", kind == EVF_WORKER_NEG ? -1 : 0,
 		    nw - 1, &v, err, errlen))
 			return -1;
 		ev->worker = (int)v;
@@ -379,25 +359,25 @@ evjson_read_field(struct evjson_reader *rd, const struct json_obj *o,
 	case EVF_PID:
 		if (json_get(o, "pid") == NULL)
 			return 0;
-		if (evjson_int(o, "pid", 0, INT32_MAX, &v, err, errlen))
+		if (json_get_int(o, "pid", 0, INT32_MAX, &v, err, errlen))
 			return -1;
 		ev->pid = (pid_t)v;
 		return 0;
 	case EVF_TASK:
 	case EVF_TASK_NEG:
-		return evjson_int(o, "task", kind == EVF_TASK_NEG ? -1 : 0,
+		return json_get_int(o, "task", kind == EVF_TASK_NEG ? -1 : 0,
 		    nt - 1, &ev->task, err, errlen);
 	case EVF_CHUNK:
 		if (json_get(o, "chunk") == NULL)
 			return 0;
 		/* FALLTHROUGH */
 	case EVF_CHUNK_REQ:
-		return evjson_int(o, "chunk", 0, INT64_MAX, &ev->chunk, err,
+		return json_get_int(o, "chunk", 0, INT64_MAX, &ev->chunk, err,
 		    errlen);
 	case EVF_CAUSE:
-		return evjson_int(o, "cause", 0, nt - 1, &ev->seq, err, errlen);
+		return json_get_int(o, "cause", 0, nt - 1, &ev->seq, err, errlen);
 	case EVF_SEQ:
-		return evjson_int(o, "seq", 0, nt - 1, &ev->seq, err, errlen);
+		return json_get_int(o, "seq", 0, nt - 1, &ev->seq, err, errlen);
 	case EVF_STATE:
 		if ((s = evjson_str(o, "state", NULL, err, errlen)) == NULL)
 			return -1;
@@ -422,7 +402,7 @@ evjson_read_field(struct evjson_reader *rd, const struct json_obj *o,
 			return -1;
 		return evjson_value(rd, s, len, ev, err, errlen);
 	case EVF_ATTEMPT:
-		if (evjson_int(o, "attempt", 1, 1000, &v, err, errlen))
+		if (json_get_int(o, "attempt", 1, 1000, &v, err, errlen))
 			return -1;
 		ev->state = (int)v;
 		return 0;
@@ -448,7 +428,7 @@ evjson_read_field(struct evjson_reader *rd, const struct json_obj *o,
 		    WS_CRASHED;
 		return 0;
 	case EVF_LIVE:
-		if (evjson_int(o, "live", 0, nw, &v, err, errlen))
+		if (json_get_int(o, "live", 0, nw, &v, err, errlen))
 			return -1;
 		ev->state = (int)v;
 		return 0;

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -452,4 +453,25 @@ json_array_strings(const struct json_field *f,
 	}
 	free(o.buf);
 	return rc;
+}
+
+/* A whole number field; -1 with a message if missing or out of range. */
+int
+json_get_int(const struct json_obj *o, const char *key, int64_t min,
+    int64_t max, int64_t *v, char *err, size_t errlen)
+{
+	const struct json_field	*f = json_get(o, key);
+
+	if (f == NULL || f->type != J_NUM || !f->isint) {
+		snprintf(err, errlen, "'%s' is missing or not a whole number",
+		    key);
+		return -1;
+	}
+	if (f->inum < min || f->inum > max) {
+		snprintf(err, errlen, "'%s' %" PRId64 " is out of range (%"
+		    PRId64 "..%" PRId64 ")", key, f->inum, min, max);
+		return -1;
+	}
+	*v = f->inum;
+	return 0;
 }

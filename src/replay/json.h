@@ -38,6 +38,10 @@ int	 json_parse_object(struct json_obj *, const char *s, size_t len,
 	    char *err, size_t errlen);
 void	 json_obj_free(struct json_obj *);
 const struct json_field *json_get(const struct json_obj *, const char *key);
+/* A whole number field in [min, max]; -1 with a message in err if it is
+ * missing, not whole or out of range. */
+int json_get_int(const struct json_obj *, const char *key, int64_t min,
+    int64_t max, int64_t *v, char *err, size_t errlen);
 /* Each string of a J_ARR field in turn; -1 if it is not all strings. */
 int	 json_array_strings(const struct json_field *,
 	    int (*cb)(void *arg, const char *s, size_t len), void *arg,

@@ -89,27 +89,6 @@ struct replay {
 	int		 started;
 };
 
-/* A whole number field; -1 with a message if missing or out of range. */
-static int
-replay_int(const struct json_obj *o, const char *key, int64_t min, int64_t max,
-    int64_t *v, char *err, size_t errlen)
-{
-	const struct json_field	*f = json_get(o, key);
-
-	if (f == NULL || f->type != J_NUM || !f->isint) {
-		snprintf(err, errlen, "'%s' is missing or not a whole number",
-		    key);
-		return -1;
-	}
-	if (f->inum < min || f->inum > max) {
-		snprintf(err, errlen, "'%s' %" PRId64 " is out of range (%"
-		    PRId64 "..%" PRId64 ")", key, f->inum, min, max);
-		return -1;
-	}
-	*v = f->inum;
-	return 0;
-}
-
 /* An event line into ev, each field checked on its own (evjson.c says
  * what each type carries; strings point into r->obj and the reader). */
 static int
@@ -589,7 +568,7 @@ replay_open(const char *path, char *err, size_t errlen)
 		    "line must be the 'recording' header written by --record)");
 		goto fail;
 	}
-	if (replay_int(&r->obj, "version", 1, 1000, &v, why, sizeof why) != 0)
+	if (json_get_int(&r->obj, "version", 1, 1000, &v, why, sizeof why) != 0)
 		goto fail;
 	if (v != RECORD_VERSION) {
 		snprintf(why, sizeof why, "recording format version %" PRId64

@@ -7,7 +7,7 @@ import subprocess
 import time
 
 from pstest import (TAP, Live, case, main, run, run_json, of, POOLSCOPE, WRAPPER,
-                    SLOW, wait_gone)
+                    SLOW, wait_gone, wait_states)
 
 t = TAP()
 
@@ -102,23 +102,6 @@ def memory_bound():
 # Ctrl-Z in batch mode (SIGTSTP to poolscope, in a process group of its own
 # that is not orphaned, as a shell's job would be): the workers stop with it,
 # and after SIGCONT the run goes on to its end.
-def pstate(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return None
-
-
-def states(pids, want, timeout=10):
-    deadline = time.monotonic() + timeout * SLOW
-    while True:
-        st = [pstate(p) for p in pids]
-        if all(x in want for x in st) or time.monotonic() > deadline:
-            return st
-        time.sleep(0.02)
-
-
 @case
 def sigtstp_batch():
     if not WRAPPER:
@@ -127,8 +110,8 @@ def sigtstp_batch():
         first = live.wait_for(lambda e: e["ev"] == "task_done", 30)
         wp = [e["pid"] for e in of(live.events, "worker_start")]
         os.kill(live.p.pid, signal.SIGTSTP)
-        t.eq(states([live.p.pid], ("T",)), ["T"], "SIGTSTP: poolscope stops")
-        t.eq(states(wp, ("T",)), ["T", "T"], "and its workers with it")
+        t.eq(wait_states([live.p.pid], ("T",)), ["T"], "SIGTSTP: poolscope stops")
+        t.eq(wait_states(wp, ("T",)), ["T", "T"], "and its workers with it")
         os.kill(live.p.pid, signal.SIGCONT)
         rc = live.finish(60)
         t.eq(rc, 0, "SIGCONT: the run goes on to its end, exit 0")

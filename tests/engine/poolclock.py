@@ -14,7 +14,7 @@ import subprocess
 import time
 
 import pstest
-from pstest import TAP, Live, case, main, of
+from pstest import TAP, Live, case, main, of, wait_states
 
 t = TAP()
 SLOW = pstest.SLOW
@@ -28,23 +28,6 @@ NOMINAL = [1.8, 0.3, 1.1, 0.5, 1.4, 0.15, 0.8, 0.9]
 def durations(events):
     start = {e["task"]: e["t"] for e in of(events, "task_start")}
     return {e["task"]: e["t"] - start[e["task"]] for e in of(events, "task_done")}
-
-
-def pstate(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return None
-
-
-def wait_states(pids, want, timeout=10):
-    deadline = time.monotonic() + timeout * SLOW
-    while True:
-        st = [pstate(p) for p in pids]
-        if all(x in want for x in st) or time.monotonic() > deadline:
-            return st
-        time.sleep(0.01)
 
 
 def close(a, b, rel=0.05, slack=0.010):

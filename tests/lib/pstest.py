@@ -166,14 +166,28 @@ def of(events, kind, **match):
             all(e.get(k) == v for k, v in match.items())]
 
 
-def pid_alive(pid):
-    """True if pid exists and is not a zombie."""
+def pstate(pid):
+    """pid's state letter from /proc (R, S, T, Z...), None if it is gone."""
     try:
         with open("/proc/%d/stat" % pid) as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def wait_states(pids, want, timeout=10):
+    """Wait until every pid's state is one of want; returns their states."""
+    deadline = time.monotonic() + timeout * SLOW
+    while True:
+        st = [pstate(p) for p in pids]
+        if all(x in want for x in st) or time.monotonic() > deadline:
+            return st
+        time.sleep(0.01)
+
+
+def pid_alive(pid):
+    """True if pid exists and is not a zombie."""
+    return pstate(pid) not in (None, "Z")
 
 
 def wait_gone(pids, timeout=10):
