@@ -535,18 +535,64 @@ replay_getline(FILE *fp, char **buf, size_t *cap, size_t *total, char *why,
 	return n;
 }
 
+/* The header line: the format, its version and the task list. */
+static int
+replay_header(struct replay *r, const char *path, char *buf, size_t n,
+    char *why, size_t whylen)
+{
+	struct replay_text	 tasks = { NULL, 0, 0 };
+	const struct json_field	*f;
+	char			 perr[1024];
+	int64_t			 v;
+	size_t			 i;
+	int			 rc;
+
+	if (json_parse_object(&r->obj, buf, n, why, whylen) != 0 ||
+	    (f = json_get(&r->obj, "ev")) == NULL || f->type != J_STR ||
+	    strcmp(f->str, "recording") != 0) {
+		snprintf(why, whylen, "not a poolscope recording (its first "
+		    "line must be the 'recording' header written by --record)");
+		return -1;
+	}
+	if (json_get_int(&r->obj, "version", 1, 1000, &v, why, whylen) != 0)
+		return -1;
+	if (v != RECORD_VERSION) {
+		snprintf(why, whylen, "recording format version %" PRId64
+		    "; this poolscope reads version %d", v, RECORD_VERSION);
+		return -1;
+	}
+	f = json_get(&r->obj, "tasks");
+	if (f == NULL || f->type != J_ARR || json_array_strings(f,
+	    replay_task_line, &tasks, why, whylen) != 0) {
+		free(tasks.buf);
+		snprintf(why, whylen, "the header's 'tasks' must be a list "
+		    "of task lines");
+		return -1;
+	}
+	/* An empty list is a run of nothing (Pool.map(f, []) returns []). */
+	rc = tasklist_parse(&r->tl, path, tasks.buf ? tasks.buf : "",
+	    tasks.len, 0, perr, sizeof perr);
+	free(tasks.buf);
+	if (rc != 0) {
+		snprintf(why, whylen, "the recorded task list does not "
+		    "parse: %.400s", perr);
+		for (i = 0; why[i] != '\0'; i++)
+			if (why[i] == '\n')
+				why[i] = ' ';
+		return -1;
+	}
+	return 0;
+}
+
 struct replay *
 replay_open(const char *path, char *err, size_t errlen)
 {
-	struct replay		*r = xcalloc(1, sizeof *r);
-	struct replay_text	 tasks = { NULL, 0, 0 };
-	const struct json_field	*f;
-	char			 why[1024], perr[1024], *buf = NULL;
-	size_t			 i, cap = 0, total = 0, line = 1;
-	ssize_t			 n;
-	int64_t			 v;
-	FILE			*fp;
-	int			 type = -1;
+	struct replay	*r = xcalloc(1, sizeof *r);
+	char		 why[1024], *buf = NULL;
+	size_t		 cap = 0, total = 0, line = 1;
+	ssize_t		 n;
+	FILE		*fp;
+	int		 type = -1;
 
 	r->path = xstrdup(path);
 	r->scale = 1;
@@ -561,39 +607,8 @@ replay_open(const char *path, char *err, size_t errlen)
 			    "make one with --record FILE");
 		goto fail;
 	}
-	if (json_parse_object(&r->obj, buf, (size_t)n, why, sizeof why) != 0 ||
-	    (f = json_get(&r->obj, "ev")) == NULL || f->type != J_STR ||
-	    strcmp(f->str, "recording") != 0) {
-		snprintf(why, sizeof why, "not a poolscope recording (its first "
-		    "line must be the 'recording' header written by --record)");
+	if (replay_header(r, path, buf, (size_t)n, why, sizeof why) != 0)
 		goto fail;
-	}
-	if (json_get_int(&r->obj, "version", 1, 1000, &v, why, sizeof why) != 0)
-		goto fail;
-	if (v != RECORD_VERSION) {
-		snprintf(why, sizeof why, "recording format version %" PRId64
-		    "; this poolscope reads version %d", v, RECORD_VERSION);
-		goto fail;
-	}
-	f = json_get(&r->obj, "tasks");
-	if (f == NULL || f->type != J_ARR || json_array_strings(f,
-	    replay_task_line, &tasks, why, sizeof why) != 0) {
-		snprintf(why, sizeof why, "the header's 'tasks' must be a list "
-		    "of task lines");
-		goto fail;
-	}
-	/* An empty list is a run of nothing (Pool.map(f, []) returns []). */
-	if (tasklist_parse(&r->tl, path, tasks.buf ? tasks.buf : "",
-	    tasks.len, 0, perr, sizeof perr) != 0) {
-		snprintf(why, sizeof why, "the recorded task list does not "
-		    "parse: %.400s", perr);
-		for (i = 0; why[i] != '\0'; i++)
-			if (why[i] == '\n')
-				why[i] = ' ';
-		goto fail;
-	}
-	free(tasks.buf);
-	tasks.buf = NULL;
 	r->shape.ntasks = r->tl.n;
 	r->tstate = xcalloc(r->tl.n > 0 ? r->tl.n : 1, 1);
 
@@ -640,7 +655,6 @@ replay_open(const char *path, char *err, size_t errlen)
 fail:
 	fclose(fp);
 	free(buf);
-	free(tasks.buf);
 	return replay_fail(r, err, errlen, line, why);
 }
 

@@ -744,16 +744,13 @@ setup_draw_field(struct ui *ui, int y, int field, const char *name,
 	ui_put(ui, y, 34, ui->cols - 34, note_color, note);
 }
 
-void
-ui_setup_draw(struct ui *ui)
+/* The title, the processors, and the pool's fields with their notes. */
+static int
+setup_draw_fields(struct ui *ui, struct setup *st)
 {
-	struct setup		*st = setup_of(ui);
 	struct engine_config	*c = &ui->choice;
-	struct entry		*e;
-	char			 val[64], note[160], buf[256];
-	int			 cpus = util_cpu_count(), y, i, rows, w = ui->cols;
-	int			 err_rows = 0;
-	const char		*nl;
+	char			 val[64], note[160];
+	int			 cpus = util_cpu_count(), y, w = ui->cols;
 
 	if (ui->opts.caption != NULL)
 		ui_putf(ui, 0, 0, w, C_SELECTED, " %s", ui->opts.caption);
@@ -809,14 +806,21 @@ ui_setup_draw(struct ui *ui)
 	}
 	setup_draw_field(ui, y++, F_LESSON, "Lesson", val, note,
 	    st->lesson_sel < 0 ? C_DIM : C_NORMAL);
+	return y;
+}
 
-	/* Every call style, one line each: what the caller does. */
+/* Every call style, one line each: what the caller does. */
+static int
+setup_draw_modes(struct ui *ui, struct setup *st, int y)
+{
+	int	i, w = ui->cols;
+
 	st->field_y[F_MODE] = y;
 	ui_hline(ui, y++, 0, w, st->field == F_MODE ? C_FOCUS : C_DIM,
 	    "Call style: what the caller does");
 	st->mode_y = y;
 	for (i = 0; i < MODE_NMODES; i++) {
-		int	sel = i == c->mode, color;
+		int	sel = i == ui->choice.mode, color;
 
 		color = sel ? (st->field == F_MODE ? C_SELECTED : C_TITLE) :
 		    C_NORMAL;
@@ -825,87 +829,96 @@ ui_setup_draw(struct ui *ui)
 		ui_put(ui, y, 23, w - 23, sel ? color : C_DIM, mode_help[i]);
 		y++;
 	}
+	return y;
+}
 
-	st->field_y[F_TASKS] = y;
-	snprintf(buf, sizeof buf, "Task list%s", ui->tl && ui->tl->n ? "" :
-	    " (none chosen)");
-	ui_hline(ui, y++, 0, w, st->field == F_TASKS ? C_FOCUS : C_DIM, buf);
+/* The task text being typed, with its line numbers and the cursor. */
+static void
+setup_draw_text(struct ui *ui, struct setup *st, int y, int rows)
+{
+	int	i, w = ui->cols;
 
-	if (st->error[0] != '\0') {
-		/* The parser's message: "file:line:col: what", the line and a
-		 * caret; shown in place of a start. */
-		for (nl = st->error, err_rows = 1; (nl = strchr(nl, '\n'));
-		    nl++)
-			err_rows++;
-		if (err_rows > 3)
-			err_rows = 3;
-	}
-	rows = ui->rows - y - 2 - err_rows;
-	if (st->editing == EDIT_TEXT) {
-		ui_put(ui, y++, 0, w, C_KEY, "  Type tasks, one a line (square "
-		    "1..10).  Esc/F2: done  ^D: done and start");
-		rows--;
-		for (i = 0; i < rows; i++) {
-			int	line = i;
+	for (i = 0; i < rows; i++) {
+		int	line = i;
 
-			if (st->crow >= rows)
-				line = i + st->crow - rows + 1;
-			if (line < st->nlines) {
-				ui_putf(ui, y + i, 0, 4, C_DIM, "%3d", line + 1);
-				ui_put(ui, y + i, 4, w - 4, C_NORMAL,
-				    st->text[line]);
-				if (line == st->crow) {
-					char	ch[2] = { st->text[line][st->ccol],
-					    '\0' };
-
-					if (ch[0] == '\0')
-						ch[0] = ' ';
-					ui_put(ui, y + i, 4 + st->ccol, 1,
-					    C_SELECTED, ch);
-				}
-			} else
-				ui_fill(ui, y + i, 0, w, C_NORMAL);
+		if (st->crow >= rows)
+			line = i + st->crow - rows + 1;
+		if (line >= st->nlines) {
+			ui_fill(ui, y + i, 0, w, C_NORMAL);
+			continue;
 		}
-		y += rows;
-	} else if (st->editing == EDIT_PATH) {
-		ui_put(ui, y++, 0, w, C_KEY, "  Path of a task file, then Enter"
-		    " (Esc: cancel):");
-		ui_putf(ui, y++, 0, w, C_NORMAL, "  %s_", st->path);
-		for (i = 2; i < rows; i++)
-			ui_fill(ui, y++, 0, w, C_NORMAL);
-	} else {
-		st->list_y = y;
-		st->list_rows = rows;
-		if (st->sel < st->list_top)
-			st->list_top = st->sel;
-		if (st->sel >= st->list_top + rows)
-			st->list_top = st->sel - rows + 1;
-		for (i = 0; i < rows; i++) {
-			int	k = st->list_top + i, color;
+		ui_putf(ui, y + i, 0, 4, C_DIM, "%3d", line + 1);
+		ui_put(ui, y + i, 4, w - 4, C_NORMAL, st->text[line]);
+		if (line == st->crow) {
+			char	ch[2] = { st->text[line][st->ccol], '\0' };
 
-			if (k >= st->nentries) {
-				ui_fill(ui, y + i, 0, w, C_NORMAL);
-				continue;
-			}
-			e = &st->entries[k];
-			color = k == st->sel ? (st->field == F_TASKS ?
-			    C_SELECTED : C_TITLE) : C_NORMAL;
-			ui_put(ui, y + i, 0, 2, color, k == st->sel ? ">" : "");
-			ui_put(ui, y + i, 2, 17, color, e->name);
-			if (k == st->typed || k == st->file)
-				snprintf(buf, sizeof buf, "%s", e->desc);
-			else
-				snprintf(buf, sizeof buf, "%-6zu %s", e->ntasks,
-				    e->desc);
-			ui_put(ui, y + i, 19, w - 19, k == st->sel ? color :
-			    C_DIM, buf);
+			if (ch[0] == '\0')
+				ch[0] = ' ';
+			ui_put(ui, y + i, 4 + st->ccol, 1, C_SELECTED, ch);
 		}
-		y += rows;
 	}
-	for (i = 0; i < err_rows; i++) {
-		char	line[512];
-		const char *p = st->error;
-		int	k;
+}
+
+/* The task lists to choose from, scrolled to keep the selection shown. */
+static void
+setup_draw_list(struct ui *ui, struct setup *st, int y, int rows)
+{
+	char	buf[256];
+	int	i, w = ui->cols;
+
+	st->list_y = y;
+	st->list_rows = rows;
+	if (st->sel < st->list_top)
+		st->list_top = st->sel;
+	if (st->sel >= st->list_top + rows)
+		st->list_top = st->sel - rows + 1;
+	for (i = 0; i < rows; i++) {
+		int		 k = st->list_top + i, color;
+		struct entry	*e;
+
+		if (k >= st->nentries) {
+			ui_fill(ui, y + i, 0, w, C_NORMAL);
+			continue;
+		}
+		e = &st->entries[k];
+		color = k == st->sel ? (st->field == F_TASKS ? C_SELECTED :
+		    C_TITLE) : C_NORMAL;
+		ui_put(ui, y + i, 0, 2, color, k == st->sel ? ">" : "");
+		ui_put(ui, y + i, 2, 17, color, e->name);
+		if (k == st->typed || k == st->file)
+			snprintf(buf, sizeof buf, "%s", e->desc);
+		else
+			snprintf(buf, sizeof buf, "%-6zu %s", e->ntasks, e->desc);
+		ui_put(ui, y + i, 19, w - 19, k == st->sel ? color : C_DIM,
+		    buf);
+	}
+}
+
+/* How many lines the parser's message takes (at most 3). */
+static int
+setup_error_rows(const struct setup *st)
+{
+	const char	*nl;
+	int		 n;
+
+	if (st->error[0] == '\0')
+		return 0;
+	for (nl = st->error, n = 1; (nl = strchr(nl, '\n')); nl++)
+		n++;
+	return n > 3 ? 3 : n;
+}
+
+/* The parser's message: "file:line:col: what", the line and a caret; shown
+ * in place of a start. */
+static int
+setup_draw_error(struct ui *ui, struct setup *st, int y, int rows)
+{
+	int	i, w = ui->cols;
+
+	for (i = 0; i < rows; i++) {
+		char		 line[512];
+		const char	*p = st->error;
+		int		 k;
 
 		for (k = 0; k < i && p != NULL; k++)
 			if ((p = strchr(p, '\n')) != NULL)
@@ -917,6 +930,16 @@ ui_setup_draw(struct ui *ui)
 			strlcpy(line + w - 6, ui->g->ellipsis, 8);
 		ui_putf(ui, y++, 0, w, C_ERROR, "  %s", line);
 	}
+	return y;
+}
+
+/* The start button and the keys. */
+static void
+setup_draw_footer(struct ui *ui, struct setup *st)
+{
+	struct engine_config	*c = &ui->choice;
+	char			 buf[256];
+	int			 w = ui->cols;
 
 	st->field_y[F_START] = ui->rows - 2;
 	ui_put(ui, ui->rows - 3, 0, w, C_NORMAL, "");
@@ -939,4 +962,38 @@ ui_setup_draw(struct ui *ui)
 		    ui->g->arrow_up, ui->g->arrow_down,
 		    ui->utf8 ? "←" : "<", ui->utf8 ? "→" : ">");
 	ui_put(ui, ui->rows - 1, 0, w, C_DIM, buf);
+}
+
+void
+ui_setup_draw(struct ui *ui)
+{
+	struct setup	*st = setup_of(ui);
+	char		 buf[256];
+	int		 y, i, rows, w = ui->cols, err_rows;
+
+	y = setup_draw_modes(ui, st, setup_draw_fields(ui, st));
+	st->field_y[F_TASKS] = y;
+	snprintf(buf, sizeof buf, "Task list%s", ui->tl && ui->tl->n ? "" :
+	    " (none chosen)");
+	ui_hline(ui, y++, 0, w, st->field == F_TASKS ? C_FOCUS : C_DIM, buf);
+
+	err_rows = setup_error_rows(st);
+	rows = ui->rows - y - 2 - err_rows;
+	if (st->editing == EDIT_TEXT) {
+		ui_put(ui, y++, 0, w, C_KEY, "  Type tasks, one a line (square "
+		    "1..10).  Esc/F2: done  ^D: done and start");
+		setup_draw_text(ui, st, y, --rows);
+		y += rows;
+	} else if (st->editing == EDIT_PATH) {
+		ui_put(ui, y++, 0, w, C_KEY, "  Path of a task file, then Enter"
+		    " (Esc: cancel):");
+		ui_putf(ui, y++, 0, w, C_NORMAL, "  %s_", st->path);
+		for (i = 2; i < rows; i++)
+			ui_fill(ui, y++, 0, w, C_NORMAL);
+	} else {
+		setup_draw_list(ui, st, y, rows);
+		y += rows;
+	}
+	setup_draw_error(ui, st, y, err_rows);
+	setup_draw_footer(ui, st);
 }
