@@ -93,13 +93,13 @@ svg_text(FILE *f, const char *s)
 	}
 }
 
-/* Characters in a UTF-8 string (its first n bytes). */
+/* Characters in a UTF-8 string. */
 static size_t
-svg_chars(const char *s, size_t n)
+svg_chars(const char *s)
 {
 	size_t	c = 0;
 
-	for (; n > 0 && *s != '\0'; s++, n--)
+	for (; *s != '\0'; s++)
 		c += ((unsigned char)*s & 0xc0) != 0x80;
 	return c;
 }
@@ -108,18 +108,15 @@ svg_chars(const char *s, size_t n)
 static double
 svg_width(const char *s, const struct svg_font *ft)
 {
-	return svg_chars(s, SIZE_MAX) * ft->size * (ft->bold ? SVG_EM_BOLD :
+	return svg_chars(s) * ft->size * (ft->bold ? SVG_EM_BOLD :
 	    SVG_EM);
 }
 
-/* One line of text at x, y; anchor NULL for the start. */
+/* One line of text starting at x, on baseline y. */
 static void
-svg_line(FILE *f, double x, int y, const char *anchor,
-    const struct svg_font *ft, const char *s)
+svg_line(FILE *f, int x, int y, const struct svg_font *ft, const char *s)
 {
-	fprintf(f, "<text x=\"%.2f\" y=\"%d\"%s%s%s%s>", x, y, ft->attrs,
-	    anchor != NULL ? " text-anchor=\"" : "", anchor != NULL ? anchor : "",
-	    anchor != NULL ? "\"" : "");
+	fprintf(f, "<text x=\"%d\" y=\"%d\"%s>", x, y, ft->attrs);
 	svg_text(f, s);
 	fputs("</text>\n", f);
 }
@@ -168,21 +165,21 @@ svg_words(FILE *f, const struct svg_font *ft, int y, svg_word_fn *word,
 			if (last && i + 1 < n)
 				snprintf(more, sizeof more, " ... and %zu more",
 				    n - i - 1);
-			need = svg_chars(more, SIZE_MAX) + (used > 0);
-			if (used > 0 && (used + need + svg_chars(w, SIZE_MAX) >
+			need = svg_chars(more) + (used > 0);
+			if (used > 0 && (used + need + svg_chars(w) >
 			    cols || len + 1 + strlen(w) + strlen(more) >=
 			    sizeof line))
 				break;
 			svg_cut(w, cols > need ? cols - need : 1);
 			len += snprintf(line + len, sizeof line - len, "%s%s",
 			    used > 0 ? " " : "", w);
-			used += (used > 0) + svg_chars(w, SIZE_MAX);
+			used += (used > 0) + svg_chars(w);
 		}
 		if (last && i < n)
 			snprintf(line + len, sizeof line - len,
 			    " ... and %zu more", n - i);
 		if (f != NULL)
-			svg_line(f, SVG_MARGIN, y + nl * ft->lead, NULL, ft, line);
+			svg_line(f, SVG_MARGIN, y + nl * ft->lead, ft, line);
 		nl++;
 	}
 	return nl;
@@ -227,11 +224,11 @@ svg_para(FILE *f, const struct svg_font *ft, int y, const char *s)
 	return svg_words(f, ft, y, svg_word_of, s, svg_nwords(s), 0);
 }
 
-/* The title (the pool and the run), its figures, and how to read the
- * picture. */
+/* How to read the picture. */
 static const char svg_key[] = "blocks are tasks (index inside), colour "
     "changes with each chunk; ticks on the caller's lane are results arriving";
 
+/* The title (the pool and the run) and the run's figures. */
 static void
 svg_head_text(const struct model *m, char *title, size_t tlen, char *figs,
     size_t flen)
@@ -339,10 +336,10 @@ svg_lane(FILE *f, const struct model *m, const struct tasklist *tl, int w,
 	    "fill=\"#f3f3f3\"/>\n", L->left, y, SVG_W - L->left - L->right,
 	    SVG_LANE);
 	svg_label(m, w, name, sizeof name, pid, sizeof pid);
-	svg_line(f, SVG_LABEL_X, y + (pid[0] != '\0' ? 12 : 17), NULL,
-	    &svg_body, name);
+	svg_line(f, SVG_LABEL_X, y + (pid[0] != '\0' ? 12 : 17), &svg_body,
+	    name);
 	if (pid[0] != '\0')
-		svg_line(f, SVG_LABEL_X, y + 23, NULL, &svg_small, pid);
+		svg_line(f, SVG_LABEL_X, y + 23, &svg_small, pid);
 	if (l == NULL)
 		return;
 	lastpx = -1;
@@ -373,7 +370,7 @@ svg_caller(FILE *f, const struct model *m, int y, const struct svg_layout *L)
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
 	    "fill=\"#fff8e1\"/>\n", L->left, y, SVG_W - L->left - L->right,
 	    SVG_LANE);
-	svg_line(f, SVG_LABEL_X, y + 17, NULL, &svg_bold, "caller");
+	svg_line(f, SVG_LABEL_X, y + 17, &svg_bold, "caller");
 	snprintf(num, sizeof num, "%zu", m->ntasks);
 	room = svg_width(num, &svg_small) + 6;
 	for (i = 0; i < m->nresults && m->result_t != NULL; i++) {
