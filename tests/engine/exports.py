@@ -163,7 +163,7 @@ def svg_of(name, args, timeout=60):
 
 def result_items(boxes):
     """The result order as the SVG writes it: (task indices, 'and N more' or 0)."""
-    lines = [b[0] for b in boxes if b[3] > 0]
+    lines = [b[0] for b in boxes]
     start = [i for i, s in enumerate(lines) if s.startswith("results in the order")]
     if not start:
         return [], 0
