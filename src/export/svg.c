@@ -225,8 +225,9 @@ svg_para(FILE *f, const struct svg_font *ft, int y, const char *s)
 }
 
 /* How to read the picture. */
-static const char svg_key[] = "blocks are tasks (index inside), colour "
-    "changes with each chunk; ticks on the caller's lane are results arriving";
+static const char svg_key[] = "blocks are tasks (index inside), a colour "
+    "per chunk, red where one failed; ticks on the caller's lane are results "
+    "arriving";
 
 /* The title (the pool and the run) and the run's figures. */
 static void
@@ -273,31 +274,32 @@ svg_head(FILE *f, const struct model *m, const struct svg_layout *L)
 	svg_head_lines(f, m);
 }
 
-/* One ended task's block on its worker's lane, with a tooltip. */
+/* One ended run of a task on its worker's lane, with a tooltip: a colour
+ * per chunk (six, so neighbouring chunks differ), red where it failed. */
 static void
 svg_task(FILE *f, const struct model *m, const struct tasklist *tl,
-    size_t i, int w, int y, double x, double wpx)
+    const struct model_span *sp, int w, int y, double x, double wpx)
 {
-	static const char *fills[] = { "#43a047", "#1e88e5", "#8e24aa",
-	    "#fb8c00" };
-	const struct model_task	*t = &m->tasks[i];
-	char			 label[96], val[128], title[512];
-	uint64_t		 end = t->end > t->start ? t->end : t->start;
-	size_t			 cw, chunk;
+	static const char *fills[] = { "#43a047", "#00acc1", "#f9a825",
+	    "#8e24aa", "#1e88e5", "#6d4c41" };
+	char		 label[96], val[128], title[512];
+	size_t		 cw, i = sp->task;
 
 	cw = m->run.chunksize > 0 ? (size_t)m->run.chunksize : 1;
-	chunk = i / cw;
 	task_label(&tl->v[i], label, sizeof label);
-	model_value_format(m, i, val, sizeof val);
+	if (sp->past)
+		snprintf(val, sizeof val, "its worker died; run again");
+	else
+		model_value_format(m, i, val, sizeof val);
 	fprintf(f, "<g class=\"task\"><title>");
 	snprintf(title, sizeof title, "task %zu: %s -> %s (worker %d, "
-	    "%.3f..%.3f s)", i, label, val, w, t->start / 1e9, end / 1e9);
+	    "%.3f..%.3f s)", i, label, val, w, sp->start / 1e9, sp->end / 1e9);
 	svg_text(f, title);
 	fprintf(f, "</title><rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
 	    "height=\"%d\" fill=\"%s\" stroke=\"#ffffff\" "
 	    "stroke-width=\"0.5\"/>", x, y + 2, wpx, SVG_LANE - 4,
-	    t->state == MT_FAILED ? "#e53935" :
-	    fills[chunk % 2 + (cw > 1 ? 2 : 0)]);
+	    sp->state == MT_FAILED ? "#e53935" :
+	    fills[i / cw % (sizeof fills / sizeof fills[0])]);
 	if (wpx >= 8.0 * (floor(log10(i + 1.0)) + 1) + 4)
 		fprintf(f, "<text x=\"%.2f\" y=\"%d\" fill=\"#ffffff\""
 		    " text-anchor=\"middle\">%zu</text>", x + wpx / 2, y + 17, i);
@@ -325,10 +327,9 @@ svg_lane(FILE *f, const struct model *m, const struct tasklist *tl, int w,
     const struct svg_layout *L)
 {
 	const struct model_lane	*l = m->lanes != NULL ? &m->lanes[w] : NULL;
-	const struct model_task	*t;
+	struct model_span	 sp;
 	int			 y = L->top + w * (SVG_LANE + SVG_GAP), lastpx;
 	double			 x, wpx;
-	uint64_t		 end;
 	size_t			 k;
 	char			 name[32], pid[64];
 
@@ -344,16 +345,15 @@ svg_lane(FILE *f, const struct model *m, const struct tasklist *tl, int w,
 		return;
 	lastpx = -1;
 	for (k = 0; k < l->n; k++) {
-		t = &m->tasks[l->tasks[k]];
-		if (t->state != MT_DONE && t->state != MT_FAILED)
+		model_lane_span(m, l, k, m->now, &sp);
+		if (sp.state != MT_DONE && sp.state != MT_FAILED)
 			continue;
-		end = t->end > t->start ? t->end : t->start;
-		x = L->left + t->start / 1e9 * L->scale;
-		wpx = (end - t->start) / 1e9 * L->scale;
+		x = L->left + sp.start / 1e9 * L->scale;
+		wpx = (sp.end - sp.start) / 1e9 * L->scale;
 		if (wpx < 1 && (int)x == lastpx && m->ntasks > 5000)
 			continue;	/* a million tasks: one per pixel */
 		lastpx = (int)x;
-		svg_task(f, m, tl, l->tasks[k], w, y, x, wpx < 1 ? 1 : wpx);
+		svg_task(f, m, tl, &sp, w, y, x, wpx < 1 ? 1 : wpx);
 	}
 }
 

@@ -197,6 +197,23 @@ def svg_fits_failures():
 
 
 @case
+def svg_retried_runs():
+    # A task whose worker died and that ran again: each run is its own block,
+    # on the lane where it ran, the earlier one failed (red).
+    path = svg_of("retry", ["-w", "1", "--retries", "1", "-t", "crash; square 2"])
+    dom = xml.dom.minidom.parse(path)
+    blocks = [g for g in dom.getElementsByTagName("g") if g.getAttribute("class") == "task"]
+    titles = [g.getElementsByTagName("title")[0].firstChild.data for g in blocks]
+    runs0 = [x for x in titles if x.startswith("task 0: crash")]
+    t.ok(len(runs0) == 2, "a retried task: a block for each of its two runs", titles)
+    t.ok(any("its worker died; run again" in x for x in runs0),
+         "the first run says its worker died and it ran again", runs0)
+    fills = [g.getElementsByTagName("rect")[0].getAttribute("fill") for g in blocks
+             if g.getElementsByTagName("title")[0].firstChild.data.startswith("task 0:")]
+    t.eq(fills, ["#e53935", "#e53935"], "both runs are red (both failed)")
+
+
+@case
 def svg_fits_300_results():
     # 300 results: the order is written out in whole numbers, none cut.
     path = svg_of("r300", ["-w", "4", "-m", "imap_unordered", "-t", "square 1..300"])
