@@ -58,6 +58,9 @@ struct setup {
 	int		 plen;
 
 	char		 error[1024];	/* a parse error, shown in place */
+	int		 typing;	/* the field a number is typed into, -1 */
+	char		 num[16];	/* what was typed there */
+	int		 help;		/* the keys' help is shown */
 
 	char	       **lesson_names;	/* the shipped lessons */
 	char	       **lesson_titles;
@@ -85,6 +88,8 @@ static const char *mode_help[MODE_NMODES] = {
 	"free; callbacks get results as tasks end: any order",
 	"a Process per task, N at a time: start all, join all",
 };
+
+static int	setup_start(struct ui *);
 
 static struct setup *
 setup_of(struct ui *ui)
@@ -278,6 +283,7 @@ ui_setup_init(struct ui *ui)
 		}
 	}
 	st->field = F_START;
+	st->typing = -1;
 }
 
 void
@@ -362,22 +368,52 @@ setup_choose(struct ui *ui, int entry)
 	setup_take(ui, entry);
 }
 
+/* What was typed, as one text. */
+static char *
+setup_text(struct setup *st, size_t *len)
+{
+	char	*buf;
+	int	 i;
+
+	buf = xmalloc(EDIT_LINES * (EDIT_COLS + 1) + 1);
+	*len = 0;
+	for (i = 0; i < st->nlines; i++) {
+		memcpy(buf + *len, st->text[i], strlen(st->text[i]));
+		*len += strlen(st->text[i]);
+		buf[(*len)++] = '\n';
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+/* Check what was typed as it is typed: the error (line, column, caret)
+ * shows under the editor at once, and goes once the line is right. */
+static void
+setup_check_text(struct ui *ui)
+{
+	struct setup	*st = setup_of(ui);
+	struct tasklist	 tl;
+	size_t		 len;
+	char		*buf = setup_text(st, &len);
+
+	memset(&tl, 0, sizeof tl);
+	if (tasklist_parse(&tl, "typed", buf, len, 0, st->error,
+	    sizeof st->error) == 0)
+		st->error[0] = '\0';
+	tasklist_free(&tl);
+	free(buf);
+}
+
 /* Parse what was typed; on error keep editing and show where. */
 static void
 setup_finish_text(struct ui *ui)
 {
 	struct setup	*st = setup_of(ui);
 	char		*buf;
-	size_t		 len = 0;
-	int		 i, spare = 1 - st->cur;
+	size_t		 len;
+	int		 spare = 1 - st->cur;
 
-	buf = xmalloc(EDIT_LINES * (EDIT_COLS + 1) + 1);
-	for (i = 0; i < st->nlines; i++) {
-		memcpy(buf + len, st->text[i], strlen(st->text[i]));
-		len += strlen(st->text[i]);
-		buf[len++] = '\n';
-	}
-	buf[len] = '\0';
+	buf = setup_text(st, &len);
 	tasklist_free(&st->lists[spare]);
 	if (tasklist_parse(&st->lists[spare], "typed", buf, len, 0, st->error,
 	    sizeof st->error) == 0) {
@@ -527,6 +563,8 @@ setup_edit_key(struct ui *ui, int key)
 		}
 		break;
 	}
+	if (st->editing == EDIT_TEXT)
+		setup_check_text(ui);
 	return 0;
 }
 
@@ -596,99 +634,252 @@ setup_change(struct ui *ui, int field, int dir)
 	}
 }
 
-int
-ui_setup_key(struct ui *ui, int key)
+static const struct ui_key setup_keys[] = {
+	{ KEY_UP, ACT_UP, K_ALL, "\x01", "field", "Up Down",
+	    "move between the fields (Tab too)" },
+	{ KEY_DOWN, ACT_DOWN, K_ALL, NULL, NULL, NULL, NULL },
+	{ KEY_BTAB, ACT_UP, K_ALL, NULL, NULL, NULL, NULL },
+	{ '\t', ACT_DOWN, K_ALL, NULL, NULL, NULL, NULL },
+	{ KEY_LEFT, ACT_CHANGE_LESS, K_ALL, "\x02", "change", "Left Right",
+	    "change the field: a number, the call style, the list" },
+	{ KEY_RIGHT, ACT_CHANGE_MORE, K_ALL, NULL, NULL, NULL, NULL },
+	{ '-', ACT_CHANGE_LESS, K_ALL, NULL, NULL, NULL, NULL },
+	{ '+', ACT_CHANGE_MORE, K_ALL, NULL, NULL, NULL, NULL },
+	{ UI_KEY_DOC, ACT_DIGIT, K_ALL, NULL, NULL, "0-9 Bksp",
+	    "type a number: the first digit replaces the value" },
+	{ KEY_BACKSPACE, ACT_BACKSPACE, K_ALL, NULL, NULL, NULL, NULL },
+	{ 127, ACT_BACKSPACE, K_ALL, NULL, NULL, NULL, NULL },
+	{ 8, ACT_BACKSPACE, K_ALL, NULL, NULL, NULL, NULL },
+	{ '\r', ACT_CHOOSE, K_ALL, "Enter", "start", "Enter",
+	    "start (on a lesson: the lesson; on a list: edit it)" },
+	{ '\n', ACT_CHOOSE, K_ALL, NULL, NULL, NULL, NULL },
+	{ KEY_ENTER, ACT_CHOOSE, K_ALL, NULL, NULL, NULL, NULL },
+	{ 's', ACT_START, K_ALL, NULL, NULL, "s",
+	    "start the run, whichever field has the focus" },
+	{ 'e', ACT_EDIT, K_ALL, "e", "type tasks", "e",
+	    "type a task list in an editor" },
+	{ 'f', ACT_FILE, K_ALL, "f", "file", "f",
+	    "read a task list from a file" },
+	{ 27, ACT_CANCEL, K_ALL, NULL, NULL, NULL, NULL },
+	{ '?', ACT_HELP, K_ALL, "?", "help", "? F1", "this help" },
+	{ KEY_F(1), ACT_HELP, K_ALL, NULL, NULL, NULL, NULL },
+	{ 'q', ACT_QUIT, K_ALL, "q", "quit", "q F10", "quit" },
+	{ 'Q', ACT_QUIT, K_ALL, NULL, NULL, NULL, NULL },
+	{ KEY_F(10), ACT_QUIT, K_ALL, NULL, NULL, NULL, NULL },
+	{ 0, ACT_NONE, 0, NULL, NULL, NULL, NULL }
+};
+
+/* The footer and help show the arrows as glyphs. */
+static const struct ui_key *
+setup_key_table(struct ui *ui)
+{
+	static struct ui_key	 keys[sizeof setup_keys / sizeof setup_keys[0]];
+	static char		 ud[16], lr[16];
+	size_t			 i;
+
+	if (keys[0].action != ACT_NONE)
+		return keys;
+	snprintf(ud, sizeof ud, "%s%s", ui->g->arrow_up, ui->g->arrow_down);
+	snprintf(lr, sizeof lr, "%s%s", ui->g->arrow_left, ui->g->arrow_right);
+	for (i = 0; i < sizeof setup_keys / sizeof setup_keys[0]; i++) {
+		keys[i] = setup_keys[i];
+		if (keys[i].fkey != NULL && keys[i].fkey[0] == '\x01')
+			keys[i].fkey = ud;
+		else if (keys[i].fkey != NULL && keys[i].fkey[0] == '\x02')
+			keys[i].fkey = lr;
+	}
+	return keys;
+}
+
+/* The limits of a field a number can be typed into; 0 if it takes none. */
+static int
+setup_number_field(int field, long *min, long *max, const char **what)
+{
+	switch (field) {
+	case F_WORKERS:
+		*min = 1;
+		*max = POOL_MAX_WORKERS;
+		*what = "Pool size";
+		return 1;
+	case F_CHUNK:
+		*min = 0;
+		*max = POOL_MAX_CHUNKSIZE;
+		*what = "Chunksize (0: Python's default)";
+		return 1;
+	case F_MAXTASKS:
+		*min = 0;
+		*max = 1000000;
+		*what = "Max tasks/child (0: no limit)";
+		return 1;
+	}
+	return 0;
+}
+
+static void
+setup_number_set(struct ui *ui, int field, long v)
+{
+	switch (field) {
+	case F_WORKERS:
+		ui->choice.workers = (int)v;
+		break;
+	case F_CHUNK:
+		if (pool_chunked(ui->choice.mode))
+			ui->choice.chunksize = (size_t)v;
+		break;
+	case F_MAXTASKS:
+		ui->choice.max_tasks_per_child = (int)v;
+		break;
+	}
+}
+
+/* A digit or Backspace on a field: the first digit replaces its value,
+ * the next ones add to it; a value past the field's limit is refused, with
+ * a message, and the value stays as it was. */
+static void
+setup_type_number(struct ui *ui, int key)
+{
+	struct setup	*st = setup_of(ui);
+	char		 num[sizeof st->num];
+	const char	*what;
+	long		 min, max, v;
+	size_t		 n;
+
+	if (!setup_number_field(st->field, &min, &max, &what)) {
+		ui_setup_error(ui, st->field == F_SCALE ? "Time scale: Left "
+		    "halves it, Right doubles it" : "this field takes no "
+		    "number: use Left and Right");
+		return;
+	}
+	if (st->field == F_CHUNK && !pool_chunked(ui->choice.mode)) {
+		ui_setup_error(ui, "Chunksize: apply, apply_async and process "
+		    "send one task per call");
+		return;
+	}
+	if (st->typing != st->field)
+		st->num[0] = '\0';
+	snprintf(num, sizeof num, "%s", st->num);
+	n = strlen(num);
+	if (key == ACT_BACKSPACE) {
+		if (n > 0)
+			num[n - 1] = '\0';
+	} else if (n + 1 < sizeof num) {
+		num[n] = (char)key;
+		num[n + 1] = '\0';
+	}
+	v = num[0] != '\0' ? strtol(num, NULL, 10) : -1;
+	if (v > max) {
+		char	msg[160];
+
+		snprintf(msg, sizeof msg, "%s: at most %ld; it stays at %s",
+		    what, max, st->typing == st->field && st->num[0] ? st->num :
+		    "its value");
+		ui_setup_error(ui, msg);
+		return;
+	}
+	st->typing = st->field;
+	snprintf(st->num, sizeof st->num, "%s", num);
+	st->error[0] = '\0';
+	if (v >= min)
+		setup_number_set(ui, st->field, v);
+}
+
+/* Up and Down move between the fields (never changing a choice); a number
+ * typed into the field left is done. */
+static void
+setup_move(struct setup *st, int dir)
+{
+	st->typing = -1;
+	st->field = (st->field + F_NFIELDS + dir) % F_NFIELDS;
+}
+
+/* Enter: start the run (or the lesson, or edit the list). */
+static int
+setup_enter(struct ui *ui)
 {
 	struct setup	*st = setup_of(ui);
 
+	if (st->field == F_TASKS &&
+	    (st->sel == st->typed || st->sel == st->file)) {
+		setup_choose(ui, st->sel);
+		return 0;
+	}
+	if (st->field == F_LESSON) {
+		if (st->lesson_sel < 0)
+			ui_setup_error(ui, "no lesson chosen: pick one with Left "
+			    "and Right");
+		else if (setup_lesson_load(ui) == 0)
+			return 2;
+		return 0;
+	}
+	return setup_start(ui);
+}
+
+int
+ui_setup_key(struct ui *ui, int key)
+{
+	struct setup		*st = setup_of(ui);
+	const struct ui_key	*k;
+
 	if (st->editing)
 		return setup_edit_key(ui, key);
-	switch (key) {
-	case 'q':
-	case 'Q':
-	case 27:
+	if (st->help) {
+		st->help = 0;
+		return 0;
+	}
+	if (key >= '0' && key <= '9') {
+		setup_type_number(ui, key);
+		return 0;
+	}
+	if ((k = ui_key_find(setup_key_table(ui), key, K_ALL)) == NULL)
+		return 0;
+	switch (k->action) {
+	case ACT_QUIT:
 		return -1;
-	case KEY_UP:
-		/* In a list, move in it; past its top, to the field above. */
-		if (st->field == F_MODE && ui->choice.mode > 0) {
-			setup_change(ui, F_MODE, -1);
-			break;
-		}
-		if (st->field == F_TASKS && st->sel > 0) {
-			setup_change(ui, F_TASKS, -1);
-			break;
-		}
-		st->field = (st->field + F_NFIELDS - 1) % F_NFIELDS;
+	case ACT_HELP:
+		st->help = 1;
 		break;
-	case KEY_DOWN:
-		if (st->field == F_MODE && ui->choice.mode + 1 < MODE_NMODES) {
-			setup_change(ui, F_MODE, 1);
-			break;
-		}
-		if (st->field == F_TASKS && st->sel + 1 < st->nentries) {
-			setup_change(ui, F_TASKS, 1);
-			break;
-		}
-		st->field = (st->field + 1) % F_NFIELDS;
+	case ACT_CANCEL:
+		st->error[0] = '\0';
 		break;
-	case KEY_BTAB:
-		st->field = (st->field + F_NFIELDS - 1) % F_NFIELDS;
+	case ACT_UP:
+	case ACT_DOWN:
+		setup_move(st, k->action == ACT_UP ? -1 : 1);
 		break;
-	case '\t':
-		st->field = (st->field + 1) % F_NFIELDS;
+	case ACT_CHANGE_LESS:
+	case ACT_CHANGE_MORE:
+		st->typing = -1;
+		setup_change(ui, st->field, k->action == ACT_CHANGE_MORE ? 1 :
+		    -1);
 		break;
-	case KEY_LEFT:
-	case '-':
-		setup_change(ui, st->field, -1);
+	case ACT_BACKSPACE:
+		setup_type_number(ui, ACT_BACKSPACE);
 		break;
-	case KEY_RIGHT:
-	case '+':
-		setup_change(ui, st->field, 1);
-		break;
-	case 'e':
+	case ACT_EDIT:
+	case ACT_FILE:
 		st->field = F_TASKS;
-		setup_choose(ui, st->typed);
+		setup_choose(ui, k->action == ACT_EDIT ? st->typed : st->file);
 		break;
-	case 'f':
-		st->field = F_TASKS;
-		setup_choose(ui, st->file);
-		break;
-	case 's':
-		return ui->tl != NULL && ui->tl->n > 0 ? 1 : 0;
-	case '\r':
-	case '\n':
-	case KEY_ENTER:
-		if (st->field == F_TASKS &&
-		    (st->sel == st->typed || st->sel == st->file)) {
-			setup_choose(ui, st->sel);
-			break;
-		}
-		if (st->field == F_LESSON) {
-			if (st->lesson_sel < 0)
-				ui_setup_error(ui, "no lesson chosen: pick one "
-				    "with the arrows");
-			else if (setup_lesson_load(ui) == 0)
-				return 2;
-			break;
-		}
-		if (ui->tl == NULL || ui->tl->n == 0) {
-			ui_setup_error(ui, "no task list chosen: pick one, "
-			    "type one (e) or give a file (f)");
-			st->field = F_TASKS;
-			break;
-		}
-		return 1;
-	default:
-		if (key >= '0' && key <= '9' && st->field == F_WORKERS) {
-			int w = ui->choice.workers * 10 + (key - '0');
-
-			if (w > POOL_MAX_WORKERS)
-				w = key - '0';
-			ui->choice.workers = w < 1 ? 1 : w;
-		}
-		break;
+	case ACT_START:
+		return setup_start(ui);
+	case ACT_CHOOSE:
+		return setup_enter(ui);
 	}
 	return 0;
+}
+
+/* The list chosen has tasks: start (1); else say how to get one. */
+static int
+setup_start(struct ui *ui)
+{
+	struct setup	*st = setup_of(ui);
+
+	if (ui->tl == NULL || ui->tl->n == 0) {
+		ui_setup_error(ui, "no task list chosen: pick one, type one (e) "
+		    "or give a file (f)");
+		st->field = F_TASKS;
+		return 0;
+	}
+	return 1;
 }
 
 int
@@ -739,7 +930,10 @@ setup_draw_field(struct ui *ui, int y, int field, const char *name,
 	st->field_y[field] = y;
 	ui_put(ui, y, 0, 2, focus ? C_FOCUS : C_NORMAL, focus ? ">" : "");
 	ui_put(ui, y, 2, 16, focus ? C_TITLE : C_NORMAL, name);
-	snprintf(buf, sizeof buf, "< %s >", value);
+	if (st->typing == field)
+		snprintf(buf, sizeof buf, "< %s_ >", st->num);	/* typed */
+	else
+		snprintf(buf, sizeof buf, "< %s >", value);
 	ui_put(ui, y, 18, 16, focus ? C_SELECTED : C_KEY, buf);
 	ui_put(ui, y, 34, ui->cols - 34, note_color, note);
 }
@@ -760,9 +954,8 @@ setup_draw_fields(struct ui *ui, struct setup *st)
 	ui_putf(ui, 1, 0, 26, C_TITLE, " Number of processors: %d", cpus);
 	ui_put(ui, 1, 26, w - 26, C_DIM, "(cpu_count(): how many processes "
 	    "can run at once)");
-	ui_fill(ui, 2, 0, w, C_NORMAL);
 
-	y = 3;
+	y = 2;
 	snprintf(val, sizeof val, "%d", c->workers);
 	if (c->workers > cpus)
 		snprintf(note, sizeof note, "more than the processors: "
@@ -859,6 +1052,32 @@ setup_draw_text(struct ui *ui, struct setup *st, int y, int rows)
 	}
 }
 
+/* The rule over the task lists: the chosen list's name and its first
+ * tasks, as many as fit ("Task list: squares, 10 tasks: square 1, ..."). */
+static void
+setup_preview(struct ui *ui, char *buf, size_t len, int width)
+{
+	struct setup	*st = setup_of(ui);
+	char		 label[64];
+	size_t		 i;
+	int		 n;
+
+	if (ui->tl == NULL || ui->tl->n == 0) {
+		snprintf(buf, len, "Task list (none chosen)");
+		return;
+	}
+	n = snprintf(buf, len, "Task list: %s, %zu task%s:",
+	    st->entries[st->sel].name, ui->tl->n, ui->tl->n == 1 ? "" : "s");
+	for (i = 0; i < ui->tl->n && n < width; i++) {
+		task_label(&ui->tl->v[i], label, sizeof label);
+		if (n + (int)strlen(label) + 6 > width) {
+			snprintf(buf + n, len - n, " %s", ui->g->ellipsis);
+			return;
+		}
+		n += snprintf(buf + n, len - n, "%s %s", i ? "," : "", label);
+	}
+}
+
 /* The task lists to choose from, scrolled to keep the selection shown. */
 static void
 setup_draw_list(struct ui *ui, struct setup *st, int y, int rows)
@@ -891,6 +1110,17 @@ setup_draw_list(struct ui *ui, struct setup *st, int y, int rows)
 			snprintf(buf, sizeof buf, "%-6zu %s", e->ntasks, e->desc);
 		ui_put(ui, y + i, 19, w - 19, k == st->sel ? color : C_DIM,
 		    buf);
+	}
+	/* More than fit: say so on the rows at the edges. */
+	if (st->list_top > 0) {
+		snprintf(buf, sizeof buf, " %s %d more", ui->g->arrow_up,
+		    st->list_top);
+		ui_put(ui, y, w - 12, 12, C_KEY, buf);
+	}
+	if (st->list_top + rows < st->nentries) {
+		snprintf(buf, sizeof buf, " %s %d more", ui->g->arrow_down,
+		    st->nentries - st->list_top - rows);
+		ui_put(ui, y + rows - 1, w - 12, 12, C_KEY, buf);
 	}
 }
 
@@ -951,17 +1181,13 @@ setup_draw_footer(struct ui *ui, struct setup *st)
 	ui_put(ui, ui->rows - 2, 2, w - 2, st->field == F_START ? C_SELECTED :
 	    C_KEY, buf);
 	if (st->editing == EDIT_PATH)
-		snprintf(buf, sizeof buf, " typing a path: Enter read it  Esc "
-		    "cancel");
+		ui_put(ui, ui->rows - 1, 0, w, C_DIM, " typing a path: Enter "
+		    "read it  Esc cancel");
 	else if (st->editing)
-		snprintf(buf, sizeof buf, " typing: Esc or F2 done  ^D done and "
-		    "start  arrows move");
+		ui_put(ui, ui->rows - 1, 0, w, C_DIM, " typing: Esc or F2 done  "
+		    "^D done and start  arrows move");
 	else
-		snprintf(buf, sizeof buf, " %s%s field  %s%s change  Enter "
-		    "choose/start  e type tasks  f file  q quit",
-		    ui->g->arrow_up, ui->g->arrow_down,
-		    ui->utf8 ? "←" : "<", ui->utf8 ? "→" : ">");
-	ui_put(ui, ui->rows - 1, 0, w, C_DIM, buf);
+		ui_keys_footer(ui, setup_key_table(ui), K_ALL, ui->rows - 1);
 }
 
 void
@@ -973,12 +1199,11 @@ ui_setup_draw(struct ui *ui)
 
 	y = setup_draw_modes(ui, st, setup_draw_fields(ui, st));
 	st->field_y[F_TASKS] = y;
-	snprintf(buf, sizeof buf, "Task list%s", ui->tl && ui->tl->n ? "" :
-	    " (none chosen)");
+	setup_preview(ui, buf, sizeof buf, w - 6);
 	ui_hline(ui, y++, 0, w, st->field == F_TASKS ? C_FOCUS : C_DIM, buf);
 
 	err_rows = setup_error_rows(st);
-	rows = ui->rows - y - 2 - err_rows;
+	rows = ui->rows - y - 3 - err_rows;	/* a blank row over the start */
 	if (st->editing == EDIT_TEXT) {
 		ui_put(ui, y++, 0, w, C_KEY, "  Type tasks, one a line (square "
 		    "1..10).  Esc/F2: done  ^D: done and start");
@@ -996,4 +1221,6 @@ ui_setup_draw(struct ui *ui)
 	}
 	setup_draw_error(ui, st, y, err_rows);
 	setup_draw_footer(ui, st);
+	if (st->help)
+		ui_keys_help(ui, setup_key_table(ui), K_ALL, "Keys");
 }

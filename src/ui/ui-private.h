@@ -11,6 +11,7 @@
 #define POOLSCOPE_UI_PRIVATE_H
 
 #include <curses.h>
+#include <limits.h>
 #include <stdint.h>
 
 #include "engine/engine.h"
@@ -61,10 +62,11 @@ enum ui_action {
 	ACT_END, ACT_PANE, ACT_PANE_BACK, ACT_ZOOM_IN, ACT_ZOOM_OUT, ACT_FOLLOW, ACT_VIEW,
 	ACT_SEEK_BACK, ACT_SEEK_ON,
 	/* the set-up screen */
-	ACT_CHANGE_LESS, ACT_CHANGE_MORE, ACT_CHOOSE, ACT_EDIT, ACT_FILE, ACT_BACKSPACE,
-	/* --compare */
-	ACT_NEXT
+	ACT_CHANGE_LESS, ACT_CHANGE_MORE, ACT_CHOOSE, ACT_START, ACT_EDIT,
+	ACT_FILE, ACT_BACKSPACE, ACT_DIGIT
 };
+/* A key table entry that only explains (digits, the mouse): never read. */
+#define UI_KEY_DOC	INT_MIN
 
 /* When a key applies (a mask): the run screen's states. */
 #define K_LIVE		0x01	/* a live run, going */

@@ -1,5 +1,9 @@
 """The set-up screen, driven in a private tmux server: processor count,
-pool size and oversubscription, call style, task editor, start and quit."""
+pool size and oversubscription (Left and Right, typed digits, the limit),
+fields that Up and Down move between without changing a choice, the call
+style, the keys' help, the task list's preview and scroll hint, the task
+editor that checks as you type, a file that cannot be read, start and
+quit."""
 import os
 import re
 
@@ -110,24 +114,71 @@ def setup_screen_80x24():
         scr = s.wait_for(lambda x: re.search(r"Pool size\s+< %d >" % CPUS, x), 5)
         t.ok(scr is not None, "Right: back to %d" % CPUS, s.last)
 
-        # Call style: Down into the list moves the selection.
+        # Digits: the first replaces the pool size, the next add to it;
+        # Backspace takes one off; past the limit a digit is refused.
+        s.send("5")
+        scr = s.wait_for(lambda x: re.search(r"Pool size\s+< 5_ >", x) and
+                         (start_line(x) or "  ")[1] == "5", 5)
+        t.ok(scr is not None, "typing 5 on Pool size gives 5 (not %d5)" % CPUS,
+             s.last)
+        s.send("0", "0")
+        scr = s.wait_for(lambda x: (start_line(x) or "  ")[1] == "500", 5)
+        t.ok(scr is not None, "5, 0, 0: 500 workers", s.last)
+        s.send("0")
+        scr = s.wait_for(lambda x: "Pool size: at most 4096; it stays at 500"
+                         in x and (start_line(x) or "  ")[1] == "500", 5)
+        t.ok(scr is not None, "a fourth digit (5000) is refused with a message; "
+             "500 stays (not reset to 1)", s.last)
+        s.send("BSpace", "BSpace")
+        scr = s.wait_for(lambda x: re.search(r"Pool size\s+< 5_ >", x) and
+                         (start_line(x) or "  ")[1] == "5", 5)
+        t.ok(scr is not None, "Backspace twice: 5", s.last)
+        s.send("BSpace", "3")
+        scr = s.wait_for(lambda x: (start_line(x) or "  ")[1] == "3", 5)
+        t.ok(scr is not None, "Backspace and 3: 3", s.last)
+        s.send("Down", "Up", "4")
+        scr = s.wait_for(lambda x: (start_line(x) or "  ")[1] == "4", 5)
+        t.ok(scr is not None, "back on the field, a digit replaces the value "
+             "again: 4", s.last)
+        s.send("Left")
+        scr = s.wait_for(lambda x: re.search(r"Pool size\s+< 3 >", x), 5)
+        t.ok(scr is not None, "Left after typing: 3", s.last)
+
+        # Up and Down move between fields and never change a choice on the
+        # way; Left and Right change the call style.
         t.ok(focus(s, r"Max tasks/child"), "Down reaches Max tasks/child", s.last)
         s.send("Down")      # to the Lesson field
         scr = s.wait_for(lambda x: focused(x, r"^[> ] Lesson\s"), 5)
         t.ok(scr is not None and "< none >" in line_of(scr, "Lesson"),
              "Down reaches the Lesson field (none chosen)", s.last)
-        s.send("Down")      # into the Call style list (selection stays on map)
-        s.send("Down")      # map -> imap
+        s.send("Down", "Down", "Down")      # Call style, Task list, Start
+        scr = s.wait_for(lambda x: focused(x, r"\[ Start:"), 5)
+        t.eq(start_line(s.last), ("map", "3", "10"),
+             "Down through Call style and Task list: still map, still the "
+             "10 squares")
+        s.send("Up", "Up")
+        scr = s.wait_for(lambda x: focused(x, r"^─ Call style"), 5) or \
+            s.wait_for(lambda x: "Call style" in x, 1)
+        s.send("Right")
         scr = s.wait_for(lambda x: (start_line(x) or ("",))[0] == "imap"
-                         and focused(x, r"^[> ] imap\s"), 5)
-        t.eq(start_line(s.last), ("imap", str(CPUS), "10"),
-             "Down in the Call style list: Start line says imap")
-        t.ok(focused(s.last, r"^[> ] imap\s"), "imap is marked selected",
-             line_of(s.last, r"^[> ] imap\s"))
-        s.send("Down", "Down")
+                         and line_of(x, r"^> imap\s"), 5)
+        t.eq(start_line(s.last), ("imap", "3", "10"),
+             "Right on Call style: Start line says imap")
+        s.send("Right", "Right")
         scr = s.wait_for(lambda x: (start_line(x) or ("",))[0] == "apply_async", 5)
-        t.eq(start_line(s.last), ("apply_async", str(CPUS), "10"),
-             "two more Downs: apply_async")
+        t.eq(start_line(s.last), ("apply_async", "3", "10"),
+             "two more Rights: apply_async")
+
+        # ? and F1: the keys' help; any key closes it.
+        for key in ("?", "F1"):
+            s.send(key)
+            scr = s.wait_for(lambda x: "Keys" in x and "type a number" in x, 5)
+            t.ok(scr is not None, key + " on the set-up screen shows the keys' "
+                 "help", s.last)
+            s.send("z")
+            scr = s.wait_for(lambda x: "type a number" not in x and
+                             setup_complete(x), 5)
+            t.ok(scr is not None, "any key closes it", s.last)
 
         pid = s.poolscope_pid()
         s.send("q")
@@ -171,7 +222,9 @@ def task_editor():
         scr = s.wait_for(r"Type tasks", 5)
         t.ok(scr is not None, "e opens the task editor", s.last)
         s.type("squar 3")
-        s.wait_for(r"squar 3", 5)
+        scr = s.wait_for(lambda x: "squar 3" in x and "typed:1:1:" in x, 5)
+        t.ok(scr is not None, "the editor checks as you type: typed:1:1: shows "
+             "under it before Esc", s.last)
         s.send("Escape")
         scr = s.wait_for(lambda x: "typed:1:1:" in x
                          and "did you mean 'square'?" in x and setup_complete(x),
@@ -208,7 +261,7 @@ def task_editor():
              s.last + "\nalternate_on=%s" % s.alternate_on())
 
 
-# --- 160x50: the whole task list, a file, Esc quits -----------------------
+# --- 160x50: the whole task list, a file, a bad path, F10 quits -----------
 @case
 def task_file_160x50():
     with Screen(NAME + "-d", 160, 50, poolscope()) as s:
@@ -227,9 +280,32 @@ def task_file_160x50():
         t.ok(scr is not None and line_of(scr, r"^> a file\s+\S*print-four\.tasks"),
              "f + path: a file is selected and the Start line has 4 tasks",
              s.last)
+        # A directory, then a missing file: each says why, in place.
+        s.send("f")
+        s.wait_for(r"Path of a task file", 5)
+        s.send(*["BSpace"] * 200)
+        s.type("/tmp")
+        s.send("Enter")
+        scr = s.wait_for(lambda x: "cannot read task file '/tmp': Is a directory"
+                         in x, 5)
+        t.ok(scr is not None, "f with a directory: 'Is a directory' under the "
+             "path", s.last)
+        s.send(*["BSpace"] * 10)
+        s.type("/nonexistent.tasks")
+        s.send("Enter")
+        scr = s.wait_for(lambda x: "No such file or directory" in x, 5)
+        t.ok(scr is not None, "f with a missing file: 'No such file or "
+             "directory'", s.last)
+        s.send("Escape")
+        scr = s.wait_for(lambda x: "Path of a task file" not in x and
+                         setup_complete(x), 5)
         pid = s.poolscope_pid()
         s.send("Escape")
-        t.eq(s.wait_exit(10), 0, "Esc on the set-up screen quits with status 0")
+        run = s.wait_for(lambda x: "__EXIT=" in x, 0.5 / SLOW)
+        t.ok(run is None and pid_alive(pid), "Esc on the set-up screen does "
+             "not quit (q and F10 do)", run)
+        s.send("F10")
+        t.eq(s.wait_exit(10), 0, "F10 on the set-up screen quits with status 0")
         t.ok(gone_after_exit(s, pid), "terminal restored and poolscope gone",
              s.last + "\nalternate_on=%s" % s.alternate_on())
 
