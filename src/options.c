@@ -352,8 +352,14 @@ static const struct opt opts[] = {
 	    "catching each one); by default, as in\nPython, the rest of the "
 	    "chunk never runs and\nmap, imap and imap_unordered raise to the "
 	    "caller", opt_flag, F(keep_going), 0, 0, NULL, OPT_CLI | OPT_RUN },
-	{ "time-scale", 0, "F", "multiply every sleep and spin duration by F",
-	    opt_scale, F(time_scale), 0, 0, NULL, OPT_CLI | OPT_RUN },
+	{ "time-scale", 0, "F", "multiply every sleep and spin duration by F "
+	    "(and\nthe pace)", opt_scale, F(time_scale), 0, 0, NULL,
+	    OPT_CLI | OPT_RUN },
+	{ "pace", 0, "MS", "each task takes at least MS ms of pool time, as\n"
+	    "a demo adds time.sleep to square so that the\ntasks spread over "
+	    "the workers: after its work a\ntask waits out the rest; results "
+	    "and output are\nunchanged (0..60000; default 0: no pace)", opt_int,
+	    F(pace_ms), 0, POOL_MAX_PACE_MS, "milliseconds", OPT_CLI | OPT_RUN },
 	{ "autostart", 0, NULL, "skip the set-up screen: start the run at once",
 	    opt_flag, F(autostart), 0, 0, NULL, OPT_CLI },
 	{ "no-color", 0, NULL, "no colours on the screen (NO_COLOR is "
@@ -474,8 +480,8 @@ options_usage(FILE *f)
 
 /* The options a lesson's run: line takes, for its messages. */
 static const char options_run_list[] = "a run: line takes -w, -m, -c, -t, "
-    "--time-scale, --max-tasks-per-child, --timeout, --retries, --keep-going "
-    "and a task file";
+    "--time-scale, --pace, --max-tasks-per-child, --timeout, --retries, "
+    "--keep-going and a task file";
 
 /* The entry of a long option (an exact name, or an unambiguous prefix),
  * or of a short one; NULL with a message. */
@@ -739,4 +745,5 @@ options_engine_config(const struct options *o, struct engine_config *cfg)
 	cfg->retries = o->retries;
 	cfg->time_scale = o->time_scale;
 	cfg->keep_going = o->keep_going;
+	cfg->pace_ms = o->pace_ms;
 }

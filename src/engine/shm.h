@@ -136,6 +136,7 @@ struct worker_args {
 	int64_t			 single_task;	/* process mode: the one task, else -1 */
 	int			 output;	/* somebody reads what tasks print */
 	int			 chunk_stops;	/* a raise ends the chunk (mapstar) */
+	int			 pace_ms;	/* --pace; 0: none */
 };
 
 void	worker_main(const struct worker_args *) __attribute__((noreturn));

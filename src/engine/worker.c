@@ -300,7 +300,9 @@ worker_gate_return(const struct worker_args *wa)
  * worker's last instant task ended (0: none just before): the next instant
  * task of the chunk starts then, back to back, which saves reading the
  * clock twice for a task of a few dozen nanoseconds (a tenth of the
- * worker's time). */
+ * worker's time).  A paced task (--pace) is not instant: it says it
+ * started, as a task that takes a while does, and after its work it waits
+ * out the rest of the pace before it reports. */
 static int
 worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
     uint64_t *clock)
@@ -310,9 +312,13 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	struct task_ctx		 ctx;
 	struct task_outcome	 out;
 	struct shm_stats	 st0, used;
-	uint64_t		 start, end;
-	int			 instant = task_kind_instant(t->kind), flags;
+	uint64_t		 start, end, paused;
+	int			 instant, flags;
 
+	instant = task_kind_instant(t->kind) && wa->pace_ms == 0;
+	/* The pauses before the clock: a pause in between makes the pace's
+	 * start later and the pace longer, never shorter. */
+	paused = atomic_load(&wa->hdr->paused_ns);
 	start = instant && *clock != 0 ? *clock : now_ns();
 	*clock = 0;
 
@@ -337,6 +343,7 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	ctx.paused_ns = &wa->hdr->paused_ns;
 	ctx.group = worker_group;
 	task_run(t, &ctx, &out);
+	task_pace(&ctx, start - paused, wa->pace_ms);
 	end = now_ns();
 	if (instant) {
 		if (end - start < WORKER_SLOW_NS && out.status == TASK_OK) {
