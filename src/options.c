@@ -357,9 +357,10 @@ static const struct opt opts[] = {
 	    OPT_CLI | OPT_RUN },
 	{ "pace", 0, "MS", "each task takes at least MS ms of pool time, as\n"
 	    "a demo adds time.sleep to square so that the\ntasks spread over "
-	    "the workers: after its work a\ntask waits out the rest; results "
-	    "and output are\nunchanged (0..60000; default 0: no pace)", opt_int,
-	    F(pace_ms), 0, POOL_MAX_PACE_MS, "milliseconds", OPT_CLI | OPT_RUN },
+	    "the workers: after its work\na task waits out the rest; results "
+	    "and output\nare unchanged (0..60000; default 0, no pace)",
+	    opt_int, F(pace_ms), 0, POOL_MAX_PACE_MS, "milliseconds",
+	    OPT_CLI | OPT_RUN },
 	{ "autostart", 0, NULL, "skip the set-up screen: start the run at once",
 	    opt_flag, F(autostart), 0, 0, NULL, OPT_CLI },
 	{ "no-color", 0, NULL, "no colours on the screen (NO_COLOR is "
@@ -377,7 +378,8 @@ static const struct opt opts[] = {
 	{ "lesson", 0, "NAME", "a guided lesson (Space: next step, Backspace: "
 	    "back)", opt_name, F(lesson), 0, 0, "a name; see --list-lessons",
 	    OPT_CLI },
-	{ "list-lessons", 0, NULL, "list the lessons and exit", opt_flag,
+	{ "list-lessons", 0, NULL, "list the lessons in teaching order and exit",
+	    opt_flag,
 	    F(list_lessons), 0, 0, NULL, OPT_CLI },
 	{ "seed", 0, "N", "make rand(A,B) in task lists repeatable", opt_seed,
 	    0, 0, LLONG_MAX, "a seed", OPT_CLI },
@@ -410,7 +412,8 @@ static const struct opt opts[] = {
 /* What --help says after the options. */
 static const char options_after[] =
 "Times are pool time: pauses (Space, s, Ctrl-Z) are left out of them, and a\n"
-"sleep lasts its length of pool time; spin uses its length of CPU time.\n"
+"sleep, like the pace, lasts its length of pool time; spin uses its length\n"
+"of CPU time.\n"
 "\n"
 "Task lists have one task per line, 'KIND [ARG]', with A..B ranges,\n"
 "rand(A,B) values, xN repeats and # comments.  Kinds: square N, cube N,\n"
@@ -437,6 +440,7 @@ static const char options_after[] =
 "  poolscope\n"
 "  poolscope --autostart -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n"
 "  poolscope --batch -w 5 -m map -t 'square 1..10'\n"
+"  poolscope --autostart -w 5 -m map --pace 300 -t 'square 1..10'\n"
 "  poolscope --batch --json -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n";
 
 void

@@ -1,11 +1,12 @@
 /*
  * shm.h: the engine's transport, private to src/engine.
  *
- * One shared anonymous mapping holds the task queue (the seed's
- * multiprocessing.Queue, sentinels included) and, per worker slot, a ring of
- * records the worker writes for the parent.  Tasks travel as queue entries
- * (a chunk: first task and count; count 0 is the None sentinel) that workers
- * claim with a compare-and-swap; the task list itself was inherited at fork.
+ * One shared anonymous mapping holds the task queue (the
+ * multiprocessing.Queue of the worker_process example, None sentinels
+ * included) and, per worker slot, a ring of records the worker writes for
+ * the parent.  Tasks travel as queue entries (a chunk: first task and
+ * count; count 0 is the None sentinel) that workers claim with a
+ * compare-and-swap; the task list itself was inherited at fork.
  * Nobody ever holds a lock, so a worker killed at any instant leaves the
  * queue consistent; the parent finds what it held from its slot's claim.
  *
