@@ -312,13 +312,10 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	struct task_ctx		 ctx;
 	struct task_outcome	 out;
 	struct shm_stats	 st0, used;
-	uint64_t		 start, end, paused;
+	uint64_t		 start, end, paused, pace_start = 0;
 	int			 instant, flags;
 
 	instant = task_kind_instant(t->kind) && wa->pace_ms == 0;
-	/* The pauses before the clock: a pause in between makes the pace's
-	 * start later and the pace longer, never shorter. */
-	paused = atomic_load(&wa->hdr->paused_ns);
 	start = instant && *clock != 0 ? *clock : now_ns();
 	*clock = 0;
 
@@ -336,6 +333,20 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 		worker_post1(wa, REC_START, flags, task, entry, 0, &st0,
 		    flags ? sizeof st0 : 0, NULL, 0, start, start);
 	}
+	/*
+	 * The pace counts from the start as posted, in pool time.  A worker
+	 * held up between reading its clock and posting (preempted, on a
+	 * busy machine) lets others' later events go out first, and the
+	 * parent never stamps an event earlier than the one before it: so
+	 * the start it writes can be later than the clock read, and counting
+	 * from the post keeps the whole pace between the events.  The pauses
+	 * are read before the clock: a pause in between lengthens the pace
+	 * rather than shortening it.
+	 */
+	if (wa->pace_ms > 0) {
+		paused = atomic_load(&wa->hdr->paused_ns);
+		pace_start = now_ns() - paused;
+	}
 	/* Nobody reads output (as with --quiet): do not even make it. */
 	ctx.output = wa->output ? worker_output : NULL;
 	ctx.arg = &wo;
@@ -343,7 +354,7 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	ctx.paused_ns = &wa->hdr->paused_ns;
 	ctx.group = worker_group;
 	task_run(t, &ctx, &out);
-	task_pace(&ctx, start - paused, wa->pace_ms);
+	task_pace(&ctx, pace_start, wa->pace_ms);
 	end = now_ns();
 	if (instant) {
 		if (end - start < WORKER_SLOW_NS && out.status == TASK_OK) {
