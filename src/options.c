@@ -651,6 +651,12 @@ options_check(struct opt_ctx *c)
 		return opt_error(c, "--chunksize: %s sends one task per call; "
 		    "chunks apply to map, imap and imap_unordered",
 		    pool_mode_name(o->mode));
+	/* Every task would run past its timeout and be killed. */
+	if (o->pace_ms > 0 && o->timeout_ms > 0 &&
+	    o->pace_ms * o->time_scale >= o->timeout_ms)
+		return opt_error(c, "--pace: each task would take at least %g "
+		    "ms, and --timeout kills a task at %d ms; give a pace under "
+		    "the timeout", o->pace_ms * o->time_scale, o->timeout_ms);
 	if (c->where == OPT_RUN)
 		return 0;
 	if (o->autostart && o->batch)

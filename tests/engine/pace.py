@@ -226,6 +226,17 @@ def bad_values():
          "--pace without a value: exit 2 and the range", p.stderr)
     pstest.nothing_forked(t, ["--batch", "--pace", "60001", "-t", "square 1"],
                           "--pace 60001: nothing is forked")
+    # A pace at or past the timeout would have every task killed.
+    for args, want in ((["--pace", "300", "--timeout", "300"], "at least 300 ms"),
+                       (["--pace", "300", "--timeout", "500", "--time-scale", "2"],
+                        "at least 600 ms")):
+        p = run(["--batch"] + args + ["-t", "square 1"])
+        t.ok(p.returncode == 2 and p.stdout == "" and
+             "--pace: each task would take %s, and --timeout kills a task at" % want
+             in p.stderr and "give a pace under the timeout" in p.stderr,
+             "%s: exit 2, every task would time out" % " ".join(args), p.stderr)
+    p = run(["--batch", "-q", "--pace", "300", "--timeout", "1000", "-t", "square 1"])
+    t.eq(p.returncode, 0, "--pace 300 --timeout 1000: runs, exit 0")
 
 
 # ---------------------------------------------------------------- recordings

@@ -621,6 +621,9 @@ test_bad_runs(void)
 	    "milliseconds from 0 to 60000");
 	bad_run("--pace 1 --pace 2", "x.lesson:4: run: --pace is given twice; "
 	    "keep one");
+	bad_run("--pace 200 --timeout 100", "x.lesson:4: run: --pace: each "
+	    "task would take at least 200 ms, and --timeout kills a task at 100 "
+	    "ms; give a pace under the timeout");
 	bad_run("-t 'square 1; sqare 2'", "x.lesson:4: run: the task list does "
 	    "not parse: --tasks:1:11: unknown task kind 'sqare'; did you mean "
 	    "'square'?");
