@@ -57,8 +57,8 @@ int	options_parse(struct options *o, int argc, char **argv, char *err,
 	    size_t errlen);
 /* A lesson step's run: line, split into words: the options a run takes
  * (-w, -m, -c, -t, --time-scale, --pace, --max-tasks-per-child,
- * --timeout, --retries, --keep-going) and a task file; -w cpus means cpus.  0, or -1
- * with a message. */
+ * --timeout, --retries, --keep-going) and a task file; -w cpus means
+ * cpus.  0, or -1 with a message. */
 int	options_parse_run(struct options *o, int cpus, size_t argc,
 	    char **argv, char *err, size_t errlen);
 void	options_usage(FILE *);

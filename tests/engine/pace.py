@@ -125,6 +125,8 @@ def output_comes_as_it_is_printed():
          "--pace 1000: task_start and 'square of 4 is 16' come at once, "
          "task_done a second later",
          {k: round(v - seen.get("task_start", 0), 3) for k, v in seen.items()})
+
+
 @case
 def text_says_paced():
     p = run(["--batch", "-w", "2", "--pace", "250", "-t", "square 1..2"])
