@@ -35,6 +35,9 @@ model_free_views(struct model *m)
 			free(m->lanes[i].spawns);
 			free(m->lanes[i].pids);
 		}
+	free(m->past);
+	m->past = NULL;
+	m->npast = m->pastcap = 0;
 	if (m->partial != NULL)
 		for (i = 0; i < m->nworkers; i++)
 			free(m->partial[i]);
@@ -175,6 +178,59 @@ model_lane_push(struct model_lane *l, uint32_t task)
 	l->tasks[l->n++] = task;
 }
 
+/* Task t's run on slot w ends in a retry: its lane entry keeps that run's
+ * times as a past run, since the task's own are its next run's. */
+static void
+model_lane_retry(struct model *m, int w, uint32_t task, uint64_t end)
+{
+	struct model_lane	*l;
+	size_t			 k;
+
+	if (!m->views || w < 0 || w >= m->nworkers)
+		return;
+	l = &m->lanes[w];
+	for (k = l->n; k > 0; k--)
+		if (l->tasks[k - 1] == task)
+			break;
+	if (k == 0 || m->npast >= MODEL_LANE_PAST)
+		return;
+	if (m->npast == m->pastcap) {
+		m->pastcap = m->pastcap ? m->pastcap * 2 : 16;
+		m->past = xreallocarray(m->past, m->pastcap, sizeof *m->past);
+	}
+	m->past[m->npast].task = task;
+	m->past[m->npast].start = m->tasks[task].start;
+	m->past[m->npast].end = end;
+	l->tasks[k - 1] = MODEL_LANE_PAST | (uint32_t)m->npast++;
+}
+
+void
+model_lane_span(const struct model *m, const struct model_lane *l, size_t k,
+    uint64_t now, struct model_span *sp)
+{
+	const struct model_task	*t;
+	uint32_t		 e = l->tasks[k];
+
+	if (e & MODEL_LANE_PAST) {
+		const struct model_past *p = &m->past[e & ~MODEL_LANE_PAST];
+
+		sp->task = p->task;
+		sp->start = p->start;
+		sp->end = p->end;
+		sp->state = MT_FAILED;
+		sp->past = 1;
+		return;
+	}
+	t = &m->tasks[e];
+	sp->task = e;
+	sp->start = t->start;
+	sp->end = t->state == MT_RUNNING ? now : t->end;
+	if (sp->end < sp->start)
+		sp->end = sp->start;
+	sp->state = t->state;
+	sp->past = 0;
+}
+
 static void
 model_lane_spawn(struct model_lane *l, uint64_t t, pid_t pid)
 {
@@ -266,7 +322,6 @@ model_worker_start(struct model *m, struct model_worker *w,
 	w->no_process = 0;
 	w->state = WS_STARTING;
 	w->task = -1;
-	w->done = 0;		/* counted per process, like its PID */
 	w->processes++;
 	m->nworker_starts++;
 	if (m->views)
@@ -420,8 +475,11 @@ model_event(struct model *m, const struct event *ev)
 	case EV_TASK_RETRY:
 		if (t == NULL)
 			break;
-		if (t->state == MT_RUNNING)
+		if (t->state == MT_RUNNING) {
 			model_task_end(m, w, t, ev);
+			model_lane_retry(m, ev->worker, (uint32_t)ev->task,
+			    ev->t);
+		}
 		t->state = MT_PENDING;
 		t->attempts = (uint8_t)ev->state;
 		m->nretried++;
@@ -436,6 +494,10 @@ model_event(struct model *m, const struct event *ev)
 	case EV_SENTINEL:
 		if (w != NULL)
 			w->state = WS_EXITING;
+		if (w != NULL && m->views) {
+			m->lanes[ev->worker].sentinel = 1;
+			m->lanes[ev->worker].sentinel_t = ev->t;
+		}
 		m->nsentinels++;
 		break;
 	case EV_RESULT:

@@ -11,14 +11,35 @@
 
 #include "engine/event.h"
 
-/* One slot's timeline: the tasks it started, in order (a task re-run after
- * a crash appears again), and its processes. */
+/* One slot's timeline: the tasks it started, in order, and its
+ * processes.  An entry is a task's index; a run of a task that was later
+ * retried (its worker died) is MODEL_LANE_PAST | an index in the model's
+ * past runs, since the task's own times are now those of its next run.
+ * Read entries with model_lane_span. */
+#define MODEL_LANE_PAST	0x80000000u
 struct model_lane {
 	uint32_t	*tasks;
 	size_t		 n, cap;
 	uint64_t	*spawns;	/* when each of its processes started */
 	pid_t		*pids;		/* and their PIDs */
 	size_t		 nspawns, spawncap;
+	uint64_t	 sentinel_t;	/* when it took the stop sentinel */
+	int		 sentinel;	/* it did */
+};
+
+/* A task's run that ended in a retry: it failed there. */
+struct model_past {
+	uint32_t	 task;
+	uint64_t	 start, end;
+};
+
+/* One entry of a lane, as drawn: whose, from when to when (a running
+ * task: to now), and how it ended (enum model_task_state). */
+struct model_span {
+	uint32_t	 task;
+	uint64_t	 start, end;
+	int		 state;
+	int		 past;		/* a run retried since */
 };
 
 /* A line the tasks printed, for the output pane: raw bytes (control
@@ -38,7 +59,8 @@ struct model_worker {
 	int64_t		 task;		/* running task, -1 */
 	uint64_t	 task_start;	/* ns */
 	uint64_t	 busy_ns;
-	uint64_t	 done;		/* tasks finished (done or failed) */
+	uint64_t	 done;		/* tasks finished (done or failed), by
+					   all the slot's processes */
 	unsigned	 processes;	/* PIDs this slot has had */
 	int		 no_process;	/* its process could not be made */
 };
@@ -95,6 +117,8 @@ struct model {
 	/* Kept only for the screen (model_keep_views). */
 	int			 views;
 	struct model_lane	*lanes;		/* per worker slot */
+	struct model_past	*past;		/* runs retried since */
+	size_t			 npast, pastcap;
 	struct model_line	*lines;		/* a ring of MODEL_LINES */
 	size_t			 nlines;	/* lines ever added */
 	char		       **partial;	/* per slot: a line not yet ended */
@@ -110,6 +134,9 @@ void	model_init(struct model *);
  * values, errors and the counts, but not when each task started, how many
  * run, the workers' busy time or the mean task time. */
 void	model_keep_views(struct model *);
+/* Entry k of a lane, its end at now if it is still running. */
+void	model_lane_span(const struct model *, const struct model_lane *,
+	    size_t k, uint64_t now, struct model_span *);
 /* Line i (0 = oldest kept); NULL when out of range. */
 const struct model_line *model_line_get(const struct model *, size_t i);
 size_t	model_lines_kept(const struct model *);

@@ -19,7 +19,9 @@ static const struct ui_glyphs glyphs_utf8 = {
 	"█", "▓", "░", "▒",
 	"█", "░",
 	"↑", "↓", "…", "✓", "✗",
-	"↻"
+	"↻", "∅", "▒", "▏", "‖",
+	"←", "→",
+	{ " ", "░", "▒", "▓", "█" }
 };
 
 static const struct ui_glyphs glyphs_ascii = {
@@ -27,147 +29,209 @@ static const struct ui_glyphs glyphs_ascii = {
 	"#", "=", ".", "%",
 	"#", ".",
 	"^", "v", "~", "+", "x",
-	"*"
+	"*", "N", "%", "|", "=",
+	"<", ">",
+	{ " ", ".", ":", "o", "#" }
 };
 
-/* Fallback attributes when there is no colour: each pair stands for one. */
-static int	mono_attr[C_NCOLORS];
+/*
+ * Themes as data (after htop's colour schemes): each element's foreground
+ * and background, with two greys that depend on how many colours the
+ * terminal has.  Task blocks are a colour per chunk, with text that reads
+ * on it; a running task is hatched in its chunk's colour.
+ */
+#define T_DEF		-1	/* the terminal's own */
+#define T_GREY		-2	/* 245, bright black, or white on 8 colours */
+#define T_DARK		-3	/* 240, or black */
+struct theme_pair {
+	short	fg, bg;
+};
 
-/* For a light terminal background (a projector, a white slide): dark
- * text, saturated block colours, no yellow or grey text. */
-static void
-ui_theme_light(struct ui *ui)
+static const struct theme_pair themes[THEME_N][C_NCOLORS] = {
+	[THEME_DEFAULT] = {
+		[C_NORMAL] = { T_DEF, T_DEF },
+		[C_TITLE] = { COLOR_CYAN, T_DEF },
+		[C_DIM] = { T_GREY, T_DEF },
+		[C_KEY] = { COLOR_YELLOW, T_DEF },
+		[C_WARN] = { COLOR_YELLOW, T_DEF },
+		[C_ERROR] = { COLOR_RED, T_DEF },
+		[C_OK] = { COLOR_GREEN, T_DEF },
+		[C_STARTING] = { COLOR_MAGENTA, T_DEF },
+		[C_IDLE] = { COLOR_BLUE, T_DEF },
+		[C_BUSY] = { COLOR_GREEN, T_DEF },
+		[C_PAUSED] = { COLOR_YELLOW, T_DEF },
+		[C_EXITING] = { COLOR_MAGENTA, T_DEF },
+		[C_EXITED] = { T_GREY, T_DEF },
+		[C_CRASHED] = { COLOR_RED, T_DEF },
+		[C_TASK_A] = { COLOR_BLACK, COLOR_GREEN },
+		[C_TASK_B] = { COLOR_BLACK, COLOR_CYAN },
+		[C_TASK_C] = { COLOR_BLACK, COLOR_YELLOW },
+		[C_TASK_D] = { COLOR_BLACK, COLOR_MAGENTA },
+		[C_TASK_FAIL] = { COLOR_WHITE, COLOR_RED },
+		[C_RECEIVED] = { COLOR_GREEN, T_DEF },
+		[C_WAITING] = { COLOR_YELLOW, T_DEF },
+		[C_RUNNING] = { COLOR_CYAN, T_DEF },
+		[C_PENDING] = { T_GREY, T_DEF },
+		[C_SELECTED] = { COLOR_BLACK, COLOR_WHITE },
+		[C_BAR] = { COLOR_GREEN, T_DEF },
+		[C_FOCUS] = { COLOR_CYAN, T_DEF },
+		[C_CHUNK0] = { COLOR_BLACK, COLOR_GREEN },
+		[C_CHUNK1] = { COLOR_BLACK, COLOR_CYAN },
+		[C_CHUNK2] = { COLOR_BLACK, COLOR_YELLOW },
+		[C_CHUNK3] = { COLOR_BLACK, COLOR_MAGENTA },
+		[C_CHUNK4] = { COLOR_WHITE, COLOR_BLUE },
+		[C_CHUNK5] = { COLOR_BLACK, COLOR_WHITE },
+		[C_HATCH0] = { COLOR_GREEN, T_DEF },
+		[C_HATCH1] = { COLOR_CYAN, T_DEF },
+		[C_HATCH2] = { COLOR_YELLOW, T_DEF },
+		[C_HATCH3] = { COLOR_MAGENTA, T_DEF },
+		[C_HATCH4] = { COLOR_BLUE, T_DEF },
+		[C_HATCH5] = { COLOR_WHITE, T_DEF },
+		[C_CALLER] = { COLOR_BLACK, T_GREY },
+		[C_TICK] = { COLOR_BLACK, COLOR_GREEN },
+		[C_SENTINEL] = { COLOR_MAGENTA, T_DEF },
+	},
+	/* For a light background (a projector, a white slide): dark text,
+	 * saturated blocks, no yellow or grey text. */
+	[THEME_LIGHT] = {
+		[C_NORMAL] = { T_DEF, T_DEF },
+		[C_TITLE] = { COLOR_BLUE, T_DEF },
+		[C_DIM] = { T_DARK, T_DEF },
+		[C_KEY] = { COLOR_MAGENTA, T_DEF },
+		[C_WARN] = { COLOR_RED, T_DEF },
+		[C_ERROR] = { COLOR_RED, T_DEF },
+		[C_OK] = { COLOR_GREEN, T_DEF },
+		[C_STARTING] = { COLOR_MAGENTA, T_DEF },
+		[C_IDLE] = { COLOR_BLUE, T_DEF },
+		[C_BUSY] = { COLOR_GREEN, T_DEF },
+		[C_PAUSED] = { COLOR_MAGENTA, T_DEF },
+		[C_EXITING] = { COLOR_MAGENTA, T_DEF },
+		[C_EXITED] = { T_DARK, T_DEF },
+		[C_CRASHED] = { COLOR_RED, T_DEF },
+		[C_TASK_A] = { COLOR_WHITE, COLOR_BLUE },
+		[C_TASK_B] = { COLOR_WHITE, COLOR_GREEN },
+		[C_TASK_C] = { COLOR_WHITE, COLOR_MAGENTA },
+		[C_TASK_D] = { COLOR_WHITE, COLOR_CYAN },
+		[C_TASK_FAIL] = { COLOR_WHITE, COLOR_RED },
+		[C_RECEIVED] = { COLOR_GREEN, T_DEF },
+		[C_WAITING] = { COLOR_MAGENTA, T_DEF },
+		[C_RUNNING] = { COLOR_BLUE, T_DEF },
+		[C_PENDING] = { T_DARK, T_DEF },
+		[C_SELECTED] = { COLOR_WHITE, COLOR_BLUE },
+		[C_BAR] = { COLOR_BLUE, T_DEF },
+		[C_FOCUS] = { COLOR_BLUE, T_DEF },
+		[C_CHUNK0] = { COLOR_WHITE, COLOR_BLUE },
+		[C_CHUNK1] = { COLOR_WHITE, COLOR_GREEN },
+		[C_CHUNK2] = { COLOR_WHITE, COLOR_MAGENTA },
+		[C_CHUNK3] = { COLOR_BLACK, COLOR_CYAN },
+		[C_CHUNK4] = { COLOR_BLACK, COLOR_YELLOW },
+		[C_CHUNK5] = { COLOR_WHITE, T_DARK },
+		[C_HATCH0] = { COLOR_BLUE, T_DEF },
+		[C_HATCH1] = { COLOR_GREEN, T_DEF },
+		[C_HATCH2] = { COLOR_MAGENTA, T_DEF },
+		[C_HATCH3] = { COLOR_CYAN, T_DEF },
+		[C_HATCH4] = { COLOR_YELLOW, T_DEF },
+		[C_HATCH5] = { T_DARK, T_DEF },
+		[C_CALLER] = { COLOR_WHITE, T_DARK },
+		[C_TICK] = { COLOR_WHITE, COLOR_GREEN },
+		[C_SENTINEL] = { COLOR_MAGENTA, T_DEF },
+	},
+	/* Maximum contrast: white and bright colours on black, no dim text
+	 * (ui_attr adds bold). */
+	[THEME_HIGH_CONTRAST] = {
+		[C_NORMAL] = { COLOR_WHITE, COLOR_BLACK },
+		[C_TITLE] = { COLOR_CYAN, COLOR_BLACK },
+		[C_DIM] = { COLOR_WHITE, COLOR_BLACK },
+		[C_KEY] = { COLOR_YELLOW, COLOR_BLACK },
+		[C_WARN] = { COLOR_YELLOW, COLOR_BLACK },
+		[C_ERROR] = { COLOR_RED, COLOR_BLACK },
+		[C_OK] = { COLOR_GREEN, COLOR_BLACK },
+		[C_STARTING] = { COLOR_WHITE, COLOR_BLACK },
+		[C_IDLE] = { COLOR_CYAN, COLOR_BLACK },
+		[C_BUSY] = { COLOR_GREEN, COLOR_BLACK },
+		[C_PAUSED] = { COLOR_YELLOW, COLOR_BLACK },
+		[C_EXITING] = { COLOR_WHITE, COLOR_BLACK },
+		[C_EXITED] = { COLOR_WHITE, COLOR_BLACK },
+		[C_CRASHED] = { COLOR_RED, COLOR_BLACK },
+		[C_TASK_A] = { COLOR_BLACK, COLOR_WHITE },
+		[C_TASK_B] = { COLOR_BLACK, COLOR_YELLOW },
+		[C_TASK_C] = { COLOR_BLACK, COLOR_CYAN },
+		[C_TASK_D] = { COLOR_BLACK, COLOR_GREEN },
+		[C_TASK_FAIL] = { COLOR_WHITE, COLOR_RED },
+		[C_RECEIVED] = { COLOR_GREEN, COLOR_BLACK },
+		[C_WAITING] = { COLOR_YELLOW, COLOR_BLACK },
+		[C_RUNNING] = { COLOR_CYAN, COLOR_BLACK },
+		[C_PENDING] = { COLOR_WHITE, COLOR_BLACK },
+		[C_SELECTED] = { COLOR_BLACK, COLOR_WHITE },
+		[C_BAR] = { COLOR_WHITE, COLOR_BLACK },
+		[C_FOCUS] = { COLOR_YELLOW, COLOR_BLACK },
+		[C_CHUNK0] = { COLOR_BLACK, COLOR_WHITE },
+		[C_CHUNK1] = { COLOR_BLACK, COLOR_YELLOW },
+		[C_CHUNK2] = { COLOR_BLACK, COLOR_CYAN },
+		[C_CHUNK3] = { COLOR_BLACK, COLOR_GREEN },
+		[C_CHUNK4] = { COLOR_BLACK, COLOR_MAGENTA },
+		[C_CHUNK5] = { COLOR_WHITE, COLOR_BLUE },
+		[C_HATCH0] = { COLOR_WHITE, COLOR_BLACK },
+		[C_HATCH1] = { COLOR_YELLOW, COLOR_BLACK },
+		[C_HATCH2] = { COLOR_CYAN, COLOR_BLACK },
+		[C_HATCH3] = { COLOR_GREEN, COLOR_BLACK },
+		[C_HATCH4] = { COLOR_MAGENTA, COLOR_BLACK },
+		[C_HATCH5] = { COLOR_BLUE, COLOR_BLACK },
+		[C_CALLER] = { COLOR_BLACK, COLOR_WHITE },
+		[C_TICK] = { COLOR_BLACK, COLOR_GREEN },
+		[C_SENTINEL] = { COLOR_MAGENTA, COLOR_BLACK },
+	},
+};
+
+/* Without colour (--theme mono, NO_COLOR, a terminal without): an
+ * attribute stands for each element. */
+static const int mono_attr[C_NCOLORS] = {
+	[C_TITLE] = A_BOLD, [C_DIM] = A_DIM, [C_KEY] = A_BOLD,
+	[C_WARN] = A_BOLD, [C_ERROR] = A_BOLD | A_UNDERLINE,
+	[C_BUSY] = A_BOLD, [C_PAUSED] = A_UNDERLINE,
+	[C_CRASHED] = A_BOLD | A_UNDERLINE, [C_EXITED] = A_DIM,
+	[C_TASK_A] = A_REVERSE, [C_TASK_B] = A_REVERSE | A_BOLD,
+	[C_TASK_C] = A_REVERSE, [C_TASK_D] = A_REVERSE | A_BOLD,
+	[C_TASK_FAIL] = A_REVERSE | A_UNDERLINE, [C_RECEIVED] = A_BOLD,
+	[C_RUNNING] = A_REVERSE, [C_PENDING] = A_DIM,
+	[C_SELECTED] = A_REVERSE, [C_BAR] = A_BOLD,
+	[C_FOCUS] = A_BOLD | A_UNDERLINE,
+	[C_CHUNK0] = A_REVERSE, [C_CHUNK1] = A_REVERSE | A_BOLD,
+	[C_CHUNK2] = A_REVERSE, [C_CHUNK3] = A_REVERSE | A_BOLD,
+	[C_CHUNK4] = A_REVERSE, [C_CHUNK5] = A_REVERSE | A_BOLD,
+	[C_HATCH0] = A_NORMAL, [C_HATCH1] = A_BOLD, [C_HATCH2] = A_NORMAL,
+	[C_HATCH3] = A_BOLD, [C_HATCH4] = A_NORMAL, [C_HATCH5] = A_BOLD,
+	[C_CALLER] = A_UNDERLINE, [C_TICK] = A_REVERSE | A_BOLD,
+	[C_SENTINEL] = A_BOLD,
+};
+
+static short
+theme_color(struct ui *ui, short c)
 {
-	init_pair(C_NORMAL, -1, -1);
-	init_pair(C_TITLE, COLOR_BLUE, -1);
-	init_pair(C_DIM, ui->colors >= 256 ? 240 : COLOR_BLACK, -1);
-	init_pair(C_KEY, COLOR_MAGENTA, -1);
-	init_pair(C_WARN, COLOR_RED, -1);
-	init_pair(C_ERROR, COLOR_RED, -1);
-	init_pair(C_OK, COLOR_GREEN, -1);
-	init_pair(C_STARTING, COLOR_MAGENTA, -1);
-	init_pair(C_IDLE, COLOR_BLUE, -1);
-	init_pair(C_BUSY, COLOR_GREEN, -1);
-	init_pair(C_PAUSED, COLOR_MAGENTA, -1);
-	init_pair(C_EXITING, COLOR_MAGENTA, -1);
-	init_pair(C_EXITED, ui->colors >= 256 ? 244 : COLOR_BLACK, -1);
-	init_pair(C_CRASHED, COLOR_RED, -1);
-	init_pair(C_TASK_A, COLOR_WHITE, COLOR_BLUE);
-	init_pair(C_TASK_B, COLOR_WHITE, COLOR_GREEN);
-	init_pair(C_TASK_C, COLOR_WHITE, COLOR_MAGENTA);
-	init_pair(C_TASK_D, COLOR_WHITE, COLOR_CYAN);
-	init_pair(C_TASK_FAIL, COLOR_WHITE, COLOR_RED);
-	init_pair(C_RECEIVED, COLOR_GREEN, -1);
-	init_pair(C_WAITING, COLOR_MAGENTA, -1);
-	init_pair(C_RUNNING, COLOR_BLUE, -1);
-	init_pair(C_PENDING, ui->colors >= 256 ? 244 : COLOR_BLACK, -1);
-	init_pair(C_SELECTED, COLOR_WHITE, COLOR_BLUE);
-	init_pair(C_BAR, COLOR_BLUE, -1);
-	init_pair(C_FOCUS, COLOR_BLUE, -1);
-}
-
-/* Maximum contrast: white and bright colours on black, no dim text. */
-static void
-ui_theme_high_contrast(struct ui *ui)
-{
-	int	i;
-
-	for (i = 1; i < C_NCOLORS; i++)
-		init_pair(i, COLOR_WHITE, COLOR_BLACK);
-	init_pair(C_TITLE, COLOR_CYAN, COLOR_BLACK);
-	init_pair(C_KEY, COLOR_YELLOW, COLOR_BLACK);
-	init_pair(C_WARN, COLOR_YELLOW, COLOR_BLACK);
-	init_pair(C_ERROR, COLOR_RED, COLOR_BLACK);
-	init_pair(C_OK, COLOR_GREEN, COLOR_BLACK);
-	init_pair(C_BUSY, COLOR_GREEN, COLOR_BLACK);
-	init_pair(C_IDLE, COLOR_CYAN, COLOR_BLACK);
-	init_pair(C_PAUSED, COLOR_YELLOW, COLOR_BLACK);
-	init_pair(C_CRASHED, COLOR_RED, COLOR_BLACK);
-	init_pair(C_TASK_A, COLOR_BLACK, COLOR_WHITE);
-	init_pair(C_TASK_B, COLOR_BLACK, COLOR_YELLOW);
-	init_pair(C_TASK_C, COLOR_BLACK, COLOR_CYAN);
-	init_pair(C_TASK_D, COLOR_BLACK, COLOR_GREEN);
-	init_pair(C_TASK_FAIL, COLOR_WHITE, COLOR_RED);
-	init_pair(C_RECEIVED, COLOR_GREEN, COLOR_BLACK);
-	init_pair(C_WAITING, COLOR_YELLOW, COLOR_BLACK);
-	init_pair(C_RUNNING, COLOR_CYAN, COLOR_BLACK);
-	init_pair(C_SELECTED, COLOR_BLACK, COLOR_WHITE);
-	init_pair(C_BAR, COLOR_WHITE, COLOR_BLACK);
-	init_pair(C_FOCUS, COLOR_YELLOW, COLOR_BLACK);
-	(void)ui;
+	if (c == T_GREY)
+		return ui->colors >= 256 ? 245 : ui->colors >= 16 ? 8 :
+		    COLOR_WHITE;
+	if (c == T_DARK)
+		return ui->colors >= 256 ? 240 : COLOR_BLACK;
+	return c;
 }
 
 void
 ui_draw_init(struct ui *ui)
 {
-	int	fg_dim, i;
+	const struct theme_pair	*t;
+	int			 i, theme;
 
 	ui->g = ui->utf8 ? &glyphs_utf8 : &glyphs_ascii;
-	for (i = 0; i < C_NCOLORS; i++)
-		mono_attr[i] = A_NORMAL;
-	mono_attr[C_TITLE] = A_BOLD;
-	mono_attr[C_DIM] = A_DIM;
-	mono_attr[C_KEY] = A_BOLD;
-	mono_attr[C_WARN] = A_BOLD;
-	mono_attr[C_ERROR] = A_BOLD | A_UNDERLINE;
-	mono_attr[C_BUSY] = A_BOLD;
-	mono_attr[C_PAUSED] = A_UNDERLINE;
-	mono_attr[C_CRASHED] = A_BOLD | A_UNDERLINE;
-	mono_attr[C_EXITED] = A_DIM;
-	mono_attr[C_TASK_A] = A_REVERSE;
-	mono_attr[C_TASK_B] = A_REVERSE | A_BOLD;
-	mono_attr[C_TASK_C] = A_REVERSE;
-	mono_attr[C_TASK_D] = A_REVERSE | A_BOLD;
-	mono_attr[C_TASK_FAIL] = A_REVERSE | A_UNDERLINE;
-	mono_attr[C_RECEIVED] = A_BOLD;
-	mono_attr[C_RUNNING] = A_REVERSE;
-	mono_attr[C_PENDING] = A_DIM;
-	mono_attr[C_SELECTED] = A_REVERSE;
-	mono_attr[C_BAR] = A_BOLD;
-	mono_attr[C_FOCUS] = A_BOLD | A_UNDERLINE;
 	if (ui->colors == 0)
 		return;
-
 	use_default_colors();
-	if (ui->opts.theme == THEME_LIGHT) {
-		ui_theme_light(ui);
-		return;
+	theme = ui->opts.theme < THEME_N && ui->opts.theme != THEME_MONO ?
+	    ui->opts.theme : THEME_DEFAULT;
+	for (i = 1; i < C_NCOLORS; i++) {
+		t = &themes[theme][i];
+		init_pair(i, theme_color(ui, t->fg), theme_color(ui, t->bg));
 	}
-	if (ui->opts.theme == THEME_HIGH_CONTRAST) {
-		ui_theme_high_contrast(ui);
-		return;
-	}
-	fg_dim = ui->colors >= 16 ? 8 : COLOR_WHITE;	/* bright black = grey */
-	if (ui->colors >= 256)
-		fg_dim = 245;
-	init_pair(C_NORMAL, -1, -1);
-	init_pair(C_TITLE, COLOR_CYAN, -1);
-	init_pair(C_DIM, fg_dim, -1);
-	init_pair(C_KEY, COLOR_YELLOW, -1);
-	init_pair(C_WARN, COLOR_YELLOW, -1);
-	init_pair(C_ERROR, COLOR_RED, -1);
-	init_pair(C_OK, COLOR_GREEN, -1);
-	init_pair(C_STARTING, COLOR_MAGENTA, -1);
-	init_pair(C_IDLE, COLOR_BLUE, -1);
-	init_pair(C_BUSY, COLOR_GREEN, -1);
-	init_pair(C_PAUSED, COLOR_YELLOW, -1);
-	init_pair(C_EXITING, COLOR_MAGENTA, -1);
-	init_pair(C_EXITED, fg_dim, -1);
-	init_pair(C_CRASHED, COLOR_RED, -1);
-	/* Task blocks: black text on alternating backgrounds, so neighbours
-	 * (and chunks) stand apart. */
-	init_pair(C_TASK_A, COLOR_BLACK, COLOR_GREEN);
-	init_pair(C_TASK_B, COLOR_BLACK, COLOR_CYAN);
-	init_pair(C_TASK_C, COLOR_BLACK, COLOR_YELLOW);
-	init_pair(C_TASK_D, COLOR_BLACK, COLOR_MAGENTA);
-	init_pair(C_TASK_FAIL, COLOR_WHITE, COLOR_RED);
-	init_pair(C_RECEIVED, COLOR_GREEN, -1);
-	init_pair(C_WAITING, COLOR_YELLOW, -1);
-	init_pair(C_RUNNING, COLOR_CYAN, -1);
-	init_pair(C_PENDING, fg_dim, -1);
-	init_pair(C_SELECTED, COLOR_BLACK, COLOR_WHITE);
-	init_pair(C_BAR, COLOR_GREEN, -1);
-	init_pair(C_FOCUS, COLOR_CYAN, -1);
 }
 
 int

@@ -87,7 +87,7 @@ ui_guide_ready(struct ui *ui)
 
 /* The caption bar at row top; returns how many rows it took. */
 int
-ui_lesson_draw(struct ui *ui, int top)
+ui_lesson_draw(struct ui *ui, int top, int caption)
 {
 	const struct lesson_step	*st;
 	char				 lines[8][256], head[512];
@@ -97,7 +97,7 @@ ui_lesson_draw(struct ui *ui, int top)
 		return 0;
 	st = &ui->lesson->steps[ui->step];
 	max = ui->rows >= 40 ? 6 : 3;
-	n = guide_wrap(st->caption, w - 2, lines, max);
+	n = caption ? guide_wrap(st->caption, w - 2, lines, max) : 0;
 	const char			*hint = "";
 	int				 hl;
 

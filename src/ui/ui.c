@@ -259,10 +259,24 @@ ui_frame_report(void)
 	fclose(f);
 }
 
+/* --compare's side-by-side screen. */
+static const struct ui_key compare_keys[] = {
+	{ 'r', ACT_RERUN, K_ALL, "r", "again", "r",
+	    "run the task list in every call style again" },
+	{ 'n', ACT_SETUP, K_ALL, "n", "setup", "n", "back to the set-up screen" },
+	{ '?', ACT_HELP, K_ALL, "?", "help", "? F1", "this help" },
+	{ KEY_F(1), ACT_HELP, K_ALL, NULL, NULL, NULL, NULL },
+	{ 'q', ACT_QUIT, K_ALL, "q", "quit", "q F10", "quit" },
+	{ 'Q', ACT_QUIT, K_ALL, NULL, NULL, NULL, NULL },
+	{ KEY_F(10), ACT_QUIT, K_ALL, NULL, NULL, NULL, NULL },
+	{ 0, ACT_NONE, 0, NULL, NULL, NULL, NULL }
+};
+
 static void
 ui_draw(struct ui *ui)
 {
 	uint64_t	start = now_ns();
+	int		x;
 
 	ui->top = 0;
 	if (ui->too_small)
@@ -274,6 +288,11 @@ ui_draw(struct ui *ui)
 			ui->top = 1;
 		}
 		ui_compare_draw(ui, ui->compared, ui->ncompared);
+		x = ui_keys_footer(ui, compare_keys, K_ALL, ui->rows - 1);
+		ui_put(ui, ui->rows - 1, x + 1, ui->cols - x - 1, C_DIM,
+		    "one time axis: a shorter lane finished sooner");
+		if (ui->compare_help)
+			ui_keys_help(ui, compare_keys, K_ALL, "Keys");
 	} else if (ui->screen == SCREEN_RUN && ui->run != NULL) {
 		if (ui->opts.caption != NULL) {
 			/* A title bar for recordings and slides. */
@@ -281,10 +300,10 @@ ui_draw(struct ui *ui)
 			    ui->opts.caption);
 			ui->top = 1;
 		}
-		ui->top += ui_lesson_draw(ui, ui->top);
+		ui->top += ui_lesson_draw(ui, ui->top, 1);
 		ui_run_draw(ui);
 	} else if (ui->screen == SCREEN_RUN && ui->lesson != NULL) {
-		ui->top = ui_lesson_draw(ui, 0);
+		ui->top = ui_lesson_draw(ui, 0, 0);
 		ui_guide_page(ui);
 	} else
 		ui_setup_draw(ui);
@@ -335,21 +354,31 @@ ui_compare_run(struct ui *ui, int k)
 	ui_start_run(ui);
 }
 
+
 /* Keys of --compare: Space after each run goes on to the next call style,
  * and after the last shows them all side by side.  1 when handled. */
 static int
 ui_compare_key(struct ui *ui, int key)
 {
+	const struct ui_key	*k;
+
 	if (ui->opts.ncompare == 0)
 		return 0;
 	if (ui->compare_view) {
-		if (key == 'r' || key == 'R') {
+		k = ui_key_find(compare_keys, key, K_ALL);
+		if (ui->compare_help)
+			ui->compare_help = 0;
+		else if (k == NULL)
+			;
+		else if (k->action == ACT_RERUN) {
 			ui_compare_clear(ui);
 			ui_compare_run(ui, 0);
-		} else if (key == 'n' || key == 'N') {
+		} else if (k->action == ACT_SETUP) {
 			ui_compare_clear(ui);
 			ui->screen = SCREEN_SETUP;
-		} else if (key == 'q' || key == 'Q')
+		} else if (k->action == ACT_HELP)
+			ui->compare_help = 1;
+		else if (k->action == ACT_QUIT)
 			ui->quit = 1;
 		erase();
 		return 1;
@@ -371,6 +400,18 @@ ui_compare_key(struct ui *ui, int key)
 	return 1;
 }
 
+/* Leave the run for the set-up screen. */
+static void
+ui_to_setup(struct ui *ui)
+{
+	ui_run_live(ui);
+	ui->exit_status = ui->run->ended ? ui->run->status : 1;
+	ui_run_free(ui->run);
+	ui->run = NULL;
+	ui->screen = SCREEN_SETUP;
+	erase();
+}
+
 static void
 ui_key(struct ui *ui, int key)
 {
@@ -383,7 +424,7 @@ ui_key(struct ui *ui, int key)
 		return;
 	}
 	if (ui->too_small) {
-		if (key == 'q' || key == 'Q')
+		if (key == 'q' || key == 'Q' || key == KEY_F(10))
 			ui->quit = 1;
 		return;
 	}
@@ -392,9 +433,10 @@ ui_key(struct ui *ui, int key)
 
 		if (getmouse(&me) != OK)
 			return;
-		if (ui->screen == SCREEN_RUN)
+		if (ui->screen == SCREEN_RUN && ui->run != NULL)
 			ui_run_mouse(ui, &me);
-		else if (ui_setup_mouse(ui, &me) == 1)
+		else if (ui->screen == SCREEN_SETUP &&
+		    ui_setup_mouse(ui, &me) == 1)
 			ui_start_run(ui);
 		ui->dirty = 1;
 		return;
@@ -408,24 +450,18 @@ ui_key(struct ui *ui, int key)
 		return;
 	}
 	if (ui->screen == SCREEN_RUN && ui->run == NULL) {
-		if (key == 'q' || key == 'Q')
+		if (key == 'q' || key == 'Q' || key == KEY_F(10))
 			ui->quit = 1;	/* a lesson page */
 		return;
 	}
 	if (ui->screen == SCREEN_RUN) {
 		r = ui_run_key(ui, key);
-		if (r == 'q')
+		if (r == ACT_QUIT)
 			ui->quit = 1;
-		else if (r == 'r')
+		else if (r == ACT_RERUN)
 			ui_start_run(ui);
-		else if (r == 'n') {
-			ui_run_live(ui);
-			ui->exit_status = ui->run->ended ? ui->run->status : 1;
-			ui_run_free(ui->run);
-			ui->run = NULL;
-			ui->screen = SCREEN_SETUP;
-			erase();
-		}
+		else if (r == ACT_SETUP)
+			ui_to_setup(ui);
 	} else {
 		r = ui_setup_key(ui, key);
 		if (r == 2)

@@ -23,10 +23,12 @@ from pstest import (POOLSCOPE, SLOW, TAP, add_case, case, cmd, main,  # noqa: F4
 
 WORKER_STATES = ("starting", "idle", "busy", "paused", "exiting", "exited",
                  "crashed", "stopped")
-# A worker row: "> 0   1990    busy     3 sleep 200        2 ..."
-# ('>' marks the selected worker).
-WORKER_ROW = re.compile(r"^([> ]) +(\d+) +(\d+) +(%s) +(.*?) +(\d+)"
-                        r"(?: +\d+%%)? *[\u2502|]" % "|".join(WORKER_STATES))
+# A worker row of the table beside the lanes: "> 0   1990    busy     3"
+# at 80 columns (slot, PID, state, task), "3 sleep 200" and the tasks done
+# from 100 columns on, the busy share from 160 ('>' marks the selected
+# worker); the table ends at a bar.
+WORKER_ROW = re.compile(r"^([> ]) (\d+) +(\d+|-) +(%s|no fork|-) *$"
+                        % "|".join(WORKER_STATES))
 DONE = re.compile(r"(\d+)/(\d+) done")
 EXIT = re.compile(r"__EXIT=(\d+)")
 
@@ -106,15 +108,28 @@ def comm(pid):
 
 
 def workers(text):
-    """The worker rows of a run-screen capture, as dicts."""
+    """The worker rows of a run-screen capture, as dicts ("done" is None
+    where the table is too narrow to show it)."""
     rows = []
     for line in text.splitlines():
-        m = WORKER_ROW.match(line)
-        if m:
-            rows.append({"selected": m.group(1) == ">", "slot": int(m.group(2)),
-                         "pid": int(m.group(3)), "state": m.group(4),
-                         "task": m.group(5).strip(), "done": int(m.group(6)),
-                         "line": line})
+        bar = min([i for i in (line.find("\u2502"), line.find("|")) if i > 0],
+                  default=-1)
+        if bar < 24:
+            continue
+        left = line[:bar]
+        m = WORKER_ROW.match(left[:23].rstrip())
+        if not m or m.group(3) == "-":
+            continue
+        done, task = None, left[23:]
+        if bar >= 56:
+            done, task = left[-11:-5], left[23:-11]
+        elif bar >= 40:
+            done, task = left[-6:], left[23:-6]
+        rows.append({"selected": m.group(1) == ">", "slot": int(m.group(2)),
+                     "pid": int(m.group(3)), "state": m.group(4),
+                     "task": task.strip(),
+                     "done": int(done) if done and done.strip() else None,
+                     "line": line})
     return rows
 
 

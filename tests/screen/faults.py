@@ -17,7 +17,7 @@ from tmuxtest import (POOLSCOPE, SLOW, TAP, Screen, case, main, poolscope,
 
 t = TAP()
 NAME = "ps-faults-%d" % os.getpid()
-FOOTER = re.compile(r"^Spc pause .* q quit$")
+FOOTER = re.compile(r"^(Spc pause|\u2191\u2193 worker) .* q quit$")
 SHELL_TEXT = re.compile(r"^\$ |Stopped|__EXIT=", re.M)
 
 
@@ -62,8 +62,10 @@ def broken(x, head, nworkers):
         bad.append("line 1: %r" % lines[0])
     if len(lines) < 2 or not re.match(r"^ \S+ \d+/\d+ done ", lines[1]):
         bad.append("line 2: %r" % (lines[1:2] or ""))
-    if not re.match(r"^─ Workers", lines[3] if len(lines) > 3 else ""):
+    if not re.match(r"^ latest |^ cursor ", lines[3] if len(lines) > 3 else ""):
         bad.append("line 4: %r" % (lines[3:4] or ""))
+    if not any(re.match(r"^─ Workers", ln) for ln in lines[4:6]):
+        bad.append("line 5: %r" % (lines[4:5] or ""))
     if len(workers(x)) != nworkers:
         bad.append("%d worker rows, not %d" % (len(workers(x)), nworkers))
     if not FOOTER.match(lines[-1] if lines else ""):
@@ -266,7 +268,7 @@ def output_floods():
                 poolscope("--autostart", "-w", "2", "-m", "apply", "-t", FLOOD)) as s:
         pid, wp = None, []
         # Memory before the flood, while task 0 sleeps.
-        scr = s.wait_for(lambda x: any(w["task"].startswith("0 sleep")
+        scr = s.wait_for(lambda x: any(w["task"] == "0" and w["state"] == "busy"
                                        for w in workers(x)), 10)
         pid = s.poolscope_pid()
         base = vm(pid, "VmHWM") if pid else None
@@ -375,7 +377,8 @@ def fork_failure_rlimit_nproc():
             r"processes; see ulimit -u\)$")
     NOFORK = re.compile(r"^[> ] ([23]) +- +no fork +not started +0 ")
     try:
-        with Screen(NAME + "-nproc", 80, 24,
+        # (100 columns: the table shows each worker's tasks done)
+        with Screen(NAME + "-nproc", 100, 24,
                     "setpriv --reuid %d --regid %d --clear-groups prlimit "
                     "--nproc=3:3 %s --autostart -w 4 -t 'sleep 200 x8'"
                     % (uid, uid, BIN), env={"ASAN_OPTIONS": asan}) as s:
@@ -385,9 +388,9 @@ def fork_failure_rlimit_nproc():
             t.ok(scr is not None, "RLIMIT_NPROC 3: ' ! 2 of 4 workers could "
                  "not start (RLIMIT_NPROC is 3 processes; see ulimit -u)'", s.last)
             lines = (scr or "").splitlines()
-            t.ok(len(lines) > 3 and re.match(WARN, lines[3]) and
-                 lines[4].startswith("─ Workers"),
-                 "the warning is on line 4, just above the workers", s.last)
+            t.ok(len(lines) > 4 and re.match(WARN, lines[4]) and
+                 lines[5].startswith("─ Workers"),
+                 "the warning is on line 5, just above the workers", s.last)
             pid = s.poolscope_pid()
             wp = [w["pid"] for w in workers(scr or "")]
             t.eq(sorted(w["slot"] for w in workers(scr or "")), [0, 1],

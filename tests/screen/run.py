@@ -217,7 +217,7 @@ def oversubscribed_80x24():
                           "imap_unordered", "--time-scale", "0.3",
                           "-t", "square 2; fail; sleep 100")) as s:
         scr = s.wait_for(lambda x: ended(x)
-                         and x.splitlines()[-1].startswith("Spc"), 15)
+                         and "q quit" in x.splitlines()[-1], 15)
         t.ok(scr is not None and header(scr).rstrip().endswith(
             "finished, with failures"), "80x24, %d workers on %d processors: header shows the whole state"
             % (CPUS + 1, CPUS), header(s.last))

@@ -48,10 +48,20 @@ def scale_screen(w, h):
             scr = s.wait_for(running, 60)
             t.ok(scr is not None, tag + ": the run screen shows progress while "
                  "%d workers run %d tasks" % (W, N), s.last)
+            # From 256 workers on, a heat map: the selected worker's own
+            # row, then a row per group; the groups cover every worker.
             rows = workers(scr or "")
-            want = h - 13   # header 3, rules and names 3, results 3, output 3, footer
-            t.ok(len(rows) >= min(want, W) - 1,
-                 tag + ": the worker panel fills its room (%d rows)" % len(rows),
+            groups = [(int(a), int(b)) for a, b in
+                      re.findall(r"^[> ] w(\d+)-(\d+) +\d+/\d+ busy",
+                                 scr or "", re.M)]
+            want = h // 4   # the timeline shares the rows with the words
+            #                 above it, the result order and the output
+            covered = (groups and groups[0][0] == 0 and groups[-1][1] == W - 1
+                       and all(b[0] == a[1] + 1 for a, b in zip(groups, groups[1:])))
+            t.ok(len(rows) == 1 and rows[0]["selected"] and covered and
+                 len(groups) >= want,
+                 tag + ": the worker panel fills its room: the selected worker, "
+                 "then %d groups covering all %d workers" % (len(groups), W),
                  s.last)
             s.send("Space")
             scr = s.wait_for(lambda x: "PAUSED" in header(x), 20)

@@ -297,9 +297,9 @@ test_workers(void)
 	is_int(m.ncrashes, 1, "the crash is counted");
 	worker_start(1, 102);
 	ok(m.workers[1].pid == 102 && m.workers[1].state == WS_STARTING &&
-	    m.workers[1].processes == 2 && m.workers[1].done == 0,
+	    m.workers[1].processes == 2 && m.workers[1].done == 1,
 	    "a new process in the slot: its PID, starting, the slot's second "
-	    "process, nothing done yet");
+	    "process; the slot's done count goes on across its processes");
 	is_int(m.nworker_starts, 3, "three processes started");
 
 	spawn_fail(0, "fork: Resource temporarily unavailable", 1);
@@ -605,6 +605,47 @@ test_output(void)
 	model_free(&m);
 }
 
+/* Lanes as drawn: a retried task's earlier run stays where it ran, failed
+ * at the retry, while the task's own times are those of its next run; a
+ * running task reaches now; the stop sentinel is marked. */
+static void
+test_lanes(void)
+{
+	struct model_span	sp;
+	uint64_t		t_start, t_retry;
+
+	model_init(&m);
+	model_keep_views(&m);
+	run_start(MODE_IMAP, 2, 3, 0);
+	worker_start(0, 100);
+	worker_start(1, 101);
+	task_start(0, 0);
+	t_start = now;
+	task_retry(0, 0, 1);
+	t_retry = now;
+	worker_start(0, 102);
+	task_start(0, 0);
+	task_start(1, 1);
+	task_done(0, 0, 1);
+	ok(m.lanes[0].n == 2 && (m.lanes[0].tasks[0] & MODEL_LANE_PAST) &&
+	    m.lanes[0].tasks[1] == 0, "a retried run is a past run on its lane; "
+	    "the next run follows it");
+	model_lane_span(&m, &m.lanes[0], 0, now, &sp);
+	ok(sp.task == 0 && sp.start == t_start && sp.end == t_retry &&
+	    sp.state == MT_FAILED && sp.past, "the past run keeps its times "
+	    "and shows as failed");
+	model_lane_span(&m, &m.lanes[0], 1, now, &sp);
+	ok(sp.task == 0 && sp.start == t_retry + 2 * MS && sp.end == now &&
+	    sp.state == MT_DONE && !sp.past, "the task's next run, done");
+	model_lane_span(&m, &m.lanes[1], 0, now + 5 * MS, &sp);
+	ok(sp.task == 1 && sp.state == MT_RUNNING && sp.end == now + 5 * MS,
+	    "a running task's span reaches now");
+	sentinel(1, 101);
+	ok(m.lanes[1].sentinel && m.lanes[1].sentinel_t == now &&
+	    !m.lanes[0].sentinel, "the stop sentinel is marked on its lane");
+	model_free(&m);
+}
+
 /* model_free, and a second run_start, leave nothing of the first run. */
 static void
 test_reset(void)
@@ -719,6 +760,7 @@ main(void)
 	test_raised();
 	test_process();
 	test_output();
+	test_lanes();
 	test_reset();
 	test_out_of_range();
 	return tap_done();

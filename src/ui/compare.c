@@ -1,0 +1,189 @@
+/*
+ * compare.c: --compare's screen.  The runs of one task list in each call
+ * style, on one time axis (a shorter run finished sooner), each with its
+ * caller's lane (so map's blocked caller and apply_async's free one look
+ * different) and every worker's lane.  Where the rows run short the table
+ * goes first (each style's label keeps its wall time and speedup), then
+ * two workers share a row (the upper and lower half of each cell), then
+ * a row holds a group of workers as a heat map.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+#include "batch/driver.h"
+#include "ui/ui-private.h"
+
+#define CMP_LABEL	24
+
+enum { CMP_FULL, CMP_HALF, CMP_HEAT };
+
+/* Two workers in one row: the upper half of a cell for the first, the
+ * lower half for the second, each in its task's colour where busy. */
+static void
+cmp_draw_pair(struct ui *ui, struct ui_run *r, int y, int x, int w, int s0,
+    int s1, uint64_t dt)
+{
+	struct model	*m = &r->model;
+	uint64_t	 a, now = m->run.wall_ns;
+	int64_t		 e0, e1;
+	int		 c, color;
+	const char	*g;
+
+	for (c = 0; c < w; c++) {
+		a = (uint64_t)c * dt;
+		e0 = ui_lane_cell(m, &m->lanes[s0], a, a + dt, now);
+		e1 = s1 < m->nworkers ? ui_lane_cell(m, &m->lanes[s1], a,
+		    a + dt, now) : -1;
+		if (e0 == -1 && e1 == -1) {
+			ui_put(ui, y, x + c, 1, C_NORMAL, "");
+			continue;
+		}
+		g = e0 != -1 && e1 != -1 ? ui->g->full : e0 != -1 ?
+		    (ui->utf8 ? "\xe2\x96\x80" : "'") :
+		    (ui->utf8 ? "\xe2\x96\x84" : ".");
+		color = C_BUSY;
+		if (e0 >= 0) {
+			struct model_span sp;
+
+			model_lane_span(m, &m->lanes[s0], (size_t)e0, now, &sp);
+			color = sp.state == MT_FAILED ? C_ERROR :
+			    ui_chunk_color(m, sp.task) - C_CHUNK0 + C_HATCH0;
+		}
+		ui_put(ui, y, x + c, 1, color, g);
+	}
+}
+
+/* A row of a group of workers: how many of them were busy. */
+static void
+cmp_draw_group(struct ui *ui, struct ui_run *r, int y, int x, int w,
+    int first, int n, uint64_t dt)
+{
+	struct model	*m = &r->model;
+	uint64_t	 a, now = m->run.wall_ns;
+	int		 c, k, busy, lvl;
+
+	for (c = 0; c < w; c++) {
+		a = (uint64_t)c * dt;
+		for (k = busy = 0; k < n && first + k < m->nworkers; k++)
+			busy += ui_lane_cell(m, &m->lanes[first + k], a, a + dt,
+			    now) != -1;
+		lvl = busy == 0 ? 0 : busy >= n ? 4 : 1 + busy * 3 / n;
+		ui_put(ui, y, x + c, 1, C_BUSY, ui->g->heat[lvl > 4 ? 4 : lvl]);
+	}
+}
+
+/* Rows one style takes at a level, with or without its rule. */
+static int
+cmp_rows(int level, int nw, int group, int rule)
+{
+	int	lanes = level == CMP_FULL ? nw : level == CMP_HALF ?
+	    (nw + 1) / 2 : (nw + group - 1) / group;
+
+	return rule + 1 + lanes;
+}
+
+void
+ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
+{
+	struct compare_row	 row;
+	struct ui_run		*r;
+	struct model		*m;
+	char			 buf[256], wall[32];
+	uint64_t		 span = 1, dt;
+	int			 y = ui->top, i, k, tx = CMP_LABEL + 1, tw, nw;
+	int			 avail, table, rule, level, group = 1, rows;
+
+	for (i = 0; i < n; i++)
+		if (runs[i]->model.run.wall_ns > span)
+			span = runs[i]->model.run.wall_ns;
+	nw = runs[0]->model.nworkers;
+	snprintf(buf, sizeof buf, " poolscope  compare  %zu task%s, %d worker%s"
+	    " / %d cpu%s", runs[0]->model.ntasks, runs[0]->model.ntasks == 1 ?
+	    "" : "s", runs[0]->cfg.workers, runs[0]->cfg.workers == 1 ? "" : "s",
+	    runs[0]->model.run.cpus, runs[0]->model.run.cpus == 1 ? "" : "s");
+	ui_put(ui, y++, 0, ui->cols, C_SELECTED, buf);
+
+	/* The most that fits: the table, a rule per style, a row per worker;
+	 * then without the table, without the rules, two workers a row, and
+	 * groups of workers a row. */
+	avail = ui->rows - 1 - y;
+	table = n + 1;
+	for (level = CMP_FULL; level <= CMP_HEAT; level++) {
+		if (level == CMP_HEAT) {
+			k = avail / n - 1;
+			group = k > 0 ? (nw + k - 1) / k : nw;
+		}
+		for (rule = 1; rule >= 0; rule--) {
+			if (n * cmp_rows(level, nw, group, rule) + table <= avail)
+				goto fits;
+			if (n * cmp_rows(level, nw, group, rule) <= avail) {
+				table = 0;
+				goto fits;
+			}
+		}
+	}
+	level = CMP_HEAT;
+	rule = 0;
+	table = 0;
+	group = nw;
+fits:
+	if (table > 0) {
+		/* The table batch mode prints, the same rows. */
+		compare_header(buf, sizeof buf);
+		ui_putf(ui, y++, 0, ui->cols, C_TITLE, " %s", buf);
+		for (i = 0; i < n; i++) {
+			compare_row_fill(&row, &runs[i]->model);
+			compare_line(&row, buf, sizeof buf);
+			ui_putf(ui, y++, 0, ui->cols, runs[i]->model.nfailed ?
+			    C_WARN : C_NORMAL, " %s", buf);
+		}
+	}
+	tw = ui->cols - tx;
+	dt = span / tw + 1;
+	for (i = 0; i < n; i++) {
+		r = runs[i];
+		m = &r->model;
+		util_format_duration(m->run.wall_ns, wall, sizeof wall);
+		if (rule) {
+			snprintf(buf, sizeof buf, "%s: %s",
+			    pool_mode_name(m->run.mode), wall);
+			ui_hline(ui, y++, 0, ui->cols, C_DIM, buf);
+			snprintf(buf, sizeof buf, " caller");
+		} else
+			snprintf(buf, sizeof buf, " %-14s %s", pool_mode_name(
+			    m->run.mode), wall);
+		ui_put(ui, y, 0, CMP_LABEL, C_KEY, buf);
+		ui_put(ui, y, CMP_LABEL, 1, C_DIM, ui->g->v);
+		ui_timeline_caller(ui, r, y++, tx, tw, 0, dt, m->run.wall_ns);
+		rows = cmp_rows(level, nw, group, 0) - 1;
+		for (k = 0; k < rows; k++, y++) {
+			if (level == CMP_FULL || (level == CMP_HALF &&
+			    2 * k + 1 >= nw))
+				snprintf(buf, sizeof buf, " worker %d",
+				    level == CMP_FULL ? k : 2 * k);
+			else if (level == CMP_HALF)
+				snprintf(buf, sizeof buf, " workers %d, %d",
+				    2 * k, 2 * k + 1);
+			else
+				snprintf(buf, sizeof buf, " workers %d-%d",
+				    k * group, (k + 1) * group - 1 < nw - 1 ?
+				    (k + 1) * group - 1 : nw - 1);
+			ui_put(ui, y, 0, CMP_LABEL, C_DIM, buf);
+			ui_put(ui, y, CMP_LABEL, 1, C_DIM, ui->g->v);
+			if (level == CMP_FULL)
+				ui_timeline_lane(ui, r, y, tx, tw, 1, k, 0, dt,
+				    m->run.wall_ns);
+			else if (level == CMP_HALF)
+				cmp_draw_pair(ui, r, y, tx, tw, 2 * k, 2 * k + 1,
+				    dt);
+			else
+				cmp_draw_group(ui, r, y, tx, tw, k * group,
+				    group, dt);
+		}
+	}
+	while (y < ui->rows - 1)
+		ui_fill(ui, y++, 0, ui->cols, C_NORMAL);
+}

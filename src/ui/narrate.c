@@ -1,0 +1,402 @@
+/*
+ * narrate.c: the run in words.  A sink keeps the latest event (and the
+ * result it brought the caller at the same moment); the screen puts it in
+ * plain words under the header ("worker 2 finished task 5 (sleep 300);
+ * the callback received 300"), so a class can follow without reading the
+ * whole screen, and a step reads like a story.  The caller's line (what
+ * the main program is doing now) is here too.
+ *
+ * The sink only copies the event: words are made once a frame, not once
+ * an event (a million-task run sends a million).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+#include "ui/ui-private.h"
+
+static void
+narrate_copy(struct event *dst, char *text, size_t size,
+    const struct event *ev)
+{
+	size_t	n = ev->len < size - 1 ? ev->len : size - 1;
+
+	*dst = *ev;
+	if (ev->text != NULL)
+		memcpy(text, ev->text, n);
+	else
+		n = 0;
+	text[n] = '\0';
+	dst->text = text;
+	dst->len = n;
+	dst->run = NULL;
+}
+
+static void
+narrate_event(void *arg, const struct event *ev)
+{
+	struct ui_narration	*n = &((struct ui_run *)arg)->said;
+	size_t			 k = n->nlog++ % UI_LOG;
+
+	narrate_copy(&n->log[k], n->logtext[k], sizeof n->logtext[k], ev);
+	/* A result that comes with the end of its task reads as one. */
+	if (ev->type == EV_RESULT && n->has_ev && !n->has_res &&
+	    (n->ev.type == EV_TASK_DONE || n->ev.type == EV_TASK_FAIL) &&
+	    n->ev.task == ev->task) {
+		narrate_copy(&n->res, n->rtext, sizeof n->rtext, ev);
+		n->has_res = 1;
+		return;
+	}
+	narrate_copy(&n->ev, n->text, sizeof n->text, ev);
+	n->has_ev = 1;
+	n->has_res = 0;
+}
+
+struct event_sink
+ui_narrate_sink(struct ui_run *r)
+{
+	struct event_sink	s;
+
+	memset(&s, 0, sizeof s);
+	s.event = narrate_event;
+	s.arg = r;
+	s.want = EVENT_ALL & ~(EVENT_BIT(EV_RUN_START) | EVENT_BIT(EV_RUN_END));
+	return s;
+}
+
+/* "task 5 (sleep 300)" */
+void
+ui_task_words(struct ui_run *r, int64_t task, char *buf, size_t len)
+{
+	char	label[64];
+
+	if (task < 0 || (size_t)task >= r->tl->n) {
+		snprintf(buf, len, "a task");
+		return;
+	}
+	task_label(&r->tl->v[task], label, sizeof label);
+	snprintf(buf, len, "task %" PRId64 " (%s)", task, label);
+}
+
+/* The text of an event, to one line: "ValueError: x" without its '\n'. */
+static void
+narrate_text(const struct event *ev, char *buf, size_t len)
+{
+	size_t	i;
+
+	snprintf(buf, len, "%s", ev->text ? ev->text : "");
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')
+			buf[i] = buf[i + 1] == '\0' ? '\0' : ' ';
+}
+
+/* The caller's side of a result, as its call style sees it. */
+static void
+narrate_result(struct ui_run *r, const struct event *ev, char *buf,
+    size_t len)
+{
+	struct model	*m = &r->model;
+	char		 val[96], task[96];
+
+	ui_task_words(r, ev->task, task, sizeof task);
+	if (ev->vkind == VAL_ERROR) {
+		snprintf(val, sizeof val, "TaskError");
+		if (pool_raises(r->cfg.mode, r->cfg.keep_going)) {
+			snprintf(buf, len, "%s() raised TaskError from %s",
+			    pool_mode_name(r->cfg.mode), task);
+			return;
+		}
+	} else
+		event_value_format(ev->vkind, ev->value, ev->text, ev->len,
+		    val, sizeof val);
+	switch (r->cfg.mode) {
+	case MODE_APPLY:
+		snprintf(buf, len, "apply() %s %s to the caller",
+		    ev->vkind == VAL_ERROR ? "raised" : "returned", val);
+		break;
+	case MODE_MAP:
+		snprintf(buf, len, "map() returned: the caller got all %zu "
+		    "results at once, in order", m->ntasks);
+		break;
+	case MODE_IMAP:
+		snprintf(buf, len, "the caller's next() returned %s, %s's "
+		    "result", val, task);
+		break;
+	case MODE_IMAP_UNORDERED:
+		snprintf(buf, len, "the caller's next() returned %s (%s), in "
+		    "the order tasks finish", val, task);
+		break;
+	case MODE_APPLY_ASYNC:
+		snprintf(buf, len, "the %s received %s", ev->vkind ==
+		    VAL_ERROR ? "error_callback" : "callback", val);
+		break;
+	default:
+		snprintf(buf, len, "the caller joined the process of %s: "
+		    "exitcode %s", task, val);
+		break;
+	}
+}
+
+/* A task started: taken from the queue, alone or as the first of its
+ * chunk, or the next of a chunk the worker holds. */
+static void
+narrate_start(struct ui_run *r, const struct event *ev, char *buf,
+    size_t len)
+{
+	char	task[96];
+	int	cs = r->model.run.chunksize;
+
+	ui_task_words(r, ev->task, task, sizeof task);
+	if (r->cfg.mode == MODE_PROCESS)
+		snprintf(buf, len, "the caller started a Process for %s: pid "
+		    "%d", task, (int)ev->pid);
+	else if (r->cfg.mode == MODE_APPLY)
+		snprintf(buf, len, "the caller called apply(): worker %d took "
+		    "%s", ev->worker, task);
+	else if (cs > 1 && ev->task % cs == 0)
+		snprintf(buf, len, "worker %d took chunk %" PRId64 " (tasks %"
+		    PRId64 "-%" PRId64 ") from the queue and started %s",
+		    ev->worker, ev->chunk, ev->task, ev->task + cs - 1 <
+		    (int64_t)r->tl->n ? ev->task + cs - 1 :
+		    (int64_t)r->tl->n - 1, task);
+	else if (cs > 1)
+		snprintf(buf, len, "worker %d started %s, the next of its chunk",
+		    ev->worker, task);
+	else
+		snprintf(buf, len, "worker %d took %s from the queue",
+		    ev->worker, task);
+}
+
+static void
+narrate_one(struct ui_run *r, const struct event *ev, char *buf, size_t len)
+{
+	char	task[96], text[200];
+
+	ui_task_words(r, ev->task, task, sizeof task);
+	narrate_text(ev, text, sizeof text);
+	switch (ev->type) {
+	case EV_WORKER_START:
+		if (r->cfg.mode == MODE_PROCESS)
+			snprintf(buf, len, "a new process started: pid %d",
+			    (int)ev->pid);
+		else if (r->model.workers != NULL && ev->worker >= 0 &&
+		    ev->worker < r->model.nworkers &&
+		    r->model.workers[ev->worker].processes > 1)
+			snprintf(buf, len, "worker %d got a new process, pid %d, "
+			    "in place of its last", ev->worker, (int)ev->pid);
+		else
+			snprintf(buf, len, "worker %d started: a new process, "
+			    "pid %d", ev->worker, (int)ev->pid);
+		break;
+	case EV_TASK_START:
+		narrate_start(r, ev, buf, len);
+		break;
+	case EV_OUTPUT:
+		snprintf(buf, len, "worker %d printed: %s", ev->worker, text);
+		break;
+	case EV_TASK_DONE:
+		event_value_format(ev->vkind, ev->value, ev->text, ev->len,
+		    text, sizeof text);
+		snprintf(buf, len, "worker %d finished %s: %s", ev->worker, task,
+		    text);
+		break;
+	case EV_TASK_FAIL:
+		if (ev->worker < 0)
+			snprintf(buf, len, "%s failed: %s", task, text);
+		else
+			snprintf(buf, len, "%s failed on worker %d: %s", task,
+			    ev->worker, text);
+		break;
+	case EV_TASK_SKIP:
+		snprintf(buf, len, "%s never runs: task %" PRId64 " raised, "
+		    "which ends its chunk", task, ev->seq);
+		break;
+	case EV_TASK_RETRY:
+		snprintf(buf, len, "%s goes back to the queue (attempt %d): "
+		    "its worker died", task, ev->state);
+		break;
+	case EV_RESULT:
+		narrate_result(r, ev, buf, len);
+		break;
+	case EV_WORKER_EXIT:
+		snprintf(buf, len, "worker %d (pid %d) %s", ev->worker,
+		    (int)ev->pid, text);
+		break;
+	case EV_WORKER_STATE:
+		if (ev->state == WS_PAUSED)
+			snprintf(buf, len, "worker %d is paused (SIGSTOP): the "
+			    "pool clock stands still", ev->worker);
+		else if (ev->state == WS_STOPPED)
+			snprintf(buf, len, "worker %d was stopped: %s",
+			    ev->worker, text);
+		else
+			snprintf(buf, len, "worker %d is %s", ev->worker,
+			    worker_state_name(ev->state));
+		break;
+	case EV_SENTINEL:
+		snprintf(buf, len, "worker %d took a None from the queue: the "
+		    "pool is closing, so it exits", ev->worker);
+		break;
+	case EV_SPAWN_FAIL:
+		snprintf(buf, len, "worker %d could not start: %s", ev->worker,
+		    text);
+		break;
+	default:
+		buf[0] = '\0';
+		break;
+	}
+}
+
+void
+ui_narrate(struct ui_run *r, char *buf, size_t len)
+{
+	struct ui_narration	*n = &r->said;
+	char			 res[256];
+	int			 k;
+
+	if (!n->has_ev) {
+		snprintf(buf, len, "%s", r->model.nworkers > 0 ||
+		    r->cfg.mode == MODE_PROCESS ? "the pool is starting" :
+		    "nothing has happened yet");
+		return;
+	}
+	narrate_one(r, &n->ev, buf, len);
+	if (n->has_res) {
+		narrate_result(r, &n->res, res, sizeof res);
+		k = (int)strlen(buf);
+		snprintf(buf + k, len - k, "; %s", res);
+	}
+}
+
+size_t
+ui_narrate_logged(struct ui_run *r)
+{
+	return r->said.nlog < UI_LOG ? r->said.nlog : UI_LOG;
+}
+
+int
+ui_narrate_log(struct ui_run *r, size_t i, char *buf, size_t len, char *t,
+    size_t tlen)
+{
+	struct ui_narration	*n = &r->said;
+	struct event		*ev;
+	size_t			 kept = ui_narrate_logged(r);
+
+	if (i >= kept)
+		return 0;
+	ev = &n->log[(n->nlog - kept + i) % UI_LOG];
+	narrate_one(r, ev, buf, len);
+	util_format_duration(ev->t, t, tlen);
+	return 1;
+}
+
+/* What the caller (the main program) is doing, in a sentence. */
+const char *
+ui_caller_words(struct ui_run *r, char *buf, size_t len)
+{
+	struct model	*m = &r->model;
+	size_t		 fin = m->ndone + m->nfailed + m->nskipped, i;
+	size_t		 lost = model_never_received(m);
+	const char	*mode = pool_mode_name(r->cfg.mode);
+
+	if (m->raised >= 0) {
+		/* The call raised: the caller's loop (or map) is over. */
+		if (r->cfg.mode == MODE_MAP)
+			snprintf(buf, len, "map() raised TaskError from task %"
+			    PRId64 "; the caller got no list", m->raised);
+		else
+			snprintf(buf, len, "%s() raised TaskError from task %"
+			    PRId64 " after %zu result%s; %zu computed, never "
+			    "received", mode, m->raised, m->nresults - 1,
+			    m->nresults == 2 ? "" : "s", lost);
+		return buf;
+	}
+	if (r->ended) {
+		if (run_info_unfinished(&m->run))
+			snprintf(buf, len, "run stopped: the caller got %zu of "
+			    "%zu results", m->nresults, m->ntasks);
+		else if (r->cfg.mode == MODE_PROCESS)
+			snprintf(buf, len, "caller joined all %zu process%s: "
+			    "join() gives only the exit code", m->ntasks,
+			    m->ntasks == 1 ? "" : "es");
+		else
+			snprintf(buf, len, "caller got all %zu result%s from "
+			    "%s()", m->ntasks, m->ntasks == 1 ? "" : "s", mode);
+		return buf;
+	}
+	if (r->cfg.mode != MODE_PROCESS && m->nworker_starts +
+	    m->nspawn_fails < (size_t)m->nworkers && m->nrunning == 0 &&
+	    fin == 0) {
+		snprintf(buf, len, "caller blocked in Pool(%d): %zu of %d "
+		    "workers forked", m->nworkers, m->nworker_starts,
+		    m->nworkers);
+		return buf;
+	}
+	switch (r->cfg.mode) {
+	case MODE_APPLY:
+		i = m->next_unreceived;
+		snprintf(buf, len, "caller blocked in apply() on task %zu: %zu "
+		    "of %zu done", i, fin, m->ntasks);
+		break;
+	case MODE_MAP:
+		snprintf(buf, len, "caller blocked in map(): %zu of %zu done",
+		    fin, m->ntasks);
+		break;
+	case MODE_IMAP:
+		i = m->next_unreceived;
+		snprintf(buf, len, "caller iterating imap(): %zu received, "
+		    "waiting for task %zu", m->nresults, i);
+		break;
+	case MODE_IMAP_UNORDERED:
+		snprintf(buf, len, "caller iterating imap_unordered(): %zu "
+		    "received as they finish", m->nresults);
+		break;
+	case MODE_APPLY_ASYNC:
+		snprintf(buf, len, "caller free: %zu result%s received by "
+		    "callbacks", m->nresults, m->nresults == 1 ? "" : "s");
+		break;
+	default:
+		snprintf(buf, len, "caller joining processes: %zu of %zu joined "
+		    "(a Process has no result channel)", m->nresults, m->ntasks);
+		break;
+	}
+	return buf;
+}
+
+/* The caller in a few words, for its lane's label: "blocked in map()". */
+const char *
+ui_caller_state(struct ui_run *r, char *buf, size_t len)
+{
+	struct model	*m = &r->model;
+
+	if (m->raised >= 0)
+		snprintf(buf, len, "raised TaskError");
+	else if (m->nresults >= m->ntasks && m->ntasks > 0)
+		snprintf(buf, len, "got all %zu", m->ntasks);
+	else if (r->ended)
+		snprintf(buf, len, "stopped");
+	else switch (r->cfg.mode) {
+	case MODE_APPLY:
+		snprintf(buf, len, "in apply(%zu)", m->next_unreceived);
+		break;
+	case MODE_MAP:
+		snprintf(buf, len, "blocked in map()");
+		break;
+	case MODE_IMAP:
+		snprintf(buf, len, "next(): task %zu", m->next_unreceived);
+		break;
+	case MODE_IMAP_UNORDERED:
+		snprintf(buf, len, "in next()");
+		break;
+	case MODE_APPLY_ASYNC:
+		snprintf(buf, len, "free");
+		break;
+	default:
+		snprintf(buf, len, "in join(%zu)", m->next_unreceived);
+		break;
+	}
+	return buf;
+}
