@@ -366,6 +366,15 @@ util_suggest(const char *w, size_t n, const char *const *words, size_t nwords)
 	return bestd <= max && bestd < n ? best : -1;
 }
 
+const char *
+util_ordinal(uint64_t n)
+{
+	if (n % 100 >= 11 && n % 100 <= 13)
+		return "th";
+	return n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" :
+	    "th";
+}
+
 double
 util_step125(double x, int up)
 {

@@ -65,6 +65,8 @@ ssize_t	 util_suggest(const char *w, size_t n, const char *const *words,
 /* A step for an axis: 1, 2 or 5 times a power of ten, the first at or
  * above x (up), or the nearest to x. */
 double	 util_step125(double x, int up);
+/* The English ordinal suffix of n: "st", "nd", "rd" or "th". */
+const char *util_ordinal(uint64_t n);
 
 /* Append s (NUL-terminated) at p; returns the end. */
 char	*util_put_str(char *p, const char *s);

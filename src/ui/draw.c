@@ -282,10 +282,18 @@ ui_strwidth(const char *s)
 void
 ui_put(struct ui *ui, int y, int x, int width, int color, const char *s)
 {
+	ui_put_attr(ui, y, x, width, color, 0, s);
+}
+
+/* The same, with an attribute added to the colour's (the cursor's). */
+void
+ui_put_attr(struct ui *ui, int y, int x, int width, int color, int extra,
+    const char *s)
+{
 	mbstate_t	st;
 	wchar_t		wc;
 	size_t		n;
-	int		used = 0, cw, attr = ui_attr(ui, color);
+	int		used = 0, cw, attr = ui_attr(ui, color) | extra;
 
 	if (width <= 0 || y < 0 || y >= ui->rows || x >= ui->cols)
 		return;

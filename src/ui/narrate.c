@@ -156,12 +156,15 @@ narrate_start(struct ui_run *r, const struct event *ev, char *buf,
 	else if (r->cfg.mode == MODE_APPLY)
 		snprintf(buf, len, "the caller called apply(): worker %d took "
 		    "%s", ev->worker, task);
-	else if (cs > 1 && ev->task % cs == 0)
+	else if (cs > 1 && ev->task % cs == 0 && ev->task + 1 <
+	    (int64_t)r->tl->n)
 		snprintf(buf, len, "worker %d took chunk %" PRId64 " (tasks %"
-		    PRId64 "-%" PRId64 ") from the queue and started %s",
-		    ev->worker, ev->chunk, ev->task, ev->task + cs - 1 <
-		    (int64_t)r->tl->n ? ev->task + cs - 1 :
-		    (int64_t)r->tl->n - 1, task);
+		    PRId64 "-%" PRId64 "), started %s", ev->worker, ev->chunk,
+		    ev->task, ev->task + cs - 1 < (int64_t)r->tl->n ?
+		    ev->task + cs - 1 : (int64_t)r->tl->n - 1, task);
+	else if (cs > 1 && ev->task % cs == 0)
+		snprintf(buf, len, "worker %d took chunk %" PRId64 " (%s alone)",
+		    ev->worker, ev->chunk, task);
 	else if (cs > 1)
 		snprintf(buf, len, "worker %d started %s, the next of its chunk",
 		    ev->worker, task);

@@ -331,7 +331,7 @@ rs_results_list(struct ui *ui, struct model *m, char *list, size_t size)
 static void
 rs_draw_events(struct ui *ui, struct ui_run *r, int y, int rows)
 {
-	char	text[320], t[32];
+	char	text[320], line[320], t[32];
 	size_t	kept = ui_narrate_logged(r), i, first;
 
 	first = kept > (size_t)rows ? kept - rows : 0;
@@ -344,7 +344,9 @@ rs_draw_events(struct ui *ui, struct ui_run *r, int y, int rows)
 		}
 		ui_putf(ui, y + (int)i, 0, 10, C_DIM, "%9s", t);
 		ui_put(ui, y + (int)i, 10, 1, C_DIM, ui->g->v);
-		ui_put(ui, y + (int)i, 11, ui->cols - 11, C_NORMAL, text);
+		ui_shorten(text, ui->cols - 11, ui->g->ellipsis, line,
+		    sizeof line);
+		ui_put(ui, y + (int)i, 11, ui->cols - 11, C_NORMAL, line);
 	}
 }
 

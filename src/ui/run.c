@@ -374,7 +374,7 @@ run_draw_progress(struct ui *ui, struct ui_run *r, uint64_t now)
 static void
 run_draw_words(struct ui *ui, struct ui_run *r, int y)
 {
-	char	buf[512];
+	char	buf[512], line[512];
 
 	ui_put(ui, y, 0, 1, C_NORMAL, "");
 	ui_put(ui, y, 1, ui->cols - 1, C_KEY, ui_caller_words(r, buf,
@@ -387,8 +387,9 @@ run_draw_words(struct ui *ui, struct ui_run *r, int y)
 		ui_put(ui, y + 1, 0, 8, C_DIM, " latest");
 	}
 	ui_put(ui, y + 1, 8, 1, C_NORMAL, "");
+	ui_shorten(buf, ui->cols - 9, ui->g->ellipsis, line, sizeof line);
 	ui_put(ui, y + 1, 9, ui->cols - 9, r->cursor >= 0 ? C_TITLE :
-	    C_NORMAL, buf);
+	    C_NORMAL, line);
 }
 
 /* Processes that could not be made (fork failed): how many and why. */
@@ -417,11 +418,18 @@ static const struct ui_key run_keys[] = {
 	    "pause / resume: workers really stop; the pool clock too" },
 	{ 's', ACT_STEP, K_LIVE | K_REPLAY, "s", "step", "s",
 	    "step: one more task may start, then pause when one ends" },
+	{ 'k', ACT_KILL, K_LIVE, "k", "kill", "k",
+	    "kill the selected worker (SIGKILL): its task fails" },
 	{ '+', ACT_FASTER, K_LIVE | K_REPLAY, "+-", "faster/slower", "+ -",
 	    "faster / slower: halve or double the sleeps from now on" },
 	{ '=', ACT_FASTER, K_LIVE | K_REPLAY, NULL, NULL, NULL, NULL },
 	{ '-', ACT_SLOWER, K_LIVE | K_REPLAY, NULL, NULL, NULL, NULL },
 	{ '_', ACT_SLOWER, K_LIVE | K_REPLAY, NULL, NULL, NULL, NULL },
+	{ '[', ACT_SEEK_BACK, K_REPLAY, "[]", "seek", "[ ]",
+	    "a tenth of the recording back / on" },
+	{ ']', ACT_SEEK_ON, K_REPLAY, NULL, NULL, NULL, NULL },
+	{ 'r', ACT_RERUN, K_REPLAY, "r", "restart", "r",
+	    "play the recording again from its start" },
 	{ KEY_UP, ACT_UP, K_RUN, "\x01", "worker", "Up Down",
 	    "select a worker (or scroll the focused pane)" },
 	{ KEY_DOWN, ACT_DOWN, K_RUN, NULL, NULL, NULL, NULL },
@@ -432,11 +440,6 @@ static const struct ui_key run_keys[] = {
 	    "zoom the timeline in / out; f: fit it all, follow now" },
 	{ 'Z', ACT_ZOOM_OUT, K_RUN, NULL, NULL, NULL, NULL },
 	{ 'f', ACT_FOLLOW, K_RUN, NULL, NULL, NULL, NULL },
-	{ 'k', ACT_KILL, K_LIVE, "k", "kill", "k",
-	    "kill the selected worker (SIGKILL): its task fails" },
-	{ '[', ACT_SEEK_BACK, K_REPLAY, "[]", "seek", "[ ]",
-	    "a tenth of the recording back / on" },
-	{ ']', ACT_SEEK_ON, K_REPLAY, NULL, NULL, NULL, NULL },
 	{ '\t', ACT_PANE, K_RUN, "Tab", "pane", "Tab",
 	    "focus the next pane: workers, result order, output" },
 	{ KEY_BTAB, ACT_PANE_BACK, K_RUN, NULL, NULL, NULL, NULL },
@@ -451,8 +454,6 @@ static const struct ui_key run_keys[] = {
 	    "export: write the trace (JSON) and the SVG of this run" },
 	{ 'r', ACT_RERUN, K_LIVE | K_ENDED, "r", "rerun", "r",
 	    "run again with the same settings" },
-	{ 'r', ACT_RERUN, K_REPLAY, "r", "restart", "r",
-	    "play the recording again from its start" },
 	{ 'n', ACT_SETUP, K_RUN, "n", "setup", "n",
 	    "back to the set-up screen (asks first while running)" },
 	{ 27, ACT_CANCEL, K_RUN, NULL, NULL, NULL, NULL },

@@ -187,7 +187,7 @@ tl_draw_mark(struct ui *ui, int y, int x, int w, const int64_t *cell,
 
 	if (t < a || (t - a) / dt >= (uint64_t)w)
 		return;
-	for (c = (int)((t - a) / dt); c < w && c < (int)((t - a) / dt) + 2;
+	for (c = (int)((t - a) / dt); c < w && c < (int)((t - a) / dt) + 4;
 	    c++)
 		if (cell[c] == -1) {
 			ui_put(ui, y, x + c, 1, color, glyph);
@@ -446,6 +446,9 @@ tl_draw_held(struct ui *ui, struct ui_run *r, int y, int x, int w)
 	if (r->cfg.mode == MODE_MAP) {
 		snprintf(buf, sizeof buf, "held: %zu result%s until map() "
 		    "returns", held, held == 1 ? "" : "s");
+		if ((int)strlen(buf) > w)
+			snprintf(buf, sizeof buf, "held: %zu result%s", held,
+			    held == 1 ? "" : "s");
 		ui_put(ui, y, x, w, C_WAITING, buf);
 		return w;
 	}
@@ -484,6 +487,19 @@ tl_draw_queue(struct ui *ui, struct ui_run *r, int y, int lx, int lw, int x,
 	fin = m->ndone + m->nfailed + m->nskipped;
 	if (m->ntasks > fin + m->nrunning)
 		waiting = m->ntasks - fin - m->nrunning;
+	/* Less the rest of each running task's chunk: its worker holds it. */
+	for (k = 0; k < (size_t)m->nworkers && waiting > 0; k++) {
+		int64_t	t = m->workers[k].task;
+		size_t	end;
+
+		if (t < 0)
+			continue;
+		end = ((size_t)t / cs + 1) * cs;
+		if (end > m->ntasks)
+			end = m->ntasks;
+		i = end - (size_t)t - 1;
+		waiting -= i < waiting ? i : waiting;
+	}
 	ui_fill(ui, y, x, w, C_NORMAL);
 	if (r->cfg.mode == MODE_PROCESS) {
 		snprintf(buf, sizeof buf, " processes");
@@ -586,8 +602,8 @@ tl_draw_table_row(struct ui *ui, struct ui_run *r, int y, int tw, int slot,
 	ui_put(ui, y, tw, 1, C_DIM, ui->g->v);
 	if (row > 0) {
 		buf[0] = '\0';
-		if (row == 1 && tw < 40 && w->task >= 0)
-			tl_task_text(ui, r, w->task, tw - 8, task, sizeof task);
+		if (row == 1 && w->task >= 0 && (size_t)w->task < r->tl->n)
+			task_label(&r->tl->v[w->task], task, sizeof task);
 		else
 			task[0] = '\0';
 		if (task[0] != '\0')
@@ -844,7 +860,8 @@ ui_timeline_rows(struct ui *ui, struct ui_run *r, int avail, int min_rest,
 	return 4 + v->nrows * v->lane_h;
 }
 
-/* The cursor's block drawn over, so it stands out. */
+/* The cursor's block drawn over in its own colours, reversed and
+ * underlined, so it stands out and still says what it is. */
 static void
 tl_draw_cursor(struct ui *ui, struct ui_run *r, int y, int x, int w,
     uint64_t now)
@@ -853,7 +870,7 @@ tl_draw_cursor(struct ui *ui, struct ui_run *r, int y, int x, int w,
 	struct model_span	 sp;
 	struct ui_view		*v = &r->view;
 	char			 num[24];
-	int			 c0, c1;
+	int			 c0, c1, color;
 
 	if (r->cursor < 0 || (size_t)r->cursor >= l->n)
 		return;
@@ -866,9 +883,12 @@ tl_draw_cursor(struct ui *ui, struct ui_run *r, int y, int x, int w,
 		c1 = w;
 	if (c1 <= c0)
 		c1 = c0 + 1;
-	snprintf(num, sizeof num, "%" PRIu32, sp.task);
-	ui_put(ui, y, x + c0, c1 - c0, C_SELECTED, (int)strlen(num) <= c1 - c0 ?
-	    num : "");
+	color = sp.state == MT_FAILED ? C_TASK_FAIL :
+	    ui_chunk_color(&r->model, sp.task);
+	snprintf(num, sizeof num, "%s%" PRIu32, sp.state == MT_FAILED ?
+	    ui->g->cross : "", sp.task);
+	ui_put_attr(ui, y, x + c0, c1 - c0, color, A_REVERSE | A_UNDERLINE |
+	    A_BOLD, (int)ui_strwidth(num) <= c1 - c0 ? num : "");
 }
 
 void
@@ -957,19 +977,19 @@ tl_pid_at(const struct model_lane *l, uint64_t t)
 	return l->nspawns > 0 ? l->pids[0] : 0;
 }
 
-/* The block under the cursor in one line: its task, worker and PID, when
- * it ran, and what came of it. */
+/* The block under the cursor in one line: its task and what came of it,
+ * then its worker and PID, then when it ran. */
 void
 ui_timeline_detail(struct ui *ui, struct ui_run *r, char *buf, size_t len)
 {
 	struct model		*m = &r->model;
 	struct model_lane	*l;
 	struct model_span	 sp;
-	char			 task[96], t0[32], t1[32], d[32], out[128];
+	char			 task[96], t0[32], t1[32], d[32], out[160];
+	char			 err[256] = "";
 	uint64_t		 now = ui_run_now(r);
 	size_t			 i;
 
-	(void)ui;
 	buf[0] = '\0';
 	if (r->cursor < 0 || m->lanes == NULL)
 		return;
@@ -982,13 +1002,14 @@ ui_timeline_detail(struct ui *ui, struct ui_run *r, char *buf, size_t len)
 	util_format_duration(sp.end, t1, sizeof t1);
 	util_format_duration(sp.end - sp.start, d, sizeof d);
 	if (sp.past)
-		snprintf(out, sizeof out, "its worker died: run again");
+		snprintf(out, sizeof out, "its worker died, so it ran again");
 	else if (sp.state == MT_RUNNING)
 		snprintf(out, sizeof out, "running");
 	else if (sp.state == MT_FAILED) {
-		const char *e = m->errors ? m->errors[sp.task] : NULL;
-
-		snprintf(out, sizeof out, "failed: %s", e ? e : "");
+		/* the state first; the error, which can be long, last */
+		snprintf(out, sizeof out, "failed");
+		snprintf(err, sizeof err, "; %s", m->errors &&
+		    m->errors[sp.task] ? m->errors[sp.task] : "");
 	} else {
 		char	val[64];
 
@@ -998,14 +1019,14 @@ ui_timeline_detail(struct ui *ui, struct ui_run *r, char *buf, size_t len)
 			for (i = 0; i < m->nresults; i++)
 				if (m->results[i] == sp.task) {
 					snprintf(out + strlen(out), sizeof out -
-					    strlen(out), ", the caller's "
-					    "result %zu", i + 1);
+					    strlen(out), " (the caller's %zu%s)",
+					    i + 1, util_ordinal(i + 1));
 					break;
 				}
 	}
-	snprintf(buf, len, "%s  worker %d, pid %d  %s to %s (%s)  %s", task,
-	    r->selected, (int)tl_pid_at(l, sp.start), t0, sp.state ==
-	    MT_RUNNING && !sp.past ? "now" : t1, d, out);
+	snprintf(buf, len, "%s %s; worker %d, pid %d; %s to %s (%s)%s", task,
+	    out, r->selected, (int)tl_pid_at(l, sp.start), t0, sp.state ==
+	    MT_RUNNING && !sp.past ? "now" : t1, d, err);
 }
 
 /* The entry of the selected lane nearest in time to t; -1 if none. */

@@ -191,6 +191,8 @@ struct ui {
 void	 ui_draw_init(struct ui *);
 int	 ui_attr(struct ui *, int color);
 void	 ui_put(struct ui *, int y, int x, int width, int color, const char *);
+void	 ui_put_attr(struct ui *, int y, int x, int width, int color,
+	     int attr, const char *);
 void	 ui_putf(struct ui *, int y, int x, int width, int color,
 	     const char *, ...) __attribute__((format(printf, 6, 7)));
 void	 ui_fill(struct ui *, int y, int x, int width, int color);

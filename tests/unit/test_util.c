@@ -71,6 +71,17 @@ main(void)
 	is_int((long long)(util_step125(0.3, 0) * 10), 2, "0.3 nearest: 0.2");
 	is_int((long long)util_step125(80, 0), 100, "80 nearest: 100");
 
+	/* Ordinals. */
+	is_str(util_ordinal(1), "st", "1st");
+	is_str(util_ordinal(2), "nd", "2nd");
+	is_str(util_ordinal(3), "rd", "3rd");
+	is_str(util_ordinal(4), "th", "4th");
+	is_str(util_ordinal(11), "th", "11th, not 11st");
+	is_str(util_ordinal(12), "th", "12th");
+	is_str(util_ordinal(13), "th", "13th");
+	is_str(util_ordinal(21), "st", "21st");
+	is_str(util_ordinal(112), "th", "112th");
+
 	/* UTF-8 and "did you mean". */
 	is_int(util_utf8_len((const unsigned char *)"\xc3\xa9", 2), 2, "é");
 	is_int(util_utf8_len((const unsigned char *)"\xc0\xaf", 2), 0,
