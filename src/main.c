@@ -138,12 +138,17 @@ main_lesson_batch(const struct options *o, const struct lesson *l)
 	return status;
 }
 
+/* One lesson of --list-lessons: its name and title, then its summary on a
+ * line of its own under the title (a title may hold a colon itself, so
+ * "title: summary" on one line could read as three parts). */
 static void
 main_list_one(void *arg, const char *name, const char *title,
     const char *summary)
 {
 	(void)arg;
-	printf("%-14s %s%s%s\n", name, title, *summary ? ": " : "", summary);
+	printf("%-14s %s\n", name, title);
+	if (*summary != '\0')
+		printf("%-14s %s\n", "", summary);
 }
 
 /* --lesson and --list-lessons; exits. */

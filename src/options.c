@@ -352,8 +352,15 @@ static const struct opt opts[] = {
 	    "catching each one); by default, as in\nPython, the rest of the "
 	    "chunk never runs and\nmap, imap and imap_unordered raise to the "
 	    "caller", opt_flag, F(keep_going), 0, 0, NULL, OPT_CLI | OPT_RUN },
-	{ "time-scale", 0, "F", "multiply every sleep and spin duration by F",
-	    opt_scale, F(time_scale), 0, 0, NULL, OPT_CLI | OPT_RUN },
+	{ "time-scale", 0, "F", "multiply every sleep and spin duration by F "
+	    "(and\nthe pace)", opt_scale, F(time_scale), 0, 0, NULL,
+	    OPT_CLI | OPT_RUN },
+	{ "pace", 0, "MS", "each task takes at least MS ms of pool time, as\n"
+	    "a demo adds time.sleep to square so that the\ntasks spread over "
+	    "the workers: after its work\na task waits out the rest; results "
+	    "and output\nare unchanged (0..60000; default 0, no pace)",
+	    opt_int, F(pace_ms), 0, POOL_MAX_PACE_MS, "milliseconds",
+	    OPT_CLI | OPT_RUN },
 	{ "autostart", 0, NULL, "skip the set-up screen: start the run at once",
 	    opt_flag, F(autostart), 0, 0, NULL, OPT_CLI },
 	{ "no-color", 0, NULL, "no colours on the screen (NO_COLOR is "
@@ -371,8 +378,8 @@ static const struct opt opts[] = {
 	{ "lesson", 0, "NAME", "a guided lesson (Space: next step, Backspace: "
 	    "back)", opt_name, F(lesson), 0, 0, "a name; see --list-lessons",
 	    OPT_CLI },
-	{ "list-lessons", 0, NULL, "list the lessons and exit", opt_flag,
-	    F(list_lessons), 0, 0, NULL, OPT_CLI },
+	{ "list-lessons", 0, NULL, "list the lessons in teaching order and exit",
+	    opt_flag, F(list_lessons), 0, 0, NULL, OPT_CLI },
 	{ "seed", 0, "N", "make rand(A,B) in task lists repeatable", opt_seed,
 	    0, 0, LLONG_MAX, "a seed", OPT_CLI },
 	{ "caption", 0, "TEXT", "a title bar on the screen (for recordings)",
@@ -404,7 +411,8 @@ static const struct opt opts[] = {
 /* What --help says after the options. */
 static const char options_after[] =
 "Times are pool time: pauses (Space, s, Ctrl-Z) are left out of them, and a\n"
-"sleep lasts its length of pool time; spin uses its length of CPU time.\n"
+"sleep, like the pace, lasts its length of pool time; spin uses its length\n"
+"of CPU time.\n"
 "\n"
 "Task lists have one task per line, 'KIND [ARG]', with A..B ranges,\n"
 "rand(A,B) values, xN repeats and # comments.  Kinds: square N, cube N,\n"
@@ -431,6 +439,7 @@ static const char options_after[] =
 "  poolscope\n"
 "  poolscope --autostart -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n"
 "  poolscope --batch -w 5 -m map -t 'square 1..10'\n"
+"  poolscope --autostart -w 5 -m map --pace 300 -t 'square 1..10'\n"
 "  poolscope --batch --json -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n";
 
 void
@@ -474,8 +483,8 @@ options_usage(FILE *f)
 
 /* The options a lesson's run: line takes, for its messages. */
 static const char options_run_list[] = "a run: line takes -w, -m, -c, -t, "
-    "--time-scale, --max-tasks-per-child, --timeout, --retries, --keep-going "
-    "and a task file";
+    "--time-scale, --pace, --max-tasks-per-child, --timeout, --retries, "
+    "--keep-going and a task file";
 
 /* The entry of a long option (an exact name, or an unambiguous prefix),
  * or of a short one; NULL with a message. */
@@ -641,6 +650,12 @@ options_check(struct opt_ctx *c)
 		return opt_error(c, "--chunksize: %s sends one task per call; "
 		    "chunks apply to map, imap and imap_unordered",
 		    pool_mode_name(o->mode));
+	/* Every task would run past its timeout and be killed. */
+	if (o->pace_ms > 0 && o->timeout_ms > 0 &&
+	    o->pace_ms * o->time_scale >= o->timeout_ms)
+		return opt_error(c, "--pace: each task would take at least %g "
+		    "ms, and --timeout kills a task at %d ms; give a pace under "
+		    "the timeout", o->pace_ms * o->time_scale, o->timeout_ms);
 	if (c->where == OPT_RUN)
 		return 0;
 	if (o->autostart && o->batch)
@@ -739,4 +754,5 @@ options_engine_config(const struct options *o, struct engine_config *cfg)
 	cfg->retries = o->retries;
 	cfg->time_scale = o->time_scale;
 	cfg->keep_going = o->keep_going;
+	cfg->pace_ms = o->pace_ms;
 }

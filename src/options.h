@@ -16,6 +16,7 @@ struct options {
 	int		 timeout_ms;
 	int		 retries;
 	int		 keep_going;
+	int		 pace_ms;	/* --pace: 0 none */
 	double		 time_scale;
 	int		 batch;
 	int		 json;
@@ -55,9 +56,9 @@ extern const char *const theme_names[THEME_N];
 int	options_parse(struct options *o, int argc, char **argv, char *err,
 	    size_t errlen);
 /* A lesson step's run: line, split into words: the options a run takes
- * (-w, -m, -c, -t, --time-scale, --max-tasks-per-child, --timeout,
- * --retries, --keep-going) and a task file; -w cpus means cpus.  0, or -1
- * with a message. */
+ * (-w, -m, -c, -t, --time-scale, --pace, --max-tasks-per-child,
+ * --timeout, --retries, --keep-going) and a task file; -w cpus means
+ * cpus.  0, or -1 with a message. */
 int	options_parse_run(struct options *o, int cpus, size_t argc,
 	    char **argv, char *err, size_t errlen);
 void	options_usage(FILE *);

@@ -21,6 +21,7 @@ enum pool_mode {
 #define POOL_MAX_CHUNKSIZE	1000000
 #define POOL_MAX_RETRIES	100
 #define POOL_MAX_TIMEOUT_MS	86400000
+#define POOL_MAX_PACE_MS	60000	/* --pace: a minute a task */
 #define POOL_TIME_SCALE_MIN	0.001
 #define POOL_TIME_SCALE_MAX	1000.0
 

@@ -161,11 +161,14 @@ batch_text(struct batch *b, const struct event *ev)
 	switch (ev->type) {
 	case EV_RUN_START:
 		fprintf(f, "run started: %s, %d worker%s on %d processor%s, "
-		    "%zu task%s, chunksize %d%s\n", pool_mode_name(ev->run->mode),
+		    "%zu task%s, chunksize %d", pool_mode_name(ev->run->mode),
 		    ev->run->workers, ev->run->workers == 1 ? "" : "s",
 		    ev->run->cpus, ev->run->cpus == 1 ? "" : "s",
 		    ev->run->tasks, ev->run->tasks == 1 ? "" : "s",
-		    ev->run->chunksize, ev->run->keep_going ?
+		    ev->run->chunksize);
+		if (ev->run->pace_ms > 0)
+			fprintf(f, ", paced %d ms", ev->run->pace_ms);
+		fprintf(f, "%s\n", ev->run->keep_going ?
 		    ", keep going past errors" : "");
 		break;
 	case EV_WORKER_START:

@@ -289,7 +289,7 @@ compare_header(char *buf, size_t len)
 	    "speedup", "util", "failed", "result order (tasks)");
 }
 
-/* The seed's sync/async table, measured: a row of it. */
+/* The sync/async table of the examples, measured: a row of it. */
 void
 compare_line(const struct compare_row *c, char *buf, size_t len)
 {

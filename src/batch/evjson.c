@@ -154,6 +154,7 @@ evjson_write_field(FILE *f, int kind, const struct event *ev)
 		    ri->workers, ri->cpus, ri->tasks, ri->chunksize);
 		if (ri->keep_going)
 			fputs(",\"keep_going\":true", f);
+		fprintf(f, ",\"pace_ms\":%d", ri->pace_ms);
 		break;
 	case EVF_RUN_END:
 		fprintf(f, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu",
@@ -336,6 +337,14 @@ evjson_read_run(struct evjson_reader *rd, const struct json_obj *o,
 		return -1;
 	ri->chunksize = (int)v;
 	ri->keep_going = evjson_bool(o, "keep_going");
+	/* Optional: a recording made before --pace has none. */
+	ri->pace_ms = 0;
+	if (json_get(o, "pace_ms") != NULL) {
+		if (json_get_int(o, "pace_ms", 0, POOL_MAX_PACE_MS, &v, err,
+		    errlen))
+			return -1;
+		ri->pace_ms = (int)v;
+	}
 	return 0;
 }
 

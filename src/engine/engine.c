@@ -367,6 +367,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	e->info.cpus = util_cpu_count();
 	e->info.tasks = e->tl->n;
 	e->info.keep_going = e->cfg.keep_going;
+	e->info.pace_ms = e->cfg.pace_ms;
 	{
 		struct event	ev = { .type = EV_RUN_START, .worker = -1,
 		    .task = -1, .run = &e->info };
@@ -685,6 +686,7 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 		wa.single_task = task;
 		wa.output = (e->sink.want & EVENT_BIT(EV_OUTPUT)) != 0;
 		wa.chunk_stops = pool_raises(e->cfg.mode, e->cfg.keep_going);
+		wa.pace_ms = e->cfg.pace_ms;
 		worker_main(&wa);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -26,6 +26,9 @@ struct engine_config {
 	int		 retries;
 	double		 time_scale;
 	int		 keep_going;		/* a raise does not end the call */
+	int		 pace_ms;		/* --pace: each task lasts at least
+						   this much pool time (times the
+						   time scale); 0: none */
 };
 
 struct engine;

@@ -54,6 +54,8 @@ struct run_info {
 	size_t		 tasks;
 	int		 chunksize;
 	int		 keep_going;	/* a raise does not end the call */
+	int		 pace_ms;	/* --pace (ms, before the time scale);
+					   0: none */
 	/* run_end */
 	size_t		 ok;
 	size_t		 failed;

@@ -1,11 +1,12 @@
 /*
  * shm.h: the engine's transport, private to src/engine.
  *
- * One shared anonymous mapping holds the task queue (the seed's
- * multiprocessing.Queue, sentinels included) and, per worker slot, a ring of
- * records the worker writes for the parent.  Tasks travel as queue entries
- * (a chunk: first task and count; count 0 is the None sentinel) that workers
- * claim with a compare-and-swap; the task list itself was inherited at fork.
+ * One shared anonymous mapping holds the task queue (the
+ * multiprocessing.Queue of the worker_process example, None sentinels
+ * included) and, per worker slot, a ring of records the worker writes for
+ * the parent.  Tasks travel as queue entries (a chunk: first task and
+ * count; count 0 is the None sentinel) that workers claim with a
+ * compare-and-swap; the task list itself was inherited at fork.
  * Nobody ever holds a lock, so a worker killed at any instant leaves the
  * queue consistent; the parent finds what it held from its slot's claim.
  *
@@ -136,6 +137,7 @@ struct worker_args {
 	int64_t			 single_task;	/* process mode: the one task, else -1 */
 	int			 output;	/* somebody reads what tasks print */
 	int			 chunk_stops;	/* a raise ends the chunk (mapstar) */
+	int			 pace_ms;	/* --pace; 0: none */
 };
 
 void	worker_main(const struct worker_args *) __attribute__((noreturn));

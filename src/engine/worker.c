@@ -300,7 +300,9 @@ worker_gate_return(const struct worker_args *wa)
  * worker's last instant task ended (0: none just before): the next instant
  * task of the chunk starts then, back to back, which saves reading the
  * clock twice for a task of a few dozen nanoseconds (a tenth of the
- * worker's time). */
+ * worker's time).  A paced task (--pace) is not instant: it says it
+ * started, as a task that takes a while does, and after its work it waits
+ * out the rest of the pace before it reports. */
 static int
 worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
     uint64_t *clock)
@@ -310,9 +312,10 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	struct task_ctx		 ctx;
 	struct task_outcome	 out;
 	struct shm_stats	 st0, used;
-	uint64_t		 start, end;
-	int			 instant = task_kind_instant(t->kind), flags;
+	uint64_t		 start, end, paused, pace_start = 0;
+	int			 instant, flags;
 
+	instant = task_kind_instant(t->kind) && wa->pace_ms == 0;
 	start = instant && *clock != 0 ? *clock : now_ns();
 	*clock = 0;
 
@@ -330,6 +333,20 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 		worker_post1(wa, REC_START, flags, task, entry, 0, &st0,
 		    flags ? sizeof st0 : 0, NULL, 0, start, start);
 	}
+	/*
+	 * The pace counts from the start as posted, in pool time.  A worker
+	 * held up between reading its clock and posting (preempted, on a
+	 * busy machine) lets others' later events go out first, and the
+	 * parent never stamps an event earlier than the one before it: so
+	 * the start it writes can be later than the clock read, and counting
+	 * from the post keeps the whole pace between the events.  The pauses
+	 * are read before the clock: a pause in between lengthens the pace
+	 * rather than shortening it.
+	 */
+	if (wa->pace_ms > 0) {
+		paused = atomic_load(&wa->hdr->paused_ns);
+		pace_start = now_ns() - paused;
+	}
 	/* Nobody reads output (as with --quiet): do not even make it. */
 	ctx.output = wa->output ? worker_output : NULL;
 	ctx.arg = &wo;
@@ -337,6 +354,7 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	ctx.paused_ns = &wa->hdr->paused_ns;
 	ctx.group = worker_group;
 	task_run(t, &ctx, &out);
+	task_pace(&ctx, pace_start, wa->pace_ms);
 	end = now_ns();
 	if (instant) {
 		if (end - start < WORKER_SLOW_NS && out.status == TASK_OK) {

@@ -30,7 +30,7 @@
 #define LESSON_DEFAULT_TASKS	"square 1..10"
 
 static const char *lesson_keys[] = {
-	"title", "summary", "step", "caption", "run", "wait"
+	"title", "summary", "order", "step", "caption", "run", "wait"
 };
 #define LESSON_NKEYS	(sizeof lesson_keys / sizeof lesson_keys[0])
 
@@ -629,7 +629,8 @@ lesson_key(struct lparse *p, int line, char *s, const char **keyp,
 			    "'%s'?", s, near);
 		else
 			lp_error(p, line, "unknown key '%s'; the keys are "
-			    "title, summary, step, caption, run and wait", s);
+			    "title, summary, order, step, caption, run and wait",
+			    s);
 		return -1;
 	}
 	*keyp = lesson_keys[i];
@@ -654,6 +655,32 @@ lesson_trim(char *s)
 	return s;
 }
 
+/* An order: value, a whole number from 1 to LESSON_MAX_ORDER; 0 if it is
+ * not one. */
+static int
+lesson_order_value(const char *s)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(s, 1, LESSON_MAX_ORDER, &errstr);
+	return errstr == NULL ? (int)n : 0;
+}
+
+/* The lesson's place in the list (order:), once. */
+static int
+lesson_order(struct lparse *p, int line, const char *value)
+{
+	if (p->l->order != 0)
+		return lp_error(p, line, "a second 'order:'; a lesson has one "
+		    "place in the list");
+	if ((p->l->order = lesson_order_value(value)) == 0)
+		return lp_error(p, line, "order: '%s' is not a whole number "
+		    "from 1 to %d; lessons are listed by it, lowest first",
+		    value, LESSON_MAX_ORDER);
+	return 0;
+}
+
 /* Parse one line of the lesson. */
 static int
 lesson_line(struct lparse *p, int line, char *s)
@@ -668,13 +695,16 @@ lesson_line(struct lparse *p, int line, char *s)
 	if (lesson_key(p, line, s, &key, &value) == -1)
 		return -1;
 
-	if (strcmp(key, "title") == 0 || strcmp(key, "summary") == 0) {
+	if (strcmp(key, "title") == 0 || strcmp(key, "summary") == 0 ||
+	    strcmp(key, "order") == 0) {
 		if (l->nsteps > 0)
 			return lp_error(p, line, "'%s:' after the first 'step:'; "
 			    "move it above the steps", key);
 		if (*value == '\0')
 			return lp_error(p, line, "'%s:' is empty; write the "
 			    "lesson's %s after it", key, key);
+		if (*key == 'o')
+			return lesson_order(p, line, value);
 		if (*key == 't') {
 			if (l->title != NULL)
 				return lp_error(p, line, "a second 'title:'; a "
@@ -936,14 +966,16 @@ lesson_find(const char *name_or_path, const char *const *dirs, size_t ndirs,
 	return -1;
 }
 
-/* Read a lesson's title and summary (before its first step) cheaply. */
+/* Read a lesson's title, summary and order (before its first step)
+ * cheaply. */
 static void
-lesson_header(const char *path, char **title, char **summary)
+lesson_header(const char *path, char **title, char **summary, int *order)
 {
 	char	*buf, *s, *nl, *t, *colon;
 	size_t	 len;
 
 	*title = *summary = NULL;
+	*order = 0;
 	if (lesson_read(path, &buf, &len, NULL, 0) == -1)
 		return;
 	if (lesson_check_text(buf, len, path, NULL, 0) == 0) {
@@ -960,17 +992,42 @@ lesson_header(const char *path, char **title, char **summary)
 				*title = lesson_value(lesson_trim(colon + 1));
 			else if (strcmp(t, "summary") == 0 && *summary == NULL)
 				*summary = lesson_value(lesson_trim(colon + 1));
+			else if (strcmp(t, "order") == 0 && *order == 0)
+				*order = lesson_order_value(lesson_trim(colon +
+				    1));
 		}
 	}
 	free(buf);
+}
+
+/* A lesson in the list. */
+struct lesson_entry {
+	char	*name;
+	char	*title;
+	char	*summary;
+	int	 order;		/* 0: none given */
+};
+
+/* Teaching order: by order:, those without one after, then by name. */
+static int
+lesson_entry_cmp(const void *a, const void *b)
+{
+	const struct lesson_entry	*x = a, *y = b;
+	unsigned int			 ox = (unsigned int)x->order - 1;
+	unsigned int			 oy = (unsigned int)y->order - 1;
+
+	if (ox != oy)
+		return ox < oy ? -1 : 1;	/* 0 wraps to the largest */
+	return strcmp(x->name, y->name);
 }
 
 size_t
 lesson_list(const char *const *dirs, size_t ndirs,
     void (*cb)(void *, const char *, const char *, const char *), void *arg)
 {
-	char	**names, *path, *title, *summary;
-	size_t	  i, j, n = 0;
+	struct lesson_entry	*v;
+	char			**names, *path;
+	size_t			  i, j, n = 0;
 
 	for (i = 0; i < ndirs; i++)
 		if (dirs[i] != NULL && lesson_is_dir(dirs[i]))
@@ -978,16 +1035,24 @@ lesson_list(const char *const *dirs, size_t ndirs,
 	if (i == ndirs)
 		return 0;
 	names = lesson_scan_dir(dirs[i], &n);
+	v = n > 0 ? xcalloc(n, sizeof *v) : NULL;
 	for (j = 0; j < n; j++) {
 		xasprintf(&path, "%s/%s.lesson", dirs[i], names[j]);
-		lesson_header(path, &title, &summary);
-		cb(arg, names[j], title != NULL && *title != '\0' ? title :
-		    names[j], summary != NULL ? summary : "");
-		free(title);
-		free(summary);
+		v[j].name = names[j];
+		lesson_header(path, &v[j].title, &v[j].summary, &v[j].order);
 		free(path);
-		free(names[j]);
 	}
+	if (n > 0)
+		qsort(v, n, sizeof *v, lesson_entry_cmp);
+	for (j = 0; j < n; j++) {
+		cb(arg, v[j].name, v[j].title != NULL && *v[j].title != '\0' ?
+		    v[j].title : v[j].name, v[j].summary != NULL ?
+		    v[j].summary : "");
+		free(v[j].title);
+		free(v[j].summary);
+		free(v[j].name);
+	}
+	free(v);
 	free(names);
 	return n;
 }

@@ -20,12 +20,13 @@
 
 #define LESSON_MAX_SIZE		(1024 * 1024)	/* bytes in a lesson file */
 #define LESSON_MAX_CAPTION	400		/* characters of caption per step */
+#define LESSON_MAX_ORDER	9999		/* order: 1 to this */
 
 struct lesson_step {
 	char			*heading;
 	char			*caption;	/* paragraphs separated by "\n", {cpus} already replaced */
 	int			 has_run;
-	struct engine_config	 cfg;		/* workers, mode, chunksize (0 = default), max_tasks_per_child, timeout_ms, retries, time_scale (default 1) */
+	struct engine_config	 cfg;		/* workers, mode, chunksize (0 = default), max_tasks_per_child, timeout_ms, retries, time_scale (default 1), pace_ms */
 	struct tasklist		 tl;		/* parsed; empty without a run */
 	char			*run_text;	/* the run: line as written, for display */
 	int			 wait_end;	/* 1: wait for the run's end; 0: at once */
@@ -36,6 +37,8 @@ struct lesson {
 	char			*name;		/* file name without .lesson */
 	char			*path;
 	char			*title, *summary;	/* summary: "" when not given */
+	int			 order;		/* its place in the list (order:);
+						   0 when not given */
 	struct lesson_step	*steps;
 	size_t			 nsteps;
 };
@@ -56,9 +59,10 @@ int	 lesson_find(const char *name_or_path, const char *const *dirs,
 	     size_t ndirs, char *path, size_t pathlen, char *err, size_t errlen);
 
 /* List the lessons in the first of dirs that exists: calls cb(arg, name,
- * title, summary) in name order (title falls back to the name, summary to
- * ""); returns how many.  Only the header is read: a listed lesson may still
- * fail to load. */
+ * title, summary) in teaching order (by their order: keys, lowest first,
+ * then those without one; each group by name), title falling back to the
+ * name, summary to ""; returns how many.  Only the header is read: a listed
+ * lesson may still fail to load (and a bad order: counts as none). */
 size_t	 lesson_list(const char *const *dirs, size_t ndirs,
 	     void (*cb)(void *, const char *name, const char *title,
 	     const char *summary), void *arg);

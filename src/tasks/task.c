@@ -1,11 +1,12 @@
 /*
  * task.c: running one task in a worker process.
  *
- * square and cube print what the seed programs print; sleep and spin honour
- * the time scale; primes and fib are deliberately CPU-bound; crash and hang
- * never return; sh runs /bin/sh -c COMMAND in a child whose standard output
- * and error go through one pipe and are passed on as they arrive.  All text a
- * task prints goes through ctx->output, never to the terminal.
+ * square and cube print what the Python examples print ("square of 4 is
+ * 16"); sleep, spin and the pace honour the time scale; primes and fib are
+ * deliberately CPU-bound; crash and hang never return; sh runs /bin/sh -c
+ * COMMAND in a child whose standard output and error go through one pipe
+ * and are passed on as they arrive.  All text a task prints goes through
+ * ctx->output, never to the terminal.
  */
 #include "config.h"
 
@@ -118,17 +119,17 @@ pool_ns(const _Atomic uint64_t *paused)
 }
 
 /*
- * Sleep for ns of pool time.  A worker stopped (SIGSTOP) while it sleeps
- * wakes when it is continued, at once if the monotonic deadline passed
- * meanwhile; the parent has counted the pause by then, so the loop sleeps
- * what is left of the pool-time deadline.  A worker never paused sleeps
- * once.
+ * Sleep until the pool clock reads end.  A worker stopped (SIGSTOP) while
+ * it sleeps wakes when it is continued, at once if the monotonic deadline
+ * passed meanwhile; the parent has counted the pause by then, so the loop
+ * sleeps what is left of the pool-time deadline.  A worker never paused
+ * sleeps once.
  */
 static void
-sleep_ns(uint64_t ns, const _Atomic uint64_t *paused)
+sleep_until(uint64_t end, const _Atomic uint64_t *paused)
 {
 	struct timespec	dl;
-	uint64_t	end = pool_ns(paused) + ns, now, left, at;
+	uint64_t	now, left, at;
 
 	while ((now = pool_ns(paused)) < end) {
 		left = end - now;
@@ -139,6 +140,21 @@ sleep_ns(uint64_t ns, const _Atomic uint64_t *paused)
 		    NULL) == EINTR)
 			;
 	}
+}
+
+/* Sleep for ns of pool time. */
+static void
+sleep_ns(uint64_t ns, const _Atomic uint64_t *paused)
+{
+	sleep_until(pool_ns(paused) + ns, paused);
+}
+
+void
+task_pace(const struct task_ctx *ctx, uint64_t start, int pace_ms)
+{
+	if (pace_ms > 0)
+		sleep_until(start + scaled_ns(pace_ms, ctx->time_scale),
+		    ctx->paused_ns);
 }
 
 /* CPU time this thread has used, in ns. */

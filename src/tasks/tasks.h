@@ -110,4 +110,11 @@ struct task_outcome {
 void	 task_run(const struct task *t, struct task_ctx *ctx,
 	     struct task_outcome *out);
 
+/* Pacing (--pace), as a demo adds time.sleep(max(0, pace - elapsed)) to
+ * its task just before it returns: sleep until pace_ms (times the
+ * context's time scale) of pool time have passed since start (pool time,
+ * ns: the monotonic clock less ctx->paused_ns), if they have not.  Pauses
+ * are left out, as for a sleep task. */
+void	 task_pace(const struct task_ctx *ctx, uint64_t start, int pace_ms);
+
 #endif

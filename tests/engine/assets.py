@@ -93,11 +93,18 @@ for path in files:
 
 @case
 def squares():
-    # squares.tasks: the seed's Pool(5).map(square, 1..10).
+    # squares.tasks: Pool(5).map(square, 1..10).
     SQ = os.path.join(ASSETS, "squares.tasks")
     p, ev = run_file(["-w", "5", "-m", "map"], SQ)
     t.eq([e["value"] for e in sorted(of(ev, "result"), key=lambda e: e["seq"])],
          [str(i * i) for i in range(1, 11)], "squares.tasks, -w 5 -m map: results 1, 4, ..., 100")
+    # As its header says: paced, the ten spread over the five, two each.
+    p, ev = run_file(["-w", "5", "-m", "map", "--pace", "300"], SQ)
+    per = {}
+    for e in of(ev, "task_start"):
+        per[e["worker"]] = per.get(e["worker"], 0) + 1
+    t.eq(sorted(per.values()), [2] * 5, "squares.tasks, --pace 300: each of the "
+         "five workers squares two numbers")
     p = run(["--batch", "--quiet", "-w", "5", "-m", "map", SQ], timeout=30)
     t.eq(p.stdout.splitlines()[:1], ["[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]"],
          "squares.tasks, --quiet: the list as Python prints it")

@@ -155,50 +155,12 @@ def conflicting_arguments():
 
 
 # ---------------------------------------------------------------- nothing forked
-STRACE = shutil.which("strace")
-
-
-def forks(args):
-    """(exit status, strace lines, process-creating calls, traced pids) or None."""
-    log = os.path.join(tmp, "strace.log")
-    sp = subprocess.run([STRACE, "-f", "-e", "trace=clone,fork,vfork,clone3",
-                         "-o", log] + pstest.cmd(args),
-                        capture_output=True, text=True, timeout=30 * pstest.SLOW,
-                        stdin=subprocess.DEVNULL, errors="replace")
-    if not os.path.exists(log):
-        return None
-    with open(log, errors="replace") as f:
-        lines = f.read().splitlines()
-    # Thread creation (and sanitizer helper threads, which are CLONE_UNTRACED)
-    # is not a fork.
-    calls = [ln for ln in lines if re.search(r"\b(v?fork|clone3?)\(", ln) and
-             "CLONE_THREAD" not in ln and "CLONE_UNTRACED" not in ln]
-    pids = set(ln.split()[0] for ln in lines if ln.split())
-    return sp.returncode, lines, calls, pids
-
-
 @case
 def nothing_forked():
-    reason = None
-    if STRACE is None:
-        reason = "strace not installed"
-    elif pstest.WRAPPER:
-        reason = "POOLSCOPE_WRAPPER is set; strace would trace the wrapper"
-    else:
-        ctl = forks(["--batch", "-w", "2", "-t", "square 1..3"])
-        if ctl is None or ctl[0] != 0 or len(ctl[2]) < 2:
-            reason = "strace cannot trace forks here (control run: %r)" % (
-                ctl and (ctl[0], ctl[1][:5]),)
     for args, desc in [([BAD], "a bad task file"),
                        (["-t", "square 5..1"], "a bad inline list"),
                        (["-w", "0"], "a bad option")]:
-        d = "nothing is forked for %s" % desc
-        if reason:
-            t.skip(d, reason)
-            continue
-        got = forks(["--batch"] + args)
-        t.ok(got is not None and got[0] == 2 and not got[2] and len(got[3]) <= 1, d,
-             got and "exit %d\n%s" % (got[0], "\n".join(got[1][:20])))
+        pstest.nothing_forked(t, ["--batch"] + args, "nothing is forked for %s" % desc)
 
 
 # ---------------------------------------------------------------- help, version

@@ -1,9 +1,10 @@
 """The classroom options without a screen: every shipped lesson loads and
-runs to its end (--lesson NAME --batch, -q and --json), --list-lessons, a
-lesson by path, bad lessons refused with FILE:LINE and exit 2, --compare
-(table, result orders, refusals), --seed, and the refusals of --theme,
---caption and --cast.  The lesson runs go in parallel to keep the file
-short: nothing here measures their times."""
+runs to its end (--lesson NAME --batch, -q and --json), what the captions
+say of who ran what and how many at once holds in those runs,
+--list-lessons in teaching order, a lesson by path, bad lessons refused
+with FILE:LINE and exit 2, --compare (table, result orders, refusals),
+--seed, and the refusals of --theme, --caption and --cast.  The lesson runs
+go in parallel to keep the file short: nothing here measures their times."""
 import atexit
 import concurrent.futures
 import functools
@@ -20,6 +21,7 @@ import time
 
 from pstest import (SLOW, TAP, ASSETS, Live, add_case, case, cmd, main, of, run,
                     run_json, wait_gone)
+from observe import max_inflight
 
 t = TAP()
 tmp = tempfile.mkdtemp(prefix="pstest-classroom-")
@@ -40,19 +42,29 @@ def write(name, data):
 def parse_lesson(path, cpus):
     """title and steps [(heading, run text or None)] of a lesson file, read
     the simple way (the shipped ones use one line per key)."""
-    title, steps = None, []
+    head, steps = lesson_header(path), []
     with open(path, encoding="utf-8") as f:
         for line in f:
-            line = line.strip()
-            key, _, value = line.partition(":")
+            key, _, value = line.strip().partition(":")
             value = value.strip().replace("{cpus}", str(cpus))
-            if key == "title":
-                title = value
-            elif key == "step":
+            if key == "step":
                 steps.append([value, None])
             elif key == "run" and steps:
                 steps[-1][1] = value
-    return title, [tuple(s) for s in steps]
+    return head.get("title"), [tuple(s) for s in steps]
+
+
+def lesson_header(path):
+    """The keys above a lesson's first step (title, summary, order)."""
+    head = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            key, _, value = line.strip().partition(":")
+            if key == "step":
+                break
+            if key in ("title", "summary", "order"):
+                head[key] = value.strip()
+    return head
 
 
 def run_pool(run_text, cpus):
@@ -109,23 +121,33 @@ names = [os.path.basename(f)[:-len(".lesson")] for f in files]
 
 
 # --- --list-lessons -----------------------------------------------------------
+# The order the concepts build on each other (doc/lessons.md says why).
+TEACHING = ["cpu-count", "start-join", "why-pool", "pool-map", "chunksize",
+            "sync-async", "queue", "worker-dies"]
+
+
 @case
 def list_lessons():
-    CPUS = cpus()
     t.ok(len(names) >= 8, "assets/lessons holds the lessons (%d)" % len(names),
          names)
     p = run(["--list-lessons"], timeout=20)
     t.eq(p.returncode, 0, "--list-lessons exits 0")
-    listed = [l.split()[0] for l in p.stdout.splitlines() if l.strip()]
+    lines = p.stdout.splitlines()
+    listed = [l.split()[0] for l in lines if l[:1].strip()]
     t.eq(sorted(listed), names, "--list-lessons lists every assets/lessons/*.lesson "
          "by name, once")
-    titles_ok = True
+    t.eq(listed, TEACHING, "in teaching order, from cpu_count to a worker dying")
+    bad = []
     for f, n in zip(files, names):
-        title, _ = parse_lesson(f, CPUS)
-        line = next((l for l in p.stdout.splitlines() if l.split()[:1] == [n]), "")
-        if title is None or title not in line:
-            titles_ok = False
-    t.ok(titles_ok, "and each with its title", p.stdout)
+        head = lesson_header(f)
+        i = next((k for k, l in enumerate(lines) if l.split()[:1] == [n]), None)
+        want = ["%-14s %s" % (n, head.get("title"))]
+        if head.get("summary"):
+            want.append("%-14s %s" % ("", head["summary"]))
+        if i is None or lines[i:i + len(want)] != want:
+            bad.append((n, want, lines[i:i + len(want)] if i is not None else None))
+    t.ok(not bad, "each lesson: its name and title, then its summary on a line "
+         "of its own under the title (no 'title: summary' run together)", bad)
 
 
 # --- every lesson, in batch: -q and --json, all in parallel --------------------
@@ -210,6 +232,93 @@ def lesson_in_batch(f, n):
 
 for f, n in zip(files, names):
     add_case("lesson_" + n.replace("-", "_"), lesson_in_batch, f, n)
+
+
+# --- what the captions say, in those runs ---------------------------------------
+def seen(run):
+    """What a class sees of one run: tasks per worker slot, processes, the
+    most tasks at once, chunks, the result order, failed and skipped tasks."""
+    starts = {e["task"]: e for e in of(run, "task_start")}
+    ran = {k: [e["pid"], e["t"], None] for k, e in starts.items()}
+    for e in of(run, "task_done") + of(run, "task_fail"):
+        if e["task"] in ran:
+            ran[e["task"]][2] = e["t"]
+    per = {}
+    for e in starts.values():
+        per[e["worker"]] = per.get(e["worker"], 0) + 1
+    return {"per_worker": sorted(per.values()), "pids": len({v[0] for v in ran.values()}),
+            "at_once": max_inflight({"ran": {k: v for k, v in ran.items() if v[2] is not None}}),
+            "chunks": len({e["chunk"] for e in starts.values()}),
+            "order": [e["task"] for e in sorted(of(run, "result"), key=lambda e: e["seq"])],
+            "failed": sorted(e["task"] for e in of(run, "task_fail")),
+            "skipped": sorted(e["task"] for e in of(run, "task_skip")),
+            "exits": sorted(e["status"] for e in of(run, "worker_exit"))}
+
+
+# (lesson, its run (from 1), what its caption says, the check)
+CAPTIONS = [
+    ("cpu-count", 2, "{cpus} workers: as many at once as processors",
+     lambda s, c: s["at_once"] == c),
+    ("start-join", 1, "one at a time: four processes, one at a time",
+     lambda s, c: s["pids"] == 4 and s["at_once"] == 1),
+    ("start-join", 2, "all started, then all joined: four at once",
+     lambda s, c: s["at_once"] == 4),
+    ("start-join", 3, "four processes printing 0 to 3 run side by side, each "
+     "with its own PID", lambda s, c: s["pids"] == 4 and s["at_once"] == 4),
+    ("start-join", 4, "square and cube of 123: two processes, both seen running",
+     lambda s, c: s["pids"] == 2 and s["at_once"] == 2 and s["order"] and
+     s["exits"] == ["exited 0"] * 2),
+    ("why-pool", 1, "a new PID for every task", lambda s, c: s["pids"] == 2000),
+    ("why-pool", 2, "the PIDs stay the same: {cpus} at most",
+     lambda s, c: s["pids"] <= c),
+    ("pool-map", 1, "five workers share ten tasks, two each, and the list "
+     "comes in task order", lambda s, c: s["per_worker"] == [2] * 5 and
+     s["at_once"] == 5 and s["order"] == list(range(10))),
+    ("pool-map", 2, "done out of order, received in order",
+     lambda s, c: s["order"] == list(range(8))),
+    ("pool-map", 3, "task 4 raises, the rest of its chunk (task 5) never "
+     "runs, and the caller gets no list", lambda s, c: s["failed"] == [4] and
+     s["skipped"] == [5] and s["order"] == [4]),
+    ("chunksize", 1, "chunksize 1: 40 messages, all four workers busy",
+     lambda s, c: s["chunks"] == 40 and s["at_once"] == 4),
+    ("chunksize", 2, "chunksize 10: four messages of ten tasks",
+     lambda s, c: s["chunks"] == 4 and s["per_worker"] == [10] * 4),
+    ("chunksize", 3, "chunksize 20: two workers do all the work",
+     lambda s, c: s["per_worker"] == [20, 20]),
+    ("sync-async", 1, "apply: one task at a time, results in order",
+     lambda s, c: s["at_once"] == 1 and s["order"] == list(range(8))),
+    ("sync-async", 2, "apply_async: all four workers busy, the order mixed up",
+     lambda s, c: s["at_once"] == 4 and s["order"] != list(range(8))),
+    ("queue", 1, "the ten tasks are shared among the four workers",
+     lambda s, c: len(s["per_worker"]) == 4 and min(s["per_worker"]) >= 2),
+    ("queue", 2, "each worker takes a None and exits 0",
+     lambda s, c: s["exits"] == ["exited 0"] * 4),
+    ("worker-dies", 1, "task 1 crashes its worker and fails; the slot gets a "
+     "new process", lambda s, c: s["failed"] == [1] and
+     "killed by SIGSEGV" in s["exits"]),
+]
+
+
+def captions_hold(name):
+    done = lesson_runs()
+    p = done[(name, "json")]
+    runs = []
+    for line in p.stdout.splitlines():
+        e = json.loads(line)
+        if e["ev"] == "run_start":
+            runs.append([])
+        if runs:
+            runs[-1].append(e)
+    for lesson, k, what, check in CAPTIONS:
+        if lesson != name:
+            continue
+        s = seen(runs[k - 1]) if k <= len(runs) else None
+        t.ok(s is not None and check(s, cpus()), "%s, run %d: %s"
+             % (name, k, what.replace("{cpus}", str(cpus()))), s)
+
+
+for n in sorted({c[0] for c in CAPTIONS}):
+    add_case("captions_" + n.replace("-", "_"), captions_hold, n)
 
 
 # --- a lesson given by path ----------------------------------------------------

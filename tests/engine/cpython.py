@@ -8,113 +8,11 @@ what happens on an error.
 Where an order depends on time, the sleeps differ by 100 ms or more; most
 cases use one worker, where the order does not depend on time at all.
 """
-import json
-import os
-import subprocess
-import sys
-
-from pstest import TAP, add_case, case, main, run_json, of
+from pstest import TAP, add_case, case, main, of
+from observe import (python, poolscope, chunks_by_pid, runs_of,
+                     max_inflight)
 
 t = TAP()
-PYREF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib",
-                     "pyref.py")
-
-
-def python(mode, workers, tasks, chunksize=None, maxtasks=None, scale=1.0):
-    cfg = {"mode": mode, "workers": workers, "tasks": tasks, "scale": scale}
-    if chunksize:
-        cfg["chunksize"] = chunksize
-    if maxtasks:
-        cfg["maxtasksperchild"] = maxtasks
-    p = subprocess.run([sys.executable, PYREF, json.dumps(cfg)],
-                       capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise RuntimeError("pyref failed: %s" % p.stderr[-2000:])
-    obs = json.loads(p.stdout)
-    obs["ran"] = {int(k): v for k, v in obs["ran"].items()}
-    obs["received"] = {int(k): v for k, v in obs["received"].items()}
-    return obs
-
-
-def value(s):
-    if s.startswith("TaskError("):
-        return "error"
-    if s == "None":
-        return None
-    return int(s)
-
-
-def poolscope(mode, workers, tasks, chunksize=None, maxtasks=None, scale=1.0,
-              extra=()):
-    args = ["-w", str(workers), "-m", mode, "-t", tasks, "--time-scale",
-            str(scale)] + list(extra)
-    if chunksize:
-        args += ["-c", str(chunksize)]
-    if maxtasks:
-        args += ["--max-tasks-per-child", str(maxtasks)]
-    p, ev = run_json(args)
-    res = sorted(of(ev, "result"), key=lambda e: e["seq"])
-    raises = mode in ("map", "imap", "imap_unordered") and "--keep-going" not in extra
-    obs = {"results": [], "values": [], "raised": None, "errors": [],
-           "received": {}, "ran": {}, "chunk": {}, "events": ev, "rc": p.returncode}
-    for e in res:
-        if e.get("ok") is False and raises:
-            obs["raised"] = e["task"]
-            continue
-        obs["results"].append(e["task"])
-        obs["values"].append(value(e["value"]))
-        obs["received"][e["task"]] = e["t"]
-        if e.get("ok") is False:
-            obs["errors"].append(e["task"])
-    for e in of(ev, "task_start"):
-        obs["ran"][e["task"]] = [e["pid"], e["t"], None]
-        obs["chunk"][e["task"]] = e["chunk"]
-    for e in of(ev, "task_done") + of(ev, "task_fail"):
-        if e["task"] in obs["ran"]:
-            obs["ran"][e["task"]][2] = e["t"]
-    obs["returned"] = max([e["t"] for e in res] or [0])
-    return obs
-
-
-def chunks_by_pid(obs):
-    """The tasks each process ran, as sorted tuples: which tasks share a
-    worker process."""
-    by = {}
-    for task, (pid, _, _) in obs["ran"].items():
-        by.setdefault(pid, []).append(task)
-    return sorted(tuple(sorted(v)) for v in by.values())
-
-
-def runs_of(obs):
-    """Maximal runs of consecutive tasks that one process ran back to back:
-    what a chunk looks like from outside."""
-    out = []
-    by = {}
-    for task, (pid, start, _) in obs["ran"].items():
-        by.setdefault(pid, []).append((start, task))
-    for pid, lst in by.items():
-        lst.sort()
-        cur = [lst[0][1]]
-        for _, task in lst[1:]:
-            if task == cur[-1] + 1:
-                cur.append(task)
-            else:
-                out.append(tuple(cur))
-                cur = [task]
-        out.append(tuple(cur))
-    return sorted(out)
-
-
-def max_inflight(obs):
-    ev = []
-    for _, (_, s, e) in obs["ran"].items():
-        ev.append((s, 1))
-        ev.append((e, -1))
-    n = peak = 0
-    for _, d in sorted(ev, key=lambda x: (x[0], x[1])):
-        n += d
-        peak = max(peak, n)
-    return peak
 
 
 def same(what, py, ps, desc):

@@ -109,11 +109,24 @@ def summary_wall(out, mode):
     return None
 
 
+def per_worker(out):
+    """How many tasks each worker started, from the text output."""
+    n = {}
+    for line in out.splitlines():
+        if ") started on worker " in line:
+            w = line.rsplit(" ", 1)[1]
+            n[w] = n.get(w, 0) + 1
+    return n
+
+
 # What the page says of each example, checked from its batch output.
 CLAIMS = {
     "-m map -t square 1..10": lambda p: t.ok(
         "[1, 4, 9, 16, 25, 36, 49, 64, 81, 100]" in p.stdout,
         "map over square 1..10 gives the squares in order"),
+    "--pace 300 -t square 1..10": lambda p: t.eq(
+        sorted(per_worker(p.stdout).values()), [2] * 5,
+        "paced, the ten squares spread over the five workers, two each"),
     "-m apply_async -t sleep 300; sleep 100; sleep 200": lambda p: t.ok(
         "[100, 200, 300]" in p.stdout,
         "the caller receives the 100 ms sleep first, then 200 and 300"),

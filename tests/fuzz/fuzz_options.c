@@ -22,7 +22,8 @@ fuzz_check(const struct options *o)
 {
 	if (o->workers < 1 || o->workers > POOL_MAX_WORKERS || o->mode < 0 ||
 	    o->mode >= MODE_NMODES || o->retries < 0 ||
-	    o->retries > POOL_MAX_RETRIES ||
+	    o->retries > POOL_MAX_RETRIES || o->pace_ms < 0 ||
+	    o->pace_ms > POOL_MAX_PACE_MS ||
 	    o->time_scale < POOL_TIME_SCALE_MIN ||
 	    o->time_scale > POOL_TIME_SCALE_MAX || o->ncompare < 0 ||
 	    o->ncompare > 8 || (o->ncompare != 0 && o->ncompare < 2) ||

@@ -22,13 +22,16 @@ since automake runs the file without arguments) runs only the cases whose
 names contain NAME; `--list` lists them.
 """
 import argparse
+import functools
 import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 
@@ -183,6 +186,54 @@ def wait_states(pids, want, timeout=10):
         if all(x in want for x in st) or time.monotonic() > deadline:
             return st
         time.sleep(0.01)
+
+
+def forks(args):
+    """poolscope args under strace: (exit status, strace lines,
+    process-creating calls, traced pids), or None."""
+    fd, log = tempfile.mkstemp(prefix="pstest-strace-")
+    os.close(fd)
+    try:
+        sp = subprocess.run(["strace", "-f", "-e", "trace=clone,fork,vfork,clone3",
+                             "-o", log] + cmd(args),
+                            capture_output=True, text=True, timeout=30 * SLOW,
+                            stdin=subprocess.DEVNULL, errors="replace")
+        with open(log, errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    finally:
+        os.unlink(log)
+    # Thread creation (and sanitizer helper threads, which are CLONE_UNTRACED)
+    # is not a fork.
+    calls = [ln for ln in lines if re.search(r"\b(v?fork|clone3?)\(", ln) and
+             "CLONE_THREAD" not in ln and "CLONE_UNTRACED" not in ln]
+    pids = set(ln.split()[0] for ln in lines if ln.split())
+    return sp.returncode, lines, calls, pids
+
+
+@functools.cache
+def forks_unseen():
+    """Why forks cannot be counted here (None: they can)."""
+    if shutil.which("strace") is None:
+        return "strace not installed"
+    if WRAPPER:
+        return "POOLSCOPE_WRAPPER is set; strace would trace the wrapper"
+    ctl = forks(["--batch", "-w", "2", "-t", "square 1..3"])
+    if ctl is None or ctl[0] != 0 or len(ctl[2]) < 2:
+        return "strace cannot trace forks here (control run: %r)" % (
+            ctl and (ctl[0], ctl[1][:5]),)
+    return None
+
+
+def nothing_forked(t, args, desc):
+    """Assert through t that poolscope args exits 2 without forking."""
+    if forks_unseen():
+        t.skip(desc, forks_unseen())
+        return
+    got = forks(args)
+    t.ok(got is not None and got[0] == 2 and not got[2] and len(got[3]) <= 1, desc,
+         got and "exit %d\n%s" % (got[0], "\n".join(got[1][:20])))
 
 
 def pid_alive(pid):

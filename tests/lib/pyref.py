@@ -18,6 +18,10 @@ per task), and what a caller can observe is written out as JSON:
 
 Run as a script: python3 pyref.py '{"mode": "map", "workers": 2, ...}'.
 The pool is made with the fork start method, as poolscope's workers are.
+"scale" multiplies sleeps, spins and the pace as --time-scale does;
+"pace" (milliseconds, as --pace) makes each task last at least that long,
+the way a demo adds time.sleep to square: after its work, a task sleeps
+what is left of the pace (a task that raises too, as poolscope paces it).
 """
 import json
 import multiprocessing as mp
@@ -31,6 +35,7 @@ import time
 LOG = None      # path of the per-task log (set before the pool forks)
 _fd = None
 SCALE = 1.0
+PACE = 0.0      # seconds, the time scale applied
 
 
 class TaskError(Exception):
@@ -78,6 +83,8 @@ def run_task(item):
         else:
             raise ValueError("unknown kind %r" % kind)
     finally:
+        if PACE > 0:
+            time.sleep(max(0, PACE - (time.monotonic() - start)))
         _log("end %d %d %.9f" % (i, os.getpid(), time.monotonic()))
     return (i, v)
 
@@ -112,8 +119,9 @@ def _task_of(exc):
 
 
 def run(cfg):
-    global LOG, SCALE
+    global LOG, SCALE, PACE
     SCALE = cfg.get("scale", 1.0)
+    PACE = cfg.get("pace", 0) * SCALE / 1000
     tasks = parse(cfg["tasks"])
     mode = cfg["mode"]
     w = cfg["workers"]

@@ -15,9 +15,9 @@
 #include "tap.h"
 
 static struct run_info	start = { .mode = MODE_IMAP, .workers = 4, .cpus = 2,
-    .tasks = 10, .chunksize = 3, .keep_going = 1 };
+    .tasks = 10, .chunksize = 3, .keep_going = 1, .pace_ms = 300 };
 static struct run_info	end = { .mode = MODE_IMAP, .workers = 4, .cpus = 2,
-    .tasks = 10, .chunksize = 3, .keep_going = 1, .ok = 6, .failed = 2,
+    .tasks = 10, .chunksize = 3, .keep_going = 1, .pace_ms = 300, .ok = 6, .failed = 2,
     .skipped = 2, .wall_ns = 1500000000, .busy_ns = 2500000000,
     .cpu_ns = 1000000000, .wait_ns = 1500000000, .runq_ns = 250000000,
     .paused_ns = 3000000000, .interrupted = 0 };
@@ -122,6 +122,7 @@ same_run(const struct run_info *a, const struct run_info *b)
 	return a->mode == b->mode && a->workers == b->workers &&
 	    a->cpus == b->cpus && a->tasks == b->tasks &&
 	    a->chunksize == b->chunksize && a->keep_going == b->keep_going &&
+	    a->pace_ms == b->pace_ms &&
 	    a->ok == b->ok && a->failed == b->failed &&
 	    a->skipped == b->skipped && a->wall_ns == b->wall_ns &&
 	    a->busy_ns == b->busy_ns && a->cpu_ns == b->cpu_ns &&
@@ -183,6 +184,20 @@ main(void)
 	    evjson_read(&rd, &obj, &back, err, sizeof err) == -1;
 	is_int(ok, 1, "a worker out of range is refused");
 	is_str(err, "'worker' 9 is out of range (0..3)", "and named");
+	/* A run_start written before --pace (no pace_ms) reads as no pace; a
+	 * pace out of range is refused. */
+	line = "{\"t\":0,\"ev\":\"run_start\",\"mode\":\"map\",\"workers\":4,"
+	    "\"cpus\":2,\"tasks\":10,\"chunksize\":3}";
+	ok = json_parse_object(&obj, line, strlen(line), err, sizeof err) == 0 &&
+	    evjson_read(&rd, &obj, &back, err, sizeof err) == 0;
+	is_int(ok && back.run != NULL ? back.run->pace_ms : -1, 0,
+	    "a run_start without pace_ms (an older recording): no pace");
+	line = "{\"t\":0,\"ev\":\"run_start\",\"mode\":\"map\",\"workers\":4,"
+	    "\"cpus\":2,\"tasks\":10,\"chunksize\":3,\"pace_ms\":60001}";
+	ok = json_parse_object(&obj, line, strlen(line), err, sizeof err) == 0 &&
+	    evjson_read(&rd, &obj, &back, err, sizeof err) == -1;
+	is_int(ok, 1, "a pace_ms over 60000 is refused");
+	is_str(err, "'pace_ms' 60001 is out of range (0..60000)", "and named");
 	line = "{\"t\":0,\"ev\":\"nope\"}";
 	ok = json_parse_object(&obj, line, strlen(line), err, sizeof err) == 0 &&
 	    evjson_read(&rd, &obj, &back, err, sizeof err) == -1;

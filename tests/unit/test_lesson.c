@@ -113,10 +113,11 @@ test_all_keys(void)
 	    "\n"
 	    "title: Synchronous against asynchronous\n"
 	    "summary: one line shown in the list of lessons\n"
+	    "order: 42\n"
 	    "step: Blocking on each call\n"
 	    "caption: A caption.\n"
 	    "run: --workers 3 --mode imap --chunksize 2 --time-scale 0.5 "
-	    "--max-tasks-per-child 4 --timeout 1000 --retries 2 "
+	    "--pace 300 --max-tasks-per-child 4 --timeout 1000 --retries 2 "
 	    "--tasks 'square 1..3'\n"
 	    "wait: now\n"
 	    "step: Second\n"
@@ -124,18 +125,20 @@ test_all_keys(void)
 		return;
 	is_str(l.title, "Synchronous against asynchronous", "title");
 	is_str(l.summary, "one line shown in the list of lessons", "summary");
+	is_int(l.order, 42, "order");
 	is_str(l.name, "x", "name");
 	is_str(l.path, "x.lesson", "path");
 	is_int(l.nsteps, 2, "two steps");
 	s = &l.steps[0];
 	is_str(s->heading, "Blocking on each call", "heading");
 	is_str(s->caption, "A caption.", "caption");
-	is_int(s->line, 5, "line of the step");
+	is_int(s->line, 6, "line of the step");
 	is_int(s->has_run, 1, "has a run");
 	is_int(s->cfg.workers, 3, "--workers");
 	is_int(s->cfg.mode, MODE_IMAP, "--mode");
 	is_int(s->cfg.chunksize, 2, "--chunksize");
 	ok(s->cfg.time_scale == 0.5, "--time-scale");
+	is_int(s->cfg.pace_ms, 300, "--pace");
 	is_int(s->cfg.max_tasks_per_child, 4, "--max-tasks-per-child");
 	is_int(s->cfg.timeout_ms, 1000, "--timeout");
 	is_int(s->cfg.retries, 2, "--retries");
@@ -143,10 +146,10 @@ test_all_keys(void)
 	is_int(s->tl.v[2].arg, 3, "--tasks: the third is square 3");
 	is_int(s->wait_end, 0, "wait: now");
 	is_str(s->run_text, "--workers 3 --mode imap --chunksize 2 "
-	    "--time-scale 0.5 --max-tasks-per-child 4 --timeout 1000 "
+	    "--time-scale 0.5 --pace 300 --max-tasks-per-child 4 --timeout 1000 "
 	    "--retries 2 --tasks 'square 1..3'", "run_text as written");
 	s = &l.steps[1];
-	is_int(s->line, 9, "line of the second step");
+	is_int(s->line, 10, "line of the second step");
 	is_int(s->has_run, 0, "no run");
 	is_int(s->tl.n, 0, "no run: no tasks");
 	ok(s->tl.v == NULL, "no run: an empty task list");
@@ -196,6 +199,7 @@ test_short_options(void)
 		    "default max tasks per child: 0");
 		is_int(l.steps[0].cfg.timeout_ms, 0, "default timeout: 0");
 		is_int(l.steps[0].cfg.retries, 0, "default retries: 0");
+		is_int(l.steps[0].cfg.pace_ms, 0, "default pace: 0, none");
 		is_int(l.steps[0].tl.n, 10,
 		    "no task list: square 1..10, as on the command line");
 		lesson_free(&l);
@@ -422,7 +426,7 @@ test_bad_lines(void)
 	    "a misspelt short key");
 	bad("title: T\nauthor: me\n",
 	    "x.lesson:2: unknown key 'author'; the keys are title, summary, "
-	    "step, caption, run and wait", "an unknown key");
+	    "order, step, caption, run and wait", "an unknown key");
 	bad("Title: T\n",
 	    "x.lesson:1: unknown key 'Title'; keys are lower case: write "
 	    "'title'", "an upper-case key");
@@ -472,6 +476,24 @@ test_bad_lines(void)
 	bad("title: T\nsummary:  \n",
 	    "x.lesson:2: 'summary:' is empty; write the lesson's summary "
 	    "after it", "an empty summary");
+	bad("title: T\norder: 10\norder: 20\n",
+	    "x.lesson:3: a second 'order:'; a lesson has one place in the list",
+	    "two orders");
+	bad("title: T\nstep: S\ncaption: c\norder: 10\n",
+	    "x.lesson:4: 'order:' after the first 'step:'; move it above the "
+	    "steps", "order after a step");
+	bad("title: T\norder:\n",
+	    "x.lesson:2: 'order:' is empty; write the lesson's order after it",
+	    "an empty order");
+	bad("title: T\norder: first\n",
+	    "x.lesson:2: order: 'first' is not a whole number from 1 to 9999; "
+	    "lessons are listed by it, lowest first", "an order in words");
+	bad("title: T\norder: 0\n",
+	    "x.lesson:2: order: '0' is not a whole number from 1 to 9999; "
+	    "lessons are listed by it, lowest first", "order 0");
+	bad("title: T\norder: 10000\n",
+	    "x.lesson:2: order: '10000' is not a whole number from 1 to 9999; "
+	    "lessons are listed by it, lowest first", "order 10000");
 	bad("title: T\nstep:\ncaption: c\n",
 	    "x.lesson:2: 'step:' has no heading; write the step's heading "
 	    "after 'step:'", "an empty heading");
@@ -528,23 +550,25 @@ test_bad_runs(void)
 	bad_run("--wrokers 4", "x.lesson:4: run: unknown option '--wrokers'; "
 	    "did you mean '--workers'?");
 	bad_run("--colour", "x.lesson:4: run: unknown option '--colour'; a "
-	    "run: line takes -w, -m, -c, -t, --time-scale, "
+	    "run: line takes -w, -m, -c, -t, --time-scale, --pace, "
 	    "--max-tasks-per-child, --timeout, --retries, --keep-going and a task "
 	    "file");
 	bad_run("-x 1", "x.lesson:4: run: unknown option '-x'; a run: line "
-	    "takes -w, -m, -c, -t, --time-scale, --max-tasks-per-child, "
-	    "--timeout, --retries, --keep-going and a task file");
+	    "takes -w, -m, -c, -t, --time-scale, --pace, "
+	    "--max-tasks-per-child, --timeout, --retries, --keep-going and a "
+	    "task file");
 	bad_run("-w 2 --batch", "x.lesson:4: run: --batch is not for lessons; "
-	    "a run: line takes -w, -m, -c, -t, --time-scale, "
+	    "a run: line takes -w, -m, -c, -t, --time-scale, --pace, "
 	    "--max-tasks-per-child, --timeout, --retries, --keep-going and a task "
 	    "file");
 	bad_run("--trace=t.json", "x.lesson:4: run: --trace is not for "
-	    "lessons; a run: line takes -w, -m, -c, -t, --time-scale, "
+	    "lessons; a run: line takes -w, -m, -c, -t, --time-scale, --pace, "
 	    "--max-tasks-per-child, --timeout, --retries, --keep-going and a task "
 	    "file");
 	bad_run("-q", "x.lesson:4: run: -q is not for lessons; a run: line "
-	    "takes -w, -m, -c, -t, --time-scale, --max-tasks-per-child, "
-	    "--timeout, --retries, --keep-going and a task file");
+	    "takes -w, -m, -c, -t, --time-scale, --pace, "
+	    "--max-tasks-per-child, --timeout, --retries, --keep-going and a "
+	    "task file");
 	bad_run("-t 'print 1' -w", "x.lesson:4: run: -w needs a value; give a "
 	    "pool size from 1 to 4096, cpus or cpus*K");
 	bad_run("--mode", "x.lesson:4: run: --mode needs a value; give a call "
@@ -587,6 +611,19 @@ test_bad_runs(void)
 	    "not a number; give a factor such as 0.1 or 3");
 	bad_run("--time-scale nan", "x.lesson:4: run: --time-scale: 'nan' is "
 	    "not a number; give a factor such as 0.1 or 3");
+	bad_run("--pace 60001", "x.lesson:4: run: --pace: 60001 is too large; "
+	    "give milliseconds from 0 to 60000");
+	bad_run("--pace -5", "x.lesson:4: run: --pace: -5 is too small; give "
+	    "milliseconds from 0 to 60000");
+	bad_run("--pace 0.3", "x.lesson:4: run: --pace: '0.3' is not a whole "
+	    "number; give milliseconds from 0 to 60000");
+	bad_run("--pace", "x.lesson:4: run: --pace needs a value; give "
+	    "milliseconds from 0 to 60000");
+	bad_run("--pace 1 --pace 2", "x.lesson:4: run: --pace is given twice; "
+	    "keep one");
+	bad_run("--pace 200 --timeout 100", "x.lesson:4: run: --pace: each "
+	    "task would take at least 200 ms, and --timeout kills a task at 100 "
+	    "ms; give a pace under the timeout");
 	bad_run("-t 'square 1; sqare 2'", "x.lesson:4: run: the task list does "
 	    "not parse: --tasks:1:11: unknown task kind 'sqare'; did you mean "
 	    "'square'?");
@@ -701,6 +738,18 @@ list_cb(void *arg, const char *name, const char *title, const char *summary)
 }
 
 static void
+list_names_cb(void *arg, const char *name, const char *title,
+    const char *summary)
+{
+	char	*s = arg;
+	size_t	 len = strlen(s);
+
+	(void)title;
+	(void)summary;
+	snprintf(s + len, 1024 - len, "%s ", name);
+}
+
+static void
 test_find_and_list(void)
 {
 	const char	*dirs[3];
@@ -713,6 +762,14 @@ test_find_and_list(void)
 	    "step: S\ncaption: c\n");
 	write_text("les/a-one.lesson", "# comment\ntitle: One\nstep: S\n"
 	    "caption: c\nsummary: after the step\n");
+	write_text("les/y-first.lesson", "title: First\norder: 5\nstep: S\n"
+	    "caption: c\n");
+	write_text("les/x-second.lesson", "order: 70\ntitle: Second\n"
+	    "step: S\ncaption: c\n");
+	write_text("les/w-second-too.lesson", "order: 70\ntitle: Second too\n"
+	    "step: S\ncaption: c\n");
+	write_text("les/d-bad-order.lesson", "title: Bad\norder: soon\n"
+	    "step: S\ncaption: c\n");
 	write_text("les/c-broken.lesson", "step: S\ntitle: Late\n");
 	write_text("les/.hidden.lesson", "title: H\nstep: S\ncaption: c\n");
 	write_text("les/notes.txt", "title: N\n");
@@ -766,9 +823,13 @@ test_find_and_list(void)
 
 	listed[0] = '\0';
 	n = lesson_list(dirs, 3, list_cb, listed);
-	is_int(n, 3, "three lessons listed from the first existing directory");
-	is_str(listed, "a-one|One|;b-two|Two|The second;c-broken|c-broken|;",
-	    "in name order, title and summary from before the first step");
+	is_int(n, 7, "seven lessons listed from the first existing directory");
+	is_str(listed, "y-first|First|;w-second-too|Second too|;"
+	    "x-second|Second|;a-one|One|;b-two|Two|The second;"
+	    "c-broken|c-broken|;d-bad-order|Bad|;",
+	    "by order: (lowest first, a tie by name), then those without one "
+	    "(a bad one too) by name; title and summary from before the first "
+	    "step");
 	listed[0] = '\0';
 	n = lesson_list(dirs, 1, list_cb, listed);
 	is_int(n, 0, "no directory: nothing listed");
@@ -855,7 +916,8 @@ test_assets(const char *assets)
 	struct lesson	 l;
 	struct dirent	*de;
 	DIR		*d;
-	char		*dir, *path, **names = NULL;
+	const char	*dirs[1];
+	char		*dir, *path, **names = NULL, listed[1024];
 	size_t		 n = 0, i, j, len, lines;
 	int		 rc, cpus = util_cpu_count(), runs_ok, fits;
 
@@ -917,6 +979,12 @@ test_assets(const char *assets)
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	dirs[0] = dir;
+	listed[0] = '\0';
+	lesson_list(dirs, 1, list_names_cb, listed);
+	is_str(listed, "cpu-count start-join why-pool pool-map chunksize "
+	    "sync-async queue worker-dies ", "the shipped lessons are listed in "
+	    "teaching order");
 	free(dir);
 }
 
