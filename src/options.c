@@ -138,6 +138,14 @@ opt_seed(struct opt_ctx *c, const struct opt *d, const char *v)
 	return 0;
 }
 
+/* --pace: a number of milliseconds; the set-up screen keeps it. */
+static int
+opt_pace(struct opt_ctx *c, const struct opt *d, const char *v)
+{
+	c->o->pool_given = 1;
+	return opt_int(c, d, v);
+}
+
 /* -w: a number, "cpus", or "cpus*K" (capped at the pool's limit). */
 static int
 opt_workers(struct opt_ctx *c, const struct opt *d, const char *v)
@@ -145,6 +153,7 @@ opt_workers(struct opt_ctx *c, const struct opt *d, const char *v)
 	const char	*errstr;
 	long long	 k, n;
 
+	c->o->pool_given = 1;
 	if (strcmp(v, "cpus") == 0) {
 		c->o->workers = c->cpus;
 		return 0;
@@ -359,7 +368,7 @@ static const struct opt opts[] = {
 	    "a demo adds time.sleep to square so that the\ntasks spread over "
 	    "the workers: after its work\na task waits out the rest; results "
 	    "and output\nare unchanged (0..60000; default 0, no pace)",
-	    opt_int, F(pace_ms), 0, POOL_MAX_PACE_MS, "milliseconds",
+	    opt_pace, F(pace_ms), 0, POOL_MAX_PACE_MS, "milliseconds",
 	    OPT_CLI | OPT_RUN },
 	{ "autostart", 0, NULL, "skip the set-up screen: start the run at once",
 	    opt_flag, F(autostart), 0, 0, NULL, OPT_CLI },
@@ -431,9 +440,10 @@ static const char options_after[] =
 "4 poolscope itself failed (out of memory, no shared memory); 128+N after\n"
 "signal N.  When several apply: the signal, then 4, then 3, then 1.\n"
 "\n"
-"Keys on the run screen: Space pause, s step, + - time scale, arrows select,\n"
-"k kill the selected worker, r rerun, n set-up, x export (trace and SVG),\n"
-"Tab pane, ? help, q quit.\n"
+"Keys on the run screen: Space pause, s step, + faster, - slower, k kill\n"
+"the selected worker, Up Down select a worker, Left Right a cursor on its\n"
+"tasks, z Z zoom, f follow now, v heat map, Tab pane, x export (trace and\n"
+"SVG), r rerun, n set-up, ? or F1 help, q or F10 quit.\n"
 "\n"
 "Examples:\n"
 "  poolscope\n"

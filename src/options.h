@@ -17,6 +17,7 @@ struct options {
 	int		 retries;
 	int		 keep_going;
 	int		 pace_ms;	/* --pace: 0 none */
+	int		 pool_given;	/* -w or --pace was given */
 	double		 time_scale;
 	int		 batch;
 	int		 json;

@@ -349,8 +349,11 @@ run_draw_progress(struct ui *ui, struct ui_run *r, uint64_t now)
 	if (m->nskipped)
 		len += snprintf(buf + len, sizeof buf - len, ", %zu never ran",
 		    m->nskipped);
-	snprintf(buf + len, sizeof buf - len, "  %s  time x%g", figs,
+	len += snprintf(buf + len, sizeof buf - len, "  %s  time x%g", figs,
 	    r->cfg.time_scale);
+	if (m->run.pace_ms > 0)
+		snprintf(buf + len, sizeof buf - len, "  paced %d ms",
+		    m->run.pace_ms);
 	barw = w - (int)strlen(buf) - 3;
 	if (barw > 40)
 		barw = 40;

@@ -22,9 +22,13 @@
 
 /* In screen order. */
 enum field {
-	F_WORKERS, F_CHUNK, F_SCALE, F_MAXTASKS, F_LESSON, F_MODE, F_TASKS,
-	F_START, F_NFIELDS
+	F_WORKERS, F_CHUNK, F_SCALE, F_PACE, F_MAXTASKS, F_LESSON, F_MODE,
+	F_TASKS, F_START, F_NFIELDS
 };
+
+/* The steps Left and Right take the pace through (ms). */
+static const int pace_steps[] = { 0, 50, 100, 200, 300, 500, 1000, 2000,
+	5000, 10000, 30000, 60000 };
 
 enum edit_kind { EDIT_NONE, EDIT_TEXT, EDIT_PATH };
 
@@ -97,7 +101,7 @@ setup_of(struct ui *ui)
 	return ui->setup;
 }
 
-/* "squares.tasks: the seed's Pool.map example." -> the description. */
+/* "squares.tasks: Pool(5).map(square, 1..10)." -> the description. */
 static char *
 setup_describe(const char *path)
 {
@@ -267,7 +271,10 @@ ui_setup_init(struct ui *ui)
 	setup_add(st, "a file", "read a task list from a path (f)", NULL, 0);
 	st->nlines = 1;
 	if (ui->tl == NULL) {
-		/* Nothing given: the seed's Pool.map example, if shipped. */
+		/* Nothing given: the first example, Pool(5).map(square,
+		 * 1..10), paced so that its ten tasks spread over its five
+		 * workers where a class can see them (unless the command
+		 * line set the pool). */
 		int	i;
 
 		for (i = 0; i < st->typed; i++)
@@ -280,6 +287,10 @@ ui_setup_init(struct ui *ui)
 			if (tasklist_parse_file(&st->lists[0],
 			    st->entries[st->sel].path, err, sizeof err) == 0)
 				ui->tl = &st->lists[0];
+		}
+		if (ui->tl != NULL && i < st->typed && !ui->opts.pool_given) {
+			ui->choice.workers = 5;
+			ui->choice.pace_ms = 300;
 		}
 	}
 	st->field = F_START;
@@ -608,6 +619,24 @@ setup_change(struct ui *ui, int field, int dir)
 		if (c->max_tasks_per_child < 0)
 			c->max_tasks_per_child = 0;
 		break;
+	case F_PACE: {
+		int	i, n = (int)(sizeof pace_steps / sizeof pace_steps[0]);
+
+		/* The next step above (or below) the pace, typed or not. */
+		if (dir > 0) {
+			for (i = 0; i < n && pace_steps[i] <= c->pace_ms; i++)
+				;
+			if (i < n)
+				c->pace_ms = pace_steps[i];
+		} else {
+			for (i = n - 1; i >= 0 && pace_steps[i] >= c->pace_ms;
+			    i--)
+				;
+			if (i >= 0)
+				c->pace_ms = pace_steps[i];
+		}
+		break;
+	}
 	case F_LESSON:
 		if (ui->setup != NULL) {
 			struct setup	*st = setup_of(ui);
@@ -711,6 +740,11 @@ setup_number_field(int field, long *min, long *max, const char **what)
 		*max = 1000000;
 		*what = "Max tasks/child (0: no limit)";
 		return 1;
+	case F_PACE:
+		*min = 0;
+		*max = POOL_MAX_PACE_MS;
+		*what = "Pace (ms)";
+		return 1;
 	}
 	return 0;
 }
@@ -728,6 +762,9 @@ setup_number_set(struct ui *ui, int field, long v)
 		break;
 	case F_MAXTASKS:
 		ui->choice.max_tasks_per_child = (int)v;
+		break;
+	case F_PACE:
+		ui->choice.pace_ms = (int)v;
 		break;
 	}
 }
@@ -980,7 +1017,14 @@ setup_draw_fields(struct ui *ui, struct setup *st)
 	setup_draw_field(ui, y++, F_CHUNK, "Chunksize", val, note, C_DIM);
 	snprintf(val, sizeof val, "x%g", c->time_scale);
 	setup_draw_field(ui, y++, F_SCALE, "Time scale", val,
-	    "multiplies every sleep and spin", C_DIM);
+	    "multiplies every sleep, spin and pace", C_DIM);
+	if (c->pace_ms == 0)
+		snprintf(val, sizeof val, "none");
+	else
+		snprintf(val, sizeof val, "%d ms", c->pace_ms);
+	setup_draw_field(ui, y++, F_PACE, "Pace", val, c->pace_ms ?
+	    "each task lasts at least this: a time.sleep" :
+	    "tasks take their own time", C_DIM);
 	if (c->max_tasks_per_child == 0)
 		snprintf(val, sizeof val, "no limit");
 	else

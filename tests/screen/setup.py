@@ -8,7 +8,7 @@ import os
 import re
 
 from tmuxtest import (SLOW, TAP, Screen, case, main, poolscope, line_of,
-                      children, pid_alive, sanitizer_report)
+                      children, pid_alive, sanitizer_report, workers)
 
 t = TAP()
 NAME = "ps-setup-%d" % os.getpid()
@@ -77,18 +77,35 @@ def setup_screen_80x24():
                            "Max tasks/child")),
              "fields Pool size, Chunksize, Time scale, Max tasks/child with < value >",
              scr)
-        t.ok(re.search(r"^[> ] Pool size\s+< %d >" % CPUS, scr, re.M) is not None,
-             "Pool size defaults to the processor count", line_of(scr, "Pool size"))
+        # Nothing given: the first example, Pool(5).map(square, 1..10),
+        # paced so that its tasks spread over the five workers.
+        t.ok(re.search(r"^[> ] Pool size\s+< 5 >", scr, re.M) is not None and
+             re.search(r"^[> ] Pace\s+< 300 ms >", scr, re.M) is not None,
+             "nothing given: the first example's Pool(5), paced 300 ms",
+             scr)
         t.ok(all(re.search(r"^[> ] %s\s" % re.escape(mo), scr, re.M)
                  for mo in MODES), "Call style lists the six modes", scr)
-        t.ok("Call style" in scr and "Task list" in scr
-             and line_of(scr, r"^[> ] squares\s+10\b") is not None
+        t.ok(re.search(r"^─ Task list: squares, 10 tasks: square 1, square 2",
+                       scr, re.M) is not None,
+             "the Task list rule previews the chosen list", line_of(scr, "Task list"))
+        t.ok(re.search(r"\u2193 \d+ more", scr) is not None,
+             "the lists that do not fit at 80x24 say how many more there are",
+             scr)
+        t.ok(line_of(scr, r"^[> ] squares\s+10\b") is not None
              and line_of(scr, r"^[> ] sleeps-mixed\s+8\b") is not None,
              "Task list shows the assets with their task counts", scr)
-        t.eq(start_line(scr), ("map", str(CPUS), "10"),
-             "Start line: map, processor-count workers, the 10 squares")
+        t.eq(start_line(scr), ("map", "5", "10"),
+             "Start line: map, 5 workers, the 10 squares")
         t.ok(re.search(r"q quit", scr.splitlines()[-1]) is not None,
              "footer names the keys (q quit)", scr.splitlines()[-1:])
+
+        # Typed, the pool size becomes the processor count.
+        t.ok(focus(s, r"Pool size"), "Down reaches Pool size", s.last)
+        s.send(str(CPUS))
+        scr = s.wait_for(lambda x: (start_line(x) or "  ")[1] == str(CPUS), 5)
+        t.ok(scr is not None and "oversubscribed" not in line_of(scr, "Pool size"),
+             "typing %d: as many workers as processors, not oversubscribed"
+             % CPUS, s.last)
 
         # Pool size beyond the processors: oversubscribed.
         t.ok(focus(s, r"Pool size"), "Down reaches Pool size", s.last)
@@ -196,8 +213,13 @@ def enter_starts_a_run():
         t.ok(scr is not None and focused(scr, r"\[ Start:"),
              "the Start line has the focus at first", s.last)
         s.send("Enter")
-        scr = s.wait_for(r"^ poolscope  map  %d workers? / \d+" % CPUS, 10)
+        scr = s.wait_for(r"^ poolscope  map  5 workers / \d+", 10)
         t.ok(scr is not None, "Enter: the run screen header appears", s.last)
+        scr = s.wait_for(lambda x: "paced 300 ms" in x.splitlines()[1] and
+                         len({w["pid"] for w in workers(x)
+                              if w["state"] == "busy"}) == 5, 10)
+        t.ok(scr is not None, "the first example: five workers busy at once, "
+             "paced 300 ms", s.last)
         scr = s.wait_for(lambda x: "Summary" in x and SQUARES in x
                          and "finished" in x.splitlines()[0], 15)
         t.ok(scr is not None, "the run finishes with Summary and " + SQUARES,
