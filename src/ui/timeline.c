@@ -178,21 +178,24 @@ tl_draw_block(struct ui *ui, struct ui_run *r, int y, int x, int c, int c2,
 }
 
 /* Marks at a moment on a lane (a new process, the stop sentinel), only in
- * an idle cell: never over a block or its label. */
+ * an idle cell: never over a block or its label; the nearest idle cell
+ * within three of the moment. */
 static void
 tl_draw_mark(struct ui *ui, int y, int x, int w, const int64_t *cell,
     uint64_t a, uint64_t dt, uint64_t t, int color, const char *glyph)
 {
-	int	c;
+	int	c0, d, c;
 
 	if (t < a || (t - a) / dt >= (uint64_t)w)
 		return;
-	for (c = (int)((t - a) / dt); c < w && c < (int)((t - a) / dt) + 4;
-	    c++)
-		if (cell[c] == -1) {
+	c0 = (int)((t - a) / dt);
+	for (d = 0; d <= 6; d++) {
+		c = c0 + (d % 2 ? -(d + 1) / 2 : d / 2);
+		if (c >= 0 && c < w && cell[c] == -1) {
 			ui_put(ui, y, x + c, 1, color, glyph);
 			return;
 		}
+	}
 }
 
 void
@@ -460,7 +463,7 @@ tl_draw_held(struct ui *ui, struct ui_run *r, int y, int x, int w)
 			continue;
 		held--;
 		len = snprintf(buf, sizeof buf, "%zu", i);
-		if (c + len + 1 > w - 4) {
+		if (c + len > w - (held > 0 ? 4 : 0)) {
 			snprintf(buf, sizeof buf, "+%zu", held + 1);
 			ui_put(ui, y, x + c, w - c, C_WAITING, buf);
 			return w;
@@ -560,7 +563,7 @@ tl_draw_queue(struct ui *ui, struct ui_run *r, int y, int lx, int lw, int x,
 				ui_put(ui, y, x + c, len, color, buf);
 				c += len;
 			}
-			c++;
+			c += 2;		/* a gap between chunks */
 		}
 	else if (m->ntasks > 0)
 		ui_put(ui, y, x, w - hw, C_DIM, "(empty)");
@@ -694,9 +697,11 @@ tl_draw_axis(struct ui *ui, struct ui_run *r, int y, int x, int w,
 	struct ui_view	*v = &r->view;
 	double		 step, t, a = v->a / 1e9, dt = v->dt / 1e9;
 	char		 label[32];
-	int		 c, last = -1, len;
+	int		 c, last = -1, len, nowc = -1, nowfree = 1;
 
 	ui_hline(ui, y, x, w, C_DIM, NULL);
+	if (!r->ended && now >= v->a && (now - v->a) / v->dt < (uint64_t)w)
+		nowc = (int)((now - v->a) / v->dt);
 	step = util_step125(dt * 11, 1);
 	for (t = ceil(a / step) * step; t < a + dt * w; t += step) {
 		c = (int)((t - a) / dt + 0.5);
@@ -707,11 +712,12 @@ tl_draw_axis(struct ui *ui, struct ui_run *r, int y, int x, int w,
 		ui_put(ui, y, x + c, 1, C_DIM, ui->utf8 ? "\xe2\x94\xac" : "+");
 		ui_put(ui, y, x + c + 1, len, C_DIM, label);
 		last = c + len + 1;
+		if (nowc >= c && nowc <= c + len)
+			nowfree = 0;
 	}
-	if (!r->ended && now >= v->a && (now - v->a) / v->dt < (uint64_t)w) {
-		c = (int)((now - v->a) / v->dt);
-		ui_put(ui, y, x + c, 1, C_KEY, ui->utf8 ? "\xe2\x96\xbc" : "v");
-	}
+	/* Now, where the labels leave room for it. */
+	if (nowc >= 0 && nowfree)
+		ui_put(ui, y, x + nowc, 1, C_KEY, ui->utf8 ? "\xe2\x96\xbc" : "v");
 }
 
 /* What the lanes' marks mean, as many as fit. */

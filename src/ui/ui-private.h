@@ -167,6 +167,7 @@ struct ui {
 	int			 too_small;
 	int			 screen;	/* enum ui_screen */
 	int			 dirty;
+	int			 mouse_pending;	/* a mouse report came */
 	int			 quit;
 	int			 exit_status;
 	uint64_t		 last_frame;

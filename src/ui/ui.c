@@ -431,7 +431,11 @@ ui_key(struct ui *ui, int key)
 	if (key == KEY_MOUSE) {
 		MEVENT	me;
 
-		if (getmouse(&me) != OK)
+		/* ncurses may hold the rest of a report (a release after a
+		 * press) where poll() cannot see it: look again soon. */
+		ui->mouse_pending = 1;
+		ui->dirty = 1;
+		if (getmouse(&me) != OK || (me.bstate & BUTTON1_RELEASED))
 			return;
 		if (ui->screen == SCREEN_RUN && ui->run != NULL)
 			ui_run_mouse(ui, &me);
@@ -509,6 +513,11 @@ ui_timeout(struct ui *ui)
 	t = ui_run_timeout(ui);
 	if (t == 0)
 		return 0;
+	if (ui->mouse_pending) {
+		ui->mouse_pending = 0;
+		if (t < 0 || t > 20)
+			t = 20;
+	}
 	if (ui->dirty) {
 		next = ui->last_frame + UI_FRAME_NS;
 		f = next > now ? (int)((next - now + 999999) / 1000000) : 0;
@@ -562,6 +571,28 @@ ui_loop(struct ui *ui)
 		ui_cast_check(ui);
 	}
 	return 0;
+}
+
+/* Home and End as the common terminals send them, whatever the terminfo
+ * entry says (a Linux console, rxvt, tmux or screen under TERM=xterm,
+ * xterm outside keypad mode), so they work in all of them. */
+static void
+ui_define_keys(void)
+{
+	static const struct {
+		const char	*seq;
+		int		 key;
+	} keys[] = {
+		{ "\033[1~", KEY_HOME }, { "\033[7~", KEY_HOME },
+		{ "\033[H", KEY_HOME }, { "\033OH", KEY_HOME },
+		{ "\033[4~", KEY_END }, { "\033[8~", KEY_END },
+		{ "\033[F", KEY_END }, { "\033OF", KEY_END },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (key_defined(keys[i].seq) == 0)
+			define_key(keys[i].seq, keys[i].key);
 }
 
 /* Take the terminal: the signals the loop reads, the handlers that give
@@ -622,11 +653,16 @@ ui_term_start(struct ui *ui, const struct options *o)
 	nonl();
 	intrflush(stdscr, FALSE);
 	keypad(stdscr, TRUE);
+	ui_define_keys();
+	/* Every frame is drawn whole: without this, ncurses stops an update
+	 * when input is waiting, and a paused screen (no further frames)
+	 * would keep the half-drawn one. */
+	typeahead(-1);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
-	    BUTTON5_PRESSED, NULL);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED |
+	    BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
 	if (!o->no_color && o->theme != THEME_MONO && getenv("NO_COLOR") ==
 	    NULL && has_colors()) {

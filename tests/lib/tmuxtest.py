@@ -163,6 +163,57 @@ def colours(escaped):
     return found
 
 
+def _sgr(params, st):
+    """Apply one SGR sequence's parameters to st = [fg, bg, reverse]."""
+    ps = [int(p) if p.isdigit() else 0 for p in re.split(r"[;:]", params)] \
+        if params else [0]
+    i = 0
+    while i < len(ps):
+        n = ps[i]
+        if n == 0:
+            st[:] = [None, None, False]
+        elif n == 7:
+            st[2] = True
+        elif n == 27:
+            st[2] = False
+        elif 30 <= n <= 37:
+            st[0] = n - 30
+        elif 90 <= n <= 97:
+            st[0] = n - 90 + 8
+        elif n == 39:
+            st[0] = None
+        elif 40 <= n <= 47:
+            st[1] = n - 40
+        elif 100 <= n <= 107:
+            st[1] = n - 100 + 8
+        elif n == 49:
+            st[1] = None
+        elif n in (38, 48) and i + 2 < len(ps) and ps[i + 1] == 5:
+            st[0 if n == 38 else 1] = ps[i + 2]
+            i += 2
+        elif n in (38, 48) and i + 4 < len(ps) and ps[i + 1] == 2:
+            st[0 if n == 38 else 1] = tuple(ps[i + 2:i + 5])
+            i += 4
+        i += 1
+
+
+def cells(escaped):
+    """A capture made with -e, cell by cell (see Screen.cells)."""
+    rows = []
+    st = [None, None, False]
+    for line in escaped.split("\n"):
+        row, pos = [], 0
+        for m in SGR.finditer(line):
+            row += [(ch, st[0], st[1], st[2]) for ch in line[pos:m.start()]]
+            _sgr(m.group(1), st)
+            pos = m.end()
+        row += [(ch, st[0], st[1], st[2]) for ch in line[pos:]]
+        rows.append(row)
+    if rows and rows[-1] == []:
+        rows.pop()
+    return rows
+
+
 SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|ThreadSanitizer|"
                        r"UndefinedBehaviorSanitizer|runtime error:")
 
@@ -244,6 +295,14 @@ class Screen:
     def capture(self):
         self.last = self.capture_bytes().decode("utf-8", errors="replace")
         return self.last
+
+    def cells(self):
+        """The pane cell by cell: a row is a list of (char, fg, bg, reverse),
+        trailing cells included; fg and bg are SGR colour numbers (0-7,
+        8-15 bright, 256-colour indices) or None for the default."""
+        text = self.tmux("capture-pane", "-p", "-e", "-N", "-t",
+                         self.target).decode("utf-8", errors="replace")
+        return cells(text)
 
     def wait_for(self, what, timeout=10):
         """Poll the pane until what (a regex, or a function of the capture)
