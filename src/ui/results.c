@@ -303,20 +303,20 @@ rs_summary_line(const struct model *m, char *buf, size_t size, int width)
 	}
 }
 
-/* The results list as Python prints it, as much as fits: whole items,
- * then ", ...". */
+/* The results list as Python prints it, as much as fits: whole items
+ * (an error shortened at a word inside its quotes), then ", ...". */
 static void
 rs_results_list(struct ui *ui, struct model *m, char *list, size_t size)
 {
-	char	item[64];
+	char	item[128];
 	size_t	i;
 	int	len, w = ui->cols;
 
 	len = snprintf(list, size, "[");
 	for (i = 0; i < m->nresults; i++) {
-		model_value_format(m, m->results[i], item, sizeof item);
+		rs_value(ui, m, m->results[i], 40, item, sizeof item);
 		if ((size_t)len + strlen(item) + 8 > size ||
-		    len + (int)strlen(item) + 8 > w) {
+		    len + (int)ui_strwidth(item) + 8 > w) {
 			len += snprintf(list + len, size - len, ", %s",
 			    ui->g->ellipsis);
 			break;

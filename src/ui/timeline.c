@@ -332,10 +332,23 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 	struct model	*m = &r->model;
 	uint64_t	 end = tl_call_end(m), t;
 	size_t		 n, first, seg = (size_t)-1, k;
-	int		 c, blocked, free_style, len, prev_tick = 0;
+	int		 c, blocked, free_style, len, prev_tick = 0, dense;
+	size_t		 most;
 	char		 what[32], num[8];
 
 	free_style = r->cfg.mode == MODE_APPLY_ASYNC;
+	/* Where results come thick (a third of the cells or more), a bar as
+	 * high as the cell's share of the busiest cell says more than
+	 * digits side by side. */
+	for (c = 0, dense = 0, most = 1; c < w && m->result_t != NULL; c++) {
+		t = a + (uint64_t)c * dt;
+		if (t > now)
+			break;
+		n = tl_results_in(m, t, t + dt, &first);
+		dense += n > 0;
+		most = n > most ? n : most;
+	}
+	dense = dense * 3 >= c && c > 0;
 	for (c = 0; c < w; c++) {
 		t = a + (uint64_t)c * dt;
 		if (t > now) {
@@ -350,12 +363,16 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 
 			if (raised)
 				snprintf(num, sizeof num, "%s", ui->g->cross);
+			else if (dense)
+				snprintf(num, sizeof num, "%s", ui->g->heat[
+				    n * 3 / most + 1 > 4 ? 4 : n * 3 / most + 1]);
 			else if (n == 1)
 				snprintf(num, sizeof num, "%s",
 				    ui->g->arrow_down);
+			else if (n < 10)
+				snprintf(num, sizeof num, "%zu", n);
 			else
-				snprintf(num, sizeof num, "%s", n < 10 ?
-				    (char[]){ (char)('0' + n), '\0' } : "+");
+				snprintf(num, sizeof num, "+");
 			ui_put(ui, y, x + c, 1, raised ? C_TASK_FAIL : C_TICK,
 			    num);
 			seg = (size_t)-1;
@@ -369,6 +386,10 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 		}
 		/* A new stretch of waiting: say what for, if it fits. */
 		k = m->result_t != NULL ? tl_results_in(m, 0, t, &first) : 0;
+		if (dense) {
+			ui_put(ui, y, x + c, 1, C_CALLER, "");
+			continue;
+		}
 		if (seg != k && c > 0 && prev_tick) {
 			/* a blank after a tick, so a count and a label
 			 * never read as one number */
