@@ -128,3 +128,27 @@ ui_keys_help(struct ui *ui, const struct ui_key *t, unsigned when,
 	ui_hline(ui, y + n + 1, x + 1, w - 2, C_TITLE, NULL);
 	ui_put(ui, y + n + 1, x + w - 1, 1, C_TITLE, ui->g->br);
 }
+
+/* A screen's table with the arrows' glyphs put in: footer keys written
+ * "\x01" (Up Down) and "\x02" (Left Right) become the terminal's arrows.
+ * copy holds n entries, the table's length; made once. */
+const struct ui_key *
+ui_keys_glyphs(struct ui *ui, const struct ui_key *t, struct ui_key *copy,
+    size_t n)
+{
+	static char	ud[16], lr[16];
+	size_t		i;
+
+	if (copy[0].action != ACT_NONE)
+		return copy;
+	snprintf(ud, sizeof ud, "%s%s", ui->g->arrow_up, ui->g->arrow_down);
+	snprintf(lr, sizeof lr, "%s%s", ui->g->arrow_left, ui->g->arrow_right);
+	for (i = 0; i < n; i++) {
+		copy[i] = t[i];
+		if (copy[i].fkey != NULL && copy[i].fkey[0] == '\x01')
+			copy[i].fkey = ud;
+		else if (copy[i].fkey != NULL && copy[i].fkey[0] == '\x02')
+			copy[i].fkey = lr;
+	}
+	return copy;
+}

@@ -476,21 +476,8 @@ static const struct ui_key *
 run_key_table(struct ui *ui)
 {
 	static struct ui_key	 keys[sizeof run_keys / sizeof run_keys[0]];
-	static char		 ud[16], lr[16];
-	size_t			 i;
 
-	if (keys[0].action != ACT_NONE)
-		return keys;
-	snprintf(ud, sizeof ud, "%s%s", ui->g->arrow_up, ui->g->arrow_down);
-	snprintf(lr, sizeof lr, "%s%s", ui->g->arrow_left, ui->g->arrow_right);
-	for (i = 0; i < sizeof run_keys / sizeof run_keys[0]; i++) {
-		keys[i] = run_keys[i];
-		if (keys[i].fkey != NULL && keys[i].fkey[0] == '\x01')
-			keys[i].fkey = ud;
-		else if (keys[i].fkey != NULL && keys[i].fkey[0] == '\x02')
-			keys[i].fkey = lr;
-	}
-	return keys;
+	return ui_keys_glyphs(ui, run_keys, keys, sizeof keys / sizeof keys[0]);
 }
 
 static unsigned

@@ -703,21 +703,8 @@ static const struct ui_key *
 setup_key_table(struct ui *ui)
 {
 	static struct ui_key	 keys[sizeof setup_keys / sizeof setup_keys[0]];
-	static char		 ud[16], lr[16];
-	size_t			 i;
 
-	if (keys[0].action != ACT_NONE)
-		return keys;
-	snprintf(ud, sizeof ud, "%s%s", ui->g->arrow_up, ui->g->arrow_down);
-	snprintf(lr, sizeof lr, "%s%s", ui->g->arrow_left, ui->g->arrow_right);
-	for (i = 0; i < sizeof setup_keys / sizeof setup_keys[0]; i++) {
-		keys[i] = setup_keys[i];
-		if (keys[i].fkey != NULL && keys[i].fkey[0] == '\x01')
-			keys[i].fkey = ud;
-		else if (keys[i].fkey != NULL && keys[i].fkey[0] == '\x02')
-			keys[i].fkey = lr;
-	}
-	return keys;
+	return ui_keys_glyphs(ui, setup_keys, keys, sizeof keys / sizeof keys[0]);
 }
 
 /* The limits of a field a number can be typed into; 0 if it takes none. */

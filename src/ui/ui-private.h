@@ -212,6 +212,8 @@ int		 ui_keys_footer(struct ui *, const struct ui_key *,
 		     unsigned when, int y);
 void		 ui_keys_help(struct ui *, const struct ui_key *,
 		     unsigned when, const char *title);
+const struct ui_key *ui_keys_glyphs(struct ui *, const struct ui_key *,
+		     struct ui_key *copy, size_t n);
 
 /* run.c */
 struct ui_run	*ui_run_start(struct ui *, char *err, size_t errlen);
