@@ -106,29 +106,32 @@ ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 	    runs[0]->model.run.cpus, runs[0]->model.run.cpus == 1 ? "" : "s");
 	ui_put(ui, y++, 0, ui->cols, C_SELECTED, buf);
 
-	/* The most that fits: the table, a rule per style, a row per worker;
-	 * then without the table, without the rules, two workers a row, and
-	 * groups of workers a row. */
+	/* The most that fits, keeping the table (wall, speedup, result
+	 * order) as long as every worker still shows: a rule per style and a
+	 * row per worker; no rules; two workers a row; then the same without
+	 * the table; then groups of workers a row. */
 	avail = ui->rows - 1 - y;
-	table = n + 1;
-	for (level = CMP_FULL; level <= CMP_HEAT; level++) {
-		if (level == CMP_HEAT) {
-			k = avail / n - 1;
-			group = k > 0 ? (nw + k - 1) / k : nw;
-		}
-		for (rule = 1; rule >= 0; rule--) {
-			if (n * cmp_rows(level, nw, group, rule) + table <= avail)
+	{
+		static const int tries[][3] = {	/* level, rule, table */
+			{ CMP_FULL, 1, 1 }, { CMP_FULL, 0, 1 }, { CMP_HALF, 1, 1 },
+			{ CMP_HALF, 0, 1 },
+			{ CMP_FULL, 1, 0 }, { CMP_FULL, 0, 0 }, { CMP_HALF, 0, 0 },
+		};
+		size_t	j;
+
+		for (j = 0; j < sizeof tries / sizeof tries[0]; j++) {
+			level = tries[j][0];
+			rule = tries[j][1];
+			table = tries[j][2] ? n + 1 : 0;
+			if (n * cmp_rows(level, nw, 1, rule) + table <= avail)
 				goto fits;
-			if (n * cmp_rows(level, nw, group, rule) <= avail) {
-				table = 0;
-				goto fits;
-			}
 		}
 	}
 	level = CMP_HEAT;
 	rule = 0;
 	table = 0;
-	group = nw;
+	k = avail / n - 1;
+	group = k > 0 ? (nw + k - 1) / k : nw;
 fits:
 	if (table > 0) {
 		/* The table batch mode prints, the same rows. */

@@ -192,6 +192,8 @@ def lesson_page_without_a_run():
              "q quit" in bottom(scr),
              "lesson cpu-count: step 1/4 (no run) shows its page, Space: next, "
              "q quit on the last row", s.last)
+        t.eq(len(re.findall(r"says this computer has", scr or "")), 1,
+             "the page's text shows once (not in a caption bar above it too)")
         quit_screen(s, "lesson page", 0)
 
 

@@ -407,6 +407,56 @@ def zoom_cursor_mouse():
         s.wait_exit(10)
 
 
+# ---------------------------------------------------------------- compare
+@case
+def compare_every_worker():
+    # Four call styles on four workers at 80x24: every worker's lane shows
+    # for every style, and map's caller (a bar) differs from apply_async's
+    # (free) here too.
+    with Screen(NAME + "-cmp", 80, 24,
+                poolscope("--compare", "apply,map,imap,apply_async", "-w", "4",
+                          "-t", "sleep 100 x8")) as s:
+        for k in range(4):
+            want = "(%d of 4)" % (k + 1) if k < 3 else "all 4 done"
+            s.wait_for(lambda x: want in x.splitlines()[-1] and finished(x), 20)
+            s.send("Space")
+        scr = s.wait_for(lambda x: "one time axis" in x.splitlines()[-1], 10)
+        t.ok(scr is not None, "--compare: the side-by-side view", s.last)
+        lines = (scr or "").splitlines()
+        heads = [i for i, l in enumerate(lines)
+                 if re.match(r"^ (apply|map|imap|apply_async) +\d.*\u2502", l) or
+                 re.match(r"^\u2500 (apply|map|imap|apply_async): ", l)]
+        t.ok(len(heads) == 4, "a section per call style", scr)
+        shown = []
+        for a, b in zip(heads, heads[1:] + [len(lines) - 1]):
+            ws = set()
+            for l in lines[a:b]:
+                m = re.match(r"^ workers? (\d+)(?:, (\d+)|-(\d+))?", l)
+                if m:
+                    lo = int(m.group(1))
+                    hi = int(m.group(2) or m.group(3) or lo)
+                    ws |= set(range(lo, hi + 1))
+            shown.append(sorted(ws))
+        t.eq(shown, [[0, 1, 2, 3]] * 4, "every worker of every style has a "
+             "lane (or half a row) at 80x24")
+        # Each style's caller row: its label row, or the row under its rule.
+        rows = s.cells()
+        bars, style = [], None
+        for i, r in enumerate(rows):
+            text = "".join(c[0] for c in r)
+            m = re.match(r"^\u2500 (\w+): |^ (\w+) +\d", text)
+            if m:
+                style = m.group(1) or m.group(2)
+            if BAR in text and (text.startswith(" caller ") or
+                                (m and m.group(2))):
+                bars.append((style, len([c for c in lane_cells(rows, i)
+                                         if c[2] == GREY])))
+        t.ok(dict(bars).get("map", 0) > 10 and dict(bars).get("apply_async", 1)
+             == 0, "map's caller lane is a bar, apply_async's has none", bars)
+        s.send("q")
+        s.wait_exit(10)
+
+
 # ------------------------------------------------ what just happened, events
 @case
 def latest_and_events():
