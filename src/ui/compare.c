@@ -85,55 +85,111 @@ cmp_rows(int level, int nw, int group, int rule)
 	return rule + 1 + lanes;
 }
 
+/* How the styles are laid out in avail rows. */
+struct cmp_layout {
+	int	level;		/* CMP_FULL, CMP_HALF, CMP_HEAT */
+	int	rule;		/* a rule over each style */
+	int	table;		/* the table's rows, 0 without it */
+	int	group;		/* workers a row, in the heat map */
+};
+
+/* The most that fits, keeping the table (wall, speedup, result order) as
+ * long as every worker still shows: a rule per style and a row per worker;
+ * no rules; two workers a row; then the same without the table; then
+ * groups of workers a row. */
+static void
+cmp_layout(struct cmp_layout *L, int n, int nw, int avail)
+{
+	static const int tries[][3] = {	/* level, rule, table */
+		{ CMP_FULL, 1, 1 }, { CMP_FULL, 0, 1 }, { CMP_HALF, 1, 1 },
+		{ CMP_HALF, 0, 1 }, { CMP_FULL, 1, 0 }, { CMP_FULL, 0, 0 },
+		{ CMP_HALF, 0, 0 },
+	};
+	size_t	j;
+	int	k;
+
+	L->group = 1;
+	for (j = 0; j < sizeof tries / sizeof tries[0]; j++) {
+		L->level = tries[j][0];
+		L->rule = tries[j][1];
+		L->table = tries[j][2] ? n + 1 : 0;
+		if (n * cmp_rows(L->level, nw, 1, L->rule) + L->table <= avail)
+			return;
+	}
+	L->level = CMP_HEAT;
+	L->rule = 0;
+	L->table = 0;
+	k = avail / n - 1;
+	L->group = k > 0 ? (nw + k - 1) / k : nw;
+}
+
+/* One style's section from row y: its rule (or its name on its caller's
+ * row), the caller's lane, and its workers; the row after it. */
+static int
+cmp_draw_style(struct ui *ui, struct ui_run *r, const struct cmp_layout *L,
+    int y, uint64_t dt)
+{
+	struct model	*m = &r->model;
+	char		 buf[64], wall[32];
+	int		 k, rows, tx = CMP_LABEL + 1, tw = ui->cols - tx;
+	int		 nw = m->nworkers, g = L->group;
+
+	util_format_duration(m->run.wall_ns, wall, sizeof wall);
+	if (L->rule) {
+		snprintf(buf, sizeof buf, "%s: %s", pool_mode_name(m->run.mode),
+		    wall);
+		ui_hline(ui, y++, 0, ui->cols, C_DIM, buf);
+		snprintf(buf, sizeof buf, " caller");
+	} else
+		snprintf(buf, sizeof buf, " %-14s %s", pool_mode_name(
+		    m->run.mode), wall);
+	ui_put(ui, y, 0, CMP_LABEL, C_KEY, buf);
+	ui_put(ui, y, CMP_LABEL, 1, C_DIM, ui->g->v);
+	ui_timeline_caller(ui, r, y++, tx, tw, 0, dt, m->run.wall_ns);
+	rows = cmp_rows(L->level, nw, g, 0) - 1;
+	for (k = 0; k < rows; k++, y++) {
+		if (L->level == CMP_FULL || (L->level == CMP_HALF &&
+		    2 * k + 1 >= nw))
+			snprintf(buf, sizeof buf, " worker %d",
+			    L->level == CMP_FULL ? k : 2 * k);
+		else if (L->level == CMP_HALF)
+			snprintf(buf, sizeof buf, " workers %d, %d", 2 * k,
+			    2 * k + 1);
+		else
+			snprintf(buf, sizeof buf, " workers %d-%d", k * g,
+			    (k + 1) * g - 1 < nw - 1 ? (k + 1) * g - 1 : nw - 1);
+		ui_put(ui, y, 0, CMP_LABEL, C_DIM, buf);
+		ui_put(ui, y, CMP_LABEL, 1, C_DIM, ui->g->v);
+		if (L->level == CMP_FULL)
+			ui_timeline_lane(ui, r, y, tx, tw, 1, k, 0, dt,
+			    m->run.wall_ns);
+		else if (L->level == CMP_HALF)
+			cmp_draw_pair(ui, r, y, tx, tw, 2 * k, 2 * k + 1, dt);
+		else
+			cmp_draw_group(ui, r, y, tx, tw, k * g, g, dt);
+	}
+	return y;
+}
+
 void
 ui_compare_draw(struct ui *ui, struct ui_run **runs, int n)
 {
 	struct compare_row	 row;
-	struct ui_run		*r;
-	struct model		*m;
-	char			 buf[256], wall[32];
+	struct cmp_layout	 L;
+	char			 buf[256];
 	uint64_t		 span = 1, dt;
-	int			 y = ui->top, i, k, tx = CMP_LABEL + 1, tw, nw;
-	int			 avail, table, rule, level, group = 1, rows;
+	int			 y = ui->top, i;
 
 	for (i = 0; i < n; i++)
 		if (runs[i]->model.run.wall_ns > span)
 			span = runs[i]->model.run.wall_ns;
-	nw = runs[0]->model.nworkers;
 	snprintf(buf, sizeof buf, " poolscope  compare  %zu task%s, %d worker%s"
 	    " / %d cpu%s", runs[0]->model.ntasks, runs[0]->model.ntasks == 1 ?
 	    "" : "s", runs[0]->cfg.workers, runs[0]->cfg.workers == 1 ? "" : "s",
 	    runs[0]->model.run.cpus, runs[0]->model.run.cpus == 1 ? "" : "s");
 	ui_put(ui, y++, 0, ui->cols, C_SELECTED, buf);
-
-	/* The most that fits, keeping the table (wall, speedup, result
-	 * order) as long as every worker still shows: a rule per style and a
-	 * row per worker; no rules; two workers a row; then the same without
-	 * the table; then groups of workers a row. */
-	avail = ui->rows - 1 - y;
-	{
-		static const int tries[][3] = {	/* level, rule, table */
-			{ CMP_FULL, 1, 1 }, { CMP_FULL, 0, 1 }, { CMP_HALF, 1, 1 },
-			{ CMP_HALF, 0, 1 },
-			{ CMP_FULL, 1, 0 }, { CMP_FULL, 0, 0 }, { CMP_HALF, 0, 0 },
-		};
-		size_t	j;
-
-		for (j = 0; j < sizeof tries / sizeof tries[0]; j++) {
-			level = tries[j][0];
-			rule = tries[j][1];
-			table = tries[j][2] ? n + 1 : 0;
-			if (n * cmp_rows(level, nw, 1, rule) + table <= avail)
-				goto fits;
-		}
-	}
-	level = CMP_HEAT;
-	rule = 0;
-	table = 0;
-	k = avail / n - 1;
-	group = k > 0 ? (nw + k - 1) / k : nw;
-fits:
-	if (table > 0) {
+	cmp_layout(&L, n, runs[0]->model.nworkers, ui->rows - 1 - y);
+	if (L.table > 0) {
 		/* The table batch mode prints, the same rows. */
 		compare_header(buf, sizeof buf);
 		ui_putf(ui, y++, 0, ui->cols, C_TITLE, " %s", buf);
@@ -144,49 +200,9 @@ fits:
 			    C_WARN : C_NORMAL, " %s", buf);
 		}
 	}
-	tw = ui->cols - tx;
-	dt = span / tw + 1;
-	for (i = 0; i < n; i++) {
-		r = runs[i];
-		m = &r->model;
-		util_format_duration(m->run.wall_ns, wall, sizeof wall);
-		if (rule) {
-			snprintf(buf, sizeof buf, "%s: %s",
-			    pool_mode_name(m->run.mode), wall);
-			ui_hline(ui, y++, 0, ui->cols, C_DIM, buf);
-			snprintf(buf, sizeof buf, " caller");
-		} else
-			snprintf(buf, sizeof buf, " %-14s %s", pool_mode_name(
-			    m->run.mode), wall);
-		ui_put(ui, y, 0, CMP_LABEL, C_KEY, buf);
-		ui_put(ui, y, CMP_LABEL, 1, C_DIM, ui->g->v);
-		ui_timeline_caller(ui, r, y++, tx, tw, 0, dt, m->run.wall_ns);
-		rows = cmp_rows(level, nw, group, 0) - 1;
-		for (k = 0; k < rows; k++, y++) {
-			if (level == CMP_FULL || (level == CMP_HALF &&
-			    2 * k + 1 >= nw))
-				snprintf(buf, sizeof buf, " worker %d",
-				    level == CMP_FULL ? k : 2 * k);
-			else if (level == CMP_HALF)
-				snprintf(buf, sizeof buf, " workers %d, %d",
-				    2 * k, 2 * k + 1);
-			else
-				snprintf(buf, sizeof buf, " workers %d-%d",
-				    k * group, (k + 1) * group - 1 < nw - 1 ?
-				    (k + 1) * group - 1 : nw - 1);
-			ui_put(ui, y, 0, CMP_LABEL, C_DIM, buf);
-			ui_put(ui, y, CMP_LABEL, 1, C_DIM, ui->g->v);
-			if (level == CMP_FULL)
-				ui_timeline_lane(ui, r, y, tx, tw, 1, k, 0, dt,
-				    m->run.wall_ns);
-			else if (level == CMP_HALF)
-				cmp_draw_pair(ui, r, y, tx, tw, 2 * k, 2 * k + 1,
-				    dt);
-			else
-				cmp_draw_group(ui, r, y, tx, tw, k * group,
-				    group, dt);
-		}
-	}
+	dt = span / (ui->cols - CMP_LABEL - 1) + 1;
+	for (i = 0; i < n; i++)
+		y = cmp_draw_style(ui, runs[i], &L, y, dt);
 	while (y < ui->rows - 1)
 		ui_fill(ui, y++, 0, ui->cols, C_NORMAL);
 }

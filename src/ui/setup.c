@@ -453,6 +453,36 @@ setup_finish_path(struct ui *ui)
 	}
 }
 
+/* A key while a path is typed: Enter reads the file, Esc gives up. */
+static void
+setup_path_key(struct ui *ui, int key)
+{
+	struct setup	*st = setup_of(ui);
+
+	switch (key) {
+	case 27:
+		st->editing = EDIT_NONE;
+		break;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		setup_finish_path(ui);
+		break;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		if (st->plen > 0)
+			st->plen--;
+		break;
+	default:
+		if (key >= 0x20 && key < 0x7f &&
+		    st->plen + 1 < (int)sizeof st->path)
+			st->path[st->plen++] = (char)key;
+		break;
+	}
+	st->path[st->plen] = '\0';
+}
+
 static int
 setup_edit_key(struct ui *ui, int key)
 {
@@ -462,28 +492,7 @@ setup_edit_key(struct ui *ui, int key)
 	int		 i;
 
 	if (st->editing == EDIT_PATH) {
-		switch (key) {
-		case 27:
-			st->editing = EDIT_NONE;
-			break;
-		case '\r':
-		case '\n':
-		case KEY_ENTER:
-			setup_finish_path(ui);
-			break;
-		case KEY_BACKSPACE:
-		case 127:
-		case 8:
-			if (st->plen > 0)
-				st->plen--;
-			break;
-		default:
-			if (key >= 0x20 && key < 0x7f &&
-			    st->plen + 1 < (int)sizeof st->path)
-				st->path[st->plen++] = (char)key;
-			break;
-		}
-		st->path[st->plen] = '\0';
+		setup_path_key(ui, key);
 		return 0;
 	}
 

@@ -321,34 +321,86 @@ tl_awaited(struct ui_run *r, size_t k, char *buf, size_t len)
 	}
 }
 
-/* The caller's lane: blocked (a bar, saying what it waits for) or free,
- * and a tick for each result received (a count where several share a
- * cell, a cross where the call raised).  apply_async's caller is free:
- * callbacks receive its results. */
+/* Whether results come thick on the caller's lane (in a third of its
+ * columns or more), and the most that one column holds. */
+static int
+tl_caller_dense(struct model *m, uint64_t a, uint64_t dt, int w,
+    uint64_t now, size_t *most)
+{
+	size_t	n, first;
+	int	c, with = 0;
+
+	*most = 1;
+	for (c = 0; c < w && m->result_t != NULL; c++) {
+		if (a + (uint64_t)c * dt > now)
+			break;
+		n = tl_results_in(m, a + (uint64_t)c * dt,
+		    a + (uint64_t)(c + 1) * dt, &first);
+		with += n > 0;
+		*most = n > *most ? n : *most;
+	}
+	return c > 0 && with * 3 >= c;
+}
+
+/* A column where n results (from result first on) reached the caller: a
+ * cross where the call raised; where results come thick, a bar as high as
+ * the column's share of the most; else an arrow, a count, or + for ten or
+ * more. */
+static void
+tl_caller_tick(struct ui *ui, struct model *m, int y, int x, size_t n,
+    size_t first, int dense, size_t most)
+{
+	char	num[8];
+	int	raised = m->raised >= 0 && first + n == m->nresults &&
+	    m->results[m->nresults - 1] == (uint32_t)m->raised;
+
+	if (raised)
+		snprintf(num, sizeof num, "%s", ui->g->cross);
+	else if (dense)
+		snprintf(num, sizeof num, "%s", ui->g->heat[n * 3 / most + 1 > 4 ?
+		    4 : n * 3 / most + 1]);
+	else if (n == 1)
+		snprintf(num, sizeof num, "%s", ui->g->arrow_down);
+	else if (n < 10)
+		snprintf(num, sizeof num, "%zu", n);
+	else
+		snprintf(num, sizeof num, "+");
+	ui_put(ui, y, x, 1, raised ? C_TASK_FAIL : C_TICK, num);
+}
+
+/* Whether a label of len columns from column c fits in the waiting
+ * stretch before result k (and before now, and the call's end). */
+static int
+tl_caller_room(struct model *m, size_t k, int c, int len, uint64_t a,
+    uint64_t dt, uint64_t now, uint64_t end)
+{
+	uint64_t	t;
+	int		cc;
+
+	for (cc = 0; cc < len; cc++) {
+		t = a + (uint64_t)(c + cc) * dt;
+		if ((k < m->nresults && m->result_t[k] < t + dt) || t > now ||
+		    (end && t >= end))
+			return 0;
+	}
+	return 1;
+}
+
+/* The caller's lane: blocked (a bar, saying what it waits for at the
+ * start of each stretch of waiting, a column after a tick so a count and a
+ * label never read as one number) or free, and a tick for each result
+ * received.  apply_async's caller is free: callbacks receive its results. */
 int
 ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
     uint64_t a, uint64_t dt, uint64_t now)
 {
 	struct model	*m = &r->model;
 	uint64_t	 end = tl_call_end(m), t;
-	size_t		 n, first, seg = (size_t)-1, k;
-	int		 c, blocked, free_style, len, prev_tick = 0, dense;
-	size_t		 most;
-	char		 what[32], num[8];
+	size_t		 n, first, most, k, said = (size_t)-1;
+	int		 c, len, after_tick = 0, dense;
+	char		 what[32];
 
-	free_style = r->cfg.mode == MODE_APPLY_ASYNC;
-	/* Where results come thick (a third of the cells or more), a bar as
-	 * high as the cell's share of the busiest cell says more than
-	 * digits side by side. */
-	for (c = 0, dense = 0, most = 1; c < w && m->result_t != NULL; c++) {
-		t = a + (uint64_t)c * dt;
-		if (t > now)
-			break;
-		n = tl_results_in(m, t, t + dt, &first);
-		dense += n > 0;
-		most = n > most ? n : most;
-	}
-	dense = dense * 3 >= c && c > 0;
+	dense = tl_caller_dense(m, a, dt, w, now, &most);
 	for (c = 0; c < w; c++) {
 		t = a + (uint64_t)c * dt;
 		if (t > now) {
@@ -357,76 +409,27 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 		}
 		n = m->result_t != NULL ? tl_results_in(m, t, t + dt, &first) : 0;
 		if (n > 0) {
-			int raised = m->raised >= 0 && first + n ==
-			    m->nresults && m->results[m->nresults - 1] ==
-			    (uint32_t)m->raised;
-
-			if (raised)
-				snprintf(num, sizeof num, "%s", ui->g->cross);
-			else if (dense)
-				snprintf(num, sizeof num, "%s", ui->g->heat[
-				    n * 3 / most + 1 > 4 ? 4 : n * 3 / most + 1]);
-			else if (n == 1)
-				snprintf(num, sizeof num, "%s",
-				    ui->g->arrow_down);
-			else if (n < 10)
-				snprintf(num, sizeof num, "%zu", n);
-			else
-				snprintf(num, sizeof num, "+");
-			ui_put(ui, y, x + c, 1, raised ? C_TASK_FAIL : C_TICK,
-			    num);
-			seg = (size_t)-1;
-			prev_tick = 1;
+			tl_caller_tick(ui, m, y, x + c, n, first, dense, most);
+			after_tick = 1;
 			continue;
 		}
-		blocked = !free_style && (end == 0 || t < end);
-		if (!blocked) {
-			ui_put(ui, y, x + c, 1, C_NORMAL, "");
+		if (r->cfg.mode == MODE_APPLY_ASYNC || (end != 0 && t >= end)) {
+			ui_put(ui, y, x + c, 1, C_NORMAL, "");	/* free */
 			continue;
 		}
-		/* A new stretch of waiting: say what for, if it fits. */
 		k = m->result_t != NULL ? tl_results_in(m, 0, t, &first) : 0;
-		if (dense) {
-			ui_put(ui, y, x + c, 1, C_CALLER, "");
-			continue;
-		}
-		if (seg != k && c > 0 && prev_tick) {
-			/* a blank after a tick, so a count and a label
-			 * never read as one number */
-			seg = k;
-			prev_tick = 0;
-			ui_put(ui, y, x + c, 1, C_CALLER, "");
-			seg = (size_t)-2;
-			continue;
-		}
-		if (seg == (size_t)-2)
-			seg = (size_t)-1;
-		prev_tick = 0;
-		if (seg != k) {
-			seg = k;
+		if (!dense && !after_tick && said != k) {
+			said = k;
 			tl_awaited(r, k, what, sizeof what);
 			len = (int)strlen(what);
-			if (len > 0 && c + len <= w) {
-				/* Only up to the next tick. */
-				int	cc;
-
-				for (cc = 0; cc < len; cc++) {
-					uint64_t tt = a + (uint64_t)(c + cc) *
-					    dt;
-
-					if ((k < m->nresults &&
-					    m->result_t[k] < tt + dt) ||
-					    tt > now || (end && tt >= end))
-						break;
-				}
-				if (cc == len) {
-					ui_put(ui, y, x + c, len, C_CALLER,
-					    what);
-					c += len - 1;
-					continue;
-				}
+			if (len > 0 && c + len <= w &&
+			    tl_caller_room(m, k, c, len, a, dt, now, end)) {
+				ui_put(ui, y, x + c, len, C_CALLER, what);
+				c += len - 1;
+				continue;
 			}
 		}
+		after_tick = 0;
 		ui_put(ui, y, x + c, 1, C_CALLER, "");
 	}
 	return 0;
