@@ -442,7 +442,7 @@ static const char options_after[] =
 "\n"
 "Keys on the run screen: Space pause, s step, + faster, - slower, k kill\n"
 "the selected worker, Up Down select a worker, Left Right a cursor on its\n"
-"tasks, z Z zoom, f follow now, v heat map, Tab pane, x export (trace and\n"
+"tasks, z Z zoom, < > move in time, f follow now, v heat map, Tab pane,\nx export (trace and "
 "SVG), r rerun, n set-up, ? or F1 help, q or F10 quit.\n"
 "\n"
 "Examples:\n"

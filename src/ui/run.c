@@ -443,6 +443,9 @@ static const struct ui_key run_keys[] = {
 	    "zoom the timeline in / out; f: fit it all, follow now" },
 	{ 'Z', ACT_ZOOM_OUT, K_RUN, NULL, NULL, NULL, NULL },
 	{ 'f', ACT_FOLLOW, K_RUN, NULL, NULL, NULL, NULL },
+	{ '<', ACT_PAN_BACK, K_RUN, NULL, NULL, "< >",
+	    "zoomed in: move the timeline back / on in time" },
+	{ '>', ACT_PAN_ON, K_RUN, NULL, NULL, NULL, NULL },
 	{ '\t', ACT_PANE, K_RUN, "Tab", "pane", "Tab",
 	    "focus the next pane: workers, result order, output" },
 	{ KEY_BTAB, ACT_PANE_BACK, K_RUN, NULL, NULL, NULL, NULL },
@@ -802,6 +805,8 @@ ui_run_key(struct ui *ui, int key)
 	case ACT_ZOOM_IN:
 	case ACT_ZOOM_OUT:
 	case ACT_FOLLOW:
+	case ACT_PAN_BACK:
+	case ACT_PAN_ON:
 	case ACT_VIEW:
 	case ACT_CANCEL:
 		ui_timeline_key(ui, r, action);

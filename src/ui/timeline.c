@@ -1164,6 +1164,18 @@ ui_timeline_key(struct ui *ui, struct ui_run *r, int action)
 		v->span = 0;
 		v->follow = 1;
 		break;
+	case ACT_PAN_BACK:
+	case ACT_PAN_ON:
+		/* A quarter of the window, and now no longer followed. */
+		if (v->span == 0)
+			break;
+		v->t0 = v->a;
+		v->follow = 0;
+		if (action == ACT_PAN_BACK)
+			v->t0 = v->t0 > v->span / 4 ? v->t0 - v->span / 4 : 0;
+		else if (v->t0 + v->span / 4 < now)
+			v->t0 += v->span / 4;
+		return;		/* the cursor may go out of view */
 	case ACT_VIEW:
 		v->heat = !tl_heat(r);
 		break;

@@ -261,7 +261,12 @@ def of_64():
     with Screen(NAME + "-64", 80, 24,
                 poolscope("--autostart", "-w", "64", "-m", "apply_async", "-t",
                           "sleep 60000 x64")) as s:
-        scr = s.wait_for(lambda x: re.search(r"Workers \* 1-(\d+) of 64", x), 15)
+        def all_up(x):
+            # Every row shown has its worker started (a slow start, as under
+            # a sanitizer, shows '-' for a PID until then).
+            m = re.search(r"Workers \* 1-(\d+) of 64", x)
+            return m and len(workers(x)) == int(m.group(1))
+        scr = s.wait_for(all_up, 20)
         m = re.search(r"Workers \* 1-(\d+) of 64", scr or "")
         t.ok(m is not None, "64 workers at 80x24: 'Workers 1-N of 64'", s.last)
         n = int(m.group(1)) if m else 0
@@ -333,6 +338,13 @@ def faster_slower():
 
 
 # -------------------------------------------------- zoom, cursor, mouse
+def axis_first(x):
+    """The axis' first label, in seconds."""
+    rule = line_of(x, "^\u2500 Workers") or ""
+    m = re.search(r"\u252c(\d+(?:\.\d+)?)s", rule)
+    return float(m.group(1)) if m else None
+
+
 def axis_span(x):
     """The seconds the lanes span, from the axis' first two labels and
     their columns (on the rule over the lanes)."""
@@ -366,6 +378,18 @@ def zoom_cursor_mouse():
                          axis_span(x) < before * 0.7, 5)
         t.ok(scr is not None, "z zooms in: the axis spans less (%s s)"
              % axis_span(s.last), line_of(s.last, "^\u2500 Workers"))
+        first = axis_first(s.last)
+        s.send("<", "<")
+        scr = s.wait_for(lambda x: axis_first(x) is not None and first is not
+                         None and axis_first(x) < first, 5)
+        t.ok(scr is not None, "< moves the zoomed timeline back in time (from "
+             "%s s to %s s)" % (first, axis_first(s.last)),
+             line_of(s.last, "^\u2500 Workers"))
+        back = axis_first(s.last)
+        s.send(">")
+        scr = s.wait_for(lambda x: axis_first(x) is not None and back is not
+                         None and axis_first(x) > back, 5)
+        t.ok(scr is not None, "> moves it on", line_of(s.last, "^\u2500 Workers"))
         s.send("f")
         scr = s.wait_for(lambda x: axis_span(x) and before and
                          abs(axis_span(x) - before) < before * 0.1, 5)
