@@ -52,15 +52,40 @@ ui_shorten(const char *src, int width, const char *ellipsis, char *dst,
 	snprintf(dst, len, "%.*s%s", (int)cut, src, ellipsis);
 }
 
+/* text without its asides: each " (...)" is dropped, so that
+ * "worker 2 (pid 4242) was killed" reads "worker 2 was killed". */
+static void
+rs_drop_asides(const char *text, char *dst, size_t len)
+{
+	size_t	i, j = 0;
+	int	depth = 0;
+
+	for (i = 0; text[i] != '\0' && j + 1 < len; i++) {
+		if (text[i] == ' ' && text[i + 1] == '(' && depth == 0) {
+			depth = 1;
+			i++;
+			continue;
+		}
+		if (depth > 0) {
+			depth += (text[i] == '(') - (text[i] == ')');
+			continue;
+		}
+		dst[j++] = text[i];
+	}
+	dst[j] = '\0';
+}
+
 /* A value in at most width columns, as Python prints it: an error keeps
- * its TaskError('...') and is shortened inside the quotes, at a word. */
+ * its TaskError('...') and is shortened inside the quotes, first by
+ * dropping its asides (a PID), then at a word. */
 static void
 rs_value(struct ui *ui, struct model *m, size_t task, int width, char *buf,
     size_t len)
 {
-	char		 val[200], inner[160];
+	char		 val[200], inner[160], plain[160];
 	const char	*q;
 	size_t		 n;
+	int		 room;
 
 	model_value_format(m, task, val, sizeof val);
 	if ((int)ui_strwidth(val) <= width || (q = strstr(val, "('")) == NULL ||
@@ -69,8 +94,9 @@ rs_value(struct ui *ui, struct model *m, size_t task, int width, char *buf,
 		return;
 	}
 	val[n - 2] = '\0';
-	ui_shorten(q + 2, width - (int)(q + 2 - val) - 2, ui->g->ellipsis,
-	    inner, sizeof inner);
+	room = width - (int)(q + 2 - val) - 2;
+	rs_drop_asides(q + 2, plain, sizeof plain);
+	ui_shorten(plain, room, ui->g->ellipsis, inner, sizeof inner);
 	snprintf(buf, len, "%.*s%s')", (int)(q + 2 - val), val, inner);
 }
 
@@ -82,10 +108,14 @@ rs_item(struct ui *ui, struct ui_run *r, size_t k, int width, char *buf,
 	struct model	*m = &r->model;
 	uint32_t	 task = m->results[k];
 	char		 val[200];
-	int		 n;
+	int		 n, cap;
 
+	/* A value takes at most 44 columns; a failure, which says why, up
+	 * to two thirds of the row. */
 	n = snprintf(buf, len, "%" PRIu32 "=", task);
-	rs_value(ui, m, task, (width - n > 44 ? 44 : width - n), val,
+	cap = m->tasks[task].state == MT_FAILED && width * 2 / 3 > 44 ?
+	    width * 2 / 3 : 44;
+	rs_value(ui, m, task, (width - n > cap ? cap : width - n), val,
 	    sizeof val);
 	snprintf(buf + n, len - n, "%s", val);
 	return (int)ui_strwidth(buf);
@@ -314,7 +344,9 @@ rs_results_list(struct ui *ui, struct model *m, char *list, size_t size)
 
 	len = snprintf(list, size, "[");
 	for (i = 0; i < m->nresults; i++) {
-		rs_value(ui, m, m->results[i], 40, item, sizeof item);
+		rs_value(ui, m, m->results[i],
+		    m->tasks[m->results[i]].state == MT_FAILED && w * 2 / 3 > 40 ?
+		    w * 2 / 3 : 40, item, sizeof item);
 		if ((size_t)len + strlen(item) + 8 > size ||
 		    len + (int)ui_strwidth(item) + 8 > w) {
 			len += snprintf(list + len, size - len, ", %s",

@@ -224,6 +224,13 @@ def killed_task():
         t.ok(len(red) >= 2, "and it is red (%d cells), not idle" % len(red))
         t.ok(re.search("\u21bb", ln) is not None, "a respawn mark shows where "
              "the slot's new process began", ln)
+        got = line_of(scr or s.last, "^ received ") or ""
+        t.ok("0=TaskError('worker 0 was killed by the user" in got,
+             "at 80 columns the error keeps what happened, its PID dropped "
+             "first", got)
+        got = line_of(scr or s.last, r"^ \[TaskError") or ""
+        t.ok("was killed by the user" in got, "and so does the summary's list",
+             got)
         s.send("q")
         t.eq(s.wait_exit(10), 1, "a killed task: exit 1")
 
