@@ -269,6 +269,44 @@ main_replay_batch(const struct options *o, struct replay *rp)
 	return rc;
 }
 
+/* -- COMMAND: a Python program, watched on the screen or in batch. */
+static int
+main_program(const struct options *o)
+{
+	struct batch_job	 job;
+	char			 err[1024], *tracer;
+	int			 sfd, rc;
+
+	if (python_command_check(o->command, err, sizeof err) != 0) {
+		fprintf(stderr, "poolscope: %s\n", err);
+		return 2;
+	}
+	if ((tracer = python_tracer_dir(err, sizeof err)) == NULL) {
+		fprintf(stderr, "poolscope: %s\n", err);
+		return UTIL_EXIT_INTERNAL;
+	}
+	if (!o->batch) {
+		struct options	withtracer = *o;
+
+		withtracer.tracer = tracer;
+		rc = ui_main(&withtracer, NULL, NULL, NULL);
+		free(tracer);
+		return rc;
+	}
+	sfd = batch_stop_fd();
+	memset(&job, 0, sizeof job);
+	job.src = source_python(o->command, tracer, 1);
+	free(tracer);
+	job.format = main_format(o);
+	job.record = o->record;
+	job.force = o->force;
+	job.trace = o->trace;
+	job.svg = o->svg;
+	rc = batch_drive(&job, sfd);
+	close(sfd);
+	return rc;
+}
+
 /* An empty task list runs nothing, as Pool.map(f, []) returns [] at once;
  * seldom what was meant, so it is said. */
 static void
@@ -341,6 +379,12 @@ main(int argc, char **argv)
 	if (o.lesson != NULL || o.list_lessons) {
 		rc = main_lessons(&o);
 		if (o.batch || o.list_lessons)
+			batch_close_stdout();
+		return batch_status(rc);
+	}
+	if (o.command != NULL) {
+		rc = main_program(&o);
+		if (o.batch)
 			batch_close_stdout();
 		return batch_status(rc);
 	}

@@ -596,6 +596,15 @@ options_words(struct opt_ctx *c, int argc, char **argv, const char **pos,
 			pos[(*npos)++] = w;
 			continue;
 		}
+		if (strcmp(w, "--") == 0 && c->where == OPT_CLI) {
+			/* The rest is a program to run and watch. */
+			if (i + 1 == argc)
+				return opt_error(c, "'--' ends poolscope's "
+				    "options and starts a command; give one, "
+				    "as in poolscope -- python3 script.py");
+			c->o->command = argv + i + 1;
+			break;
+		}
 		if (strcmp(w, "--") == 0) {
 			done = 1;
 			continue;
@@ -701,6 +710,20 @@ options_check(struct opt_ctx *c)
 	if (o->cast != NULL && o->batch)
 		return opt_error(c, "--cast records the screen; it does not go "
 		    "with --batch");
+	if (o->command != NULL && (o->taskfile != NULL ||
+	    o->tasks_inline != NULL || o->replay != NULL || o->lesson != NULL ||
+	    o->ncompare > 0))
+		return opt_error(c, "-- runs a Python program and watches its "
+		    "own pool; it takes no task list, --replay, --lesson or "
+		    "--compare");
+	if (o->command != NULL && (o->pool_given || o->mode != MODE_MAP ||
+	    o->chunksize > 0 || o->max_tasks_per_child > 0 ||
+	    o->timeout_ms > 0 || o->retries > 0 || o->keep_going ||
+	    o->time_scale != 1.0))
+		return opt_error(c, "-w, -m, -c, --pace, --time-scale, "
+		    "--max-tasks-per-child, --timeout, --retries and "
+		    "--keep-going set poolscope's own pool; a Python program "
+		    "makes its own (as in Pool(5)): drop them");
 	if (o->replay != NULL && o->record != NULL)
 		return opt_error(c, "--replay and --record do not go together; "
 		    "copy the recording instead");

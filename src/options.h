@@ -40,6 +40,9 @@ struct options {
 	int		 force;		/* --force: outputs may replace files */
 	const char	*tasks_inline;
 	const char	*taskfile;
+	char	       **command;	/* -- COMMAND ARGS: a Python program to
+					   watch (NULL-terminated), or NULL */
+	const char	*tracer;	/* with it: the tracer's directory */
 	int		 help;		/* --help */
 	int		 version;	/* --version */
 };

@@ -68,6 +68,17 @@ struct source	 source_engine(const struct engine_config *,
  * caller's). */
 struct source	 source_replay(struct replay *, double scale);
 
+/* A Python program (argv, NULL-terminated, argv[0] looked up in PATH),
+ * watched through the tracer in the directory tracer.  batch: its standard
+ * input is poolscope's (else /dev/null). */
+struct source	 source_python(char **argv, const char *tracer, int batch);
+/* The tracer's directory (allocated), or NULL with a message. */
+char		*python_tracer_dir(char *err, size_t errlen);
+/* 0 if argv[0] can be run (found in PATH, executable), or -1 with a
+ * message: nothing is run then. */
+int		 python_command_check(char *const *argv, char *err,
+		     size_t errlen);
+
 /* Drive src to its end.  stop_fd, when not -1, is a signalfd: SIGTSTP
  * pauses the source while poolscope is stopped; any other signal aborts
  * it, and is returned; 0 when the run ended.  flush (may be NULL) is called

@@ -146,6 +146,20 @@ batch_text_output(struct batch *b, const struct event *ev, const char *pfx)
 	}
 }
 
+/* How a program ended: "exited 0", "killed by SIGTERM". */
+static void
+batch_exit_text(const struct run_info *ri, char *buf, size_t len)
+{
+	const char	*sig;
+
+	if (ri->exit_code >= 0) {
+		snprintf(buf, len, "exited %d", ri->exit_code);
+		return;
+	}
+	sig = sigabbrev_np(-ri->exit_code);
+	snprintf(buf, len, "killed by SIG%s", sig ? sig : "?");
+}
+
 static void
 batch_text(struct batch *b, const struct event *ev)
 {
@@ -160,6 +174,14 @@ batch_text(struct batch *b, const struct event *ev)
 		label[0] = '\0';
 	switch (ev->type) {
 	case EV_RUN_START:
+		if (ev->run->program) {
+			fprintf(f, "program started: %s; its pool: %s, %d "
+			    "worker%s on %d processor%s\n", ev->run->command,
+			    pool_mode_name(ev->run->mode), ev->run->workers,
+			    ev->run->workers == 1 ? "" : "s", ev->run->cpus,
+			    ev->run->cpus == 1 ? "" : "s");
+			break;
+		}
 		fprintf(f, "run started: %s, %d worker%s on %d processor%s, "
 		    "%zu task%s, chunksize %d", pool_mode_name(ev->run->mode),
 		    ev->run->workers, ev->run->workers == 1 ? "" : "s",
@@ -190,13 +212,19 @@ batch_text(struct batch *b, const struct event *ev)
 		if (ev->task >= 0)
 			snprintf(pfx, sizeof pfx, "task %" PRId64 " printed: ",
 			    ev->task);
+		else if (ev->worker < 0)
+			snprintf(pfx, sizeof pfx, "the program printed: ");
 		else
 			snprintf(pfx, sizeof pfx, "worker %d printed: ",
 			    ev->worker);
 		batch_text_output(b, ev, pfx);
 		break;
+	case EV_TASK_SUBMIT:
+		fprintf(f, "task %" PRId64 " submitted: %.*s\n", ev->task,
+		    (int)ev->len, ev->text);
+		break;
 	case EV_TASK_DONE:
-		event_value_format(ev->vkind, ev->value, NULL, 0, val,
+		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
 		    sizeof val);
 		fprintf(f, "task %" PRId64 " (%s) done on worker %d: %s\n",
 		    ev->task, label, ev->worker, val);
@@ -227,7 +255,7 @@ batch_text(struct batch *b, const struct event *ev)
 		}
 		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
 		    sizeof val);
-		if (ev->vkind == VAL_ERROR && pool_raises(b->mode,
+		if (value_failed(ev->vkind) && pool_raises(b->mode,
 		    b->keep_going))
 			fprintf(f, "caller: %s() raised %s from task %" PRId64
 			    "\n", pool_mode_name(b->mode), val, ev->task);
@@ -249,7 +277,12 @@ batch_text(struct batch *b, const struct event *ev)
 			fprintf(f, "no worker is running\n");
 		break;
 	case EV_RUN_END:
-		fprintf(f, "run ended: %zu done, %zu failed", ev->run->ok,
+		if (ev->run->program) {
+			batch_exit_text(ev->run, val, sizeof val);
+			fprintf(f, "program %s; %zu done, %zu failed", val,
+			    ev->run->ok, ev->run->failed);
+		} else
+			fprintf(f, "run ended: %zu done, %zu failed", ev->run->ok,
 		    ev->run->failed);
 		if (ev->run->skipped > 0)
 			fprintf(f, ", %zu never ran", ev->run->skipped);
@@ -343,6 +376,31 @@ batch_results_line(struct batch *b)
 	fwrite(block, 1, (size_t)(p - block), b->out);
 }
 
+/* A program's summary: its tasks, how it ended, its time. */
+static void
+batch_program_summary(struct batch *b)
+{
+	const struct model	*m = b->m;
+	const struct run_info	*ri = &m->run;
+	char			 wall[32], busy[32], how[48];
+	size_t			 lost = model_never_received(m);
+
+	util_format_duration(ri->wall_ns, wall, sizeof wall);
+	util_format_duration(ri->busy_ns, busy, sizeof busy);
+	batch_exit_text(ri, how, sizeof how);
+	fprintf(b->out, "%s %s; %zu task%s, %zu failed", ri->command, how,
+	    ri->tasks, ri->tasks == 1 ? "" : "s", ri->failed);
+	if (lost > 0)
+		fprintf(b->out, ", %zu computed but never received", lost);
+	fprintf(b->out, "; wall %s, tasks' own time %s", wall, busy);
+	if (m->ncomputed > 0 && ri->wall_ns > 0 && ri->busy_ns >= 1000000u)
+		fprintf(b->out, ", speedup %.2fx", (double)ri->busy_ns /
+		    ri->wall_ns);
+	fprintf(b->out, " (%s, %d worker%s, %d processor%s)\n",
+	    pool_mode_name(ri->mode), ri->workers, ri->workers == 1 ? "" : "s",
+	    ri->cpus, ri->cpus == 1 ? "" : "s");
+}
+
 /* The summary: tasks and outcomes, what the caller got, the times. */
 static void
 batch_summary(struct batch *b)
@@ -391,8 +449,12 @@ void
 batch_finish(struct batch *b)
 {
 	if (b->format != BATCH_JSON && !b->failed) {
-		batch_results_line(b);
-		if (!ferror(b->out))
+		/* A Python program prints what it got itself. */
+		if (!b->m->run.program)
+			batch_results_line(b);
+		if (!ferror(b->out) && b->m->run.program)
+			batch_program_summary(b);
+		else if (!ferror(b->out))
 			batch_summary(b);
 		if (ferror(b->out))
 			batch_failed(b, errno);

@@ -42,6 +42,7 @@ enum evf {
 	EVF_STATS,		/* "cpu" and "wait", when known */
 	EVF_STATUS,		/* "status": how a process ended (text) */
 	EVF_LIVE,		/* "live": workers going on (state) */
+	EVF_CALL,		/* "call": what a Python task calls (text) */
 	EVF_RUN_START,		/* the run's shape */
 	EVF_RUN_END		/* its outcome and times */
 };
@@ -64,6 +65,7 @@ static const uint8_t evjson_fields[EV_NTYPES][EVJSON_MAXF] = {
 	[EV_SPAWN_FAIL] = { EVF_WORKER, EVF_ERROR, EVF_LIVE },
 	[EV_TASK_SKIP] = { EVF_TASK, EVF_WORKER, EVF_CHUNK_REQ, EVF_CAUSE },
 	[EV_SENTINEL] = { EVF_WORKER, EVF_PID },
+	[EV_TASK_SUBMIT] = { EVF_TASK, EVF_CHUNK, EVF_CALL },
 };
 
 /* ---------------------------------------------------------------- writing */
@@ -119,6 +121,10 @@ evjson_write_field(FILE *f, int kind, const struct event *ev)
 		evjson_text(f, "text", ev->text, ev->len);
 		break;
 	case EVF_RESULT:
+		if (ev->vkind == VAL_TEXT) {
+			evjson_text(f, "result", ev->text, ev->len);
+			break;
+		}
 		event_value_format(ev->vkind, ev->value, NULL, 0, val,
 		    sizeof val);
 		fprintf(f, ",\"result\":\"%s\"", val);
@@ -127,14 +133,19 @@ evjson_write_field(FILE *f, int kind, const struct event *ev)
 		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
 		    sizeof val);
 		evjson_text(f, "value", val, strlen(val));
-		if (ev->vkind == VAL_ERROR)
+		if (value_failed(ev->vkind))
 			fputs(",\"ok\":false", f);
 		break;
 	case EVF_ATTEMPT:
 		fprintf(f, ",\"attempt\":%d", ev->state);
 		break;
 	case EVF_ERROR:
-		evjson_text(f, "error", ev->text, ev->len);
+		/* A Python program's exception is its repr, as it is. */
+		evjson_text(f, ev->vkind == VAL_EXC ? "exception" : "error",
+		    ev->text, ev->len);
+		break;
+	case EVF_CALL:
+		evjson_text(f, "call", ev->text, ev->len);
 		break;
 	case EVF_STATS:
 		if (ev->has_stats) {
@@ -155,6 +166,11 @@ evjson_write_field(FILE *f, int kind, const struct event *ev)
 		if (ri->keep_going)
 			fputs(",\"keep_going\":true", f);
 		fprintf(f, ",\"pace_ms\":%d", ri->pace_ms);
+		if (ri->program) {
+			fputs(",\"program\":true", f);
+			evjson_text(f, "command", ri->command,
+			    strlen(ri->command));
+		}
 		break;
 	case EVF_RUN_END:
 		fprintf(f, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu",
@@ -169,6 +185,8 @@ evjson_write_field(FILE *f, int kind, const struct event *ev)
 		evjson_secs(f, "paused", ri->paused_ns);
 		if (run_info_unfinished(ri))
 			fputs(",\"interrupted\":true", f);
+		if (ri->program)
+			fprintf(f, ",\"exit_code\":%d", ri->exit_code);
 		break;
 	}
 }
@@ -273,13 +291,21 @@ evjson_value(struct evjson_reader *rd, const char *s, size_t n,
 	}
 	errno = 0;
 	ev->value = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0) {
-		snprintf(err, errlen, "a result must be a whole number, None or "
-		    "TaskError('...'), not '%.40s'", s);
-		return -1;
+	if (*s != '\0' && *end == '\0' && errno == 0) {
+		ev->vkind = VAL_INT;
+		return 0;
 	}
-	ev->vkind = VAL_INT;
-	return 0;
+	if (rd->start.program) {
+		/* A Python value's repr, or an exception's (ok: false). */
+		ev->vkind = VAL_TEXT;
+		ev->text = s;
+		ev->len = n;
+		ev->value = 0;
+		return 0;
+	}
+	snprintf(err, errlen, "a result must be a whole number, None or "
+	    "TaskError('...'), not '%.40s'", s);
+	return -1;
 }
 
 static int
@@ -314,6 +340,15 @@ evjson_read_run(struct evjson_reader *rd, const struct json_obj *o,
 		ri->runq_ns = evjson_secs_get(o, "runq");
 		ri->paused_ns = evjson_secs_get(o, "paused");
 		ri->interrupted = evjson_bool(o, "interrupted");
+		if (ri->program)	/* its tasks came as it ran */
+			ri->tasks = rd->ntasks;
+		ri->exit_code = 0;
+		if (ri->program && json_get(o, "exit_code") != NULL) {
+			if (json_get_int(o, "exit_code", -64, 255, &v, err,
+			    errlen))
+				return -1;
+			ri->exit_code = (int)v;
+		}
 		return 0;
 	}
 	ri = &rd->start;
@@ -337,6 +372,11 @@ evjson_read_run(struct evjson_reader *rd, const struct json_obj *o,
 		return -1;
 	ri->chunksize = (int)v;
 	ri->keep_going = evjson_bool(o, "keep_going");
+	ri->program = evjson_bool(o, "program");
+	ri->command[0] = '\0';
+	if (ri->program && (s = evjson_str(o, "command", NULL, err,
+	    errlen)) != NULL)
+		snprintf(ri->command, sizeof ri->command, "%s", s);
 	/* Optional: a recording made before --pace has none. */
 	ri->pace_ms = 0;
 	if (json_get(o, "pace_ms") != NULL) {
@@ -355,7 +395,8 @@ evjson_read_field(struct evjson_reader *rd, const struct json_obj *o,
 	const char	*s;
 	size_t		 len;
 	int64_t		 v, nt = (int64_t)rd->ntasks;
-	int64_t		 nw = rd->start.workers;
+	int64_t		 nw = rd->start.program ? POOL_MAX_WORKERS :
+	    rd->start.workers;
 
 	switch (kind) {
 	case EVF_WORKER:
@@ -374,6 +415,20 @@ evjson_read_field(struct evjson_reader *rd, const struct json_obj *o,
 		return 0;
 	case EVF_TASK:
 	case EVF_TASK_NEG:
+		if (ev->type == EV_TASK_SUBMIT) {
+			/* A program's next task: the tasks grow by one. */
+			if (!rd->start.program) {
+				snprintf(err, errlen, "task_submit in a run of "
+				    "poolscope's own tasks (they are all in the "
+				    "header)");
+				return -1;
+			}
+			if (json_get_int(o, "task", nt, nt, &ev->task, err,
+			    errlen))
+				return -1;
+			rd->ntasks++;
+			return 0;
+		}
 		return json_get_int(o, "task", kind == EVF_TASK_NEG ? -1 : 0,
 		    nt - 1, &ev->task, err, errlen);
 	case EVF_CHUNK:
@@ -409,19 +464,33 @@ evjson_read_field(struct evjson_reader *rd, const struct json_obj *o,
 	case EVF_VALUE:
 		if ((s = evjson_str(o, "value", &len, err, errlen)) == NULL)
 			return -1;
-		return evjson_value(rd, s, len, ev, err, errlen);
+		if (evjson_value(rd, s, len, ev, err, errlen) != 0)
+			return -1;
+		if (ev->vkind == VAL_TEXT && json_get(o, "ok") != NULL &&
+		    !evjson_bool(o, "ok"))
+			ev->vkind = VAL_EXC;
+		return 0;
 	case EVF_ATTEMPT:
 		if (json_get_int(o, "attempt", 1, 1000, &v, err, errlen))
 			return -1;
 		ev->state = (int)v;
 		return 0;
 	case EVF_ERROR:
+		if (json_get(o, "exception") != NULL) {
+			ev->text = evjson_str(o, "exception", &ev->len, err,
+			    errlen);
+			ev->vkind = VAL_EXC;
+			return ev->text != NULL ? 0 : -1;
+		}
 		if ((ev->text = evjson_str(o, "error", &ev->len, err,
 		    errlen)) == NULL)
 			return -1;
 		if (ev->type != EV_SPAWN_FAIL)
 			ev->vkind = VAL_ERROR;
 		return 0;
+	case EVF_CALL:
+		ev->text = evjson_str(o, "call", &ev->len, err, errlen);
+		return ev->text != NULL ? 0 : -1;
 	case EVF_STATS:
 		if (json_get(o, "cpu") == NULL || json_get(o, "wait") == NULL)
 			return 0;

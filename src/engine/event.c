@@ -14,7 +14,7 @@
 static const char *event_names[EV_NTYPES] = {
 	"run_start", "worker_start", "task_start", "output", "task_done",
 	"task_fail", "task_retry", "result", "worker_exit", "worker_state",
-	"run_end", "spawn_fail", "task_skip", "sentinel"
+	"run_end", "spawn_fail", "task_skip", "sentinel", "task_submit"
 };
 
 
@@ -72,6 +72,11 @@ event_value_format(int vkind, int64_t value, const char *text, size_t len,
 			snprintf(buf + o, buflen - o, "')");
 		else if (buflen > 0)
 			buf[buflen - 1] = '\0';
+		break;
+	case VAL_TEXT:
+	case VAL_EXC:
+		/* A Python program's own repr(), as it is. */
+		snprintf(buf, buflen, "%.*s", (int)len, len ? text : "");
 		break;
 	default:
 		strlcpy(buf, "None", buflen);

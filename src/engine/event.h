@@ -31,14 +31,26 @@ enum event_type {
 	EV_TASK_SKIP,		/* task, worker, chunk, seq = the task whose
 				   error ended the chunk: it never ran */
 	EV_SENTINEL,		/* worker, pid: took the stop sentinel (None) */
+	EV_TASK_SUBMIT,		/* task, chunk, text = the call: a Python
+				   program's task, known once submitted */
 	EV_NTYPES
 };
 
 enum value_kind {
 	VAL_NONE,		/* Python None */
 	VAL_INT,
-	VAL_ERROR		/* failed: text holds the error */
+	VAL_ERROR,		/* failed: text holds the error */
+	VAL_TEXT,		/* a Python program's value: text is its repr */
+	VAL_EXC			/* a Python program's exception: text is its
+				   repr, ValueError('bad') */
 };
+
+/* The value is an exception (the task failed). */
+static inline int
+value_failed(int vkind)
+{
+	return vkind == VAL_ERROR || vkind == VAL_EXC;
+}
 
 /* Worker states, as the README names them. */
 enum worker_state {
@@ -56,6 +68,12 @@ struct run_info {
 	int		 keep_going;	/* a raise does not end the call */
 	int		 pace_ms;	/* --pace (ms, before the time scale);
 					   0: none */
+	int		 program;	/* a Python program's own pool: tasks
+					   come with task_submit, and tasks and
+					   workers grow as it runs */
+	char		 command[96];	/* the program's command line, cut */
+	int		 exit_code;	/* run_end of a program: how it ended,
+					   as Python's exitcode (-N: signal N) */
 	/* run_end */
 	size_t		 ok;
 	size_t		 failed;

@@ -9,6 +9,7 @@
 
 #include "util.h"
 #include "engine/order.h"
+#include "tasks/tasks.h"
 #include "model/model.h"
 
 void
@@ -43,6 +44,8 @@ model_free_views(struct model *m)
 			free(m->partial[i]);
 	free(m->lanes);
 	free(m->partial);
+	free(m->caller_partial);
+	m->caller_partial = NULL;
 	free(m->partial_task);
 	m->partial_task = NULL;
 	free(m->lines);
@@ -115,10 +118,12 @@ model_partial_end(struct model *m, int w, uint64_t t)
 {
 	char	*p;
 
-	if (!m->views || w < 0 || w >= m->nworkers ||
-	    (p = m->partial[w]) == NULL || p[0] == '\0')
+	if (!m->views || w < -1 || w >= m->nworkers)
 		return;
-	model_line_add(m, w, m->partial_task[w], t, p, strlen(p));
+	p = w < 0 ? m->caller_partial : m->partial[w];
+	if (p == NULL || p[0] == '\0')
+		return;
+	model_line_add(m, w, w < 0 ? -1 : m->partial_task[w], t, p, strlen(p));
 	p[0] = '\0';
 }
 
@@ -128,19 +133,22 @@ model_output(struct model *m, int w, int64_t task, uint64_t t,
     const char *text, size_t len)
 {
 	const char	*nl;
-	char		*p;
+	char		*p, **slot;
 	size_t		 have, n;
 
 	m->output_bytes += len;
-	if (w < 0 || w >= m->nworkers)
+	if (w < -1 || w >= m->nworkers || (w == -1 && !m->run.program))
 		return;
-	if (m->partial[w] != NULL && m->partial_task[w] != task)
+	/* -1: what a Python program printed itself, as its caller */
+	slot = w < 0 ? &m->caller_partial : &m->partial[w];
+	if (w >= 0 && m->partial[w] != NULL && m->partial_task[w] != task)
 		model_partial_end(m, w, t);
-	m->partial_task[w] = task;
+	if (w >= 0)
+		m->partial_task[w] = task;
 	while (len > 0) {
 		nl = memchr(text, '\n', len);
 		n = nl ? (size_t)(nl - text) : len;
-		p = m->partial[w];
+		p = *slot;
 		have = p ? strlen(p) : 0;
 		if (nl != NULL) {
 			if (have > 0) {
@@ -158,7 +166,7 @@ model_output(struct model *m, int w, int64_t task, uint64_t t,
 			len -= n + 1;
 		} else {
 			if (p == NULL)
-				p = m->partial[w] = xcalloc(1, MODEL_LINE_MAX);
+				p = *slot = xcalloc(1, MODEL_LINE_MAX);
 			if (have + n >= MODEL_LINE_MAX - 1)
 				n = MODEL_LINE_MAX - 1 - have;	/* keep the start */
 			memcpy(p + have, text, n);
@@ -265,13 +273,82 @@ model_run_start(struct model *m, const struct run_info *ri)
 		    sizeof *m->partial_task);
 		m->lines = xcalloc(MODEL_LINES, sizeof *m->lines);
 	}
-	m->ntasks = ri->tasks;
+	m->ntasks = m->taskcap = ri->tasks;
 	if (m->ntasks > 0) {
 		m->tasks = xcalloc(m->ntasks, sizeof *m->tasks);
 		m->results = xcalloc(m->ntasks, sizeof *m->results);
 		if (m->views)
 			m->result_t = xcalloc(m->ntasks, sizeof *m->result_t);
 	}
+}
+
+/* Grow an array of n elements of size to cap, the new ones zero. */
+static void *
+model_grow(void *p, size_t n, size_t cap, size_t size)
+{
+	p = xreallocarray(p, cap, size);
+	memset((char *)p + n * size, 0, (cap - n) * size);
+	return p;
+}
+
+/* A Python program submitted task i: there are at least i + 1. */
+static void
+model_task_submit(struct model *m, int64_t i)
+{
+	size_t	cap, n = m->taskcap;
+
+	if (i < 0 || i >= TASKS_MAX)
+		return;
+	if ((size_t)i >= m->taskcap) {
+		cap = m->taskcap ? m->taskcap : 64;
+		while (cap <= (size_t)i)
+			cap *= 2;
+		m->tasks = model_grow(m->tasks, n, cap, sizeof *m->tasks);
+		m->results = model_grow(m->results, n, cap,
+		    sizeof *m->results);
+		if (m->views)
+			m->result_t = model_grow(m->result_t, n, cap,
+			    sizeof *m->result_t);
+		if (m->errors != NULL)
+			m->errors = model_grow(m->errors, n, cap,
+			    sizeof *m->errors);
+		m->taskcap = cap;
+	}
+	if ((size_t)i >= m->ntasks)
+		m->ntasks = m->run.tasks = (size_t)i + 1;
+}
+
+/* A Python program's process took slot w: there are at least w + 1. */
+static void
+model_worker_grow(struct model *m, int w)
+{
+	int	i, n = m->nworkers;
+
+	if (w < n || w >= POOL_MAX_WORKERS)
+		return;
+	m->workers = model_grow(m->workers, n, w + 1, sizeof *m->workers);
+	for (i = n; i <= w; i++) {
+		m->workers[i].task = -1;
+		m->workers[i].state = WS_EXITED;
+	}
+	if (m->views) {
+		m->lanes = model_grow(m->lanes, n, w + 1, sizeof *m->lanes);
+		m->partial = model_grow(m->partial, n, w + 1,
+		    sizeof *m->partial);
+		m->partial_task = model_grow(m->partial_task, n, w + 1,
+		    sizeof *m->partial_task);
+	}
+	m->nworkers = m->run.workers = w + 1;
+}
+
+/* Per task text (an error, a repr), its array made on first use. */
+static void
+model_text_set(struct model *m, int64_t task, const char *text, size_t len)
+{
+	if (m->errors == NULL)
+		m->errors = xcalloc(m->taskcap, sizeof *m->errors);
+	free(m->errors[task]);
+	m->errors[task] = xstrndup(text ? text : "", len);
 }
 
 static struct model_worker *
@@ -354,6 +431,8 @@ model_task_done(struct model *m, struct model_worker *w, struct model_task *t,
 	t->state = MT_DONE;
 	t->vkind = ev->vkind;
 	t->value = ev->value;
+	if (ev->vkind == VAL_TEXT)
+		model_text_set(m, ev->task, ev->text, ev->len);
 	m->ndone++;
 	m->ncomputed++;
 	if (m->views) {
@@ -369,16 +448,13 @@ model_task_fail(struct model *m, struct model_worker *w, struct model_task *t,
 	if (t->state == MT_RUNNING)
 		model_task_end(m, w, t, ev);
 	t->state = MT_FAILED;
-	t->vkind = VAL_ERROR;
+	t->vkind = ev->vkind == VAL_EXC ? VAL_EXC : VAL_ERROR;
 	t->worker = ev->worker;	/* -1: it never ran (no worker left) */
 	if (ev->worker >= 0)
 		m->ncomputed++;
 	else
 		m->nunrun++;
-	if (m->errors == NULL)
-		m->errors = xcalloc(m->ntasks, sizeof *m->errors);
-	free(m->errors[ev->task]);
-	m->errors[ev->task] = xstrndup(ev->text ? ev->text : "", ev->len);
+	model_text_set(m, ev->task, ev->text, ev->len);
 	m->nfailed++;
 }
 
@@ -397,7 +473,7 @@ model_result(struct model *m, struct model_task *t, const struct event *ev)
 		 * never sent anywhere. */
 		t->vkind = VAL_INT;
 		t->value = ev->value;
-	} else if (ev->vkind == VAL_ERROR && m->raised < 0 &&
+	} else if (value_failed(ev->vkind) && m->raised < 0 &&
 	    pool_raises(m->run.mode, m->run.keep_going))
 		m->raised = ev->task;
 	while (m->next_unreceived < m->ntasks &&
@@ -411,6 +487,7 @@ model_result(struct model *m, struct model_task *t, const struct event *ev)
 static void
 model_run_end(struct model *m, const struct run_info *ri)
 {
+	model_partial_end(m, -1, m->now);
 	m->ended = 1;
 	m->run.ok = ri->ok;
 	m->run.failed = ri->failed;
@@ -422,6 +499,7 @@ model_run_end(struct model *m, const struct run_info *ri)
 	m->run.runq_ns = ri->runq_ns;
 	m->run.paused_ns = ri->paused_ns;
 	m->run.interrupted = ri->interrupted;
+	m->run.exit_code = ri->exit_code;
 }
 
 void
@@ -439,6 +517,13 @@ model_event(struct model *m, const struct event *ev)
 		return;
 	m->nevents++;
 	m->now = ev->t;
+	/* A program's tasks and slots are known as it runs. */
+	if (ev->type == EV_TASK_SUBMIT && m->run.program) {
+		if (m->ntasks == 0)
+			m->first_submit = ev->t;
+		model_task_submit(m, ev->task);
+	} else if (ev->type == EV_WORKER_START && m->run.program)
+		model_worker_grow(m, ev->worker);
 	w = model_worker(m, ev->worker);
 	t = model_task(m, ev->task);
 	/* A line a task left unended is a line once it (or its worker)
@@ -558,7 +643,7 @@ model_value_format(const struct model *m, size_t task, char *buf, size_t len)
 	const struct model_task	*t = &m->tasks[task];
 	const char		*err = NULL;
 
-	if (t->vkind == VAL_ERROR && m->errors != NULL)
+	if (t->vkind != VAL_INT && t->vkind != VAL_NONE && m->errors != NULL)
 		err = m->errors[task];
 	event_value_format(t->vkind, t->value, err, err ? strlen(err) : 0,
 	    buf, len);

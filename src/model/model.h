@@ -91,7 +91,11 @@ struct model {
 	int			 nworkers;
 	struct model_task	*tasks;
 	size_t			 ntasks;
-	char		       **errors;	/* per task, allocated on first failure */
+	size_t			 taskcap;	/* tasks, results, result_t and
+						   errors have room for */
+	/* Per task, allocated on first use: an error's text, or a Python
+	 * value's repr (VAL_TEXT). */
+	char		       **errors;
 
 	uint32_t		*results;	/* task indices, in arrival order */
 	uint64_t		*result_t;	/* when each arrived (views only) */
@@ -122,6 +126,9 @@ struct model {
 	struct model_line	*lines;		/* a ring of MODEL_LINES */
 	size_t			 nlines;	/* lines ever added */
 	char		       **partial;	/* per slot: a line not yet ended */
+	char			*caller_partial;	/* and the program's own
+						   (worker -1) */
+	uint64_t		 first_submit;	/* a program's first task_submit */
 	int64_t			*partial_task;	/* per slot: whose it is */
 	size_t			 output_bytes;
 	uint64_t		 task_ns_sum;	/* for the mean task time */

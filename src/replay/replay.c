@@ -49,7 +49,7 @@
 #define RF_VALUE	0x20
 #define RF_STATE	0x40
 #define RF_TEXT		0x80
-#define RF_STATS	0x04	/* in the third byte, above the value kind */
+#define RF_STATS	0x08	/* in the third byte, above the value kind */
 
 /* What each task has been through so far, for the checks across lines. */
 #define TS_DONE		1
@@ -240,7 +240,7 @@ replay_decode(struct replay *r)
 
 	event_init(ev, p[0], -1, 0, -1);
 	mask = p[1];
-	ev->vkind = p[2] & 3;
+	ev->vkind = p[2] & 7;
 	ev->has_stats = (p[2] & RF_STATS) != 0;
 	p += 3;
 	r->tprev += replay_get_varint(&p);
@@ -388,7 +388,7 @@ replay_check(struct replay *r, const struct event *ev, char *err,
 		ended = r->ndone + r->nfailed;
 		raised = pool_raises(ri->mode, ri->keep_going) &&
 		    r->nfailed > 0;
-		if (!raised && !run_info_unfinished(ri) &&
+		if (!raised && !run_info_unfinished(ri) && !ri->program &&
 		    ri->mode != MODE_PROCESS && r->nresults != ended) {
 			snprintf(err, errlen, "%zu tasks ended and the call "
 			    "did not raise, but the caller received %zu "
@@ -423,6 +423,17 @@ replay_line(struct replay *r, const char *s, size_t len, int *type, char *err,
 	if (r->n > 0 && ev.t < r->tlast) {
 		snprintf(err, errlen, "time goes backwards");
 		return -1;
+	}
+	if (ev.type == EV_RUN_START && ev.run->program && r->tl.n > 0) {
+		snprintf(err, errlen, "a Python program's recording lists no "
+		    "tasks in its header (they come with task_submit)");
+		return -1;
+	}
+	if (ev.type == EV_TASK_SUBMIT) {
+		/* A program's task: its call is its label. */
+		tasklist_append_call(&r->tl, ev.text ? ev.text : "", ev.len);
+		r->tstate = xreallocarray(r->tstate, r->tl.n, 1);
+		r->tstate[r->tl.n - 1] = 0;
 	}
 	if (replay_check(r, &ev, err, errlen) != 0)
 		return -1;

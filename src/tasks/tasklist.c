@@ -741,6 +741,32 @@ tasklist_free(struct tasklist *tl)
 	memset(tl, 0, sizeof *tl);
 }
 
+/* Room for one more in an array of n that grows by doubling from 16. */
+static void *
+tasklist_room(void *p, size_t n, size_t size)
+{
+	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0))
+		p = xreallocarray(p, n ? n * 2 : 16, size);
+	return p;
+}
+
+size_t
+tasklist_append_call(struct tasklist *tl, const char *call, size_t len)
+{
+	struct task	*t;
+	char		*cmd = xstrndup(call, len);
+
+	tl->strings = tasklist_room(tl->strings, tl->nstrings,
+	    sizeof *tl->strings);
+	tl->strings[tl->nstrings++] = cmd;
+	tl->v = tasklist_room(tl->v, tl->n, sizeof *tl->v);
+	t = &tl->v[tl->n];
+	memset(t, 0, sizeof *t);
+	t->kind = TASK_CALL;
+	t->cmd = cmd;
+	return tl->n++;
+}
+
 const char *
 task_kind_name(int kind)
 {
@@ -779,12 +805,12 @@ task_label(const struct task *t, char *buf, size_t len)
 		    (long long)t->arg);
 		return;
 	}
-	if (t->kind != TASK_SH) {
+	if (t->kind != TASK_SH && t->kind != TASK_CALL) {
 		strlcpy(buf, task_kind_name(t->kind), len);
 		return;
 	}
 	cmd = t->cmd != NULL ? t->cmd : "";
-	n = snprintf(buf, len, "sh %s", cmd);
+	n = snprintf(buf, len, "%s%s", t->kind == TASK_SH ? "sh " : "", cmd);
 	if (n < 0 || (size_t)n < len || len < 7)
 		return;
 	/* Too long: cut on a character boundary and end with "...". */

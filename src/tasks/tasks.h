@@ -57,6 +57,16 @@ struct tasklist {
 	size_t		 nstrings;
 };
 
+/* A task of a Python program that poolscope watches: what it calls,
+ * "square(7)", in cmd.  poolscope never runs one, and no task list can
+ * name one. */
+#define TASK_CALL	TASK_NKINDS
+
+/* Append a Python program's task to tl, a list made only by appending
+ * (from an empty one): its index. */
+size_t	 tasklist_append_call(struct tasklist *tl, const char *call,
+	     size_t len);
+
 /* Parse text (len bytes, may contain NULs which are reported) into tl.
  * name is used in messages; inline != 0 means ';' separates lines.
  * Returns 0, or -1 with a message in err (always NUL-terminated). */

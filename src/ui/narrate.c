@@ -102,6 +102,13 @@ narrate_result(struct ui_run *r, const struct event *ev, char *buf,
 	char		 val[96], task[96];
 
 	ui_task_words(r, ev->task, task, sizeof task);
+	if (ev->vkind == VAL_EXC && r->program) {
+		/* A program's call raised the task's exception. */
+		snprintf(buf, len, "the program's %s raised %.*s from %s",
+		    r->cfg.mode == MODE_APPLY_ASYNC ? "call" :
+		    pool_mode_name(r->cfg.mode), (int)ev->len, ev->text, task);
+		return;
+	}
 	if (ev->vkind == VAL_ERROR) {
 		snprintf(val, sizeof val, "TaskError");
 		if (pool_raises(r->cfg.mode, r->cfg.keep_going)) {
@@ -198,7 +205,14 @@ narrate_one(struct ui_run *r, const struct event *ev, char *buf, size_t len)
 		narrate_start(r, ev, buf, len);
 		break;
 	case EV_OUTPUT:
-		snprintf(buf, len, "worker %d printed: %s", ev->worker, text);
+		if (ev->worker < 0)
+			snprintf(buf, len, "the program printed: %s", text);
+		else
+			snprintf(buf, len, "worker %d printed: %s", ev->worker,
+			    text);
+		break;
+	case EV_TASK_SUBMIT:
+		snprintf(buf, len, "the program submitted %s", task);
 		break;
 	case EV_TASK_DONE:
 		event_value_format(ev->vkind, ev->value, ev->text, ev->len,

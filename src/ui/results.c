@@ -447,6 +447,8 @@ ui_output_draw(struct ui *ui, struct ui_run *r, int top, int rows)
 		if (l->task >= 0)
 			snprintf(buf, sizeof buf, "w%-*d t%-*" PRId64, ww,
 			    l->worker, tw, l->task);
+		else if (l->worker < 0)		/* the program itself */
+			snprintf(buf, sizeof buf, "main");
 		else
 			snprintf(buf, sizeof buf, "w%-*d", ww, l->worker);
 		ui_put(ui, y + (int)i, 0, pw, C_DIM, buf);

@@ -40,8 +40,8 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 
 	/* An empty list from the command line runs (as Pool.map(f, [])
 	 * does); on the set-up screen it is one not picked yet. */
-	if (ui->replay == NULL && (ui->tl == NULL || (ui->tl->n == 0 &&
-	    ui->tl != ui->cmdline_tl))) {
+	if (ui->replay == NULL && ui->opts.command == NULL && (ui->tl == NULL ||
+	    (ui->tl->n == 0 && ui->tl != ui->cmdline_tl))) {
 		snprintf(err, errlen, "no tasks to run: pick or type a task list");
 		return NULL;
 	}
@@ -57,6 +57,12 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 		r->cfg.mode = ri->mode;
 		r->cfg.chunksize = ri->chunksize;
 		r->cfg.time_scale = ui->choice.time_scale;
+	} else if (ui->opts.command != NULL) {
+		r->program = 1;
+		r->cfg = ui->choice;
+		r->src = source_python(ui->opts.command, ui->opts.tracer, 0);
+		/* The source grows it; the screen only reads it. */
+		r->tl = (struct tasklist *)r->src.ops->tasklist(r->src.arg);
 	} else {
 		r->tl = ui->tl;
 		r->cfg = ui->choice;
@@ -305,8 +311,9 @@ run_draw_title(struct ui *ui, struct ui_run *r, uint64_t now)
 	 * state in short too. */
 	for (v = 0; v < 5; v++) {
 		state = run_state(r, st, sizeof st, v >= 4);
-		name = v < 2 ? (r->replaying ? "poolscope replay" : "poolscope")
-		    : r->replaying ? "replay" : "";
+		name = v < 2 ? (r->replaying ? "poolscope replay" : r->program ?
+		    r->model.run.command : "poolscope") : r->replaying ?
+		    "replay" : "";
 		if (v == 0 || v == 2)
 			snprintf(pool, sizeof pool, "%d worker%s / %d cpu%s", nw,
 			    nw == 1 ? "" : "s", cpus, cpus == 1 ? "" : "s");
@@ -530,6 +537,11 @@ ui_run_draw(struct ui *ui)
 	int		 y, avail, trows, rrows, orest;
 
 	ui_run_live(ui);
+	if (r->program && r->model.started) {
+		/* A program's pool is known as it runs. */
+		r->cfg.mode = r->model.run.mode;
+		r->cfg.workers = r->model.run.workers;
+	}
 	now = ui_run_now(r);
 	run_draw_title(ui, r, now);
 	run_draw_progress(ui, r, now);

@@ -413,7 +413,10 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 			after_tick = 1;
 			continue;
 		}
-		if (r->cfg.mode == MODE_APPLY_ASYNC || (end != 0 && t >= end)) {
+		/* A program's caller is free until its first call. */
+		if (r->cfg.mode == MODE_APPLY_ASYNC || (end != 0 && t >= end) ||
+		    (m->run.program && (m->ntasks == 0 ||
+		    t + dt <= m->first_submit))) {
 			ui_put(ui, y, x + c, 1, C_NORMAL, "");	/* free */
 			continue;
 		}

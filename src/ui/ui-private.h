@@ -131,6 +131,9 @@ struct ui_run {
 	struct tasklist		*tl;		/* borrowed from the ui */
 	struct source		 src;		/* a live pool, or a recording */
 	int			 replaying;	/* the source is a recording */
+	int			 program;	/* the source is a Python
+						   program: its pool's shape is
+						   the model's */
 	struct recorder		*recorder;	/* --record */
 	struct model		 model;
 	uint64_t		 started;	/* monotonic ns */

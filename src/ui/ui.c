@@ -710,7 +710,8 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 		ui_guide_goto(&ui, 0);
 	else if (o->ncompare > 0 && ui.tl != NULL && ui.tl->n > 0)
 		ui_compare_run(&ui, 0);
-	else if (ui.replay != NULL || (o->autostart && ui.tl != NULL &&
+	else if (ui.replay != NULL || o->command != NULL || (o->autostart &&
+	    ui.tl != NULL &&
 	    (ui.tl->n > 0 || o->taskfile != NULL || o->tasks_inline != NULL)))
 		ui_start_run(&ui);	/* an empty list given runs nothing */
 	else

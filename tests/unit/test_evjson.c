@@ -105,6 +105,14 @@ sample(int type, struct event *ev)
 	case EV_WORKER_START:
 		ev->task = -1;
 		break;
+	case EV_TASK_SUBMIT:
+		ev->worker = -1;
+		ev->pid = 0;
+		ev->chunk = 1;
+		ev->task = 0;
+		ev->text = "square('\\x', \"y\")";
+		ev->len = strlen(ev->text);
+		break;
 	}
 }
 
@@ -127,7 +135,95 @@ same_run(const struct run_info *a, const struct run_info *b)
 	    a->skipped == b->skipped && a->wall_ns == b->wall_ns &&
 	    a->busy_ns == b->busy_ns && a->cpu_ns == b->cpu_ns &&
 	    a->wait_ns == b->wait_ns && a->runq_ns == b->runq_ns &&
-	    a->paused_ns == b->paused_ns;
+	    a->paused_ns == b->paused_ns && a->program == b->program &&
+	    strcmp(a->command, b->command) == 0 &&
+	    a->exit_code == b->exit_code;
+}
+
+/* ev written and read back with rd: 1 if every field is the same. */
+static int
+round_trip(struct evjson_reader *rd, struct json_obj *obj,
+    const struct event *ev)
+{
+	struct event	 back;
+	char		*line = NULL, err[256];
+	size_t		 len = 0;
+	FILE		*f = open_memstream(&line, &len);
+	int		 ok;
+
+	evjson_write(f, ev);
+	fclose(f);
+	ok = len > 0 && json_parse_object(obj, line, len - 1, err,
+	    sizeof err) == 0 && evjson_read(rd, obj, &back, err,
+	    sizeof err) == 0;
+	ok = ok && back.type == ev->type && back.task == ev->task &&
+	    back.worker == ev->worker && back.chunk == ev->chunk &&
+	    back.vkind == ev->vkind && back.value == ev->value &&
+	    same_text(ev, &back) && (ev->run == NULL || (back.run != NULL &&
+	    same_run(ev->run, back.run)));
+	if (!ok)
+		printf("# %s# %s\n", line ? line : "", err);
+	free(line);
+	return ok;
+}
+
+/* A Python program's run: its tasks come with task_submit, its values
+ * and exceptions are Python reprs, its run_end says how it ended. */
+static void
+program_round_trip(void)
+{
+	static struct run_info	 pstart = { .mode = MODE_MAP, .workers = 5,
+	    .cpus = 2, .chunksize = 1, .keep_going = 1, .program = 1,
+	    .command = "python3 seed.py" };
+	static struct run_info	 pend;
+	struct evjson_reader	 rd;
+	struct json_obj		 obj;
+	struct event		 ev;
+
+	memset(&rd, 0, sizeof rd);
+	memset(&obj, 0, sizeof obj);
+	pend = pstart;
+	pend.tasks = 2;
+	pend.ok = 1;
+	pend.failed = 1;
+	pend.exit_code = -15;
+	event_init(&ev, EV_RUN_START, -1, 0, -1);
+	ev.run = &pstart;
+	is_int(round_trip(&rd, &obj, &ev), 1, "program: run_start");
+	event_init(&ev, EV_TASK_SUBMIT, -1, 0, 0);
+	ev.text = "square(7)";
+	ev.len = 9;
+	is_int(round_trip(&rd, &obj, &ev), 1, "program: task_submit 0");
+	ev.task = 1;
+	ev.chunk = 1;
+	ev.text = "greet('x')";
+	ev.len = 10;
+	is_int(round_trip(&rd, &obj, &ev), 1, "program: task_submit 1, the "
+	    "tasks grow");
+	ev.task = 5;
+	is_int(round_trip(&rd, &obj, &ev), 0, "program: a task_submit "
+	    "out of turn is refused");
+	event_init(&ev, EV_TASK_DONE, 0, 0, 1);
+	ev.vkind = VAL_TEXT;
+	ev.text = "'hello x'";
+	ev.len = 9;
+	is_int(round_trip(&rd, &obj, &ev), 1, "program: a value's repr");
+	event_init(&ev, EV_TASK_FAIL, 1, 0, 0);
+	ev.vkind = VAL_EXC;
+	ev.text = "ValueError('bad 7')";
+	ev.len = strlen(ev.text);
+	is_int(round_trip(&rd, &obj, &ev), 1, "program: an exception");
+	event_init(&ev, EV_RESULT, -1, 0, 0);
+	ev.vkind = VAL_EXC;
+	ev.text = "ValueError('bad 7')";
+	ev.len = strlen(ev.text);
+	is_int(round_trip(&rd, &obj, &ev), 1, "program: the caller got it");
+	event_init(&ev, EV_RUN_END, -1, 0, -1);
+	ev.run = &pend;
+	is_int(round_trip(&rd, &obj, &ev), 1, "program: run_end, killed by "
+	    "SIGTERM");
+	json_obj_free(&obj);
+	evjson_reader_free(&rd);
 }
 
 int
@@ -146,6 +242,12 @@ main(void)
 	rd.ntasks = 10;
 	for (type = 0; type < EV_NTYPES; type++) {
 		sample(type, &ev);
+		if (type == EV_TASK_SUBMIT) {
+			/* Not in a run of poolscope's own tasks. */
+			is_int(round_trip(&rd, &obj, &ev), 0, "task_submit is "
+			    "refused in a run of poolscope's own tasks");
+			continue;
+		}
 		line = NULL;
 		len = 0;
 		f = open_memstream(&line, &len);
@@ -204,5 +306,6 @@ main(void)
 	is_str(err, "unknown event 'nope'", "an unknown event is refused");
 	json_obj_free(&obj);
 	evjson_reader_free(&rd);
+	program_round_trip();
 	return tap_done();
 }

@@ -1,0 +1,703 @@
+"""poolscope's tracer: what a Python program's multiprocessing pools do.
+
+poolscope runs the program with this directory first on PYTHONPATH and
+POOLSCOPE_TRACE naming a pipe.  Once the program imports multiprocessing,
+a few of its functions are wrapped (never what is pickled, never what a
+call returns) and every process writes one JSON object a line to the pipe:
+when a process starts and ends, when a task is submitted, starts, ends and
+reaches the caller, and what the pool's processes print.
+
+Written against Lib/multiprocessing of CPython 3.8 to 3.14.  Where an
+internal it needs is missing, that part is not traced and poolscope is
+told why; the program runs on as it would.  Standard library only.
+"""
+import os
+import sys
+import threading
+import time
+
+_PATH = os.environ.get("POOLSCOPE_TRACE", "")
+_MAX = 4000           # a write of at most PIPE_BUF bytes is never split
+_REPR = 120           # a repr is cut to this many characters
+
+_fd = -1
+_pid = 0
+_buf = []
+_buflen = 0
+_last = 0
+_lock = threading.Lock()
+_local = threading.local()
+_patched = set()
+_warned = set()
+_now = time.monotonic_ns
+
+
+# ------------------------------------------------------------ the channel
+def _reset_after_fork():
+    global _pid, _buf, _buflen, _lock, _wake
+    # What the parent had batched is the parent's to send.
+    _pid = os.getpid()
+    _buf = []
+    _buflen = 0
+    _lock = threading.Lock()
+    _wake = None          # its flusher thread is not in the child
+
+
+def _write(data):
+    global _fd
+    if _fd < 0:
+        try:
+            _fd = os.open(_PATH, os.O_WRONLY | os.O_CLOEXEC)
+        except OSError:
+            return
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(_fd, view)
+        except InterruptedError:
+            continue
+        except OSError:
+            return
+        view = view[n:]
+
+
+def _flush_locked():
+    global _buf, _buflen, _last
+    if not _buf:
+        return
+    data = "".join(_buf).encode("utf-8", "surrogatepass")
+    _buf = []
+    _buflen = 0
+    _last = _now()
+    # Whole lines in writes of at most _MAX bytes.
+    start = 0
+    while len(data) - start > _MAX:
+        cut = data.rfind(b"\n", start, start + _MAX) + 1
+        if cut <= start:
+            cut = start + _MAX
+        _write(data[start:cut])
+        start = cut
+    _write(data[start:])
+
+
+def flush():
+    with _lock:
+        _flush_locked()
+
+
+_wake = None          # a pool process's flusher, once it has one
+
+
+def _emit(line, now=False):
+    """Queue one event (a JSON object without its closing brace); send
+    the batch when it is full or when now is set.  In a pool's process the
+    flusher sends what waits within 2 ms (a long task's start shows while
+    it runs); elsewhere a batch goes when its last send is 2 ms old."""
+    global _buflen
+    with _lock:
+        first = not _buf
+        _buf.append(line + "}\n")
+        _buflen += len(line) + 2
+        if now or _buflen > _MAX or (_wake is None and
+                                     _now() - _last > 2000000):
+            _flush_locked()
+            return
+    if first and _wake is not None:
+        _wake.set()
+
+
+def _flusher():
+    while True:
+        _wake.wait()
+        time.sleep(0.002)
+        _wake.clear()
+        flush()
+
+
+def _start_flusher():
+    """A pool's process sends what it batched at most 2 ms late.  (It
+    makes no processes of its own: a thread here is no hazard at fork.)"""
+    global _wake
+    _wake = threading.Event()
+    threading.Thread(target=_flusher, name="poolscope-flush",
+                     daemon=True).start()
+
+
+def _head(kind, t=None):
+    return '{"e":"%s","p":%d,"t":%d' % (kind, _pid or os.getpid(),
+                                          _now() if t is None else t)
+
+
+def _str(s):
+    """s as a JSON string."""
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch == '"' or ch == "\\":
+            out.append("\\" + ch)
+        elif o < 0x20 or 0x7f <= o < 0xa0 or 0xd800 <= o < 0xe000 or \
+                o in (0x2028, 0x2029):
+            out.append("\\u%04x" % o)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _repr(obj):
+    """repr(obj), cut, and never raising; a repr that prints goes to the
+    program's output as it would."""
+    if getattr(_local, "busy", False):
+        return "..."
+    _local.busy = True
+    try:
+        s = repr(obj)
+    except Exception as e:
+        s = "<%s: repr raised %s>" % (type(obj).__name__, type(e).__name__)
+    finally:
+        _local.busy = False
+    if len(s) > _REPR:
+        s = s[:_REPR - 3] + "..."
+    return s
+
+
+def _call(func, args, star=False):
+    """square(7): what the task calls, for people."""
+    name = getattr(func, "__qualname__", None) or getattr(
+        func, "__name__", None) or _repr(func)
+    if star:
+        args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    else:
+        args = (args,)
+    inner = ", ".join(_repr(a) for a in args)
+    if len(inner) > _REPR:
+        inner = inner[:_REPR - 3] + "..."
+    return "%s(%s)" % (name, inner)
+
+
+def _warn(what):
+    if what in _warned:
+        return
+    _warned.add(what)
+    _emit(_head("warn") + ',"x":' + _str(what), now=True)
+
+
+def _wrap(obj, name, make):
+    """Replace obj.name by make(original), unless it is missing."""
+    orig = getattr(obj, name, None)
+    if orig is None:
+        _warn("%s.%s is missing: not traced" % (getattr(
+            obj, "__name__", "?"), name))
+        return False
+    setattr(obj, name, make(orig))
+    return True
+
+
+# ------------------------------------------------------------ processes
+_n_process = 0
+
+
+def _process_patch(process):
+    global _n_process
+    BP = process.BaseProcess
+
+    def start(orig):
+        def start(self):
+            t = _now()
+            tgt = getattr(self, "_target", None)
+            mod = getattr(tgt, "__module__", "") or ""
+            pool = None
+            label = None
+            if tgt is not None and mod == "multiprocessing.pool" and \
+                    getattr(tgt, "__name__", "") == "worker":
+                pool = id(self._args[0]) if self._args else 0
+            elif mod.startswith("multiprocessing") or \
+                    mod.startswith("concurrent"):
+                pass        # the machinery's own: a manager, a feeder
+            elif tgt is not None:
+                label = _call(tgt, tuple(self._args), star=True)
+            elif type(self).run is not BP.run:
+                label = "%s.run()" % type(self).__name__
+            if label is not None:
+                self._poolscope_task = label
+            r = orig(self)
+            if pool is not None:
+                _emit(_head("spawn", t) + ',"c":%d,"pool":%d,"n":%s' % (
+                    self.pid, pool, _str(self.name)))
+            elif label is not None:
+                _emit(_head("spawn", t) + ',"c":%d,"n":%s,"call":%s' % (
+                    self.pid, _str(self.name), _str(label)), now=True)
+            return r
+        return start
+
+    def bootstrap(orig):
+        def _bootstrap(self, *a, **k):
+            _reset_after_fork()
+            mine = getattr(self, "_poolscope_task", None) is not None
+            tgt = getattr(self, "_target", None)
+            worker = getattr(tgt, "__module__", "") == "multiprocessing.pool"\
+                and getattr(tgt, "__name__", "") == "worker"
+            if not (mine or worker):
+                return orig(self, *a, **k)
+            _emit(_head("begin"), now=True)
+            _capture_output()
+            if worker:
+                _start_flusher()
+            if worker and self._args:
+                _worker_queue(self._args[0])
+            if mine:
+                _emit(_head("start") + ',"j":-1,"i":0,"k":0', now=True)
+            code = 1
+            try:
+                code = orig(self, *a, **k)
+            finally:
+                if mine:
+                    _emit(_head("done") + ',"j":-1,"i":0,"k":0,"ok":%d,'
+                          '"v":"%d"' % (code == 0, code))
+                _emit(_head("end") + ',"code":%d' % code, now=True)
+            return code
+        return _bootstrap
+
+    def join(orig):
+        def join(self, *a, **k):
+            r = orig(self, *a, **k)
+            if getattr(self, "_poolscope_task", None) is not None and \
+                    self.exitcode is not None and \
+                    not getattr(self, "_poolscope_joined", False):
+                self._poolscope_joined = True
+                _emit(_head("joined") + ',"c":%d,"code":%d' % (
+                    self.pid, self.exitcode), now=True)
+            return r
+        return join
+
+    _wrap(BP, "start", start)
+    _wrap(BP, "_bootstrap", bootstrap)
+    _wrap(BP, "join", join)
+
+
+def _popen_patch(mod):
+    """How each process ended, as its parent learns it."""
+    cls = getattr(mod, "Popen", None)
+    if cls is None or "poll" not in cls.__dict__:
+        return
+
+    def poll(orig):
+        def poll(self, *a, **k):
+            before = self.returncode
+            rc = orig(self, *a, **k)
+            if before is None and rc is not None:
+                _emit(_head("exit") + ',"c":%d,"code":%d' % (self.pid, rc),
+                      now=True)
+            return rc
+        return poll
+    _wrap(cls, "poll", poll)
+
+
+class _Out(object):
+    """A pool process's sys.stdout or sys.stderr: what it prints goes to
+    poolscope, which shows it as that process's (and task's) output."""
+
+    def __init__(self, orig, fd):
+        self._orig = orig
+        self._which = fd
+        self._line = ""
+        self.encoding = getattr(orig, "encoding", "utf-8")
+        self.errors = getattr(orig, "errors", "strict")
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError("write() argument must be str, not %s"
+                            % type(s).__name__)
+        # Line by line, as a terminal's stdout: print()'s text and its
+        # newline are one line.
+        self._line += s
+        cut = self._line.rfind("\n") + 1
+        if cut > 0:
+            self._send(self._line[:cut])
+            self._line = self._line[cut:]
+        return len(s)
+
+    def _send(self, text):
+        _emit(_head("out") + ',"f":%d,"x":%s' % (self._which, _str(text)),
+              now=self._which == 2 or _wake is None)
+
+    def writelines(self, lines):
+        for s in lines:
+            self.write(s)
+
+    def flush(self):
+        if self._line:
+            self._send(self._line)
+            self._line = ""
+        flush()
+
+    def __getattr__(self, name):
+        return getattr(self._orig, name)
+
+
+def _end_output():
+    """What a task printed without a newline is its own, not the next's."""
+    for f in (sys.stdout, sys.stderr):
+        if isinstance(f, _Out) and f._line:
+            f._send(f._line)
+            f._line = ""
+
+
+def _capture_output():
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        cur = getattr(sys, name, None)
+        if cur is not None and not isinstance(cur, _Out):
+            setattr(sys, name, _Out(cur, fd))
+
+
+# ------------------------------------------------------------ a pool worker
+def _worker_queue(q):
+    """In a pool worker: see each task as it is taken from the queue, and
+    time each call of the task's function (every item of a chunk)."""
+    pool = sys.modules.get("multiprocessing.pool")
+    get = getattr(q, "get", None)
+    if pool is None or get is None:
+        _warn("the pool's task queue has no get(): tasks not traced")
+        return
+    stars = {getattr(pool, "mapstar", None): False,
+             getattr(pool, "starmapstar", None): True}
+    stars.pop(None, None)
+
+    def traced_get(*a, **k):
+        flush()                     # all this worker did, before it waits
+        task = get(*a, **k)
+        if task is None:
+            _emit(_head("sent"), now=True)
+            return task
+        try:
+            job, i, func, args, kwds = task
+        except (TypeError, ValueError):
+            return task
+        if func in stars and len(args) == 1 and len(args[0]) == 2:
+            f, chunk = args[0]
+            try:
+                n = len(chunk)
+            except TypeError:
+                n = 0
+            return (job, i, func, ((_timed(f, job, i, n), chunk),), kwds)
+        return (job, i, _timed(func, job, i, 1), args, kwds)
+    try:
+        q.get = traced_get
+    except (AttributeError, TypeError):
+        _warn("the pool's task queue cannot be traced")
+
+
+def _timed(func, job, i, n):
+    """func timed call by call; after the last call of the message (a
+    chunk's n), all of it is sent before the worker sends its result, so
+    Pool.terminate() right after cannot lose it."""
+    pos = [0]
+
+    def timed(*a, **k):
+        k_ = pos[0]
+        pos[0] += 1
+        key = ',"j":%d,"i":%d,"k":%d' % (job, i, k_)
+        _emit(_head("start") + key)
+        try:
+            v = func(*a, **k)
+        except BaseException as e:
+            _end_output()
+            # The rest of a chunk never runs: this is its last call.
+            _emit(_head("done") + key + ',"ok":0,"v":' + _str(_repr(e)),
+                  now=True)
+            raise
+        _end_output()
+        _emit(_head("done") + key + ',"ok":1,"v":' + _str(_repr(v)),
+              now=k_ + 1 >= n)
+        return v
+    return timed
+
+
+# ------------------------------------------------------------ the caller
+def _pool_patch(pool):
+    P = pool.Pool
+    AR = pool.ApplyResult
+    IMI = pool.IMapIterator
+
+    def init(orig):
+        def __init__(self, *a, **k):
+            orig(self, *a, **k)
+            try:
+                method = self._ctx.get_start_method()
+            except Exception:
+                method = "?"
+            mt = getattr(self, "_maxtasksperchild", None)
+            _emit(_head("pool") + ',"pool":%d,"w":%d,"m":%s,"mt":%d' % (
+                id(self._inqueue), self._processes, _str(method),
+                mt or 0), now=True)
+        return __init__
+
+    def styled(style, orig):
+        def call(self, *a, **k):
+            prev = getattr(_local, "style", None)
+            if prev is None:
+                _local.style = style
+            try:
+                return orig(self, *a, **k)
+            finally:
+                _local.style = prev
+        return call
+
+    def map_async(orig):
+        def _map_async(self, func, iterable, mapper, chunksize=None, *a,
+                       **k):
+            if not hasattr(iterable, "__len__"):
+                iterable = list(iterable)
+            cs = chunksize
+            if cs is None:
+                cs, extra = divmod(len(iterable), len(self._pool) * 4)
+                if extra:
+                    cs += 1
+            star = mapper is getattr(pool, "starmapstar", None)
+            _local.pending = ("map", self, func, iterable, cs, star)
+            try:
+                return orig(self, func, iterable, mapper, chunksize, *a, **k)
+            finally:
+                _local.pending = None
+        return _map_async
+
+    def apply_async(orig):
+        def apply_async(self, func, args=(), kwds={}, *a, **k):
+            _local.pending = ("apply", self, func, args)
+            try:
+                return orig(self, func, args, kwds, *a, **k)
+            finally:
+                _local.pending = None
+        return apply_async
+
+    def imap(unordered):
+        def make(orig):
+            def imap(self, func, iterable, chunksize=1):
+                cell = [None, _now()]
+                _local.pending = ("imap", cell)
+                pool_id = id(self._inqueue)
+                style = getattr(_local, "style", None) or (
+                    "imap_unordered" if unordered else "imap")
+                try:
+                    res = orig(self, func, _items(iterable, func, chunksize,
+                                                  cell, pool_id, style),
+                               chunksize)
+                finally:
+                    _local.pending = None
+                return res
+            return imap
+        return make
+
+    def result_init(orig):
+        def __init__(self, *a, **k):
+            orig(self, *a, **k)
+            p = getattr(_local, "pending", None)
+            if p is None:
+                return
+            _local.pending = None
+            if p[0] == "map":
+                _submit_map(self._job, p)
+            elif p[0] == "apply":
+                _submit(self._job, 0, 0, id(p[1]._inqueue),
+                        getattr(_local, "style", None) or "apply_async",
+                        _call(p[2], p[3], star=True), _now())
+        return __init__
+
+    def imap_init(orig):
+        def __init__(self, *a, **k):
+            orig(self, *a, **k)
+            p = getattr(_local, "pending", None)
+            if p is not None and p[0] == "imap":
+                p[1][0] = self._job
+                self._poolscope = []
+        return __init__
+
+    def result_set(orig):
+        def _set(self, i, obj):
+            # A callback (or an error callback) runs in here, and the
+            # caller has the result when it is called.
+            ok = bool(obj[0]) if isinstance(obj, tuple) and obj else True
+            if not ok and getattr(self, "_poolscope_failed", None) is None:
+                self._poolscope_failed = i      # the exception raised
+            if isinstance(self, pool.MapResult):
+                last = getattr(self, "_number_left", 1) == 1
+                ok = ok and getattr(self, "_success", True)
+            else:
+                last = True
+            if last and (self._callback if ok else self._error_callback):
+                _received(self, ok)
+            return orig(self, i, obj)
+        return _set
+
+    def result_get(orig):
+        def get(self, *a, **k):
+            try:
+                v = orig(self, *a, **k)
+            except BaseException:
+                if self.ready():
+                    _received(self, False)
+                raise
+            _received(self, True)
+            return v
+        return get
+
+    def imap_set(orig):
+        def _set(self, i, obj):
+            order = getattr(self, "_poolscope", None)
+            if order is not None:
+                order.append(i)
+            return orig(self, i, obj)
+        return _set
+
+    def imap_next(orig, unordered):
+        def next(self, *a, **k):
+            try:
+                v = orig(self, *a, **k)
+            except StopIteration:
+                raise
+            except BaseException:
+                _imap_received(self, unordered, False)
+                raise
+            _imap_received(self, unordered, True)
+            return v
+        return next
+
+    _wrap(P, "__init__", init)
+    for name, style in (("map", "map"), ("starmap", "starmap"),
+                        ("map_async", "map_async"),
+                        ("starmap_async", "starmap_async"),
+                        ("apply", "apply")):
+        _wrap(P, name, lambda orig, s=style: styled(s, orig))
+    _wrap(P, "_map_async", map_async)
+    _wrap(P, "apply_async", apply_async)
+    _wrap(P, "imap", imap(False))
+    _wrap(P, "imap_unordered", imap(True))
+    _wrap(AR, "__init__", result_init)
+    _wrap(AR, "_set", result_set)
+    _wrap(AR, "get", result_get)
+    _wrap(IMI, "__init__", imap_init)
+    imi_next = IMI.next
+    for cls, unordered in ((IMI, False),
+                           (getattr(pool, "IMapUnorderedIterator", None),
+                            True)):
+        if cls is None:
+            continue
+        _wrap(cls, "_set", imap_set) if "_set" in cls.__dict__ else None
+        nxt = cls.__dict__.get("next") or imi_next
+        cls.next = imap_next(nxt, unordered)
+        cls.__next__ = cls.next
+
+
+def _submit(job, i, k, pool_id, style, call, t):
+    _emit(_head("sub", t) + ',"j":%d,"i":%d,"k":%d,"pool":%d,"s":%s,'
+          '"c":%s' % (job, i, k, pool_id, _str(style), _str(call)))
+
+
+def _submit_map(job, p):
+    _, pl, func, items, cs, star = p
+    t = _now()
+    style = getattr(_local, "style", None) or "map_async"
+    pool_id = id(pl._inqueue)
+    for n, x in enumerate(items):
+        _submit(job, n // cs if cs else 0, n % cs if cs else 0, pool_id,
+                style, _call(func, x, star), t)
+    flush()
+
+
+def _items(iterable, func, cs, cell, pool_id, style):
+    """iterable as imap's task handler draws it: each item is submitted
+    as it is taken (imap reads its input lazily)."""
+    n = 0
+    for x in iterable:
+        if cell[0] is not None:
+            _submit(cell[0], n // cs, n % cs, pool_id, style,
+                    _call(func, x), _now())
+        n += 1
+        yield x
+    flush()
+
+
+def _received(result, ok):
+    if getattr(result, "_poolscope_received", False):
+        return
+    result._poolscope_received = True
+    i = -1 if ok else getattr(result, "_poolscope_failed", -1)
+    _emit(_head("recv") + ',"j":%d,"i":%d,"k":-1,"ok":%d' % (
+        result._job, i, ok), now=True)
+
+
+def _imap_received(it, unordered, ok):
+    order = getattr(it, "_poolscope", None)
+    if order is None:
+        return
+    n = getattr(it, "_poolscope_n", 0)
+    it._poolscope_n = n + 1
+    if unordered:
+        i = order[n] if n < len(order) else -1
+    else:
+        i = n
+    _emit(_head("recv") + ',"j":%d,"i":%d,"k":-1,"ok":%d' % (it._job, i, ok),
+          now=True)
+
+
+# ------------------------------------------------------------ installing
+_HOOKS = {
+    "multiprocessing.process": _process_patch,
+    "multiprocessing.pool": _pool_patch,
+    "multiprocessing.popen_fork": _popen_patch,
+    "multiprocessing.popen_spawn_posix": _popen_patch,
+    "multiprocessing.popen_forkserver": _popen_patch,
+}
+
+
+def _patch(name, mod):
+    if name in _patched:
+        return
+    _patched.add(name)
+    try:
+        _HOOKS[name](mod)
+    except Exception as e:
+        _warn("%s not traced: %r" % (name, e))
+
+
+class _Finder(object):
+    """Patches a hooked module as soon as it is imported."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in _HOOKS or name in _patched:
+            return None
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return None
+        loader = spec.loader
+        exec_module = loader.exec_module
+
+        def exec_and_patch(module):
+            exec_module(module)
+            _patch(name, module)
+        try:
+            loader.exec_module = exec_and_patch
+        except AttributeError:
+            return None
+        return spec
+
+
+def install():
+    global _pid
+    _pid = os.getpid()
+    # The program's own output line by line, as at a terminal, so that
+    # poolscope shows each line when it is printed.
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.reconfigure(line_buffering=True)
+        except (AttributeError, ValueError, OSError):
+            pass
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_reset_after_fork)
+    import atexit
+    atexit.register(flush)
+    for name in _HOOKS:
+        if name in sys.modules:
+            _patch(name, sys.modules[name])
+    sys.meta_path.insert(0, _Finder())

@@ -1,0 +1,1333 @@
+/*
+ * source.c: a real Python program as a source of events (source.h).
+ *
+ * The program runs in its own process group with poolscope's tracer first
+ * on PYTHONPATH (tracer/sitecustomize.py).  Every process of the program
+ * writes what its pools do, one JSON object a line, to a pipe of
+ * poolscope's, which each opens by its /proc path (spawned children do not
+ * inherit it).  What the program itself prints comes through a second pipe.
+ *
+ * Lines from many processes arrive out of order: each is held for
+ * PY_HOLD_NS and released in time order, then turned into the same events
+ * the engine emits, so every reader (the model, the printers, the
+ * recordings, the screen) takes a Python program as it takes a pool of
+ * poolscope's own.  A task is known once the program submits it: a
+ * task_submit event carries what it calls, and tasks and worker slots
+ * grow as the program runs.
+ *
+ * poolscope is the program's subreaper: a process of it that outlives its
+ * parent is poolscope's to reap, and nothing is left behind when the run
+ * ends, however it ends.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "assets.h"
+#include "source.h"
+#include "replay/json.h"
+#include "tasks/tasks.h"
+
+extern char **environ;
+
+#define PY_HOLD_NS	(30 * 1000000ull)	/* a line waits for older ones */
+#define PY_READ_MAX	(1 << 20)		/* bytes read at a time */
+#define PY_END_GRACE_NS	(2000 * 1000000ull)	/* after the program: its
+						   processes' time to end */
+#define PY_TERM_NS	(1000 * 1000000ull)	/* SIGTERM, then SIGKILL */
+
+enum praw_type {
+	R_SPAWN, R_POOL, R_BEGIN, R_SUB, R_START, R_DONE, R_SENT, R_RECV,
+	R_OUT, R_END, R_EXIT, R_JOINED, R_WARN, R_PRINTED, R_NTYPES
+};
+
+static const char *const praw_names[R_NTYPES] = {
+	"spawn", "pool", "begin", "sub", "start", "done", "sent", "recv",
+	"out", "end", "exit", "joined", "warn", "printed"
+};
+
+/* One line of the tracer's, or what the program printed. */
+struct praw {
+	uint64_t	 t;		/* monotonic ns */
+	uint64_t	 seq;		/* arrival order, for equal times */
+	int		 type;
+	pid_t		 p;		/* who wrote it */
+	pid_t		 c;		/* spawn, exit, joined: the child */
+	int64_t		 j, i, k;	/* a task: job, chunk, position */
+	int64_t		 n;		/* pool: workers; exit: the code */
+	int		 ok;
+	int		 style;		/* sub: enum pool_mode */
+	int		 has_call;	/* spawn: a Process with a target */
+	char		*text;		/* call, value, output, warning */
+	size_t		 len;
+};
+
+struct pslot {
+	pid_t		 pid;		/* 0: free */
+	int64_t		 task;		/* running, or -1 */
+	int		 ended;		/* its exit was told */
+};
+
+/* A key's entry: a task ((job, chunk, position); a Process's task is
+ * (-2, pid, 0)), a job (job, -1, -1) or a chunk (job, chunk, -1). */
+struct pent {
+	int64_t		 j, i, k;
+	int64_t		 v;		/* task index, job index, chunk id */
+	int		 used;
+};
+
+struct ptask {
+	int		 state;		/* 0 pending, 1 running, 2 done,
+					   3 failed */
+	int		 vkind;
+	int64_t		 value;
+	char		*text;		/* VAL_TEXT, VAL_EXC */
+	size_t		 len;
+	int		 slot;
+	int64_t		 chunk;
+	int64_t		 i;		/* its chunk in its job */
+	uint64_t	 start;
+};
+
+struct pjob {
+	uint32_t	*tasks;		/* in submission (index) order */
+	size_t		 n, cap;
+};
+
+struct psource {
+	char		**argv;
+	char		*tracer;	/* the tracer's directory */
+	int		 batch;		/* stdin stays the terminal's */
+
+	pid_t		 pid;		/* the program */
+	int		 status;	/* its wait status, once ended */
+	int		 exited;
+	uint64_t	 exited_at;
+	int		 epfd, chan, wchan, out, pidfd;
+	int		 out_eof;
+	uint64_t	 t0;		/* monotonic ns at start */
+	uint64_t	 paused_total, paused_at;
+	int		 paused, stepping;
+	int		 aborted;
+	uint64_t	 term_at;	/* SIGTERM sent at; 0 none */
+
+	struct event_sink sink;
+	int		 started;	/* run_start emitted */
+	int		 ended;		/* run_end emitted */
+	struct run_info	 info, end;
+
+	/* lines read, not yet released: sorted by (t, seq) on release */
+	struct praw	*raw;
+	size_t		 nraw, rawcap;
+	uint64_t	 seq;
+	char		*line;		/* a partial line of the channel */
+	size_t		 linelen, linecap;
+	struct json_obj	 obj;
+
+	struct tasklist	 tl;
+	struct ptask	*tasks;
+	size_t		 taskcap;
+	struct pjob	*jobs;
+	size_t		 njobs, jobcap;
+	int64_t		 nchunks;
+	struct pent	*map;
+	size_t		 mapcap, mapn;
+	struct pslot	*slots;
+	int		 nslots;
+	pid_t		*pool_pids;	/* workers of a pool, and */
+	size_t		 npool_pids, pool_pidcap;
+	int64_t		 nresults;
+	size_t		 ok, failed;
+	uint64_t	 busy;
+
+	char		**warnings;
+	size_t		 nwarnings;
+};
+
+/* ---------------------------------------------------------------- keys */
+
+static uint64_t
+py_hash(int64_t j, int64_t i, int64_t k)
+{
+	uint64_t	h = (uint64_t)j * 0x9e3779b97f4a7c15ull;
+
+	h ^= (uint64_t)i * 0xc2b2ae3d27d4eb4full + (h >> 29);
+	h ^= (uint64_t)k * 0x165667b19e3779f9ull + (h >> 31);
+	return h ^ (h >> 32);
+}
+
+static struct pent *
+py_find(struct psource *s, int64_t j, int64_t i, int64_t k, int add)
+{
+	struct pent	*e, *old;
+	size_t		 n, x, oldcap;
+
+	if (add && (s->mapn + 1) * 2 > s->mapcap) {
+		old = s->map;
+		oldcap = s->mapcap;
+		s->mapcap = oldcap ? oldcap * 2 : 1024;
+		s->map = xcalloc(s->mapcap, sizeof *s->map);
+		s->mapn = 0;
+		for (n = 0; n < oldcap; n++)
+			if (old[n].used) {
+				e = py_find(s, old[n].j, old[n].i, old[n].k, 1);
+				e->v = old[n].v;
+			}
+		free(old);
+	}
+	if (s->mapcap == 0)
+		return NULL;
+	x = py_hash(j, i, k) & (s->mapcap - 1);
+	for (;;) {
+		e = &s->map[x];
+		if (!e->used)
+			break;
+		if (e->j == j && e->i == i && e->k == k)
+			return e;
+		x = (x + 1) & (s->mapcap - 1);
+	}
+	if (!add)
+		return NULL;
+	e->used = 1;
+	e->j = j;
+	e->i = i;
+	e->k = k;
+	e->v = -1;
+	s->mapn++;
+	return e;
+}
+
+static int64_t
+py_task_of(struct psource *s, const struct praw *r)
+{
+	struct pent	*e;
+
+	e = r->j == -1 ? py_find(s, -2, r->p, 0, 0) :
+	    py_find(s, r->j, r->i, r->k, 0);
+	return e != NULL ? e->v : -1;
+}
+
+/* ---------------------------------------------------------------- events */
+
+static uint64_t
+py_pool_t(struct psource *s, uint64_t t)
+{
+	uint64_t	d = t > s->t0 ? t - s->t0 : 0;
+
+	return d > s->paused_total ? d - s->paused_total : 0;
+}
+
+static void
+py_emit(struct psource *s, struct event *ev, uint64_t t)
+{
+	ev->t = py_pool_t(s, t);
+	s->sink.event(s->sink.arg, ev);
+}
+
+static void
+py_run_start(struct psource *s, int mode, uint64_t t)
+{
+	struct event	ev;
+
+	size_t		i;
+	int		n = 0;
+
+	if (s->started)
+		return;
+	s->started = 1;
+	/* The first pool's size, if it is made before the first call (its
+	 * workers start in its constructor). */
+	for (i = 0; i < s->nraw; i++)
+		if (s->raw[i].type == R_POOL && s->info.workers == 0)
+			s->info.workers = (int)s->raw[i].n;
+	for (i = 0; s->argv[i] != NULL && n < (int)sizeof s->info.command - 1;
+	    i++)
+		n += snprintf(s->info.command + n, sizeof s->info.command - n,
+		    "%s%s", i ? " " : "", s->argv[i]);
+	s->info.mode = mode;
+	s->info.cpus = util_cpu_count();
+	s->info.workers = s->info.workers > 0 ? s->info.workers : 1;
+	s->info.chunksize = 1;
+	s->info.keep_going = 1;	/* the program decides what an error ends */
+	s->info.program = 1;
+	event_init(&ev, EV_RUN_START, -1, 0, -1);
+	ev.run = &s->info;
+	py_emit(s, &ev, t < s->t0 ? s->t0 : s->t0);
+}
+
+static int
+py_slot(struct psource *s, pid_t pid)
+{
+	int	i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->slots[i].pid == pid)
+			return i;
+	return -1;
+}
+
+/* The lowest slot free: the one a new process takes. */
+static int
+py_slot_take(struct psource *s, pid_t pid)
+{
+	int	i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->slots[i].pid == 0)
+			break;
+	if (i == s->nslots) {
+		if (s->nslots >= POOL_MAX_WORKERS)
+			return -1;
+		s->slots = xreallocarray(s->slots, (size_t)++s->nslots,
+		    sizeof *s->slots);
+	}
+	s->slots[i].pid = pid;
+	s->slots[i].task = -1;
+	s->slots[i].ended = 0;
+	return i;
+}
+
+static struct ptask *
+py_ptask(struct psource *s, int64_t task)
+{
+	size_t	cap;
+
+	if ((size_t)task >= s->taskcap) {
+		cap = s->taskcap ? s->taskcap * 2 : 256;
+		while (cap <= (size_t)task)
+			cap *= 2;
+		s->tasks = xreallocarray(s->tasks, cap, sizeof *s->tasks);
+		memset(s->tasks + s->taskcap, 0, (cap - s->taskcap) *
+		    sizeof *s->tasks);
+		s->taskcap = cap;
+	}
+	return &s->tasks[task];
+}
+
+static struct pjob *
+py_job(struct psource *s, int64_t j, int add)
+{
+	struct pent	*e = py_find(s, j, -1, -1, add);
+
+	if (e == NULL)
+		return NULL;
+	if (e->v < 0) {
+		if (s->njobs == s->jobcap) {
+			s->jobcap = s->jobcap ? s->jobcap * 2 : 16;
+			s->jobs = xreallocarray(s->jobs, s->jobcap,
+			    sizeof *s->jobs);
+		}
+		memset(&s->jobs[s->njobs], 0, sizeof *s->jobs);
+		e->v = (int64_t)s->njobs++;
+	}
+	return &s->jobs[e->v];
+}
+
+/* A task is submitted: it gets the next index, and its call is its
+ * label. */
+static int64_t
+py_submit(struct psource *s, int64_t j, int64_t i, int64_t k, int mode,
+    const char *call, size_t len, uint64_t t)
+{
+	struct event	 ev;
+	struct pent	*e, *c;
+	struct pjob	*job;
+	struct ptask	*pt;
+	int64_t		 task;
+
+	e = j == -2 ? py_find(s, -2, i, 0, 1) : py_find(s, j, i, k, 1);
+	if (e->v >= 0)
+		return e->v;	/* told twice */
+	py_run_start(s, mode, t);
+	task = (int64_t)tasklist_append_call(&s->tl, call, len);
+	e = j == -2 ? py_find(s, -2, i, 0, 0) : py_find(s, j, i, k, 0);
+	e->v = task;
+	pt = py_ptask(s, task);
+	pt->slot = -1;
+	pt->i = i;
+	if (j == -2)
+		pt->chunk = s->nchunks++;
+	else {
+		c = py_find(s, j, i, -1, 1);
+		if (c->v < 0)
+			c->v = s->nchunks++;
+		pt->chunk = c->v;
+		job = py_job(s, j, 1);
+		if (job->n == job->cap) {
+			job->cap = job->cap ? job->cap * 2 : 16;
+			job->tasks = xreallocarray(job->tasks, job->cap,
+			    sizeof *job->tasks);
+		}
+		job->tasks[job->n++] = (uint32_t)task;
+	}
+	s->info.tasks = s->tl.n;
+	event_init(&ev, EV_TASK_SUBMIT, -1, 0, task);
+	ev.chunk = pt->chunk;
+	ev.text = call;
+	ev.len = len;
+	py_emit(s, &ev, t);
+	return task;
+}
+
+/* A Python value's repr: None and whole numbers as such, the rest as
+ * text. */
+static void
+py_value(const char *v, size_t len, int *vkind, int64_t *value)
+{
+	char	*end;
+
+	*value = 0;
+	if (len == 4 && memcmp(v, "None", 4) == 0) {
+		*vkind = VAL_NONE;
+		return;
+	}
+	if (len > 0 && len < 20 && v[len] == '\0') {
+		errno = 0;
+		*value = strtoll(v, &end, 10);
+		if (*end == '\0' && errno == 0 && (v[0] == '-' ||
+		    (v[0] >= '0' && v[0] <= '9'))) {
+			*vkind = VAL_INT;
+			return;
+		}
+	}
+	*vkind = VAL_TEXT;
+}
+
+static void
+py_task_start(struct psource *s, const struct praw *r, uint64_t t)
+{
+	struct event	 ev;
+	struct ptask	*pt;
+	int64_t		 task = py_task_of(s, r);
+	int		 slot = py_slot(s, r->p);
+
+	if (task < 0 || slot < 0)
+		return;
+	pt = py_ptask(s, task);
+	pt->state = 1;
+	pt->slot = slot;
+	pt->start = t;
+	s->slots[slot].task = task;
+	event_init(&ev, EV_TASK_START, slot, r->p, task);
+	ev.chunk = pt->chunk;
+	py_emit(s, &ev, t);
+}
+
+static void
+py_task_end(struct psource *s, int64_t task, int ok, const char *v,
+    size_t len, uint64_t t, int exc)
+{
+	struct event	 ev;
+	struct ptask	*pt = py_ptask(s, task);
+	int		 slot = pt->slot;
+
+	if (pt->state >= 2)
+		return;
+	event_init(&ev, ok ? EV_TASK_DONE : EV_TASK_FAIL, slot,
+	    slot >= 0 ? s->slots[slot].pid : 0, task);
+	if (ok)
+		py_value(v, len, &pt->vkind, &pt->value);
+	else
+		pt->vkind = exc ? VAL_EXC : VAL_ERROR;
+	free(pt->text);
+	pt->text = xstrndup(v, len);
+	pt->len = len;
+	pt->state = ok ? 2 : 3;
+	ev.vkind = pt->vkind;
+	ev.value = pt->value;
+	ev.text = pt->text;
+	ev.len = pt->len;
+	if (ok)
+		s->ok++;
+	else
+		s->failed++;
+	if (pt->state != 0 && t > pt->start && pt->start > 0)
+		s->busy += py_pool_t(s, t) - py_pool_t(s, pt->start);
+	if (slot >= 0 && s->slots[slot].task == task)
+		s->slots[slot].task = -1;
+	py_emit(s, &ev, t);
+}
+
+static void
+py_result(struct psource *s, int64_t task, uint64_t t)
+{
+	struct event	 ev;
+	struct ptask	*pt = py_ptask(s, task);
+
+	event_init(&ev, EV_RESULT, -1, 0, task);
+	ev.seq = s->nresults++;
+	ev.vkind = pt->vkind;
+	ev.value = pt->value;
+	ev.text = pt->text;
+	ev.len = pt->len;
+	py_emit(s, &ev, t);
+}
+
+/* The caller received: a whole job (i -1), a chunk of it, or, when ok is
+ * 0, the exception of the failed task in chunk i. */
+static void
+py_received(struct psource *s, const struct praw *r, uint64_t t)
+{
+	struct pjob	*job = py_job(s, r->j, 0);
+	struct ptask	*pt;
+	size_t		 n;
+
+	if (job == NULL)
+		return;
+	for (n = 0; n < job->n; n++) {
+		pt = py_ptask(s, job->tasks[n]);
+		if (r->i >= 0 && pt->i != r->i)
+			continue;
+		if (!r->ok && pt->state != 3)
+			continue;
+		py_result(s, job->tasks[n], t);
+		if (!r->ok)
+			break;
+	}
+}
+
+static void
+py_worker_exit(struct psource *s, pid_t pid, int64_t code, uint64_t t)
+{
+	struct event	 ev;
+	char		 why[96], msg[200];
+	int		 slot = py_slot(s, pid);
+	int64_t		 task;
+
+	if (slot < 0 || s->slots[slot].ended)
+		return;
+	s->slots[slot].ended = 1;
+	if (code >= 0)
+		snprintf(why, sizeof why, "exited %" PRId64, code);
+	else
+		snprintf(why, sizeof why, "killed by SIG%s",
+		    sigabbrev_np((int)-code) ? sigabbrev_np((int)-code) : "?");
+	if ((task = s->slots[slot].task) >= 0) {
+		snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running "
+		    "task %" PRId64, slot, (int)pid, why, task);
+		py_task_end(s, task, 0, msg, strlen(msg), t, 0);
+	}
+	event_init(&ev, EV_WORKER_EXIT, slot, pid, -1);
+	ev.state = code == 0 ? WS_EXITED : WS_CRASHED;
+	if (code > 0)
+		ev.state = WS_EXITED;
+	ev.text = why;
+	ev.len = strlen(why);
+	py_emit(s, &ev, t);
+	s->slots[slot].pid = 0;
+}
+
+static void
+py_output(struct psource *s, const struct praw *r, uint64_t t)
+{
+	struct event	ev;
+	int		slot = r->type == R_PRINTED ? -1 : py_slot(s, r->p);
+
+	event_init(&ev, EV_OUTPUT, slot, r->p, slot >= 0 ?
+	    s->slots[slot].task : -1);
+	ev.text = r->text;
+	ev.len = r->len;
+	py_emit(s, &ev, t);
+}
+
+static void
+py_release(struct psource *s, const struct praw *r)
+{
+	struct event	ev;
+	uint64_t	t = r->t;
+	int		slot;
+
+	switch (r->type) {
+	case R_SPAWN:
+		if (r->has_call)
+			py_submit(s, -2, r->c, 0, MODE_PROCESS, r->text,
+			    r->len, t);
+		break;
+	case R_POOL:
+		if (r->n > s->info.workers)
+			s->info.workers = (int)r->n;
+		break;
+	case R_BEGIN:
+		if (!s->started || (slot = py_slot_take(s, r->p)) < 0)
+			break;
+		event_init(&ev, EV_WORKER_START, slot, r->p, -1);
+		py_emit(s, &ev, t);
+		break;
+	case R_SUB:
+		py_submit(s, r->j, r->i, r->k, r->style, r->text, r->len, t);
+		break;
+	case R_START:
+		py_task_start(s, r, t);
+		break;
+	case R_DONE: {
+		int64_t task = py_task_of(s, r);
+
+		if (task >= 0)
+			py_task_end(s, task, r->ok, r->text, r->len, t, 1);
+		break;
+	}
+	case R_SENT:
+		if ((slot = py_slot(s, r->p)) < 0)
+			break;
+		event_init(&ev, EV_SENTINEL, slot, r->p, -1);
+		py_emit(s, &ev, t);
+		break;
+	case R_RECV:
+		py_received(s, r, t);
+		break;
+	case R_OUT:
+	case R_PRINTED:
+		py_output(s, r, t);
+		break;
+	case R_END:
+		py_worker_exit(s, r->p, r->n, t);
+		break;
+	case R_EXIT:
+		py_worker_exit(s, r->c, r->n, t);
+		break;
+	case R_JOINED: {
+		struct pent *e = py_find(s, -2, r->c, 0, 0);
+
+		if (e != NULL && e->v >= 0) {
+			py_ptask(s, e->v)->vkind = VAL_INT;
+			py_ptask(s, e->v)->value = r->n;
+			py_result(s, e->v, t);
+		}
+		break;
+	}
+	case R_WARN:
+		s->warnings = xreallocarray(s->warnings, s->nwarnings + 1,
+		    sizeof *s->warnings);
+		s->warnings[s->nwarnings++] = xstrndup(r->text, r->len);
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- lines */
+
+static const char *
+py_str(const struct json_obj *o, const char *key, size_t *len)
+{
+	const struct json_field	*f = json_get(o, key);
+
+	if (f == NULL || f->type != J_STR) {
+		*len = 0;
+		return NULL;
+	}
+	*len = f->len;
+	return f->str;
+}
+
+static int64_t
+py_int(const struct json_obj *o, const char *key, int64_t dflt)
+{
+	const struct json_field	*f = json_get(o, key);
+
+	return f != NULL && f->type == J_NUM && f->isint ? f->inum : dflt;
+}
+
+static struct praw *
+py_raw_new(struct psource *s)
+{
+	struct praw	*r;
+
+	if (s->nraw == s->rawcap) {
+		s->rawcap = s->rawcap ? s->rawcap * 2 : 256;
+		s->raw = xreallocarray(s->raw, s->rawcap, sizeof *s->raw);
+	}
+	r = &s->raw[s->nraw++];
+	memset(r, 0, sizeof *r);
+	r->seq = s->seq++;
+	return r;
+}
+
+static void
+py_line(struct psource *s, const char *line, size_t len)
+{
+	struct praw	*r;
+	const char	*e, *x;
+	char		 err[128];
+	size_t		 n;
+	int		 type;
+
+	if (json_parse_object(&s->obj, line, len, err, sizeof err) != 0)
+		return;		/* not the tracer's: a program's own write */
+	if ((e = py_str(&s->obj, "e", &n)) == NULL)
+		return;
+	for (type = 0; type < R_NTYPES; type++)
+		if (strcmp(e, praw_names[type]) == 0)
+			break;
+	if (type == R_NTYPES || type == R_PRINTED)
+		return;
+	r = py_raw_new(s);
+	r->type = type;
+	r->t = (uint64_t)py_int(&s->obj, "t", 0);
+	r->p = (pid_t)py_int(&s->obj, "p", 0);
+	r->c = (pid_t)py_int(&s->obj, "c", 0);
+	r->j = py_int(&s->obj, "j", -1);
+	r->i = py_int(&s->obj, "i", -1);
+	r->k = py_int(&s->obj, "k", -1);
+	r->ok = (int)py_int(&s->obj, "ok", 1);
+	r->n = type == R_POOL ? py_int(&s->obj, "w", 0) :
+	    py_int(&s->obj, "code", 0);
+	if ((x = py_str(&s->obj, "s", &n)) != NULL) {
+		r->style = pool_mode_parse(x);
+		if (r->style < 0)	/* starmap and the _async forms */
+			r->style = strncmp(x, "apply", 5) == 0 ?
+			    MODE_APPLY_ASYNC : MODE_MAP;
+	}
+	if ((x = py_str(&s->obj, "call", &n)) != NULL)
+		r->has_call = 1;
+	else if ((x = py_str(&s->obj, "c", &n)) == NULL &&
+	    (x = py_str(&s->obj, "v", &n)) == NULL)
+		x = py_str(&s->obj, "x", &n);
+	if (x != NULL) {
+		r->text = xstrndup(x, n);
+		r->len = n;
+	}
+}
+
+static void
+py_append(struct psource *s, const char *p, size_t n)
+{
+	if (s->linelen + n + 1 > s->linecap) {
+		s->linecap = (s->linelen + n + 1) * 2;
+		s->line = xreallocarray(s->line, s->linecap, 1);
+	}
+	memcpy(s->line + s->linelen, p, n);
+	s->linelen += n;
+	s->line[s->linelen] = '\0';
+}
+
+/* Whole lines of the channel; a partial one waits for its end. */
+static void
+py_read_chan(struct psource *s)
+{
+	char	 buf[65536], *p, *nl;
+	ssize_t	 n;
+	size_t	 total = 0, rest;
+
+	while (total < PY_READ_MAX) {
+		n = read(s->chan, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		p = buf;
+		rest = (size_t)n;
+		while (rest > 0 && (nl = memchr(p, '\n', rest)) != NULL) {
+			if (s->linelen > 0) {
+				py_append(s, p, (size_t)(nl - p));
+				py_line(s, s->line, s->linelen);
+				s->linelen = 0;
+			} else
+				py_line(s, p, (size_t)(nl - p));
+			rest -= (size_t)(nl - p) + 1;
+			p = nl + 1;
+		}
+		if (rest > 0)
+			py_append(s, p, rest);
+	}
+}
+
+/* What the program printed itself (its caller, and anything not in a
+ * pool's process). */
+static void
+py_read_out(struct psource *s)
+{
+	char		 buf[16384];
+	ssize_t		 n;
+	struct praw	*r;
+	size_t		 total = 0;
+
+	while (!s->out_eof && total < PY_READ_MAX) {
+		n = read(s->out, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0)
+			s->out_eof = 1;
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		r = py_raw_new(s);
+		r->type = R_PRINTED;
+		r->t = now_ns();
+		r->p = s->pid;
+		r->text = xstrndup(buf, (size_t)n);
+		r->len = (size_t)n;
+	}
+}
+
+static int
+py_raw_cmp(const void *a, const void *b)
+{
+	const struct praw	*x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The program has ended, with every process of it, and all it wrote is
+ * read. */
+static int
+py_drained(struct psource *s)
+{
+	return s->exited && s->out_eof;
+}
+
+/* The first call tells the run's style; until then lines wait (a pool's
+ * workers start before its first call). */
+static int
+py_first_style(struct psource *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nraw; i++) {
+		if (s->raw[i].type == R_SUB)
+			return s->raw[i].style;
+		if (s->raw[i].type == R_SPAWN && s->raw[i].has_call)
+			return MODE_PROCESS;
+	}
+	return -1;
+}
+
+/* Release, in time order, every line older than the hold (all of them
+ * once the program has ended). */
+static void
+py_release_ready(struct psource *s)
+{
+	uint64_t	now = now_ns(), upto;
+	size_t		i, n;
+	int		style;
+
+	if (s->nraw == 0)
+		return;
+	qsort(s->raw, s->nraw, sizeof *s->raw, py_raw_cmp);
+	if (!s->started) {
+		if ((style = py_first_style(s)) < 0 && !py_drained(s))
+			return;
+		py_run_start(s, style < 0 ? MODE_MAP : style, s->t0);
+	}
+	upto = py_drained(s) || s->paused ? UINT64_MAX : now - PY_HOLD_NS;
+	for (n = 0; n < s->nraw && s->raw[n].t <= upto; n++)
+		py_release(s, &s->raw[n]);
+	for (i = 0; i < n; i++)
+		free(s->raw[i].text);
+	memmove(s->raw, s->raw + n, (s->nraw - n) * sizeof *s->raw);
+	s->nraw -= n;
+}
+
+static void
+py_run_end(struct psource *s)
+{
+	struct event	ev;
+	int		i;
+
+	if (s->ended)
+		return;
+	if (!s->started)
+		py_run_start(s, MODE_MAP, s->t0);
+	/* A process whose end was never told ended with the program. */
+	for (i = 0; i < s->nslots; i++)
+		if (s->slots[i].pid != 0 && !s->slots[i].ended)
+			py_worker_exit(s, s->slots[i].pid, s->aborted ?
+			    -SIGKILL : 0, now_ns());
+	s->ended = 1;
+	s->end = s->info;
+	s->end.tasks = s->tl.n;
+	s->end.ok = s->ok;
+	s->end.failed = s->failed;
+	s->end.wall_ns = py_pool_t(s, now_ns());
+	s->end.busy_ns = s->busy;
+	s->end.cpu_ns = 0;
+	s->end.wait_ns = 0;
+	s->end.paused_ns = s->paused_total;
+	s->end.interrupted = s->aborted;
+	s->end.exit_code = !s->exited ? -SIGKILL : WIFSIGNALED(s->status) ?
+	    -WTERMSIG(s->status) : WEXITSTATUS(s->status);
+	event_init(&ev, EV_RUN_END, -1, 0, -1);
+	ev.run = &s->end;
+	py_emit(s, &ev, now_ns());
+	if (s->sink.flush != NULL)
+		s->sink.flush(s->sink.arg);
+}
+
+/* ---------------------------------------------------------------- children */
+
+/* Every child poolscope has (the program, and any process of it whose
+ * parent ended before it: poolscope is their subreaper) that has ended. */
+static void
+py_reap(struct psource *s)
+{
+	pid_t	pid;
+	int	status;
+
+	struct praw	*r;
+
+	while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+		if (pid == s->pid && !s->exited) {
+			s->exited = 1;
+			s->status = status;
+			s->exited_at = now_ns();
+			continue;
+		}
+		/* A process of the program that outlived its parent: how it
+		 * ended is poolscope's to tell. */
+		r = py_raw_new(s);
+		r->type = R_EXIT;
+		r->t = now_ns();
+		r->c = pid;
+		r->n = WIFSIGNALED(status) ? -WTERMSIG(status) :
+		    WEXITSTATUS(status);
+	}
+}
+
+/* Signal the whole program: its process group, and (poolscope being
+ * their subreaper) the processes that left it. */
+static void
+py_signal_all(struct psource *s, int sig)
+{
+	if (s->pid > 0)
+		kill(-s->pid, sig);
+}
+
+static char *
+py_pythonpath(const char *tracer)
+{
+	const char	*old = getenv("PYTHONPATH");
+	char		*v;
+
+	if (old != NULL && *old != '\0')
+		xasprintf(&v, "%s:%s", tracer, old);
+	else
+		v = xstrdup(tracer);
+	return v;
+}
+
+static int
+py_start(void *arg, const struct event_sink *sink, char *err, size_t errlen)
+{
+	struct psource		*s = arg;
+	struct epoll_event	 ee;
+	int			 chan[2], out[2], st[2], e = 0;
+	char			*pypath, trace[64];
+	ssize_t			 n;
+
+	s->sink = *sink;
+	if (pipe2(chan, O_CLOEXEC | O_NONBLOCK) == -1 ||
+	    pipe2(out, O_CLOEXEC) == -1 || pipe2(st, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "cannot make a pipe: %s", strerror(errno));
+		return -2;
+	}
+	/* The write end stays open here: every process of the program opens
+	 * it by this path, spawned ones included. */
+	s->chan = chan[0];
+	s->wchan = chan[1];
+	snprintf(trace, sizeof trace, "/proc/%d/fd/%d", (int)getpid(),
+	    chan[1]);
+	pypath = py_pythonpath(s->tracer);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	s->t0 = now_ns();
+	if ((s->pid = fork()) == -1) {
+		snprintf(err, errlen, "cannot start '%s': fork: %s",
+		    s->argv[0], strerror(errno));
+		free(pypath);
+		return -2;
+	}
+	if (s->pid == 0) {
+		sigset_t	none;
+
+		/* The program gets the signals poolscope keeps for itself
+		 * (a signalfd's are blocked), or Pool.terminate() could not
+		 * end its workers. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* and none ignored (SIGPIPE, SIGXFSZ are, here) */
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		if (!s->batch) {
+			int fd = open("/dev/null", O_RDONLY);
+
+			if (fd >= 0 && fd != 0) {
+				dup2(fd, 0);
+				close(fd);
+			}
+		}
+		setenv("PYTHONPATH", pypath, 1);
+		setenv("POOLSCOPE_TRACE", trace, 1);
+		execvp(s->argv[0], s->argv);
+		e = errno;
+		if (write(st[1], &e, sizeof e) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	free(pypath);
+	setpgid(s->pid, s->pid);
+	close(out[1]);
+	close(st[1]);
+	s->out = out[0];
+	do
+		n = read(st[0], &e, sizeof e);
+	while (n == -1 && errno == EINTR);
+	close(st[0]);
+	if (n == (ssize_t)sizeof e) {
+		snprintf(err, errlen, "cannot run '%s': %s", s->argv[0],
+		    strerror(e));
+		waitpid(s->pid, NULL, 0);
+		s->pid = 0;
+		return -1;
+	}
+	fcntl(s->out, F_SETFL, O_NONBLOCK);
+	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
+	memset(&ee, 0, sizeof ee);
+	ee.events = EPOLLIN;
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->chan, &ee);
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->out, &ee);
+	if (s->pidfd >= 0)
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->pidfd, &ee);
+	return 0;
+}
+
+static int
+py_fd(void *arg)
+{
+	struct psource	*s = arg;
+
+	return s->ended ? -1 : s->epfd;
+}
+
+static int
+py_prepare_wait(void *arg)
+{
+	struct psource	*s = arg;
+	uint64_t	 now = now_ns(), due;
+
+	if (s->ended)
+		return -1;
+	if (py_drained(s))
+		return 0;
+	if (s->term_at != 0)
+		return 50;
+	if (s->exited)		/* its processes' output still coming */
+		return 20;
+	if (s->pidfd < 0)	/* no pidfd: look for its end now and then */
+		return 100;
+	if (s->nraw == 0 || s->paused)
+		return -1;
+	due = s->raw[0].t + PY_HOLD_NS;
+	return due <= now ? 0 : (int)((due - now) / 1000000u) + 1;
+}
+
+static void
+py_process(void *arg)
+{
+	struct psource	*s = arg;
+	uint64_t	 now;
+
+	if (s->ended)
+		return;
+	py_read_chan(s);
+	py_read_out(s);
+	py_reap(s);
+	now = now_ns();
+	if (s->exited && !s->out_eof && now - s->exited_at > PY_END_GRACE_NS) {
+		/* Its processes outlived it and still hold its output. */
+		py_signal_all(s, SIGKILL);
+		s->out_eof = 1;
+	}
+	if (s->term_at != 0 && !s->exited && now - s->term_at > PY_TERM_NS)
+		py_signal_all(s, SIGKILL);
+	if (py_drained(s))
+		py_read_chan(s);
+	py_release_ready(s);
+	if (py_drained(s) && s->nraw == 0)
+		py_run_end(s);
+	if (s->sink.flush != NULL)
+		s->sink.flush(s->sink.arg);
+}
+
+static int
+py_finished(void *arg)
+{
+	return ((struct psource *)arg)->ended;
+}
+
+static uint64_t
+py_now(void *arg)
+{
+	struct psource	*s = arg;
+
+	if (s->paused)
+		return py_pool_t(s, s->paused_at);
+	return py_pool_t(s, s->ended && s->exited_at ? s->exited_at :
+	    now_ns());
+}
+
+static void
+py_pause(void *arg, int paused)
+{
+	struct psource	*s = arg;
+
+	if (s->exited || paused == s->paused)
+		return;
+	s->paused = paused;
+	if (paused) {
+		s->paused_at = now_ns();
+		py_signal_all(s, SIGSTOP);
+	} else {
+		s->paused_total += now_ns() - s->paused_at;
+		py_signal_all(s, SIGCONT);
+	}
+}
+
+static int
+py_paused(void *arg)
+{
+	return ((struct psource *)arg)->paused;
+}
+
+static void
+py_step(void *arg)
+{
+	/* A program cannot be let go one task at a time: a step resumes
+	 * it, as Space does. */
+	py_pause(arg, 0);
+}
+
+static int
+py_stepping(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static void
+py_step_tasks(void *arg, int64_t *started, int64_t *ended)
+{
+	(void)arg;
+	*started = *ended = -1;
+}
+
+static int
+py_kill_worker(void *arg, int slot)
+{
+	struct psource	*s = arg;
+
+	if (slot < 0 || slot >= s->nslots || s->slots[slot].pid == 0 ||
+	    s->slots[slot].ended)
+		return -1;
+	kill(s->slots[slot].pid, SIGKILL);
+	if (s->paused)
+		kill(s->slots[slot].pid, SIGCONT);
+	return (int)s->slots[slot].pid;
+}
+
+static void
+py_set_speed(void *arg, double speed)
+{
+	(void)arg;
+	(void)speed;		/* a program runs at its own pace */
+}
+
+static double
+py_speed(void *arg)
+{
+	(void)arg;
+	return 1.0;
+}
+
+static void
+py_abort(void *arg)
+{
+	struct psource	*s = arg;
+
+	if (s->ended || s->pid <= 0)
+		return;
+	s->aborted = 1;
+	if (s->paused)
+		py_pause(s, 0);
+	if (!s->exited) {
+		py_signal_all(s, SIGTERM);
+		s->term_at = now_ns();
+	}
+	/* To its end (SIGKILL a second on), with all it said, and run_end. */
+	while (!s->ended) {
+		struct epoll_event	ee;
+
+		py_process(s);
+		if (!s->ended && epoll_wait(s->epfd, &ee, 1, 10) == -1 &&
+		    errno != EINTR)
+			break;
+	}
+}
+
+static int
+py_exit_status(void *arg)
+{
+	struct psource	*s = arg;
+
+	if (!s->exited)
+		return 1;
+	if (WIFEXITED(s->status))
+		return WEXITSTATUS(s->status);
+	if (WIFSIGNALED(s->status))
+		return 128 + WTERMSIG(s->status);
+	return 1;
+}
+
+static const struct tasklist *
+py_tasklist(void *arg)
+{
+	return &((struct psource *)arg)->tl;
+}
+
+static void
+py_free(void *arg)
+{
+	struct psource	*s = arg;
+	size_t		 i;
+	uint64_t	 until;
+
+	/* Nothing of the program outlives poolscope. */
+	if (s->pid > 0 && !s->exited) {
+		py_signal_all(s, SIGCONT);
+		py_signal_all(s, SIGKILL);
+	}
+	if (s->pid > 0) {
+		py_signal_all(s, SIGKILL);
+		until = now_ns() + 2000 * 1000000ull;
+		while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+			if (now_ns() > until)
+				break;
+	}
+	for (i = 0; i < s->nwarnings; i++) {
+		fprintf(stderr, "poolscope: warning: %s\n", s->warnings[i]);
+		free(s->warnings[i]);
+	}
+	free(s->warnings);
+	for (i = 0; i < s->nraw; i++)
+		free(s->raw[i].text);
+	free(s->raw);
+	for (i = 0; i < s->taskcap; i++)
+		free(s->tasks[i].text);
+	free(s->tasks);
+	for (i = 0; i < s->njobs; i++)
+		free(s->jobs[i].tasks);
+	free(s->jobs);
+	free(s->map);
+	free(s->slots);
+	free(s->line);
+	json_obj_free(&s->obj);
+	tasklist_free(&s->tl);
+	if (s->epfd > 0)
+		close(s->epfd);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	if (s->chan > 0)
+		close(s->chan);
+	if (s->wchan > 0)
+		close(s->wchan);
+	if (s->out > 0)
+		close(s->out);
+	free(s->tracer);
+	free(s);
+}
+
+static const struct source_ops psource_ops = {
+	"python", py_start, py_fd, py_prepare_wait, py_process, py_finished,
+	py_now, py_pause, py_paused, py_step, py_stepping, py_step_tasks,
+	py_kill_worker, py_set_speed, py_speed, NULL, NULL, py_abort,
+	py_exit_status, py_tasklist, py_free
+};
+
+struct source
+source_python(char **argv, const char *tracer, int batch)
+{
+	struct psource	*s = xcalloc(1, sizeof *s);
+	struct source	 src = { &psource_ops, s };
+
+	s->argv = argv;
+	s->tracer = xstrdup(tracer);
+	s->batch = batch;
+	s->pidfd = -1;
+	s->epfd = -1;
+	s->tl.name = xstrdup("the program");
+	return src;
+}
+
+char *
+python_tracer_dir(char *err, size_t errlen)
+{
+	char	*dirs[ASSETS_NDIRS], *path, *found = NULL;
+	size_t	 i, n = assets_dirs(dirs, "tracer");
+
+	for (i = 0; i < n && found == NULL; i++) {
+		xasprintf(&path, "%s/sitecustomize.py", dirs[i]);
+		if (access(path, R_OK) == 0)
+			found = xstrdup(dirs[i]);
+		free(path);
+	}
+	if (found == NULL)
+		snprintf(err, errlen, "cannot find poolscope's Python tracer "
+		    "(tracer/sitecustomize.py) in %s%s%s; reinstall poolscope, "
+		    "or set POOLSCOPE_ASSETS to its assets directory",
+		    n > 0 ? dirs[0] : "its data directory", n > 1 ? " or " : "",
+		    n > 1 ? dirs[n - 1] : "");
+	assets_dirs_free(dirs, n);
+	return found;
+}
+
+int
+python_command_check(char *const *argv, char *err, size_t errlen)
+{
+	const char	*path = getenv("PATH"), *p, *colon;
+	char		*full;
+	int		 found = 0, exec_ok = 0;
+
+	if (strchr(argv[0], '/') != NULL) {
+		if (access(argv[0], X_OK) == 0)
+			return 0;
+		snprintf(err, errlen, "cannot run '%s': %s", argv[0],
+		    strerror(errno));
+		return -1;
+	}
+	for (p = path != NULL ? path : "/usr/local/bin:/usr/bin:/bin";
+	    !exec_ok; p = colon + 1) {
+		colon = strchr(p, ':');
+		xasprintf(&full, "%.*s/%s", colon ? (int)(colon - p) :
+		    (int)strlen(p), *p && p != colon ? p : ".", argv[0]);
+		if (access(full, F_OK) == 0) {
+			found = 1;
+			exec_ok = access(full, X_OK) == 0;
+		}
+		free(full);
+		if (colon == NULL)
+			break;
+	}
+	if (exec_ok)
+		return 0;
+	snprintf(err, errlen, "cannot run '%s': %s", argv[0], found ?
+	    "Permission denied" : "command not found in PATH");
+	return -1;
+}

@@ -1,0 +1,337 @@
+"""poolscope -- python3 PROGRAM: a real Python program's pool, watched.
+
+Each program here is ordinary Python that also prints what it can see of
+its own pool (the PIDs that ran its items, the order its callbacks ran, the
+order a for loop got results); poolscope's events must say the same, and
+the program's own output must be what it prints untraced."""
+import glob
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+from pstest import TAP, Live, case, main, run, run_json, of, wait_gone, SLOW
+
+t = TAP()
+TMP = tempfile.mkdtemp(prefix="poolscope-program-")
+PY = "python3"
+
+
+def program(name, text):
+    path = os.path.join(TMP, name + ".py")
+    with open(path, "w") as f:
+        f.write(textwrap.dedent(text))
+    return path
+
+
+def untraced(path, py=PY):
+    return subprocess.run([py, path], capture_output=True, text=True,
+                          timeout=60 * SLOW)
+
+
+def printed(ev):
+    """What the program printed itself (not in a pool's process)."""
+    return "".join(e["text"] for e in of(ev, "output") if e["worker"] == -1)
+
+
+SEED_MAP = """\
+    import multiprocessing
+
+    def square(n):
+        return n**2
+
+    if __name__ == "__main__":
+        with multiprocessing.Pool(processes=5) as pool:
+            out = pool.map(square, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+            print(out)
+    """
+
+
+@case
+def seed_map():
+    path = program("seed_map", SEED_MAP)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "the seed's Pool(5).map: exit 0")
+    start = ev[0] if ev else {}
+    t.ok(start.get("ev") == "run_start" and start.get("program") is True and
+         start.get("mode") == "map" and start.get("workers") == 5,
+         "run_start: a program, map, 5 workers", start)
+    calls = [e["call"] for e in of(ev, "task_submit")]
+    t.eq(calls, ["square(%d)" % n for n in range(1, 11)],
+         "ten tasks submitted, each with its call")
+    t.eq(len(of(ev, "worker_start")), 5, "five workers started")
+    t.eq([(e["task"], e["value"]) for e in of(ev, "result")],
+         [(k, str((k + 1) ** 2)) for k in range(10)],
+         "the caller received the ten squares in order")
+    t.eq(printed(ev), untraced(path).stdout,
+         "the program printed what it prints untraced")
+    t.eq(ev[-1]["ev"] if ev else None, "run_end", "the stream ends with run_end")
+
+
+@case
+def recorded_and_exported():
+    # A program's run records, replays (its tasks come with task_submit)
+    # and exports like any other.
+    path = program("seed_map", SEED_MAP)
+    rec = os.path.join(TMP, "seed.rec")
+    svg = os.path.join(TMP, "seed.svg")
+    p, ev = run_json(["--record", rec, "--svg", svg, "--force", "--",
+                      PY, path])
+    t.eq(p.returncode, 0, "recorded with --record and --svg: exit 0")
+    q, back = run_json(["--replay", rec, "--time-scale", "0.01"])
+    t.eq(q.returncode, 0, "the recording replays: exit 0")
+    strip = lambda evs: [{k: v for k, v in e.items() if k != "t"}
+                         for e in evs]
+    t.eq(strip(back), strip(ev), "the replay's events are the run's")
+    with open(svg) as f:
+        pic = f.read()
+    t.ok("square(10)" in pic, "the SVG labels a task with its call")
+
+
+@case
+def chunks_and_pids():
+    # The program says which PID ran each item; poolscope must agree, and
+    # a chunk's items share a worker, as Pool.map(chunksize=3) sends them.
+    path = program("chunks", """\
+        import multiprocessing, os, sys
+
+        def who(n):
+            return (n, os.getpid())
+
+        if __name__ == "__main__":
+            with multiprocessing.Pool(2) as pool:
+                for n, pid in pool.map(who, range(10), chunksize=3):
+                    print(n, pid)
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "map(chunksize=3): exit 0")
+    said = {}
+    for line in printed(ev).splitlines():
+        n, pid = line.split()
+        said[int(n)] = int(pid)
+    seen = {e["task"]: e["pid"] for e in of(ev, "task_start")}
+    t.eq(seen, said, "every task ran in the PID the program saw")
+    chunk = {e["task"]: e["chunk"] for e in of(ev, "task_start")}
+    t.eq([chunk.get(k) for k in range(10)],
+         [0, 0, 0, 1, 1, 1, 2, 2, 2, 3], "chunks of 3: 0-2, 3-5, 6-8, 9")
+
+
+@case
+def apply_async_callbacks():
+    path = program("callbacks", """\
+        import multiprocessing, time
+
+        def nap(ms):
+            time.sleep(ms / 1000)
+            return ms
+
+        got = []
+        if __name__ == "__main__":
+            with multiprocessing.Pool(3) as pool:
+                rs = [pool.apply_async(nap, (ms,), callback=got.append)
+                      for ms in (300, 50, 150, 10)]
+                for r in rs:
+                    r.wait()
+                time.sleep(0.1)
+            print(got)
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "apply_async with callbacks: exit 0")
+    t.eq(ev[0].get("mode") if ev else None, "apply_async",
+         "run_start: apply_async")
+    order = [int(e["value"]) for e in of(ev, "result")]
+    t.eq(str(order) + "\n", printed(ev),
+         "the results reach the caller in the order its callback ran")
+
+
+@case
+def imap_unordered_order():
+    path = program("unordered", """\
+        import multiprocessing, time
+
+        def nap(ms):
+            time.sleep(ms / 1000)
+            return ms
+
+        if __name__ == "__main__":
+            with multiprocessing.Pool(2) as pool:
+                for v in pool.imap_unordered(nap, [200, 20, 100, 10, 50]):
+                    print(v)
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "imap_unordered: exit 0")
+    t.eq(ev[0].get("mode") if ev else None, "imap_unordered",
+         "run_start: imap_unordered")
+    t.eq([e["value"] + "\n" for e in of(ev, "result")],
+         printed(ev).splitlines(True),
+         "the for loop got the results in the order poolscope shows")
+
+
+@case
+def map_raises():
+    # A task that raises: the rest of its chunk never runs, and map raises
+    # that exception in the caller.
+    path = program("raises", """\
+        import multiprocessing
+
+        def check(n):
+            if n == 4:
+                raise ValueError("bad %d" % n)
+            return n
+
+        if __name__ == "__main__":
+            with multiprocessing.Pool(2) as pool:
+                try:
+                    pool.map(check, range(8), chunksize=4)
+                except ValueError as e:
+                    print("caught", repr(e))
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "map raising: exit 0 (the program caught it)")
+    fail = of(ev, "task_fail")
+    t.eq([(e["task"], e.get("exception")) for e in fail],
+         [(4, "ValueError('bad 4')")], "task 4 failed with ValueError('bad 4')")
+    started = sorted(e["task"] for e in of(ev, "task_start"))
+    t.eq(started, [0, 1, 2, 3, 4], "tasks 5-7 (the rest of its chunk) never "
+         "started")
+    res = of(ev, "result")
+    t.eq([(e["task"], e.get("ok")) for e in res], [(4, False)],
+         "the caller got task 4's exception and no list")
+    t.eq(printed(ev), "caught ValueError('bad 4')\n",
+         "the program caught what it catches untraced")
+
+
+@case
+def processes():
+    # The seed's two Processes: square and cube of 123.
+    path = program("processes", """\
+        import multiprocessing
+
+        def num_square(n):
+            print(f"square of {n} is {n**2}")
+
+        def num_cube(n):
+            print(f"cube of {n} is {n**3}")
+
+        if __name__=="__main__":
+            m1 = multiprocessing.Process(target=num_square,args=(123,))
+            m2 = multiprocessing.Process(target=num_cube,args=(123,))
+            m1.start()
+            m2.start()
+            m1.join()
+            m2.join()
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "two Processes: exit 0")
+    t.eq(ev[0].get("mode") if ev else None, "process", "run_start: process")
+    t.eq([e["call"] for e in of(ev, "task_submit")],
+         ["num_square(123)", "num_cube(123)"], "each Process is a task, its "
+         "target's call")
+    outs = sorted((e["task"], e["text"]) for e in of(ev, "output")
+                  if e["task"] >= 0)
+    t.eq(outs, [(0, "square of 123 is 15129\n"), (1, "cube of 123 is 1860867\n")],
+         "what each printed is its task's")
+    t.eq([(e["task"], e["value"]) for e in of(ev, "result")],
+         [(0, "0"), (1, "0")], "joined in order, exit code 0 each")
+
+
+@case
+def start_methods():
+    for method in ("spawn", "forkserver"):
+        path = program("method_" + method, """\
+            import multiprocessing
+
+            def square(n):
+                return n * n
+
+            if __name__ == "__main__":
+                ctx = multiprocessing.get_context(%r)
+                with ctx.Pool(2) as pool:
+                    print(pool.map(square, range(6)))
+            """ % method)
+        p, ev = run_json(["--", PY, path])
+        t.eq(p.returncode, 0, "%s: exit 0" % method)
+        t.eq([e["value"] for e in of(ev, "result")],
+             [str(n * n) for n in range(6)],
+             "%s: every result, from the spawned workers" % method)
+        t.eq(len(of(ev, "task_start")), 6, "%s: every task seen to start"
+             % method)
+
+
+@case
+def other_interpreters():
+    # Every interpreter pyenv has here (3.8 on) runs the seed the same way.
+    seen = 0
+    for py in sorted(glob.glob(os.path.expanduser(
+            "~/.pyenv/versions/3.*/bin/python3"))):
+        v = subprocess.run([py, "-c", "import sys; print(sys.version_info[1])"],
+                           capture_output=True, text=True)
+        if v.returncode != 0 or int(v.stdout) < 8:
+            continue
+        seen += 1
+        path = program("seed_map", SEED_MAP)
+        p, ev = run_json(["--", py, path])
+        t.eq([e["value"] for e in of(ev, "result")],
+             [str(n * n) for n in range(1, 11)],
+             "%s: the seed's ten results" % py)
+    if seen == 0:
+        t.skip("another interpreter runs the seed", "none but python3 here")
+
+
+@case
+def exit_status_and_bad_command():
+    p = run(["--batch", "-q", "--", PY, "-c", "import sys; sys.exit(3)"])
+    t.eq(p.returncode, 3, "the program's exit status is poolscope's")
+    p = run(["--batch", "--", "no-such-python-here", "x.py"])
+    t.eq(p.returncode, 2, "a command that is not there: exit 2")
+    t.ok("no-such-python-here" in p.stderr and "not found" in p.stderr,
+         "and says so", p.stderr)
+    t.eq(p.stdout, "", "and nothing ran")
+    p = run(["--batch", "-w", "3", "--", PY, "x.py"])
+    t.eq(p.returncode, 2, "-w with a program: exit 2 (the program makes its "
+         "own pool)")
+    p = run(["--batch", "--"])
+    t.eq(p.returncode, 2, "'--' with no command: exit 2")
+
+
+@case
+def killed_worker_and_sigterm():
+    # A worker killed mid-task: CPython's Pool then waits for ever; poolscope
+    # names the lost task, and SIGTERM ends the program, leaving nothing.
+    path = program("hang", """\
+        import multiprocessing, time
+
+        def nap(s):
+            time.sleep(s)
+            return s
+
+        if __name__ == "__main__":
+            with multiprocessing.Pool(2) as pool:
+                print(pool.map(nap, [30, 30]))
+        """)
+    live = Live(["--", PY, path])
+    starts = []
+    while len(starts) < 2:
+        e = live.wait_for(lambda e: e["ev"] == "task_start" and
+                          e["pid"] not in [s["pid"] for s in starts], 30)
+        if e is None:
+            break
+        starts.append(e)
+    t.eq(len(starts), 2, "both tasks started")
+    victim = starts[0]["pid"] if starts else None
+    if victim:
+        os.kill(victim, signal.SIGKILL)
+    e = live.wait_for(lambda e: e["ev"] == "task_fail", 20)
+    t.ok(e is not None and "SIGKILL" in e.get("error", "") and
+         e["task"] == starts[0]["task"],
+         "the task it held failed, naming SIGKILL", e or live.events[-6:])
+    pids = [e["pid"] for e in live.events if e["ev"] == "worker_start"]
+    os.kill(live.p.pid, signal.SIGTERM)
+    rc = live.finish(30)
+    t.ok(rc is not None and rc != 0, "SIGTERM: poolscope ends (%r)" % rc)
+    t.eq(wait_gone(pids, 10), [], "no process of the program is left")
+
+
+main(t)
