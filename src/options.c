@@ -428,6 +428,14 @@ static const char options_after[] =
 "print N, hello ID, sleep MS, spin MS, primes N, fib N, fail, crash, hang,\n"
 "sh COMMAND.  See poolscope(1) and the README.\n"
 "\n"
+"-- COMMAND [ARGS...] runs a Python program as it is (python3 script.py,\n"
+"python3 -m module) and shows its multiprocessing pools and Processes live:\n"
+"each task's call, worker, PID, start, end and value or exception, and when\n"
+"the caller receives it; what each task printed; fork, spawn and forkserver.\n"
+"A tracer of poolscope's goes first on PYTHONPATH (the program's own\n"
+"sitecustomize still runs); python3 -I, -E or -S ignore it.  -w, -m, -c,\n"
+"--pace and the other settings of poolscope's own pool do not apply.\n"
+"\n"
 "Files named by --record, --cast, --trace and --svg are written under a\n"
 "temporary name beside them and renamed into place once whole; an existing\n"
 "file is not replaced without --force, nor ever a file the run reads.\n"
@@ -439,6 +447,8 @@ static const char options_after[] =
 "--trace, --svg, --cast): the run happened, but what it wrote is incomplete;\n"
 "4 poolscope itself failed (out of memory, no shared memory); 128+N after\n"
 "signal N.  When several apply: the signal, then 4, then 3, then 1.\n"
+"With -- COMMAND: the program's own exit status (128+N if signal N ended\n"
+"it); 2 if it cannot be run.\n"
 "\n"
 "Keys on the run screen: Space pause, s step, + faster, - slower, k kill\n"
 "the selected worker, Up Down select a worker, Left Right a cursor on its\n"
@@ -450,7 +460,9 @@ static const char options_after[] =
 "  poolscope --autostart -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n"
 "  poolscope --batch -w 5 -m map -t 'square 1..10'\n"
 "  poolscope --autostart -w 5 -m map --pace 300 -t 'square 1..10'\n"
-"  poolscope --batch --json -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n";
+"  poolscope --batch --json -w 3 -m apply_async -t 'sleep 300; sleep 100; sleep 200'\n"
+"  poolscope -- python3 pool_map.py\n"
+"  poolscope --batch -- python3 pool_map.py\n";
 
 void
 options_usage(FILE *f)
@@ -462,10 +474,12 @@ options_usage(FILE *f)
 	int			 n;
 
 	fputs("Usage: poolscope [OPTIONS] [TASKFILE]\n"
+	    "       poolscope [OPTIONS] -- COMMAND [ARGS...]\n"
 	    "Watch a process pool work: fork real workers, run a task list on "
 	    "them in one\nof the call styles of Python's multiprocessing.Pool, "
 	    "and show what happens.\nWithout --batch it opens the screen: a "
-	    "set-up screen, then the live run.\n\n", f);
+	    "set-up screen, then the live run.\nWith -- COMMAND it runs a "
+	    "Python program unchanged and shows its own pool.\n\n", f);
 	for (i = 0; i < NOPTS; i++) {
 		d = &opts[i];
 		if (d->sname != 0)

@@ -30,7 +30,14 @@ struct batch {
 	int			 error;		/* errno of the failed write */
 	int			 mode;		/* from run_start */
 	int			 keep_going;
+	int			 program;	/* a Python program's run */
 };
+
+void
+batch_for_program(struct batch *b)
+{
+	b->program = 1;
+}
 
 struct batch *
 batch_new(FILE *out, int format, const struct tasklist *tl,
@@ -303,7 +310,11 @@ batch_event(void *arg, const struct event *ev)
 		b->mode = ev->run->mode;
 		b->keep_going = ev->run->keep_going;
 	}
-	if (b->format == BATCH_JSON)
+	if (b->format == BATCH_QUIET) {
+		/* A program's output, as it prints it untraced. */
+		if (ev->type == EV_OUTPUT)
+			fwrite(ev->text, 1, ev->len, b->out);
+	} else if (b->format == BATCH_JSON)
 		evjson_write(b->out, ev);
 	else if (b->format == BATCH_TEXT)
 		batch_text(b, ev);
@@ -330,7 +341,8 @@ batch_sink(struct batch *b)
 {
 	/* Quiet prints only the results, from the model, at the end. */
 	struct event_sink	s = { batch_event, batch_flush, b,
-	    b->format == BATCH_QUIET ? 0 : EVENT_ALL };
+	    b->format != BATCH_QUIET ? EVENT_ALL : b->program ?
+	    EVENT_BIT(EV_OUTPUT) | EVENT_BIT(EV_RUN_START) : 0 };
 
 	return s;
 }

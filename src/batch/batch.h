@@ -20,6 +20,9 @@ struct batch	*batch_new(FILE *, int format, const struct tasklist *,
 		    const struct model *);
 void		 batch_free(struct batch *);
 struct event_sink batch_sink(struct batch *);
+/* Before batch_sink: the run is a Python program's, whose own output -q
+ * prints as it comes. */
+void	batch_for_program(struct batch *);
 /* After the run: the results list and the summary (text and quiet). */
 void		 batch_finish(struct batch *);
 /* 1 once a write failed (EPIPE: the reader went away; ENOSPC...); nothing

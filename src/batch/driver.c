@@ -222,6 +222,8 @@ batch_drive(struct batch_job *job, int stop_fd)
 	if (job->trace != NULL || job->svg != NULL)
 		model_keep_views(&model);
 	d.b = batch_new(stdout, job->format, tl, &model);
+	if (strcmp(job->src.ops->name, "python") == 0)
+		batch_for_program(d.b);
 	memset(&fan, 0, sizeof fan);
 	s = model_sink(&model);
 	event_fanout_add(&fan, &s);

@@ -154,6 +154,7 @@ struct psource {
 
 	char		**warnings;
 	size_t		 nwarnings;
+	size_t		 ntraced;	/* lines from the tracer */
 };
 
 /* ---------------------------------------------------------------- keys */
@@ -671,6 +672,7 @@ py_line(struct psource *s, const char *line, size_t len)
 			break;
 	if (type == R_NTYPES || type == R_PRINTED)
 		return;
+	s->ntraced++;
 	r = py_raw_new(s);
 	r->type = type;
 	r->t = (uint64_t)py_int(&s->obj, "t", 0);
@@ -839,6 +841,13 @@ py_run_end(struct psource *s)
 
 	if (s->ended)
 		return;
+	if (s->ntraced == 0 && !s->aborted) {
+		s->warnings = xreallocarray(s->warnings, s->nwarnings + 1,
+		    sizeof *s->warnings);
+		s->warnings[s->nwarnings++] = xstrdup("nothing came from the "
+		    "program's pools: it used none, or its Python ignored "
+		    "PYTHONPATH (python3 -I, -E and -S do)");
+	}
 	if (!s->started)
 		py_run_start(s, MODE_MAP, s->t0);
 	/* A process whose end was never told ended with the program. */

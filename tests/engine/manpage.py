@@ -130,6 +130,11 @@ CLAIMS = {
     "-m apply_async -t sleep 300; sleep 100; sleep 200": lambda p: t.ok(
         "[100, 200, 300]" in p.stdout,
         "the caller receives the 100 ms sleep first, then 200 and 300"),
+    "print(m.Pool(2).map(abs, [-3, -2]))": lambda p: t.ok(
+        "the program printed: [3, 2]" in p.stdout and
+        "task 0 submitted: abs(-3)" in p.stdout,
+        "a Python program's own pool: its tasks and what it printed",
+        p.stdout[-600:]),
     "--compare apply,apply_async -t sleep rand(100,900) x8": lambda p: t.ok(
         (summary_wall(p.stdout, "apply") or 0) > 2 * (summary_wall(p.stdout, "apply_async")
                                                       or 1e9),
