@@ -43,6 +43,8 @@ enum evf {
 	EVF_STATUS,		/* "status": how a process ended (text) */
 	EVF_LIVE,		/* "live": workers going on (state) */
 	EVF_CALL,		/* "call": what a Python task calls (text) */
+	EVF_STYLE,		/* "style" (state) and "call_seq" (seq): a
+				   program's call a task belongs to */
 	EVF_RUN_START,		/* the run's shape */
 	EVF_RUN_END		/* its outcome and times */
 };
@@ -65,7 +67,7 @@ static const uint8_t evjson_fields[EV_NTYPES][EVJSON_MAXF] = {
 	[EV_SPAWN_FAIL] = { EVF_WORKER, EVF_ERROR, EVF_LIVE },
 	[EV_TASK_SKIP] = { EVF_TASK, EVF_WORKER, EVF_CHUNK_REQ, EVF_CAUSE },
 	[EV_SENTINEL] = { EVF_WORKER, EVF_PID },
-	[EV_TASK_SUBMIT] = { EVF_TASK, EVF_CHUNK, EVF_CALL },
+	[EV_TASK_SUBMIT] = { EVF_TASK, EVF_CHUNK, EVF_STYLE, EVF_CALL },
 };
 
 /* ---------------------------------------------------------------- writing */
@@ -146,6 +148,10 @@ evjson_write_field(FILE *f, int kind, const struct event *ev)
 		break;
 	case EVF_CALL:
 		evjson_text(f, "call", ev->text, ev->len);
+		break;
+	case EVF_STYLE:
+		fprintf(f, ",\"style\":\"%s\",\"call_seq\":%" PRId64,
+		    pool_mode_name(ev->state), ev->seq);
 		break;
 	case EVF_STATS:
 		if (ev->has_stats) {
@@ -491,6 +497,15 @@ evjson_read_field(struct evjson_reader *rd, const struct json_obj *o,
 	case EVF_CALL:
 		ev->text = evjson_str(o, "call", &ev->len, err, errlen);
 		return ev->text != NULL ? 0 : -1;
+	case EVF_STYLE:
+		if ((s = evjson_str(o, "style", NULL, err, errlen)) == NULL)
+			return -1;
+		if ((ev->state = pool_mode_parse(s)) == -1) {
+			snprintf(err, errlen, "unknown style '%.40s'", s);
+			return -1;
+		}
+		return json_get_int(o, "call_seq", -1, INT64_MAX, &ev->seq, err,
+		    errlen);
 	case EVF_STATS:
 		if (json_get(o, "cpu") == NULL || json_get(o, "wait") == NULL)
 			return 0;

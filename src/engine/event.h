@@ -31,8 +31,10 @@ enum event_type {
 	EV_TASK_SKIP,		/* task, worker, chunk, seq = the task whose
 				   error ended the chunk: it never ran */
 	EV_SENTINEL,		/* worker, pid: took the stop sentinel (None) */
-	EV_TASK_SUBMIT,		/* task, chunk, text = the call: a Python
-				   program's task, known once submitted */
+	EV_TASK_SUBMIT,		/* task, chunk, text = the call, state =
+				   its call's style, seq = which call (-1:
+				   a Process): a Python program's task,
+				   known once submitted */
 	EV_NTYPES
 };
 

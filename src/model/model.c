@@ -68,6 +68,8 @@ model_free(struct model *m)
 		free(m->errors);
 	}
 	free(m->workers);
+	free(m->task_mode);
+	free(m->calls);
 	free(m->tasks);
 	free(m->results);
 	free(m->result_t);
@@ -312,10 +314,38 @@ model_task_submit(struct model *m, int64_t i)
 		if (m->errors != NULL)
 			m->errors = model_grow(m->errors, n, cap,
 			    sizeof *m->errors);
+		m->task_mode = model_grow(m->task_mode, n, cap,
+		    sizeof *m->task_mode);
 		m->taskcap = cap;
 	}
 	if ((size_t)i >= m->ntasks)
 		m->ntasks = m->run.tasks = (size_t)i + 1;
+}
+
+/* The call a program's task belongs to: a new one when its seq changes
+ * (a Process's is -1: every Process of a row is one "call"). */
+static void
+model_call(struct model *m, const struct event *ev)
+{
+	if (ev->task < 0 || (size_t)ev->task >= m->ntasks)
+		return;
+	m->task_mode[ev->task] = (uint8_t)ev->state;
+	if (m->ncalls == 0 || ev->seq != m->call_id ||
+	    ev->state != m->call_mode) {
+		if (m->ncalls == m->callcap) {
+			m->callcap = m->callcap ? m->callcap * 2 : 8;
+			m->calls = xreallocarray(m->calls, m->callcap,
+			    sizeof *m->calls);
+		}
+		m->calls[m->ncalls].first = (size_t)ev->task;
+		m->calls[m->ncalls].t = ev->t;
+		m->calls[m->ncalls].mode = ev->state;
+		m->ncalls++;
+		m->call_id = ev->seq;
+		m->call_mode = ev->state;
+		m->call_first = (size_t)ev->task;
+		m->call_ended = m->call_received = 0;
+	}
 }
 
 /* A Python program's process took slot w: there are at least w + 1. */
@@ -522,6 +552,7 @@ model_event(struct model *m, const struct event *ev)
 		if (m->ntasks == 0)
 			m->first_submit = ev->t;
 		model_task_submit(m, ev->task);
+		model_call(m, ev);
 	} else if (ev->type == EV_WORKER_START && m->run.program)
 		model_worker_grow(m, ev->worker);
 	w = model_worker(m, ev->worker);
@@ -547,6 +578,9 @@ model_event(struct model *m, const struct event *ev)
 	case EV_TASK_DONE:
 		if (t != NULL)
 			model_task_done(m, w, t, ev);
+		if (t != NULL && m->ncalls > 0 && (size_t)ev->task >=
+		    m->call_first)
+			m->call_ended++;
 		break;
 	case EV_OUTPUT:
 		if (m->views)
@@ -556,6 +590,9 @@ model_event(struct model *m, const struct event *ev)
 	case EV_TASK_FAIL:
 		if (t != NULL)
 			model_task_fail(m, w, t, ev);
+		if (t != NULL && m->ncalls > 0 && (size_t)ev->task >=
+		    m->call_first)
+			m->call_ended++;
 		break;
 	case EV_TASK_RETRY:
 		if (t == NULL)
@@ -586,6 +623,9 @@ model_event(struct model *m, const struct event *ev)
 		m->nsentinels++;
 		break;
 	case EV_RESULT:
+		if (t != NULL && m->ncalls > 0 && !t->received &&
+		    (size_t)ev->task >= m->call_first)
+			m->call_received++;
 		if (t != NULL)
 			model_result(m, t, ev);
 		break;

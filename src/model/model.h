@@ -53,6 +53,13 @@ struct model_line {
 	char		 text[MODEL_LINE_MAX];
 };
 
+/* A Python program's call: map(), imap(), apply_async() in a row... */
+struct model_call {
+	size_t		 first;		/* its first task */
+	uint64_t	 t;		/* when it was submitted */
+	int		 mode;
+};
+
 struct model_worker {
 	pid_t		 pid;
 	int		 state;		/* enum worker_state */
@@ -129,6 +136,17 @@ struct model {
 	char			*caller_partial;	/* and the program's own
 						   (worker -1) */
 	uint64_t		 first_submit;	/* a program's first task_submit */
+	/* A program's calls (map(), apply_async(), the Processes...): the
+	 * style of each task's, and the latest call. */
+	uint8_t			*task_mode;
+	struct model_call	*calls;		/* each call, in order */
+	size_t			 callcap;
+	size_t			 ncalls;
+	int64_t			 call_id;	/* the latest call's seq */
+	int			 call_mode;
+	size_t			 call_first;	/* its first task */
+	size_t			 call_ended;	/* its tasks done or failed */
+	size_t			 call_received;	/* and received */
 	int64_t			*partial_task;	/* per slot: whose it is */
 	size_t			 output_bytes;
 	uint64_t		 task_ns_sum;	/* for the mean task time */

@@ -340,19 +340,19 @@ py_job(struct psource *s, int64_t j, int add)
  * label. */
 static int64_t
 py_submit(struct psource *s, int64_t j, int64_t i, int64_t k, int mode,
-    const char *call, size_t len, uint64_t t)
+    const char *call_text, size_t len, uint64_t t)
 {
 	struct event	 ev;
 	struct pent	*e, *c;
 	struct pjob	*job;
 	struct ptask	*pt;
-	int64_t		 task;
+	int64_t		 task, call = -1;
 
 	e = j == -2 ? py_find(s, -2, i, 0, 1) : py_find(s, j, i, k, 1);
 	if (e->v >= 0)
 		return e->v;	/* told twice */
 	py_run_start(s, mode, t);
-	task = (int64_t)tasklist_append_call(&s->tl, call, len);
+	task = (int64_t)tasklist_append_call(&s->tl, call_text, len);
 	e = j == -2 ? py_find(s, -2, i, 0, 0) : py_find(s, j, i, k, 0);
 	e->v = task;
 	pt = py_ptask(s, task);
@@ -372,11 +372,16 @@ py_submit(struct psource *s, int64_t j, int64_t i, int64_t k, int mode,
 			    sizeof *job->tasks);
 		}
 		job->tasks[job->n++] = (uint32_t)task;
+		/* apply_async calls in a row read as one call of it */
+		if (mode != MODE_APPLY_ASYNC)
+			call = job - s->jobs;
 	}
 	s->info.tasks = s->tl.n;
 	event_init(&ev, EV_TASK_SUBMIT, -1, 0, task);
 	ev.chunk = pt->chunk;
-	ev.text = call;
+	ev.state = mode;
+	ev.seq = call;
+	ev.text = call_text;
 	ev.len = len;
 	py_emit(s, &ev, t);
 	return task;
@@ -521,9 +526,9 @@ py_worker_exit(struct psource *s, pid_t pid, int64_t code, uint64_t t)
 		py_task_end(s, task, 0, msg, strlen(msg), t, 0);
 	}
 	event_init(&ev, EV_WORKER_EXIT, slot, pid, -1);
-	ev.state = code == 0 ? WS_EXITED : WS_CRASHED;
-	if (code > 0)
-		ev.state = WS_EXITED;
+	/* Pool.terminate() (as with Pool() ends) stops workers by SIGTERM:
+	 * an end, not a crash. */
+	ev.state = code >= 0 || code == -SIGTERM ? WS_EXITED : WS_CRASHED;
 	ev.text = why;
 	ev.len = strlen(why);
 	py_emit(s, &ev, t);

@@ -100,33 +100,46 @@ narrate_result(struct ui_run *r, const struct event *ev, char *buf,
 {
 	struct model	*m = &r->model;
 	char		 val[96], task[96];
+	int		 mode = r->cfg.mode;
+	size_t		 n = m->ntasks;
 
 	ui_task_words(r, ev->task, task, sizeof task);
-	if (ev->vkind == VAL_EXC && r->program) {
+	if (m->task_mode != NULL && ev->task >= 0 &&
+	    (size_t)ev->task < m->ntasks) {
+		/* A program's task: its own call's style and size. */
+		mode = m->task_mode[ev->task];
+		n = (size_t)ev->task >= m->call_first ? m->ntasks -
+		    m->call_first : 0;
+	}
+	if (ev->vkind == VAL_EXC && mode != MODE_APPLY_ASYNC) {
 		/* A program's call raised the task's exception. */
-		snprintf(buf, len, "the program's %s raised %.*s from %s",
-		    r->cfg.mode == MODE_APPLY_ASYNC ? "call" :
-		    pool_mode_name(r->cfg.mode), (int)ev->len, ev->text, task);
+		snprintf(buf, len, "the program's %s() raised %.*s from %s",
+		    pool_mode_name(mode), (int)ev->len, ev->text, task);
 		return;
 	}
 	if (ev->vkind == VAL_ERROR) {
 		snprintf(val, sizeof val, "TaskError");
-		if (pool_raises(r->cfg.mode, r->cfg.keep_going)) {
+		if (pool_raises(mode, r->cfg.keep_going)) {
 			snprintf(buf, len, "%s() raised TaskError from %s",
-			    pool_mode_name(r->cfg.mode), task);
+			    pool_mode_name(mode), task);
 			return;
 		}
 	} else
 		event_value_format(ev->vkind, ev->value, ev->text, ev->len,
 		    val, sizeof val);
-	switch (r->cfg.mode) {
+	if (m->run.program && mode == MODE_APPLY_ASYNC) {
+		/* Its callback ran, or its get() returned (or raised). */
+		snprintf(buf, len, "the program got %s from %s", val, task);
+		return;
+	}
+	switch (mode) {
 	case MODE_APPLY:
 		snprintf(buf, len, "apply() %s %s to the caller",
 		    ev->vkind == VAL_ERROR ? "raised" : "returned", val);
 		break;
 	case MODE_MAP:
 		snprintf(buf, len, "map() returned: the caller got all %zu "
-		    "results at once, in order", m->ntasks);
+		    "results at once, in order", n);
 		break;
 	case MODE_IMAP:
 		snprintf(buf, len, "the caller's next() returned %s, %s's "
@@ -310,6 +323,36 @@ ui_narrate_log(struct ui_run *r, size_t i, char *buf, size_t len, char *t,
 	return 1;
 }
 
+/* A Python program's caller, in a sentence: its latest call. */
+static const char *
+narrate_program_caller(struct ui_run *r, char *buf, size_t len)
+{
+	struct model	*m = &r->model;
+	size_t		 n = m->ntasks - m->call_first;
+	const char	*mode = pool_mode_name(m->call_mode);
+
+	if (r->ended) {
+		snprintf(buf, len, "the program ended: %zu task%s in %zu "
+		    "call%s, %zu result%s received", m->ntasks, m->ntasks == 1 ?
+		    "" : "s", m->ncalls, m->ncalls == 1 ? "" : "s", m->nresults,
+		    m->nresults == 1 ? "" : "s");
+	} else if (m->ncalls == 0)
+		snprintf(buf, len, "the program is running: no pool call yet");
+	else if (m->call_mode == MODE_PROCESS)
+		snprintf(buf, len, "the program started %zu Process%s: %zu "
+		    "ended, %zu joined", n, n == 1 ? "" : "es", m->call_ended,
+		    m->call_received);
+	else if (m->call_mode == MODE_APPLY_ASYNC)
+		snprintf(buf, len, "the program called apply_async() %zu "
+		    "time%s: %zu done, %zu received", n, n == 1 ? "" : "s",
+		    m->call_ended, m->call_received);
+	else
+		snprintf(buf, len, "the program's %s%s(): %zu of %zu done, "
+		    "%zu received", m->ncalls > 1 ? "next call, " : "", mode,
+		    m->call_ended, n, m->call_received);
+	return buf;
+}
+
 /* What the caller (the main program) is doing, in a sentence. */
 const char *
 ui_caller_words(struct ui_run *r, char *buf, size_t len)
@@ -319,6 +362,8 @@ ui_caller_words(struct ui_run *r, char *buf, size_t len)
 	size_t		 lost = model_never_received(m);
 	const char	*mode = pool_mode_name(r->cfg.mode);
 
+	if (m->run.program)
+		return narrate_program_caller(r, buf, len);
 	if (m->raised >= 0) {
 		/* The call raised: the caller's loop (or map) is over. */
 		if (r->cfg.mode == MODE_MAP)
@@ -389,6 +434,11 @@ ui_caller_state(struct ui_run *r, char *buf, size_t len)
 {
 	struct model	*m = &r->model;
 
+	if (m->run.program) {
+		/* Whether it waits for them, poolscope cannot see. */
+		snprintf(buf, len, "got %zu of %zu", m->nresults, m->ntasks);
+		return buf;
+	}
 	if (m->raised >= 0)
 		snprintf(buf, len, "raised TaskError");
 	else if (m->nresults >= m->ntasks && m->ntasks > 0)

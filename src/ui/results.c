@@ -307,8 +307,12 @@ rs_summary_line(const struct model *m, char *buf, size_t size, int width)
 	util_format_duration(m->run.wall_ns, wall, sizeof wall);
 	util_format_duration(m->run.busy_ns, busy, sizeof busy);
 	util_format_duration(m->run.cpu_ns, cpu, sizeof cpu);
-	len = snprintf(buf, size, "%zu task%s, %zu failed", m->ntasks,
-	    m->ntasks == 1 ? "" : "s", m->nfailed);
+	len = snprintf(buf, size, "%zu task%s", m->ntasks,
+	    m->ntasks == 1 ? "" : "s");
+	if (m->run.program && m->ncalls > 1)
+		len += snprintf(buf + len, size - len, " in %zu calls",
+		    m->ncalls);
+	len += snprintf(buf + len, size - len, ", %zu failed", m->nfailed);
 	if (m->nskipped)
 		len += snprintf(buf + len, size - len, ", %zu never ran",
 		    m->nskipped);
@@ -318,7 +322,8 @@ rs_summary_line(const struct model *m, char *buf, size_t size, int width)
 	if (m->ncomputed == 0)
 		return;		/* nothing ran: no times to speak of */
 	sp = m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns : 0.0;
-	for (i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
+	/* A program's tasks have no CPU figures. */
+	for (i = m->run.program ? 2 : 0; i < sizeof fmt / sizeof fmt[0]; i++) {
 		if (i < 2)
 			snprintf(times, sizeof times, fmt[i], wall, busy, cpu,
 			    sp);
@@ -396,7 +401,20 @@ ui_output_draw(struct ui *ui, struct ui_run *r, int top, int rows)
 		ui_hline(ui, y++, 0, w, C_DIM, "Summary");
 		rs_summary_line(m, buf, sizeof buf, w - 1);
 		ui_putf(ui, y++, 0, w, m->nfailed ? C_WARN : C_OK, " %s", buf);
-		if (m->raised >= 0) {
+		if (m->run.program) {
+			/* It printed what it got itself (in Output). */
+			const char *sig = m->run.exit_code < 0 ?
+			    sigabbrev_np(-m->run.exit_code) : NULL;
+
+			if (m->run.exit_code >= 0)
+				snprintf(list, sizeof list, "exited %d",
+				    m->run.exit_code);
+			else
+				snprintf(list, sizeof list, "was killed by "
+				    "SIG%s", sig ? sig : "?");
+			ui_putf(ui, y++, 0, w, m->run.exit_code ? C_WARN :
+			    C_NORMAL, " %s %s", m->run.command, list);
+		} else if (m->raised >= 0) {
 			/* What Python prints: the traceback's last line. */
 			const char *e = m->errors ? m->errors[m->raised] : NULL;
 

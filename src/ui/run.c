@@ -295,25 +295,54 @@ run_state(struct ui_run *r, char *buf, size_t len, int shortly)
 	return r->paused ? "PAUSED" : "running";
 }
 
+/* A program in a word or two, for the header: its script's name
+ * ("pool_map.py"), "-m module", or its command's. */
+static const char *
+run_program_name(const char *cmd, char *buf, size_t len)
+{
+	const char	*w, *end, *slash;
+	int		 dash_m = 0;
+
+	for (w = cmd; *w != '\0'; w = *end ? end + 1 : end) {
+		end = strchr(w, ' ');
+		if (end == NULL)
+			end = w + strlen(w);
+		if (dash_m || (end - w > 3 && strncmp(end - 3, ".py", 3) == 0)) {
+			for (slash = w; (slash = memchr(w, '/', (size_t)(end -
+			    w))) != NULL; w = slash + 1)
+				;
+			snprintf(buf, len, "%s%.*s", dash_m ? "-m " : "",
+			    (int)(end - w), w);
+			return buf;
+		}
+		dash_m = end - w == 2 && strncmp(w, "-m", 2) == 0;
+	}
+	snprintf(buf, len, "%s", cmd);
+	return buf;
+}
+
 /* The header: the call style, the pool against the processors (saying
  * when it is oversubscribed, always), the pool clock and the state; the
  * longer words give way first where the width runs short. */
 static void
 run_draw_title(struct ui *ui, struct ui_run *r, uint64_t now)
 {
-	char		 el[32], buf[256], st[96], pool[64];
+	char		 el[32], buf[256], st[96], pool[64], prog[96];
 	int		 w = ui->cols, len = 0, v, cpus, nw = r->cfg.workers;
-	const char	*state = "", *name;
+	const char	*state = "", *name, *progname = "poolscope";
 
 	util_format_duration(now, el, sizeof el);
 	cpus = r->model.run.cpus ? r->model.run.cpus : util_cpu_count();
+	if (r->program)
+		progname = run_program_name(r->model.run.command, prog,
+		    sizeof prog);
 	/* Full; the pool in short; without the program's name; both; the
 	 * state in short too. */
 	for (v = 0; v < 5; v++) {
 		state = run_state(r, st, sizeof st, v >= 4);
-		name = v < 2 ? (r->replaying ? "poolscope replay" : r->program ?
-		    r->model.run.command : "poolscope") : r->replaying ?
-		    "replay" : "";
+		/* A program keeps its name: the style gives way first. */
+		name = v < 2 || r->program ? (r->replaying ? "poolscope replay" :
+		    progname) : r->replaying ? "replay" : "";
 		if (v == 0 || v == 2)
 			snprintf(pool, sizeof pool, "%d worker%s / %d cpu%s", nw,
 			    nw == 1 ? "" : "s", cpus, cpus == 1 ? "" : "s");
@@ -424,11 +453,12 @@ run_draw_spawn_warning(struct ui *ui, struct ui_run *r, int y)
 /* ----------------------------------------------------------------- keys */
 
 static const struct ui_key run_keys[] = {
-	{ ' ', ACT_PAUSE, K_LIVE | K_REPLAY, "Spc", "pause", "Space",
+	{ ' ', ACT_PAUSE, K_LIVE | K_REPLAY | K_PROGRAM, "Spc", "pause",
+	    "Space",
 	    "pause / resume: workers really stop; the pool clock too" },
 	{ 's', ACT_STEP, K_LIVE | K_REPLAY, "s", "step", "s",
 	    "step: one more task may start, then pause when one ends" },
-	{ 'k', ACT_KILL, K_LIVE, "k", "kill", "k",
+	{ 'k', ACT_KILL, K_LIVE | K_PROGRAM, "k", "kill", "k",
 	    "kill the selected worker (SIGKILL): its task fails" },
 	{ '+', ACT_FASTER, K_LIVE | K_REPLAY, "+-", "faster/slower", "+ -",
 	    "faster / slower: halve or double the sleeps from now on" },
@@ -465,7 +495,7 @@ static const struct ui_key run_keys[] = {
 	    "workers as lanes, or a heat map by group (256 and up)" },
 	{ 'x', ACT_EXPORT, K_RUN, "x", "export", "x",
 	    "export: write the trace (JSON) and the SVG of this run" },
-	{ 'r', ACT_RERUN, K_LIVE | K_ENDED, "r", "rerun", "r",
+	{ 'r', ACT_RERUN, K_LIVE | K_ENDED | K_PROGRAM, "r", "rerun", "r",
 	    "run again with the same settings" },
 	{ 'n', ACT_SETUP, K_RUN, "n", "setup", "n",
 	    "back to the set-up screen (asks first while running)" },
@@ -493,7 +523,8 @@ run_key_table(struct ui *ui)
 static unsigned
 run_when(struct ui_run *r)
 {
-	return r->replaying ? K_REPLAY : r->ended ? K_ENDED : K_LIVE;
+	return r->replaying ? K_REPLAY : r->ended ? K_ENDED : r->program ?
+	    K_PROGRAM : K_LIVE;
 }
 
 static void
@@ -539,7 +570,8 @@ ui_run_draw(struct ui *ui)
 	ui_run_live(ui);
 	if (r->program && r->model.started) {
 		/* A program's pool is known as it runs. */
-		r->cfg.mode = r->model.run.mode;
+		r->cfg.mode = r->model.ncalls > 0 ? r->model.call_mode :
+		    r->model.run.mode;
 		r->cfg.workers = r->model.run.workers;
 	}
 	now = ui_run_now(r);

@@ -386,6 +386,50 @@ tl_caller_room(struct model *m, size_t k, int c, int len, uint64_t a,
 	return 1;
 }
 
+/* A program's caller: each call named where it was made, and a tick for
+ * each result it received (whether it waits in between, poolscope cannot
+ * see). */
+static void
+tl_program_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
+    uint64_t a, uint64_t dt, uint64_t now, int dense, size_t most)
+{
+	struct model	*m = &r->model;
+	size_t		 n, first, j = 0;
+	uint64_t	 t;
+	int		 c, len, pending = -1;
+	char		 what[32];
+
+	for (c = 0; c < w; c++) {
+		t = a + (uint64_t)c * dt;
+		if (t > now) {
+			ui_fill(ui, y, x + c, w - c, C_NORMAL);
+			break;
+		}
+		n = m->result_t != NULL ? tl_results_in(m, t, t + dt, &first) : 0;
+		if (n > 0) {
+			tl_caller_tick(ui, m, y, x + c, n, first, dense, most);
+			continue;
+		}
+		/* The latest call made by here is named at the first room
+		 * its name finds (not on a tick). */
+		while (j < m->ncalls && m->calls[j].t < t + dt)
+			pending = (int)j++;
+		if (pending >= 0) {
+			snprintf(what, sizeof what, "%s()",
+			    pool_mode_name(m->calls[pending].mode));
+			len = (int)strlen(what);
+			if (c + len <= w && tl_results_in(m, t, t + (uint64_t)len
+			    * dt, &first) == 0) {
+				ui_put(ui, y, x + c, len, C_CALLER, what);
+				pending = -1;
+				c += len - 1;
+				continue;
+			}
+		}
+		ui_put(ui, y, x + c, 1, C_NORMAL, "");
+	}
+}
+
 /* The caller's lane: blocked (a bar, saying what it waits for at the
  * start of each stretch of waiting, a column after a tick so a count and a
  * label never read as one number) or free, and a tick for each result
@@ -401,6 +445,10 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 	char		 what[32];
 
 	dense = tl_caller_dense(m, a, dt, w, now, &most);
+	if (m->run.program) {
+		tl_program_caller(ui, r, y, x, w, a, dt, now, dense, most);
+		return 0;
+	}
 	for (c = 0; c < w; c++) {
 		t = a + (uint64_t)c * dt;
 		if (t > now) {
@@ -413,10 +461,7 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 			after_tick = 1;
 			continue;
 		}
-		/* A program's caller is free until its first call. */
-		if (r->cfg.mode == MODE_APPLY_ASYNC || (end != 0 && t >= end) ||
-		    (m->run.program && (m->ntasks == 0 ||
-		    t + dt <= m->first_submit))) {
+		if (r->cfg.mode == MODE_APPLY_ASYNC || (end != 0 && t >= end)) {
 			ui_put(ui, y, x + c, 1, C_NORMAL, "");	/* free */
 			continue;
 		}

@@ -73,7 +73,8 @@ enum ui_action {
 #define K_LIVE		0x01	/* a live run, going */
 #define K_ENDED		0x02	/* a live run, over */
 #define K_REPLAY	0x04	/* a recording played back */
-#define K_RUN		(K_LIVE | K_ENDED | K_REPLAY)
+#define K_PROGRAM	0x08	/* a live Python program, going */
+#define K_RUN		(K_LIVE | K_ENDED | K_REPLAY | K_PROGRAM)
 #define K_ALL		0xff
 
 /* One key of a screen's table: the table drives the dispatch, the footer

@@ -1,0 +1,130 @@
+"""poolscope -- python3 PROGRAM on the screen, in a private tmux server: a
+real Python program's pool at 80x24 and 200x50 (its name in the header,
+its workers' PIDs, each task's call on its lane, what it printed as the
+program's, how it ended), k on one of its workers, and q while it runs
+leaving none of its processes behind."""
+import os
+import re
+import tempfile
+import textwrap
+
+from pstest import pid_alive, wait_gone
+from tmuxtest import TAP, Screen, case, main, poolscope, workers, line_of
+
+t = TAP()
+NAME = "ps-program-%d" % os.getpid()
+TMP = tempfile.mkdtemp(prefix="poolscope-screen-program-")
+CROSS = "\u2717"
+
+
+def program(name, text):
+    path = os.path.join(TMP, name)
+    with open(path, "w") as f:
+        f.write(textwrap.dedent(text))
+    return path
+
+
+SLOW_MAP = program("slow_map.py", """\
+    import multiprocessing, time
+
+    def square(n):
+        time.sleep(0.4)
+        print("square of", n, "is", n * n)
+        return n * n
+
+    if __name__ == "__main__":
+        with multiprocessing.Pool(4) as pool:
+            print(pool.map(square, range(1, 9)))
+    """)
+
+HANG = program("hang.py", """\
+    import multiprocessing, time
+
+    def nap(s):
+        time.sleep(s)
+        return s
+
+    if __name__ == "__main__":
+        with multiprocessing.Pool(3) as pool:
+            print(pool.map(nap, [60, 60, 60]))
+    """)
+
+
+def header(x):
+    return (x or "\n").splitlines()[0]
+
+
+def finished(x):
+    return re.search(r"\d s  finished", header(x)) is not None and \
+        "Summary" in x
+
+
+def busy(n):
+    return lambda x: sum(1 for w in workers(x) if w["state"] == "busy") >= n
+
+
+@case
+def map_at_80x24():
+    with Screen(NAME + "-80", 80, 24, poolscope("--", "python3",
+                                                 SLOW_MAP)) as s:
+        scr = s.wait_for(busy(4), 20)
+        t.ok(scr is not None, "four workers busy with the program's tasks",
+             s.last)
+        t.ok(header(scr).startswith(" slow_map.py  map  4"),
+             "the header names the program, its call and its pool",
+             header(scr))
+        pids = [w["pid"] for w in workers(scr or "")]
+        t.ok(len(pids) == 4 and all(pid_alive(p) for p in pids),
+             "each row's PID is a live worker of the program", pids)
+        t.ok(re.search(r"the program's map\(\): \d of 8 done",
+                       scr or "") is not None,
+             "the caller's line: the program's map(), its tasks done",
+             line_of(scr, "program's") or s.last)
+        scr = s.wait_for(finished, 30)
+        t.ok(scr is not None, "the program ends: 'finished'", s.last)
+        out = line_of(scr, r"^main +\S") or ""
+        t.ok("[1, 4, 9, 16, 25, 36, 49, 64]" in out,
+             "what the program printed shows as main's", out)
+        t.ok(line_of(scr, r"slow_map\.py exited 0") is not None,
+             "the summary says how the program ended", s.last)
+        t.ok(re.search(r"^w\d +t\d +.square of \d is \d+", scr or "", re.M)
+             is not None, "what a task printed shows as that task's",
+             s.last)
+        s.send("q")
+        t.eq(s.wait_exit(10), 0, "q: poolscope exits with the program's "
+             "status, 0")
+
+
+@case
+def labels_at_200x50():
+    with Screen(NAME + "-200", 200, 50, poolscope("--", "python3",
+                                                  SLOW_MAP)) as s:
+        scr = s.wait_for(lambda x: "square(1)" in x and busy(4)(x), 20)
+        t.ok(scr is not None, "at 200x50 a task's lane shows its call, "
+             "square(1)", s.last)
+        s.wait_for(finished, 30)
+        s.send("q")
+        s.wait_exit(10)
+
+
+@case
+def kill_and_quit():
+    with Screen(NAME + "-k", 80, 24, poolscope("--", "python3", HANG)) as s:
+        scr = s.wait_for(busy(3), 20)
+        t.ok(scr is not None, "three workers busy", s.last)
+        pids = [w["pid"] for w in workers(scr or "")]
+        s.send("k")
+        scr = s.wait_for(lambda x: CROSS in x and "killed by SIGKILL" in x,
+                         20)
+        t.ok(scr is not None, "k: the task worker 0 held failed, marked " +
+             CROSS + ", its worker killed by SIGKILL", s.last)
+        s.send("q")
+        scr = s.wait_for(lambda x: "y" in (line_of(x, r"\?") or ""), 5)
+        s.send("y")
+        t.eq(s.wait_exit(20) is not None, True, "q, y: poolscope ends while "
+             "the program would wait for ever")
+        t.eq(wait_gone(pids, 10), [], "none of the program's workers is "
+             "left")
+
+
+main(t)
