@@ -14,6 +14,8 @@ static const char *pool_names[MODE_NMODES] = {
 const char *
 pool_mode_name(int mode)
 {
+	if (mode == MODE_QUEUE)
+		return "queue";
 	if (mode < 0 || mode >= MODE_NMODES)
 		return "unknown";
 	return pool_names[mode];

@@ -14,6 +14,9 @@ enum pool_mode {
 	MODE_APPLY, MODE_MAP, MODE_IMAP, MODE_IMAP_UNORDERED, MODE_APPLY_ASYNC,
 	MODE_PROCESS, MODE_NMODES
 };
+/* Not a style of poolscope's own pool: a Python program's items put on a
+ * Queue that its Processes read (a task each), as seen in the program. */
+#define MODE_QUEUE	MODE_NMODES
 
 /* The limits of the settings, as the options and the set-up screen take
  * them. */

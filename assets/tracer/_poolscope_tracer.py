@@ -146,7 +146,8 @@ def _str(s):
 
 def _repr(obj):
     """repr(obj), cut, and never raising; a repr that prints goes to the
-    program's output as it would."""
+    program's output as it would.  "<...Queue object at 0x7f...>" is
+    "<Queue>": an address says nothing to a class."""
     if getattr(_local, "busy", False):
         return "..."
     _local.busy = True
@@ -156,6 +157,8 @@ def _repr(obj):
         s = "<%s: repr raised %s>" % (type(obj).__name__, type(e).__name__)
     finally:
         _local.busy = False
+    if s.startswith("<") and " object at 0x" in s:
+        s = "<%s>" % type(obj).__name__
     if len(s) > _REPR:
         s = s[:_REPR - 3] + "..."
     return s
@@ -214,6 +217,10 @@ def _process_patch(process):
             elif mod.startswith("multiprocessing") or \
                     mod.startswith("concurrent"):
                 pass        # the machinery's own: a manager, a feeder
+            elif _queues_in(self):
+                # It reads a queue: a worker, and the items put on the
+                # queue are its tasks.
+                self._poolscope_qworker = True
             elif tgt is not None:
                 label = _call(tgt, tuple(self._args), star=True)
             elif type(self).run is not BP.run:
@@ -221,6 +228,9 @@ def _process_patch(process):
             if label is not None:
                 self._poolscope_task = label
             r = orig(self)
+            if getattr(self, "_poolscope_qworker", False):
+                _emit(_head("spawn", t) + ',"c":%d,"n":%s,"qw":1' % (
+                    self.pid, _str(self.name)), now=True)
             if pool is not None:
                 _emit(_head("spawn", t) + ',"c":%d,"pool":%d,"n":%s' % (
                     self.pid, pool, _str(self.name)))
@@ -233,11 +243,13 @@ def _process_patch(process):
     def bootstrap(orig):
         def _bootstrap(self, *a, **k):
             _reset_after_fork()
+            global _qworker
             mine = getattr(self, "_poolscope_task", None) is not None
             tgt = getattr(self, "_target", None)
             worker = getattr(tgt, "__module__", "") == "multiprocessing.pool"\
                 and getattr(tgt, "__name__", "") == "worker"
-            if not (mine or worker):
+            _qworker = getattr(self, "_poolscope_qworker", False)
+            if not (mine or worker or _qworker):
                 return orig(self, *a, **k)
             _emit(_head("begin"), now=True)
             _capture_output()
@@ -254,6 +266,7 @@ def _process_patch(process):
                 if mine:
                     _emit(_head("done") + ',"j":-1,"i":0,"k":0,"ok":%d,'
                           '"v":"%d"' % (code == 0, code))
+                _queue_item_done()
                 _emit(_head("end") + ',"code":%d' % code, now=True)
             return code
         return _bootstrap
@@ -348,6 +361,75 @@ def _capture_output():
         cur = getattr(sys, name, None)
         if cur is not None and not isinstance(cur, _Out):
             setattr(sys, name, _Out(cur, fd))
+
+
+# ------------------------------------------------------------ queues
+_qworker = False        # this process reads a queue for its tasks
+_qitem = False          # and holds one
+_qseq = 0
+
+
+def _queues_in(proc):
+    """The queues among a Process's arguments, marked as carrying tasks
+    (what the program puts on them, a Process takes as its next task)."""
+    queues = sys.modules.get("multiprocessing.queues")
+    if queues is None:
+        return False
+    kinds = tuple(c for c in (getattr(queues, "Queue", None),
+                              getattr(queues, "SimpleQueue", None)) if c)
+    found = False
+    args = list(getattr(proc, "_args", ()) or ()) + \
+        list((getattr(proc, "_kwargs", {}) or {}).values())
+    for a in args:
+        if isinstance(a, kinds):
+            try:
+                a._poolscope_tasks = True
+            except AttributeError:
+                pass
+            found = True
+    return found
+
+
+def _queue_item_done():
+    global _qitem
+    if _qitem:
+        _qitem = False
+        _end_output()
+        _emit(_head("done") + ',"j":-3,"i":-1,"k":0,"ok":1,"v":"None"')
+
+
+def _queue_patch(queues):
+    def put(orig):
+        def put(self, obj, *a, **k):
+            global _qseq
+            if getattr(self, "_poolscope_tasks", False) and obj is not None:
+                _qseq += 1
+                _emit(_head("sub") + ',"j":-3,"i":%d,"k":%d,"s":"queue",'
+                      '"c":%s' % (_qseq, _pid or os.getpid(),
+                                  _str(_repr(obj))), now=True)
+            return orig(self, obj, *a, **k)
+        return put
+
+    def get(orig):
+        def get(self, *a, **k):
+            global _qitem
+            _queue_item_done()      # it asks for the next: this one is done
+            obj = orig(self, *a, **k)
+            if _qworker:
+                if obj is None:
+                    _emit(_head("sent"), now=True)
+                else:
+                    _qitem = True
+                    _emit(_head("qstart") + ',"v":%s' % _str(_repr(obj)),
+                          now=True)
+            return obj
+        return get
+
+    for name in ("Queue", "SimpleQueue"):
+        cls = getattr(queues, name, None)
+        if cls is not None:
+            _wrap(cls, "put", put)
+            _wrap(cls, "get", get)
 
 
 # ------------------------------------------------------------ a pool worker
@@ -644,6 +726,7 @@ def _imap_received(it, unordered, ok):
 _HOOKS = {
     "multiprocessing.process": _process_patch,
     "multiprocessing.pool": _pool_patch,
+    "multiprocessing.queues": _queue_patch,
     "multiprocessing.popen_fork": _popen_patch,
     "multiprocessing.popen_spawn_posix": _popen_patch,
     "multiprocessing.popen_forkserver": _popen_patch,

@@ -181,6 +181,12 @@ batch_text(struct batch *b, const struct event *ev)
 		label[0] = '\0';
 	switch (ev->type) {
 	case EV_RUN_START:
+		if (ev->run->program && ev->run->mode == MODE_PROCESS) {
+			fprintf(f, "program started: %s; it starts Processes "
+			    "(%d processor%s)\n", ev->run->command,
+			    ev->run->cpus, ev->run->cpus == 1 ? "" : "s");
+			break;
+		}
 		if (ev->run->program) {
 			fprintf(f, "program started: %s; its pool: %s, %d "
 			    "worker%s on %d processor%s\n", ev->run->command,

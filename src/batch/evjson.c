@@ -500,7 +500,9 @@ evjson_read_field(struct evjson_reader *rd, const struct json_obj *o,
 	case EVF_STYLE:
 		if ((s = evjson_str(o, "style", NULL, err, errlen)) == NULL)
 			return -1;
-		if ((ev->state = pool_mode_parse(s)) == -1) {
+		ev->state = strcmp(s, "queue") == 0 ? MODE_QUEUE :
+		    pool_mode_parse(s);
+		if (ev->state == -1) {
 			snprintf(err, errlen, "unknown style '%.40s'", s);
 			return -1;
 		}

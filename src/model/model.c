@@ -461,6 +461,8 @@ model_task_done(struct model *m, struct model_worker *w, struct model_task *t,
 	t->state = MT_DONE;
 	t->vkind = ev->vkind;
 	t->value = ev->value;
+	if (m->task_mode != NULL && m->task_mode[ev->task] == MODE_QUEUE)
+		m->nno_channel++;
 	if (ev->vkind == VAL_TEXT)
 		model_text_set(m, ev->task, ev->text, ev->len);
 	m->ndone++;
@@ -673,8 +675,9 @@ model_sink(struct model *m)
 size_t
 model_never_received(const struct model *m)
 {
-	return m->ncomputed > m->nresults_computed ? m->ncomputed -
-	    m->nresults_computed : 0;
+	size_t	sent = m->ncomputed - m->nno_channel;
+
+	return sent > m->nresults_computed ? sent - m->nresults_computed : 0;
 }
 
 void

@@ -116,6 +116,9 @@ struct model {
 	size_t			 nunrun;	/* failed without a worker to run
 						   them (none could start) */
 	size_t			 nresults_computed;	/* of those, received */
+	size_t			 nno_channel;	/* of those, a program's queue
+						   items: nothing sends them
+						   back */
 	size_t			 nsentinels;	/* stop sentinels taken */
 	/* The task whose exception the caller got, ending its call (map,
 	 * imap, imap_unordered; -1: none): nothing after it is received. */

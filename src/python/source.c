@@ -50,12 +50,12 @@ extern char **environ;
 
 enum praw_type {
 	R_SPAWN, R_POOL, R_BEGIN, R_SUB, R_START, R_DONE, R_SENT, R_RECV,
-	R_OUT, R_END, R_EXIT, R_JOINED, R_WARN, R_PRINTED, R_NTYPES
+	R_OUT, R_END, R_EXIT, R_JOINED, R_WARN, R_QSTART, R_PRINTED, R_NTYPES
 };
 
 static const char *const praw_names[R_NTYPES] = {
 	"spawn", "pool", "begin", "sub", "start", "done", "sent", "recv",
-	"out", "end", "exit", "joined", "warn", "printed"
+	"out", "end", "exit", "joined", "warn", "qstart", "printed"
 };
 
 /* One line of the tracer's, or what the program printed. */
@@ -152,6 +152,9 @@ struct psource {
 	size_t		 ok, failed;
 	uint64_t	 busy;
 
+	int64_t		*qpending;	/* items put on a queue, not yet
+					   taken, in order */
+	size_t		 nqpending, qpendcap;
 	char		**warnings;
 	size_t		 nwarnings;
 	size_t		 ntraced;	/* lines from the tracer */
@@ -210,10 +213,17 @@ py_find(struct psource *s, int64_t j, int64_t i, int64_t k, int add)
 	return e;
 }
 
+static int	py_slot(struct psource *, pid_t);
+
 static int64_t
 py_task_of(struct psource *s, const struct praw *r)
 {
 	struct pent	*e;
+	int		 slot;
+
+	if (r->j == -3)		/* the queue item its process holds */
+		return (slot = py_slot(s, r->p)) >= 0 ? s->slots[slot].task :
+		    -1;
 
 	e = r->j == -1 ? py_find(s, -2, r->p, 0, 0) :
 	    py_find(s, r->j, r->i, r->k, 0);
@@ -257,7 +267,7 @@ py_run_start(struct psource *s, int mode, uint64_t t)
 	    i++)
 		n += snprintf(s->info.command + n, sizeof s->info.command - n,
 		    "%s%s", i ? " " : "", s->argv[i]);
-	s->info.mode = mode;
+	s->info.mode = mode == MODE_QUEUE ? MODE_PROCESS : mode;
 	s->info.cpus = util_cpu_count();
 	s->info.workers = s->info.workers > 0 ? s->info.workers : 1;
 	s->info.chunksize = 1;
@@ -376,6 +386,14 @@ py_submit(struct psource *s, int64_t j, int64_t i, int64_t k, int mode,
 		if (mode != MODE_APPLY_ASYNC)
 			call = job - s->jobs;
 	}
+	if (j == -3) {
+		if (s->nqpending == s->qpendcap) {
+			s->qpendcap = s->qpendcap ? s->qpendcap * 2 : 64;
+			s->qpending = xreallocarray(s->qpending, s->qpendcap,
+			    sizeof *s->qpending);
+		}
+		s->qpending[s->nqpending++] = task;
+	}
 	s->info.tasks = s->tl.n;
 	event_init(&ev, EV_TASK_SUBMIT, -1, 0, task);
 	ev.chunk = pt->chunk;
@@ -419,6 +437,41 @@ py_task_start(struct psource *s, const struct praw *r, uint64_t t)
 	int64_t		 task = py_task_of(s, r);
 	int		 slot = py_slot(s, r->p);
 
+	if (task < 0 || slot < 0)
+		return;
+	pt = py_ptask(s, task);
+	pt->state = 1;
+	pt->slot = slot;
+	pt->start = t;
+	s->slots[slot].task = task;
+	event_init(&ev, EV_TASK_START, slot, r->p, task);
+	ev.chunk = pt->chunk;
+	py_emit(s, &ev, t);
+}
+
+/* A Process took an item from a queue: the first item put with that repr
+ * and not yet taken is its task. */
+static void
+py_queue_start(struct psource *s, const struct praw *r, uint64_t t)
+{
+	struct event	 ev;
+	struct ptask	*pt;
+	const char	*label;
+	size_t		 n;
+	int64_t		 task = -1;
+	int		 slot = py_slot(s, r->p);
+
+	for (n = 0; n < s->nqpending && r->text != NULL; n++) {
+		label = s->tl.v[s->qpending[n]].cmd;
+		if (label != NULL && strlen(label) == r->len &&
+		    memcmp(label, r->text, r->len) == 0) {
+			task = s->qpending[n];
+			memmove(s->qpending + n, s->qpending + n + 1,
+			    (s->nqpending - n - 1) * sizeof *s->qpending);
+			s->nqpending--;
+			break;
+		}
+	}
 	if (task < 0 || slot < 0)
 		return;
 	pt = py_ptask(s, task);
@@ -577,6 +630,9 @@ py_release(struct psource *s, const struct praw *r)
 	case R_START:
 		py_task_start(s, r, t);
 		break;
+	case R_QSTART:
+		py_queue_start(s, r, t);
+		break;
 	case R_DONE: {
 		int64_t task = py_task_of(s, r);
 
@@ -691,7 +747,9 @@ py_line(struct psource *s, const char *line, size_t len)
 	    py_int(&s->obj, "code", 0);
 	if ((x = py_str(&s->obj, "s", &n)) != NULL) {
 		r->style = pool_mode_parse(x);
-		if (r->style < 0)	/* starmap and the _async forms */
+		if (strcmp(x, "queue") == 0)
+			r->style = MODE_QUEUE;
+		else if (r->style < 0)	/* starmap and the _async forms */
 			r->style = strncmp(x, "apply", 5) == 0 ?
 			    MODE_APPLY_ASYNC : MODE_MAP;
 	}
@@ -1250,6 +1308,7 @@ py_free(void *arg)
 		free(s->jobs[i].tasks);
 	free(s->jobs);
 	free(s->map);
+	free(s->qpending);
 	free(s->slots);
 	free(s->line);
 	json_obj_free(&s->obj);

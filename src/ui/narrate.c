@@ -170,7 +170,12 @@ narrate_start(struct ui_run *r, const struct event *ev, char *buf,
 	int	cs = r->model.run.chunksize;
 
 	ui_task_words(r, ev->task, task, sizeof task);
-	if (r->cfg.mode == MODE_PROCESS)
+	if (r->model.task_mode != NULL && ev->task >= 0 &&
+	    (size_t)ev->task < r->model.ntasks &&
+	    r->model.task_mode[ev->task] == MODE_QUEUE)
+		snprintf(buf, len, "worker %d (pid %d) took %s from the queue",
+		    ev->worker, (int)ev->pid, task);
+	else if (r->cfg.mode == MODE_PROCESS)
 		snprintf(buf, len, "the caller started a Process for %s: pid "
 		    "%d", task, (int)ev->pid);
 	else if (r->cfg.mode == MODE_APPLY)
@@ -342,6 +347,10 @@ narrate_program_caller(struct ui_run *r, char *buf, size_t len)
 		snprintf(buf, len, "the program started %zu Process%s: %zu "
 		    "ended, %zu joined", n, n == 1 ? "" : "es", m->call_ended,
 		    m->call_received);
+	else if (m->call_mode == MODE_QUEUE)
+		snprintf(buf, len, "the program put %zu item%s on a queue: %zu "
+		    "taken and done (a Process has no result channel)", n,
+		    n == 1 ? "" : "s", m->call_ended);
 	else if (m->call_mode == MODE_APPLY_ASYNC)
 		snprintf(buf, len, "the program called apply_async() %zu "
 		    "time%s: %zu done, %zu received", n, n == 1 ? "" : "s",

@@ -278,6 +278,9 @@ ui_results_draw(struct ui *ui, struct ui_run *r, int top, int rows)
 	/* A Process has no result channel: its caller joins it and gets its
 	 * exit code. */
 	ui_hline(ui, top, 0, ui->cols, focus ? C_FOCUS : C_DIM,
+	    m->ncalls > 0 && m->call_mode == MODE_QUEUE ? (focus ?
+	    "Result order * (a queue's items send nothing back)" :
+	    "Result order (a queue's items send nothing back)") :
 	    r->cfg.mode == MODE_PROCESS ? (focus ?
 	    "Join order * (task=exitcode)" : "Join order (task=exitcode)") :
 	    focus ? "Result order * (task=value)" : "Result order (task=value)");

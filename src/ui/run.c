@@ -572,6 +572,8 @@ ui_run_draw(struct ui *ui)
 		/* A program's pool is known as it runs. */
 		r->cfg.mode = r->model.ncalls > 0 ? r->model.call_mode :
 		    r->model.run.mode;
+		if (r->cfg.mode == MODE_QUEUE)	/* Processes reading it */
+			r->cfg.mode = MODE_PROCESS;
 		r->cfg.workers = r->model.run.workers;
 	}
 	now = ui_run_now(r);

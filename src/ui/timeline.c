@@ -576,6 +576,21 @@ tl_draw_queue(struct ui *ui, struct ui_run *r, int y, int lx, int lw, int x,
 		waiting -= i < waiting ? i : waiting;
 	}
 	ui_fill(ui, y, x, w, C_NORMAL);
+	if (m->ncalls > 0 && m->call_mode == MODE_QUEUE) {
+		/* A program's queue: the items put and not taken yet. */
+		snprintf(buf, sizeof buf, " queue   %zu item%s", waiting,
+		    waiting == 1 ? "" : "s");
+		ui_put(ui, y, lx, lw, C_DIM, buf);
+		for (k = m->ntasks - waiting; k < m->ntasks && c < w; k++) {
+			task_label(&r->tl->v[k], buf, sizeof buf);
+			len = (int)strlen(buf);
+			if (c + len + 1 > w)
+				break;
+			ui_put(ui, y, x + c, len + 1, C_WAITING, buf);
+			c += len + 1;
+		}
+		return;
+	}
 	if (r->cfg.mode == MODE_PROCESS) {
 		snprintf(buf, sizeof buf, " processes");
 		ui_put(ui, y, lx, lw, C_DIM, buf);

@@ -70,6 +70,59 @@ def seed_map():
     t.eq(ev[-1]["ev"] if ev else None, "run_end", "the stream ends with run_end")
 
 
+ASSETS = os.environ.get("POOLSCOPE_ASSETS",
+                        os.path.join(os.path.dirname(__file__), "..", "..",
+                                     "assets"))
+
+
+def chars_printed(text):
+    """What was printed, as its characters sorted: processes printing at
+    once interleave their writes, even inside a line, so only the
+    characters themselves can be compared."""
+    return "".join(sorted(text))
+
+
+@case
+def shipped_programs():
+    # The lessons' Python examples run unchanged under poolscope and print
+    # what they print untraced (the lines, in whatever order they race).
+    progs = sorted(glob.glob(os.path.join(ASSETS, "python", "*.py")))
+    t.ok(len(progs) >= 7, "assets/python holds the examples (%d)" % len(progs))
+    for path in progs:
+        name = os.path.basename(path)
+        p, ev = run_json(["--", PY, path])
+        t.eq(p.returncode, 0, "%s: exit 0" % name)
+        t.eq(chars_printed("".join(e["text"] for e in of(ev, "output"))),
+             chars_printed(untraced(path).stdout),
+             "%s: prints what it prints untraced" % name)
+
+
+@case
+def queue_workers():
+    # The seed's four Processes reading a queue until None: the items put
+    # are the tasks, each taken by one of them, and the Nones sentinels.
+    p, ev = run_json(["--", PY, os.path.join(ASSETS, "python",
+                                             "queue_workers.py")])
+    t.eq(p.returncode, 0, "queue_workers.py: exit 0")
+    subs = of(ev, "task_submit")
+    t.eq([e["call"] for e in subs], [str(n) for n in range(10)],
+         "the ten items put on the queue are ten tasks")
+    t.ok(all(e["style"] == "queue" for e in subs), "of the style 'queue'")
+    started = of(ev, "task_start")
+    t.eq(sorted(e["task"] for e in started), list(range(10)),
+         "each item is taken once")
+    pids = {e["pid"] for e in of(ev, "worker_start")}
+    t.eq(len(pids), 4, "by the four Processes")
+    t.eq(len(of(ev, "sentinel")), 4, "each of which takes a None and exits")
+    mine = all(e["text"] == "Processing task ;  %d\n" % e["task"]
+               for e in of(ev, "output") if e["task"] >= 0)
+    t.ok(mine and len([e for e in of(ev, "output") if e["task"] >= 0]) == 10,
+         "and what each printed is its item's")
+    t.ok("never received" not in run(["--batch", "-q", "--", PY, os.path.join(
+        ASSETS, "python", "queue_workers.py")]).stdout,
+        "a queue's items are not counted as results lost")
+
+
 @case
 def recorded_and_exported():
     # A program's run records, replays (its tasks come with task_submit)

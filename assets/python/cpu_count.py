@@ -1,0 +1,2 @@
+import multiprocessing as mp
+print("Number of processors: ", mp.cpu_count())
