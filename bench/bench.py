@@ -328,8 +328,56 @@ def main_replay(ps, runs):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+PY_TRACED_IMAP = ("import multiprocessing as mp\n"
+                  "def square(n):\n    return n * n\n"
+                  "if __name__ == '__main__':\n"
+                  "    with mp.Pool(2) as p:\n"
+                  "        for r in p.imap_unordered(square, range(%d), chunksize=1):\n"
+                  "            pass\n")
+PY_TRACED_MAP = ("import multiprocessing as mp\n"
+                 "def square(n):\n    return n * n\n"
+                 "if __name__ == '__main__':\n"
+                 "    with mp.Pool(2) as p:\n"
+                 "        p.map(square, range(%d))\n")
+
+
+def alternating(a, b, runs):
+    """Medians of a and b run in turn (the machine's drift hits both)."""
+    ta, tb = [], []
+    for _ in range(runs):
+        ta.append(a())
+        tb.append(b())
+    return statistics.median(ta), statistics.median(tb)
+
+
+def main_tracer(ps, runs):
+    """A Python program watched (poolscope -- python3 PROGRAM) against the
+    same program alone: what the tracer costs it."""
+    tmp = tempfile.mkdtemp(prefix="psbench-")
+    try:
+        print()
+        print("8. a Python program watched (-- python3 PROGRAM) against it alone,"
+              " whole process")
+        for name, text, n, goal in (
+                ("imap_unordered(chunksize=1)", PY_TRACED_IMAP, 100000, 1.10),
+                ("map(), default chunksize", PY_TRACED_MAP, 1000000, 1.03)):
+            path = os.path.join(tmp, "prog.py")
+            with open(path, "w") as f:
+                f.write(text % n)
+            alone, watched = alternating(
+                lambda: whole(["python3", path]),
+                lambda: whole([ps, "--batch", "-q", "--", "python3", path]),
+                runs)
+            print("   Pool(2).%-28s %7d tasks: alone %.3f s, watched %.3f s,"
+                  " %.2fx (goal %.2fx)" % (name, n, alone, watched,
+                                           watched / alone, goal))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main()
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
     main_screen(os.path.abspath(sys.argv[1]), runs)
     main_replay(os.path.abspath(sys.argv[1]), runs)
+    main_tracer(os.path.abspath(sys.argv[1]), runs)

@@ -115,8 +115,9 @@ def _flusher():
 
 
 def _start_flusher():
-    """A pool's process sends what it batched at most 2 ms late.  (It
-    makes no processes of its own: a thread here is no hazard at fork.)"""
+    """What a process batched goes at most 2 ms late.  In a pool's worker
+    (which makes no processes of its own), and in the program once its
+    first pool has forked its workers."""
     global _wake
     _wake = threading.Event()
     threading.Thread(target=_flusher, name="poolscope-flush",
@@ -128,26 +129,24 @@ def _head(kind, t=None):
                                           _now() if t is None else t)
 
 
-def _str(s):
-    """s as a JSON string."""
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if ch == '"' or ch == "\\":
-            out.append("\\" + ch)
-        elif o < 0x20 or 0x7f <= o < 0xa0 or 0xd800 <= o < 0xe000 or \
-                o in (0x2028, 0x2029):
-            out.append("\\u%04x" % o)
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+try:
+    # s as a JSON string, in ASCII (json's own, in C)
+    from json.encoder import encode_basestring_ascii as _str
+except ImportError:     # pragma: no cover
+    import json as _json
+    _str = _json.dumps
+
+
+_PLAIN = frozenset((int, float, str, bool, type(None), bytes, complex))
 
 
 def _repr(obj):
     """repr(obj), cut, and never raising; a repr that prints goes to the
     program's output as it would.  "<...Queue object at 0x7f...>" is
     "<Queue>": an address says nothing to a class."""
+    if type(obj) in _PLAIN:     # its repr runs no code of the program's
+        s = repr(obj)
+        return s if len(s) <= _REPR else s[:_REPR - 3] + "..."
     if getattr(_local, "busy", False):
         return "..."
     _local.busy = True
@@ -323,11 +322,14 @@ class _Out(object):
                             % type(s).__name__)
         # Line by line, as a terminal's stdout: print()'s text and its
         # newline are one line.
+        global _outs
         self._line += s
         cut = self._line.rfind("\n") + 1
         if cut > 0:
             self._send(self._line[:cut])
             self._line = self._line[cut:]
+        if self._line:
+            _outs = True
         return len(s)
 
     def _send(self, text):
@@ -348,8 +350,13 @@ class _Out(object):
         return getattr(self._orig, name)
 
 
+_outs = False           # a task printed something without its newline
+
+
 def _end_output():
     """What a task printed without a newline is its own, not the next's."""
+    global _outs
+    _outs = False
     for f in (sys.stdout, sys.stderr):
         if isinstance(f, _Out) and f._line:
             f._send(f._line)
@@ -446,7 +453,6 @@ def _worker_queue(q):
     stars.pop(None, None)
 
     def traced_get(*a, **k):
-        flush()                     # all this worker did, before it waits
         task = get(*a, **k)
         if task is None:
             _emit(_head("sent"), now=True)
@@ -472,24 +478,31 @@ def _worker_queue(q):
 def _timed(func, job, i, n):
     """func timed call by call; after the last call of the message (a
     chunk's n), all of it is sent before the worker sends its result, so
-    Pool.terminate() right after cannot lose it."""
+    Pool.terminate() right after cannot lose it.  The first call of a
+    message says when it starts; the next ones, called back to back, say
+    it with their end ("s0"), one line a call."""
     pos = [0]
+    head = ',"j":%d,"i":%d' % (job, i)
 
     def timed(*a, **k):
         k_ = pos[0]
         pos[0] += 1
-        key = ',"j":%d,"i":%d,"k":%d' % (job, i, k_)
-        _emit(_head("start") + key)
+        t0 = _now()
+        if k_ == 0:
+            _emit('{"e":"start","p":%d,"t":%d%s,"k":0' % (_pid, t0, head))
         try:
             v = func(*a, **k)
         except BaseException as e:
             _end_output()
             # The rest of a chunk never runs: this is its last call.
-            _emit(_head("done") + key + ',"ok":0,"v":' + _str(_repr(e)),
+            _emit('{"e":"done","p":%d,"t":%d,"s0":%d%s,"k":%d,"ok":0,'
+                  '"v":%s' % (_pid, _now(), t0, head, k_, _str(_repr(e))),
                   now=True)
             raise
-        _end_output()
-        _emit(_head("done") + key + ',"ok":1,"v":' + _str(_repr(v)),
+        if _outs:
+            _end_output()
+        _emit('{"e":"done","p":%d,"t":%d,"s0":%d%s,"k":%d,"ok":1,"v":%s'
+              % (_pid, _now(), t0, head, k_, _str(_repr(v))),
               now=k_ + 1 >= n)
         return v
     return timed
@@ -512,6 +525,10 @@ def _pool_patch(pool):
             _emit(_head("pool") + ',"pool":%d,"w":%d,"m":%s,"mt":%d' % (
                 id(self._inqueue), self._processes, _str(method),
                 mt or 0), now=True)
+            # Its workers are forked: a thread here is no more hazard at
+            # a later fork than the pool's own three.
+            if _wake is None:
+                _start_flusher()
         return __init__
 
     def styled(style, orig):
@@ -675,14 +692,43 @@ def _submit(job, i, k, pool_id, style, call, t):
           '"c":%s' % (job, i, k, pool_id, _str(style), _str(call)))
 
 
+def _args_text(x, star):
+    """The arguments of one call, as they read inside its parentheses."""
+    if not star:
+        return _repr(x)
+    if not isinstance(x, (tuple, list)):
+        x = (x,)
+    s = ", ".join(_repr(a) for a in x)
+    return s if len(s) <= _REPR else s[:_REPR - 3] + "..."
+
+
 def _submit_map(job, p):
+    """A map's tasks, many a line: the function's name once, then each
+    call's arguments (a line stays under PIPE_BUF, as every line does)."""
     _, pl, func, items, cs, star = p
     t = _now()
     style = getattr(_local, "style", None) or "map_async"
-    pool_id = id(pl._inqueue)
-    for n, x in enumerate(items):
-        _submit(job, n // cs if cs else 0, n % cs if cs else 0, pool_id,
-                style, _call(func, x, star), t)
+    name = getattr(func, "__qualname__", None) or getattr(
+        func, "__name__", None) or _repr(func)
+    cs = cs or 1
+    pid = _pid or os.getpid()
+    for c in range(0, len(items), cs):
+        chunk = items[c:c + cs]
+        k0 = 0
+        while k0 < len(chunk):
+            head = ('{"e":"subs","p":%d,"t":%d,"j":%d,"i":%d,"k":%d,'
+                    '"pool":%d,"s":%s,"f":%s,"a":[' % (
+                        pid, t, job, c // cs, k0, id(pl._inqueue),
+                        _str(style), _str(name)))
+            parts, size = [], len(head) + 4
+            for x in chunk[k0:]:
+                a = _str(_args_text(x, star))
+                if parts and size + len(a) + 1 > _MAX - 100:
+                    break
+                parts.append(a)
+                size += len(a) + 1
+            _emit(head + ",".join(parts) + "]")
+            k0 += len(parts)
     flush()
 
 
@@ -705,7 +751,7 @@ def _received(result, ok):
     result._poolscope_received = True
     i = -1 if ok else getattr(result, "_poolscope_failed", -1)
     _emit(_head("recv") + ',"j":%d,"i":%d,"k":-1,"ok":%d' % (
-        result._job, i, ok), now=True)
+        result._job, i, ok))
 
 
 def _imap_received(it, unordered, ok):
@@ -718,8 +764,7 @@ def _imap_received(it, unordered, ok):
         i = order[n] if n < len(order) else -1
     else:
         i = n
-    _emit(_head("recv") + ',"j":%d,"i":%d,"k":-1,"ok":%d' % (it._job, i, ok),
-          now=True)
+    _emit(_head("recv") + ',"j":%d,"i":%d,"k":-1,"ok":%d' % (it._job, i, ok))
 
 
 # ------------------------------------------------------------ installing

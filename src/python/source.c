@@ -50,12 +50,13 @@ extern char **environ;
 
 enum praw_type {
 	R_SPAWN, R_POOL, R_BEGIN, R_SUB, R_START, R_DONE, R_SENT, R_RECV,
-	R_OUT, R_END, R_EXIT, R_JOINED, R_WARN, R_QSTART, R_PRINTED, R_NTYPES
+	R_OUT, R_END, R_EXIT, R_JOINED, R_WARN, R_QSTART, R_SUBS, R_PRINTED,
+	R_NTYPES
 };
 
 static const char *const praw_names[R_NTYPES] = {
 	"spawn", "pool", "begin", "sub", "start", "done", "sent", "recv",
-	"out", "end", "exit", "joined", "warn", "qstart", "printed"
+	"out", "end", "exit", "joined", "warn", "qstart", "subs", "printed"
 };
 
 /* One line of the tracer's, or what the program printed. */
@@ -67,6 +68,8 @@ struct praw {
 	pid_t		 c;		/* spawn, exit, joined: the child */
 	int64_t		 j, i, k;	/* a task: job, chunk, position */
 	int64_t		 n;		/* pool: workers; exit: the code */
+	uint64_t	 s0;		/* done: when the call began, if its
+					   start was not told */
 	int		 ok;
 	int		 style;		/* sub: enum pool_mode */
 	int		 has_call;	/* spawn: a Process with a target */
@@ -99,6 +102,9 @@ struct ptask {
 	int64_t		 chunk;
 	int64_t		 i;		/* its chunk in its job */
 	uint64_t	 start;
+	int		 recv_due;	/* the caller has it: told once it
+					   has ended (its end may be told
+					   later than the caller's line) */
 };
 
 struct pjob {
@@ -119,6 +125,10 @@ struct psource {
 	int		 out_eof;
 	uint64_t	 t0;		/* monotonic ns at start */
 	uint64_t	 paused_total, paused_at;
+	uint64_t	 last_t;	/* of the last event emitted */
+	struct praw	*orphans;	/* a start or end whose task is not
+					   submitted yet: kept for it */
+	size_t		 norphans, orphancap;
 	int		 paused, stepping;
 	int		 aborted;
 	uint64_t	 term_at;	/* SIGTERM sent at; 0 none */
@@ -131,6 +141,10 @@ struct psource {
 	/* lines read, not yet released: sorted by (t, seq) on release */
 	struct praw	*raw;
 	size_t		 nraw, rawcap;
+	size_t		 head;		/* raw[head..nraw) wait */
+	size_t		 nsorted;	/* raw[head..nsorted) are in order */
+	struct praw	*merge;		/* room to merge the new ones in */
+	size_t		 mergecap;
 	uint64_t	 seq;
 	char		*line;		/* a partial line of the channel */
 	size_t		 linelen, linecap;
@@ -165,11 +179,16 @@ struct psource {
 static uint64_t
 py_hash(int64_t j, int64_t i, int64_t k)
 {
-	uint64_t	h = (uint64_t)j * 0x9e3779b97f4a7c15ull;
+	uint64_t	h = (uint64_t)j * 0x9e3779b97f4a7c15ull ^
+	    (uint64_t)i * 0xc2b2ae3d27d4eb4full ^
+	    (uint64_t)k * 0x165667b19e3779f9ull;
 
-	h ^= (uint64_t)i * 0xc2b2ae3d27d4eb4full + (h >> 29);
-	h ^= (uint64_t)k * 0x165667b19e3779f9ull + (h >> 31);
-	return h ^ (h >> 32);
+	/* splitmix64's finaliser: every bit of the key in the low ones */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
 }
 
 static struct pent *
@@ -214,6 +233,8 @@ py_find(struct psource *s, int64_t j, int64_t i, int64_t k, int add)
 }
 
 static int	py_slot(struct psource *, pid_t);
+static void	py_line_subs(struct psource *, struct praw *);
+static void	py_result(struct psource *, int64_t, uint64_t);
 
 static int64_t
 py_task_of(struct psource *s, const struct praw *r)
@@ -243,7 +264,12 @@ py_pool_t(struct psource *s, uint64_t t)
 static void
 py_emit(struct psource *s, struct event *ev, uint64_t t)
 {
+	/* Never back in time: a chunk's next call, told with its end, starts
+	 * no earlier than what was told before it. */
 	ev->t = py_pool_t(s, t);
+	if (ev->t < s->last_t)
+		ev->t = s->last_t;
+	s->last_t = ev->t;
 	s->sink.event(s->sink.arg, ev);
 }
 
@@ -260,7 +286,7 @@ py_run_start(struct psource *s, int mode, uint64_t t)
 	s->started = 1;
 	/* The first pool's size, if it is made before the first call (its
 	 * workers start in its constructor). */
-	for (i = 0; i < s->nraw; i++)
+	for (i = s->head; i < s->nraw; i++)
 		if (s->raw[i].type == R_POOL && s->info.workers == 0)
 			s->info.workers = (int)s->raw[i].n;
 	for (i = 0; s->argv[i] != NULL && n < (int)sizeof s->info.command - 1;
@@ -346,6 +372,48 @@ py_job(struct psource *s, int64_t j, int add)
 	return &s->jobs[e->v];
 }
 
+/* A start or end line for a task not submitted yet (the caller's line
+ * is late): kept until it is. */
+static void
+py_orphan(struct psource *s, const struct praw *r)
+{
+	if (s->norphans == s->orphancap) {
+		s->orphancap = s->orphancap ? s->orphancap * 2 : 16;
+		s->orphans = xreallocarray(s->orphans, s->orphancap,
+		    sizeof *s->orphans);
+	}
+	s->orphans[s->norphans] = *r;
+	s->orphans[s->norphans].text = r->text ? xstrndup(r->text, r->len) :
+	    NULL;
+	s->norphans++;
+}
+
+static void	py_release(struct psource *, const struct praw *);
+
+/* The lines kept for a task just submitted, in their order. */
+static void
+py_adopt(struct psource *s, int64_t j, int64_t i, int64_t k)
+{
+	struct praw	 r;
+	size_t		 n = 0;
+
+	while (n < s->norphans) {
+		/* a Process's own task (-2, pid) is told as (-1, ..) by it */
+		if (j == -2 ? s->orphans[n].j != -1 || s->orphans[n].p != i :
+		    s->orphans[n].j != j || s->orphans[n].i != i ||
+		    s->orphans[n].k != k) {
+			n++;
+			continue;
+		}
+		r = s->orphans[n];
+		memmove(s->orphans + n, s->orphans + n + 1,
+		    (s->norphans - n - 1) * sizeof *s->orphans);
+		s->norphans--;
+		py_release(s, &r);
+		free(r.text);
+	}
+}
+
 /* A task is submitted: it gets the next index, and its call is its
  * label. */
 static int64_t
@@ -402,6 +470,8 @@ py_submit(struct psource *s, int64_t j, int64_t i, int64_t k, int mode,
 	ev.text = call_text;
 	ev.len = len;
 	py_emit(s, &ev, t);
+	if (s->norphans > 0 && j != -3)
+		py_adopt(s, j, i, k);
 	return task;
 }
 
@@ -517,6 +587,10 @@ py_task_end(struct psource *s, int64_t task, int ok, const char *v,
 	if (slot >= 0 && s->slots[slot].task == task)
 		s->slots[slot].task = -1;
 	py_emit(s, &ev, t);
+	if (pt->recv_due) {
+		pt->recv_due = 0;
+		py_result(s, task, t);
+	}
 }
 
 static void
@@ -534,6 +608,19 @@ py_result(struct psource *s, int64_t task, uint64_t t)
 	py_emit(s, &ev, t);
 }
 
+/* The caller has task's result: told now if its end has been, else
+ * right after it. */
+static void
+py_result_when_ended(struct psource *s, int64_t task, uint64_t t)
+{
+	struct ptask	*pt = py_ptask(s, task);
+
+	if (pt->state >= 2)
+		py_result(s, task, t);
+	else
+		pt->recv_due = 1;
+}
+
 /* The caller received: a whole job (i -1), a chunk of it, or, when ok is
  * 0, the exception of the failed task in chunk i. */
 static void
@@ -541,17 +628,30 @@ py_received(struct psource *s, const struct praw *r, uint64_t t)
 {
 	struct pjob	*job = py_job(s, r->j, 0);
 	struct ptask	*pt;
+	struct pent	*e;
 	size_t		 n;
+	int64_t		 k;
 
 	if (job == NULL)
 		return;
+	if (r->i >= 0) {
+		/* One chunk: its tasks by position, not the whole job's. */
+		for (k = 0; (e = py_find(s, r->j, r->i, k, 0)) != NULL; k++) {
+			if (!r->ok && py_ptask(s, e->v)->state != 3)
+				continue;
+			py_result_when_ended(s, e->v, t);
+			if (!r->ok)
+				break;
+		}
+		return;
+	}
 	for (n = 0; n < job->n; n++) {
 		pt = py_ptask(s, job->tasks[n]);
 		if (r->i >= 0 && pt->i != r->i)
 			continue;
 		if (!r->ok && pt->state != 3)
 			continue;
-		py_result(s, job->tasks[n], t);
+		py_result_when_ended(s, job->tasks[n], t);
 		if (!r->ok)
 			break;
 	}
@@ -628,7 +728,10 @@ py_release(struct psource *s, const struct praw *r)
 		py_submit(s, r->j, r->i, r->k, r->style, r->text, r->len, t);
 		break;
 	case R_START:
-		py_task_start(s, r, t);
+		if (py_task_of(s, r) < 0)
+			py_orphan(s, r);
+		else
+			py_task_start(s, r, t);
 		break;
 	case R_QSTART:
 		py_queue_start(s, r, t);
@@ -636,6 +739,13 @@ py_release(struct psource *s, const struct praw *r)
 	case R_DONE: {
 		int64_t task = py_task_of(s, r);
 
+		if (task < 0 && r->j != -3) {
+			py_orphan(s, r);
+			break;
+		}
+		/* The next call of a chunk: its start comes with its end. */
+		if (task >= 0 && r->s0 != 0 && py_ptask(s, task)->state == 0)
+			py_task_start(s, r, r->s0);
 		if (task >= 0)
 			py_task_end(s, task, r->ok, r->text, r->len, t, 1);
 		break;
@@ -743,6 +853,7 @@ py_line(struct psource *s, const char *line, size_t len)
 	r->i = py_int(&s->obj, "i", -1);
 	r->k = py_int(&s->obj, "k", -1);
 	r->ok = (int)py_int(&s->obj, "ok", 1);
+	r->s0 = (uint64_t)py_int(&s->obj, "s0", 0);
 	r->n = type == R_POOL ? py_int(&s->obj, "w", 0) :
 	    py_int(&s->obj, "code", 0);
 	if ((x = py_str(&s->obj, "s", &n)) != NULL) {
@@ -752,6 +863,10 @@ py_line(struct psource *s, const char *line, size_t len)
 		else if (r->style < 0)	/* starmap and the _async forms */
 			r->style = strncmp(x, "apply", 5) == 0 ?
 			    MODE_APPLY_ASYNC : MODE_MAP;
+	}
+	if (type == R_SUBS) {
+		py_line_subs(s, r);
+		return;
 	}
 	if ((x = py_str(&s->obj, "call", &n)) != NULL)
 		r->has_call = 1;
@@ -774,6 +889,55 @@ py_append(struct psource *s, const char *p, size_t n)
 	memcpy(s->line + s->linelen, p, n);
 	s->linelen += n;
 	s->line[s->linelen] = '\0';
+}
+
+/* A map's tasks, many a line ("subs"): each becomes a sub of its own,
+ * its label the function's name with its arguments. */
+struct subs_ctx {
+	struct psource	*s;
+	struct praw	 proto;
+	const char	*f;
+	size_t		 flen;
+	int64_t		 k;
+};
+
+static int
+py_subs_one(void *arg, const char *a, size_t len)
+{
+	struct subs_ctx	*c = arg;
+	struct praw	*r = py_raw_new(c->s);
+	uint64_t	 seq = r->seq;
+
+	*r = c->proto;
+	r->seq = seq;
+	r->type = R_SUB;
+	r->k = c->k++;
+	r->len = c->flen + len + 2;
+	r->text = xmalloc(r->len + 1);
+	memcpy(r->text, c->f, c->flen);
+	r->text[c->flen] = '(';
+	memcpy(r->text + c->flen + 1, a, len);
+	r->text[c->flen + 1 + len] = ')';
+	r->text[r->len] = '\0';
+	return 0;
+}
+
+static void
+py_line_subs(struct psource *s, struct praw *r)
+{
+	const struct json_field	*a = json_get(&s->obj, "a");
+	struct subs_ctx		 c;
+	char			 err[64];
+
+	/* r itself is not one: the calls are. */
+	c.s = s;
+	c.proto = *r;
+	c.k = r->k;
+	c.f = py_str(&s->obj, "f", &c.flen);
+	s->nraw--;
+	if (c.f == NULL || a == NULL || a->type != J_ARR)
+		return;
+	json_array_strings(a, py_subs_one, &c, err, sizeof err);
 }
 
 /* Whole lines of the channel; a partial one waits for its end. */
@@ -846,6 +1010,39 @@ py_raw_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* raw[head..nraw) in order: the lines read since the last time sorted
+ * on their own, then merged with those already in order (each process
+ * writes its own in order, so most of them are). */
+static void
+py_raw_sort(struct psource *s)
+{
+	size_t	a, b, o, na = s->nsorted - s->head, nb = s->nraw - s->nsorted;
+
+	if (s->nsorted < s->head)
+		s->nsorted = s->head;
+	na = s->nsorted - s->head;
+	nb = s->nraw - s->nsorted;
+	if (nb == 0)
+		return;
+	qsort(s->raw + s->nsorted, nb, sizeof *s->raw, py_raw_cmp);
+	if (na > 0 && py_raw_cmp(&s->raw[s->nsorted - 1],
+	    &s->raw[s->nsorted]) > 0) {
+		if (na + nb > s->mergecap) {
+			s->mergecap = (na + nb) * 2;
+			s->merge = xreallocarray(s->merge, s->mergecap,
+			    sizeof *s->merge);
+		}
+		a = s->head;
+		b = s->nsorted;
+		for (o = 0; a < s->nsorted || b < s->nraw; o++)
+			s->merge[o] = b >= s->nraw || (a < s->nsorted &&
+			    py_raw_cmp(&s->raw[a], &s->raw[b]) <= 0) ?
+			    s->raw[a++] : s->raw[b++];
+		memcpy(s->raw + s->head, s->merge, o * sizeof *s->raw);
+	}
+	s->nsorted = s->nraw;
+}
+
 /* The program has ended, with every process of it, and all it wrote is
  * read. */
 static int
@@ -861,7 +1058,7 @@ py_first_style(struct psource *s)
 {
 	size_t	i;
 
-	for (i = 0; i < s->nraw; i++) {
+	for (i = s->head; i < s->nraw; i++) {
 		if (s->raw[i].type == R_SUB)
 			return s->raw[i].style;
 		if (s->raw[i].type == R_SPAWN && s->raw[i].has_call)
@@ -879,21 +1076,30 @@ py_release_ready(struct psource *s)
 	size_t		i, n;
 	int		style;
 
-	if (s->nraw == 0)
+	if (s->nraw == s->head)
 		return;
-	qsort(s->raw, s->nraw, sizeof *s->raw, py_raw_cmp);
+	py_raw_sort(s);
 	if (!s->started) {
 		if ((style = py_first_style(s)) < 0 && !py_drained(s))
 			return;
 		py_run_start(s, style < 0 ? MODE_MAP : style, s->t0);
 	}
 	upto = py_drained(s) || s->paused ? UINT64_MAX : now - PY_HOLD_NS;
-	for (n = 0; n < s->nraw && s->raw[n].t <= upto; n++)
+	for (n = s->head; n < s->nraw && s->raw[n].t <= upto; n++)
 		py_release(s, &s->raw[n]);
-	for (i = 0; i < n; i++)
+	for (i = s->head; i < n; i++)
 		free(s->raw[i].text);
-	memmove(s->raw, s->raw + n, (s->nraw - n) * sizeof *s->raw);
-	s->nraw -= n;
+	s->head = n;
+	/* Moved down only when what waits is the smaller part. */
+	if (s->head == s->nraw)
+		s->head = s->nraw = s->nsorted = 0;
+	else if (s->head > 4096 && s->head > s->nraw / 2) {
+		memmove(s->raw, s->raw + s->head, (s->nraw - s->head) *
+		    sizeof *s->raw);
+		s->nraw -= s->head;
+		s->nsorted -= s->head;
+		s->head = 0;
+	}
 }
 
 static void
@@ -1105,9 +1311,10 @@ py_prepare_wait(void *arg)
 		return 20;
 	if (s->pidfd < 0)	/* no pidfd: look for its end now and then */
 		return 100;
-	if (s->nraw == 0 || s->paused)
+	if (s->nraw == s->head || s->paused)
 		return -1;
-	due = s->raw[0].t + PY_HOLD_NS;
+	py_raw_sort(s);
+	due = s->raw[s->head].t + PY_HOLD_NS;
 	return due <= now ? 0 : (int)((due - now) / 1000000u) + 1;
 }
 
@@ -1133,7 +1340,7 @@ py_process(void *arg)
 	if (py_drained(s))
 		py_read_chan(s);
 	py_release_ready(s);
-	if (py_drained(s) && s->nraw == 0)
+	if (py_drained(s) && s->nraw == s->head)
 		py_run_end(s);
 	if (s->sink.flush != NULL)
 		s->sink.flush(s->sink.arg);
@@ -1298,9 +1505,10 @@ py_free(void *arg)
 		free(s->warnings[i]);
 	}
 	free(s->warnings);
-	for (i = 0; i < s->nraw; i++)
+	for (i = s->head; i < s->nraw; i++)
 		free(s->raw[i].text);
 	free(s->raw);
+	free(s->merge);
 	for (i = 0; i < s->taskcap; i++)
 		free(s->tasks[i].text);
 	free(s->tasks);
@@ -1309,6 +1517,9 @@ py_free(void *arg)
 	free(s->jobs);
 	free(s->map);
 	free(s->qpending);
+	for (i = 0; i < s->norphans; i++)
+		free(s->orphans[i].text);
+	free(s->orphans);
 	free(s->slots);
 	free(s->line);
 	json_obj_free(&s->obj);
