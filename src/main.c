@@ -249,18 +249,18 @@ main_batch(struct options *o, const struct tasklist *tl)
 	return status;
 }
 
-/* --replay with --batch: the recording through the same printers as a
- * live run, at its recorded pace (scaled by --time-scale). */
+/* One source in batch mode, with the options' printer and outputs. */
 static int
-main_replay_batch(const struct options *o, struct replay *rp)
+main_drive(const struct options *o, struct source src, const char *record)
 {
 	struct batch_job	 job;
 	int			 sfd, rc;
 
 	sfd = batch_stop_fd();
 	memset(&job, 0, sizeof job);
-	job.src = source_replay(rp, o->time_scale);
+	job.src = src;
 	job.format = main_format(o);
+	job.record = record;
 	job.force = o->force;
 	job.trace = o->trace;
 	job.svg = o->svg;
@@ -269,13 +269,21 @@ main_replay_batch(const struct options *o, struct replay *rp)
 	return rc;
 }
 
+/* --replay with --batch: the recording through the same printers as a
+ * live run, at its recorded pace (scaled by --time-scale). */
+static int
+main_replay_batch(const struct options *o, struct replay *rp)
+{
+	return main_drive(o, source_replay(rp, o->time_scale), NULL);
+}
+
 /* -- COMMAND: a Python program, watched on the screen or in batch. */
 static int
 main_program(const struct options *o)
 {
-	struct batch_job	 job;
-	char			 err[1024], *tracer;
-	int			 sfd, rc;
+	struct source	 src;
+	char		 err[1024], *tracer;
+	int		 rc;
 
 	if (python_command_check(o->command, err, sizeof err) != 0) {
 		fprintf(stderr, "poolscope: %s\n", err);
@@ -293,18 +301,9 @@ main_program(const struct options *o)
 		free(tracer);
 		return rc;
 	}
-	sfd = batch_stop_fd();
-	memset(&job, 0, sizeof job);
-	job.src = source_python(o->command, tracer, 1);
+	src = source_python(o->command, tracer, 1);
 	free(tracer);
-	job.format = main_format(o);
-	job.record = o->record;
-	job.force = o->force;
-	job.trace = o->trace;
-	job.svg = o->svg;
-	rc = batch_drive(&job, sfd);
-	close(sfd);
-	return rc;
+	return main_drive(o, src, o->record);
 }
 
 /* An empty task list runs nothing, as Pool.map(f, []) returns [] at once;

@@ -499,13 +499,13 @@ py_value(const char *v, size_t len, int *vkind, int64_t *value)
 	*vkind = VAL_TEXT;
 }
 
+/* Task task started on slot's process pid (nothing if either is not
+ * known). */
 static void
-py_task_start(struct psource *s, const struct praw *r, uint64_t t)
+py_started(struct psource *s, int64_t task, int slot, pid_t pid, uint64_t t)
 {
 	struct event	 ev;
 	struct ptask	*pt;
-	int64_t		 task = py_task_of(s, r);
-	int		 slot = py_slot(s, r->p);
 
 	if (task < 0 || slot < 0)
 		return;
@@ -514,9 +514,15 @@ py_task_start(struct psource *s, const struct praw *r, uint64_t t)
 	pt->slot = slot;
 	pt->start = t;
 	s->slots[slot].task = task;
-	event_init(&ev, EV_TASK_START, slot, r->p, task);
+	event_init(&ev, EV_TASK_START, slot, pid, task);
 	ev.chunk = pt->chunk;
 	py_emit(s, &ev, t);
+}
+
+static void
+py_task_start(struct psource *s, const struct praw *r, uint64_t t)
+{
+	py_started(s, py_task_of(s, r), py_slot(s, r->p), r->p, t);
 }
 
 /* A Process took an item from a queue: the first item put with that repr
@@ -524,8 +530,6 @@ py_task_start(struct psource *s, const struct praw *r, uint64_t t)
 static void
 py_queue_start(struct psource *s, const struct praw *r, uint64_t t)
 {
-	struct event	 ev;
-	struct ptask	*pt;
 	const char	*label;
 	size_t		 n;
 	int64_t		 task = -1;
@@ -542,16 +546,7 @@ py_queue_start(struct psource *s, const struct praw *r, uint64_t t)
 			break;
 		}
 	}
-	if (task < 0 || slot < 0)
-		return;
-	pt = py_ptask(s, task);
-	pt->state = 1;
-	pt->slot = slot;
-	pt->start = t;
-	s->slots[slot].task = task;
-	event_init(&ev, EV_TASK_START, slot, r->p, task);
-	ev.chunk = pt->chunk;
-	py_emit(s, &ev, t);
+	py_started(s, task, slot, r->p, t);
 }
 
 static void

@@ -259,23 +259,7 @@ def map_raises():
 @case
 def processes():
     # The seed's two Processes: square and cube of 123.
-    path = program("processes", """\
-        import multiprocessing
-
-        def num_square(n):
-            print(f"square of {n} is {n**2}")
-
-        def num_cube(n):
-            print(f"cube of {n} is {n**3}")
-
-        if __name__=="__main__":
-            m1 = multiprocessing.Process(target=num_square,args=(123,))
-            m2 = multiprocessing.Process(target=num_cube,args=(123,))
-            m1.start()
-            m2.start()
-            m1.join()
-            m2.join()
-        """)
+    path = os.path.join(ASSETS, "python", "square_cube.py")
     p, ev = run_json(["--", PY, path])
     t.eq(p.returncode, 0, "two Processes: exit 0")
     t.eq(ev[0].get("mode") if ev else None, "process", "run_start: process")
