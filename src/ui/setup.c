@@ -10,13 +10,16 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "assets.h"
+#include "source.h"
 #include "lesson/lesson.h"
 #include "ui/ui-private.h"
 
@@ -37,6 +40,7 @@ struct entry {
 	char		*desc;
 	char		*path;		/* NULL: typed or command line */
 	size_t		 ntasks;
+	int		 program;	/* a Python program, run as it is */
 };
 
 #define EDIT_LINES	64
@@ -76,6 +80,8 @@ struct setup {
 	int		 list_y;	/* screen row of the first list entry */
 	int		 list_rows;
 	int		 field_y[F_NFIELDS];
+	char		*argv[3];	/* python3 and the program chosen */
+	char		*tracer;	/* where poolscope's tracer is */
 };
 
 static const char *mode_label[MODE_NMODES] = {
@@ -150,6 +156,73 @@ setup_add(struct setup *st, const char *name, const char *desc,
 	e->ntasks = n;
 }
 
+/* The Python examples shipped in assets/python/, each run as it is. */
+static void
+setup_scan_programs(struct setup *st)
+{
+	char		*dirs[ASSETS_NDIRS], path[PATH_MAX];
+	struct dirent	*de;
+	DIR		*d = NULL;
+	size_t		 len, i, nd;
+	int		 first = st->nentries;
+
+	nd = assets_dirs(dirs, "python");
+	for (i = 0; i < nd && d == NULL; i++)
+		if ((d = opendir(dirs[i])) != NULL)
+			break;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 4 || strcmp(de->d_name + len - 3, ".py") != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dirs[i], de->d_name);
+		setup_add(st, de->d_name, "a Python program, run as it is: "
+		    "its own pool", path, 0);
+		st->entries[st->nentries - 1].program = 1;
+	}
+	if (d != NULL)
+		closedir(d);
+	assets_dirs_free(dirs, nd);
+	qsort(st->entries + first, st->nentries - first, sizeof *st->entries,
+	    setup_entry_cmp);
+}
+
+/* The program chosen, by its file's name. */
+static const char *
+setup_program_name(const struct setup *st)
+{
+	const char	*slash;
+
+	if (st->argv[1] == NULL)
+		return "";
+	slash = strrchr(st->argv[1], '/');
+	return slash != NULL ? slash + 1 : st->argv[1];
+}
+
+/* A Python program chosen: the next run is it, under the tracer. */
+static int
+setup_program(struct ui *ui, int entry, const char *path)
+{
+	struct setup	*st = setup_of(ui);
+
+	if (st->tracer == NULL && (st->tracer = python_tracer_dir(st->error,
+	    sizeof st->error)) == NULL)
+		return -1;
+	if (access(path, R_OK) != 0) {
+		snprintf(st->error, sizeof st->error, "cannot read '%s': %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	free(st->argv[1]);
+	st->argv[0] = "python3";
+	st->argv[1] = xstrdup(path);
+	st->argv[2] = NULL;
+	ui->opts.command = st->argv;
+	ui->opts.tracer = st->tracer;
+	st->sel = entry;
+	st->error[0] = '\0';
+	return 0;
+}
+
 /* The task lists shipped in assets/ (assets.h says where). */
 static void
 setup_scan_assets(struct setup *st)
@@ -188,6 +261,7 @@ setup_scan_assets(struct setup *st)
 	assets_dirs_free(dirs, nd);
 	qsort(st->entries + first, st->nentries - first, sizeof *st->entries,
 	    setup_entry_cmp);
+	setup_scan_programs(st);
 }
 
 static void
@@ -268,7 +342,7 @@ ui_setup_init(struct ui *ui)
 	st->typed = st->nentries;
 	setup_add(st, "type a list", "write tasks in an editor (e)", NULL, 0);
 	st->file = st->nentries;
-	setup_add(st, "a file", "read a task list from a path (f)", NULL, 0);
+	setup_add(st, "a file", "a task list, or a Python program (.py), from a path (f)", NULL, 0);
 	st->nlines = 1;
 	if (ui->tl == NULL) {
 		/* Nothing given: the first example, Pool(5).map(square,
@@ -311,6 +385,10 @@ ui_setup_free(struct ui *ui)
 		free(st->entries[i].path);
 	}
 	free(st->entries);
+	if (ui->opts.command == st->argv)
+		ui->opts.command = NULL;
+	free(st->argv[1]);
+	free(st->tracer);
 	for (i = 0; i < st->nlessons; i++) {
 		free(st->lesson_names[i]);
 		free(st->lesson_titles[i]);
@@ -367,6 +445,11 @@ setup_choose(struct ui *ui, int entry)
 		st->editing = EDIT_PATH;
 		return;
 	}
+	if (st->entries[entry].program) {
+		setup_program(ui, entry, st->entries[entry].path);
+		return;
+	}
+	ui->opts.command = NULL;	/* a task list, not a program */
 	if (entry == st->cmdline) {
 		/* Chosen again after another: parse its source again. */
 		st->sel = entry;
@@ -442,6 +525,17 @@ setup_finish_path(struct ui *ui)
 	int		 spare = 1 - st->cur;
 
 	st->path[st->plen] = '\0';
+	if (st->plen > 3 && strcmp(st->path + st->plen - 3, ".py") == 0) {
+		/* A Python program: run it as it is. */
+		if (setup_program(ui, st->file, st->path) == 0) {
+			free(st->entries[st->file].desc);
+			st->entries[st->file].desc = xstrdup(st->path);
+			st->editing = EDIT_NONE;
+			st->field = F_START;
+		}
+		return;
+	}
+	ui->opts.command = NULL;
 	tasklist_free(&st->lists[spare]);
 	if (tasklist_parse_file(&st->lists[spare], st->path, st->error,
 	    sizeof st->error) == 0) {
@@ -906,6 +1000,8 @@ setup_start(struct ui *ui)
 {
 	struct setup	*st = setup_of(ui);
 
+	if (ui->opts.command != NULL)
+		return 1;	/* a Python program */
 	if (ui->tl == NULL || ui->tl->n == 0) {
 		ui_setup_error(ui, "no task list chosen: pick one, type one (e) "
 		    "or give a file (f)");
@@ -1102,6 +1198,13 @@ setup_preview(struct ui *ui, char *buf, size_t len, int width)
 	size_t		 i;
 	int		 n;
 
+	if (ui->opts.command != NULL) {
+		/* The fields above are poolscope's pool: a program has its
+		 * own. */
+		snprintf(buf, len, "Run: python3 %s (its own pool, not the "
+		    "settings above)", setup_program_name(st));
+		return;
+	}
 	if (ui->tl == NULL || ui->tl->n == 0) {
 		snprintf(buf, len, "Task list (none chosen)");
 		return;
@@ -1143,8 +1246,14 @@ setup_draw_list(struct ui *ui, struct setup *st, int y, int rows)
 		color = k == st->sel ? (st->field == F_TASKS ? C_SELECTED :
 		    C_TITLE) : C_NORMAL;
 		ui_put(ui, y + i, 0, 2, color, k == st->sel ? ">" : "");
-		ui_put(ui, y + i, 2, 17, color, e->name);
-		if (k == st->typed || k == st->file)
+		/* A long name is cut, and says so, before its column ends. */
+		if (strlen(e->name) > 16)
+			snprintf(buf, sizeof buf, "%.15s%s", e->name,
+			    ui->g->ellipsis);
+		else
+			snprintf(buf, sizeof buf, "%s", e->name);
+		ui_put(ui, y + i, 2, 17, color, buf);
+		if (k == st->typed || k == st->file || e->program)
 			snprintf(buf, sizeof buf, "%s", e->desc);
 		else
 			snprintf(buf, sizeof buf, "%-6zu %s", e->ntasks, e->desc);
@@ -1215,9 +1324,14 @@ setup_draw_footer(struct ui *ui, struct setup *st)
 	ui_put(ui, ui->rows - 3, 0, w, C_NORMAL, "");
 	ui_put(ui, ui->rows - 2, 0, 2, st->field == F_START ? C_FOCUS :
 	    C_NORMAL, st->field == F_START ? ">" : "");
-	snprintf(buf, sizeof buf, "[ Start: %s, %d worker%s, %zu task%s ]",
-	    pool_mode_name(c->mode), c->workers, c->workers == 1 ? "" : "s",
-	    ui->tl ? ui->tl->n : (size_t)0, ui->tl && ui->tl->n == 1 ? "" : "s");
+	if (ui->opts.command != NULL)
+		snprintf(buf, sizeof buf, "[ Start: python3 %s ]",
+		    setup_program_name(st));
+	else
+		snprintf(buf, sizeof buf, "[ Start: %s, %d worker%s, %zu "
+		    "task%s ]", pool_mode_name(c->mode), c->workers,
+		    c->workers == 1 ? "" : "s", ui->tl ? ui->tl->n : (size_t)0,
+		    ui->tl && ui->tl->n == 1 ? "" : "s");
 	ui_put(ui, ui->rows - 2, 2, w - 2, st->field == F_START ? C_SELECTED :
 	    C_KEY, buf);
 	if (st->editing == EDIT_PATH)

@@ -108,6 +108,31 @@ def labels_at_200x50():
 
 
 @case
+def from_setup():
+    # The set-up screen: f, a .py path, Enter: it is run as it is.
+    with Screen(NAME + "-setup", 80, 24, poolscope()) as s:
+        s.wait_for(lambda x: "Start:" in x, 10)
+        s.send("f")
+        s.wait_for(lambda x: "typing a path" in x, 5)
+        s.type(SLOW_MAP)
+        s.send("Enter")
+        scr = s.wait_for(lambda x: "[ Start: python3 slow_map.py ]" in x, 5)
+        t.ok(scr is not None, "f and a .py path: Start says it runs the "
+             "program", s.last)
+        t.ok(line_of(scr, "Run: python3 slow_map.py") is not None,
+             "and the list's rule that the settings above are not its pool",
+             s.last)
+        s.send("Enter")
+        scr = s.wait_for(lambda x: header(x).startswith(" slow_map.py  map"),
+                         20)
+        t.ok(scr is not None, "Enter: the program runs, its name in the "
+             "header", s.last)
+        s.wait_for(finished, 30)
+        s.send("q")
+        t.eq(s.wait_exit(10), 0, "q: exit 0")
+
+
+@case
 def kill_and_quit():
     with Screen(NAME + "-k", 80, 24, poolscope("--", "python3", HANG)) as s:
         scr = s.wait_for(busy(3), 20)
