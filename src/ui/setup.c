@@ -154,6 +154,7 @@ setup_add(struct setup *st, const char *name, const char *desc,
 	e->desc = xstrdup(desc);
 	e->path = path ? xstrdup(path) : NULL;
 	e->ntasks = n;
+	e->program = 0;
 }
 
 /* The Python examples shipped in assets/python/, each run as it is. */
