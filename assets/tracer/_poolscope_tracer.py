@@ -210,9 +210,8 @@ def _process_patch(process):
             mod = getattr(tgt, "__module__", "") or ""
             pool = None
             label = None
-            if tgt is not None and mod == "multiprocessing.pool" and \
-                    getattr(tgt, "__name__", "") == "worker":
-                pool = id(self._args[0]) if self._args else 0
+            if tgt is not None and self._args and _is_worker(tgt):
+                pool = id(self._args[0])
             elif mod.startswith("multiprocessing") or \
                     mod.startswith("concurrent"):
                 pass        # the machinery's own: a manager, a feeder
@@ -245,8 +244,7 @@ def _process_patch(process):
             global _qworker
             mine = getattr(self, "_poolscope_task", None) is not None
             tgt = getattr(self, "_target", None)
-            worker = getattr(tgt, "__module__", "") == "multiprocessing.pool"\
-                and getattr(tgt, "__name__", "") == "worker"
+            worker = tgt is not None and _is_worker(tgt)
             _qworker = getattr(self, "_poolscope_qworker", False)
             if not (mine or worker or _qworker):
                 return orig(self, *a, **k)
@@ -254,7 +252,9 @@ def _process_patch(process):
             _capture_output()
             if worker:
                 _start_flusher()
-            if worker and self._args:
+            if worker and self._args and _is_executor_worker(tgt):
+                _executor_queue(self._args[0])
+            elif worker and self._args:
                 _worker_queue(self._args[0])
             if mine:
                 _emit(_head("start") + ',"j":-1,"i":0,"k":0', now=True)
@@ -440,6 +440,59 @@ def _queue_patch(queues):
 
 
 # ------------------------------------------------------------ a pool worker
+def _is_executor_worker(tgt):
+    return getattr(tgt, "__module__", "") == "concurrent.futures.process" \
+        and getattr(tgt, "__name__", "") == "_process_worker"
+
+
+def _is_worker(tgt):
+    """A pool's worker loop: Pool's worker() or an executor's."""
+    return (getattr(tgt, "__module__", "") == "multiprocessing.pool" and
+            getattr(tgt, "__name__", "") == "worker") or \
+        _is_executor_worker(tgt)
+
+
+def _executor_queue(q):
+    """In a ProcessPoolExecutor's worker: each call item (work id) as it is
+    taken, its function timed (each item of a map's chunk).  Its job is
+    told as -5: poolscope knows which executor a worker is of."""
+    cf = sys.modules.get("concurrent.futures.process")
+    get = getattr(q, "get", None)
+    if cf is None or get is None:
+        _warn("the executor's call queue cannot be traced")
+        return
+    chunker = getattr(cf, "_process_chunk", None)
+
+    def traced_get(*a, **k):
+        item = get(*a, **k)
+        if item is None:
+            _emit(_head("sent"), now=True)
+            return item
+        fn = getattr(item, "fn", None)
+        wid = getattr(item, "work_id", None)
+        if fn is None or wid is None:
+            return item
+        args = getattr(item, "args", ())
+        if getattr(fn, "func", None) is chunker and chunker is not None \
+                and fn.args and args:
+            import functools
+            chunk = args[0]
+            try:
+                n = len(chunk)
+            except TypeError:
+                n = 0
+            # each call of the chunk, starred as _process_chunk calls it
+            real = _timed(fn.args[0], -5, wid, n)
+            item.fn = functools.partial(chunker, real)
+        else:
+            item.fn = _timed(fn, -5, wid, 1)
+        return item
+    try:
+        q.get = traced_get
+    except (AttributeError, TypeError):
+        _warn("the executor's call queue cannot be traced")
+
+
 def _worker_queue(q):
     """In a pool worker: see each task as it is taken from the queue, and
     time each call of the task's function (every item of a chunk)."""
@@ -767,11 +820,92 @@ def _imap_received(it, unordered, ok):
     _emit(_head("recv") + ',"j":%d,"i":%d,"k":-1,"ok":%d' % (it._job, i, ok))
 
 
+# ------------------------------------------------------------ executors
+def _futures_patch(cf):
+    PPE = cf.ProcessPoolExecutor
+    chunker = getattr(cf, "_process_chunk", None)
+
+    def init(orig):
+        def __init__(self, *a, **k):
+            orig(self, *a, **k)
+            try:
+                method = self._mp_context.get_start_method()
+            except Exception:
+                method = "?"
+            _emit(_head("pool") + ',"pool":%d,"w":%d,"m":%s,"mt":0' % (
+                id(self._call_queue), self._max_workers, _str(method)),
+                now=True)
+            if _wake is None:       # it has a thread of its own already
+                _start_flusher()
+        return __init__
+
+    def submit(orig):
+        def submit(self, fn, *args, **kwargs):
+            t = _now()
+            f = orig(self, fn, *args, **kwargs)
+            try:
+                wid = self._queue_count - 1
+                key = id(self._call_queue)
+            except AttributeError:
+                return f
+            f._poolscope = (key, wid)
+            pid = _pid or os.getpid()
+            if getattr(fn, "func", None) is chunker and chunker is not None\
+                    and fn.args and args:
+                # a chunk of map(): a task per call in it
+                name = getattr(fn.args[0], "__qualname__", None) or \
+                    getattr(fn.args[0], "__name__", "?")
+                for k, item in enumerate(args[0]):
+                    _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":%d,'
+                          '"pool":%d,"s":"map","c":%s' % (
+                              pid, t, key, wid, k, key,
+                              _str("%s(%s)" % (name, _args_text(item,
+                                                                True)))))
+                flush()
+            else:
+                _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":0,'
+                      '"pool":%d,"s":"submit","c":%s' % (
+                          pid, t, key, wid, key,
+                          _str(_call(fn, args, star=True))), now=True)
+            return f
+        return submit
+
+    _wrap(PPE, "__init__", init)
+    _wrap(PPE, "submit", submit)
+
+
+def _future_patch(base):
+    def result(orig):
+        def result(self, *a, **k):
+            mine = getattr(self, "_poolscope", None)
+            try:
+                v = orig(self, *a, **k)
+            except BaseException:
+                if mine is not None and self.done():
+                    _future_received(self, mine, False)
+                raise
+            if mine is not None:
+                _future_received(self, mine, True)
+            return v
+        return result
+    _wrap(base.Future, "result", result)
+
+
+def _future_received(f, mine, ok):
+    if getattr(f, "_poolscope_received", False):
+        return
+    f._poolscope_received = True
+    key, wid = mine
+    _emit(_head("recv") + ',"j":%d,"i":%d,"k":-1,"ok":%d' % (key, wid, ok))
+
+
 # ------------------------------------------------------------ installing
 _HOOKS = {
     "multiprocessing.process": _process_patch,
     "multiprocessing.pool": _pool_patch,
     "multiprocessing.queues": _queue_patch,
+    "concurrent.futures.process": _futures_patch,
+    "concurrent.futures._base": _future_patch,
     "multiprocessing.popen_fork": _popen_patch,
     "multiprocessing.popen_spawn_posix": _popen_patch,
     "multiprocessing.popen_forkserver": _popen_patch,

@@ -70,6 +70,8 @@ struct praw {
 	int64_t		 n;		/* pool: workers; exit: the code */
 	uint64_t	 s0;		/* done: when the call began, if its
 					   start was not told */
+	int64_t		 pool;		/* spawn: the pool (or executor) the
+					   process works for */
 	int		 ok;
 	int		 style;		/* sub: enum pool_mode */
 	int		 has_call;	/* spawn: a Process with a target */
@@ -166,6 +168,9 @@ struct psource {
 	size_t		 ok, failed;
 	uint64_t	 busy;
 
+	pid_t		*wpids;		/* each pool worker, and */
+	int64_t		*wpools;	/* the pool (executor) it works for */
+	size_t		 nwpids, wpidcap;
 	int64_t		*qpending;	/* items put on a queue, not yet
 					   taken, in order */
 	size_t		 nqpending, qpendcap;
@@ -370,6 +375,33 @@ py_job(struct psource *s, int64_t j, int add)
 		e->v = (int64_t)s->njobs++;
 	}
 	return &s->jobs[e->v];
+}
+
+/* Process pid works for pool: an executor's worker tells its tasks as
+ * job -5, "my executor's". */
+static void
+py_worker_of(struct psource *s, pid_t pid, int64_t pool)
+{
+	if (s->nwpids == s->wpidcap) {
+		s->wpidcap = s->wpidcap ? s->wpidcap * 2 : 16;
+		s->wpids = xreallocarray(s->wpids, s->wpidcap,
+		    sizeof *s->wpids);
+		s->wpools = xreallocarray(s->wpools, s->wpidcap,
+		    sizeof *s->wpools);
+	}
+	s->wpids[s->nwpids] = pid;
+	s->wpools[s->nwpids++] = pool;
+}
+
+static int64_t
+py_pool_of(struct psource *s, pid_t pid)
+{
+	size_t	n;
+
+	for (n = s->nwpids; n > 0; n--)
+		if (s->wpids[n - 1] == pid)
+			return s->wpools[n - 1];
+	return -5;
 }
 
 /* A start or end line for a task not submitted yet (the caller's line
@@ -697,17 +729,23 @@ py_output(struct psource *s, const struct praw *r, uint64_t t)
 }
 
 static void
-py_release(struct psource *s, const struct praw *r)
+py_release(struct psource *s, const struct praw *r0)
 {
 	struct event	ev;
+	struct praw	rr = *r0, *r = &rr;
 	uint64_t	t = r->t;
 	int		slot;
+
+	if (r->j == -5)		/* an executor's worker: its executor's job */
+		r->j = py_pool_of(s, r->p);
 
 	switch (r->type) {
 	case R_SPAWN:
 		if (r->has_call)
 			py_submit(s, -2, r->c, 0, MODE_PROCESS, r->text,
 			    r->len, t);
+		else if (r->pool != 0)
+			py_worker_of(s, r->c, r->pool);
 		break;
 	case R_POOL:
 		if (r->n > s->info.workers)
@@ -849,12 +887,15 @@ py_line(struct psource *s, const char *line, size_t len)
 	r->k = py_int(&s->obj, "k", -1);
 	r->ok = (int)py_int(&s->obj, "ok", 1);
 	r->s0 = (uint64_t)py_int(&s->obj, "s0", 0);
+	r->pool = py_int(&s->obj, "pool", 0);
 	r->n = type == R_POOL ? py_int(&s->obj, "w", 0) :
 	    py_int(&s->obj, "code", 0);
 	if ((x = py_str(&s->obj, "s", &n)) != NULL) {
 		r->style = pool_mode_parse(x);
 		if (strcmp(x, "queue") == 0)
 			r->style = MODE_QUEUE;
+		else if (strcmp(x, "submit") == 0)	/* an executor's */
+			r->style = MODE_APPLY_ASYNC;
 		else if (r->style < 0)	/* starmap and the _async forms */
 			r->style = strncmp(x, "apply", 5) == 0 ?
 			    MODE_APPLY_ASYNC : MODE_MAP;
@@ -1512,6 +1553,8 @@ py_free(void *arg)
 	free(s->jobs);
 	free(s->map);
 	free(s->qpending);
+	free(s->wpids);
+	free(s->wpools);
 	for (i = 0; i < s->norphans; i++)
 		free(s->orphans[i].text);
 	free(s->orphans);

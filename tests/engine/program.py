@@ -275,6 +275,43 @@ def processes():
 
 
 @case
+def executor():
+    # concurrent.futures.ProcessPoolExecutor: submit with as_completed, and
+    # map in chunks; the order the program got them is poolscope's.
+    path = program("executor", """\
+        import concurrent.futures as cf, time
+
+        def nap(ms):
+            time.sleep(ms / 1000)
+            return ms
+
+        if __name__ == "__main__":
+            with cf.ProcessPoolExecutor(max_workers=3) as ex:
+                fs = [ex.submit(nap, ms) for ms in (300, 50, 150, 10)]
+                for f in cf.as_completed(fs):
+                    print(f.result())
+                print(list(ex.map(nap, [20, 10, 30, 10, 20], chunksize=2)))
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "ProcessPoolExecutor: exit 0")
+    t.eq([e["call"] for e in of(ev, "task_submit")],
+         ["nap(300)", "nap(50)", "nap(150)", "nap(10)", "nap(20)", "nap(10)",
+          "nap(30)", "nap(10)", "nap(20)"],
+         "each submit, and each call of map's chunks, is a task")
+    t.eq([e["style"] for e in of(ev, "task_submit")], ["apply_async"] * 4 +
+         ["map"] * 5, "submit reads as apply_async, map as map")
+    lines = printed(ev).splitlines()
+    t.eq([e["value"] for e in of(ev, "result")][:4], lines[:4],
+         "as_completed: the results reach the caller in the order it "
+         "printed them")
+    t.eq(len(of(ev, "task_done")), 9, "every call is seen to end")
+    chunk = {e["task"]: e["chunk"] for e in of(ev, "task_start")}
+    t.ok(chunk.get(4) == chunk.get(5) and chunk.get(6) == chunk.get(7) and
+         chunk.get(4) != chunk.get(6), "map(chunksize=2): two calls a chunk",
+         chunk)
+
+
+@case
 def start_methods():
     for method in ("spawn", "forkserver"):
         path = program("method_" + method, """\
