@@ -218,9 +218,10 @@ def ascii_only(size):
     with start("ascii-%dx%d" % size, *size,
                args=("--autostart", "-w", "2", "-m", "apply_async",
                      "--time-scale", "0.5",
-                     "-t", "sleep 3000; sleep 200; square 3; fail; sleep 300"),
+                     "-t", "sleep 12000; sleep 200; square 3; fail; sleep 300"),
                env={"LANG": "C"}) as s:
-        # A failed task received, another done, worker 0 still busy.
+        # A failed task received, another done, worker 1 busy for seconds
+        # more (a window no loaded machine misses).
         scr = s.wait_for(lambda x: "3=TaskError" in x and "4=300" in x
                          and " running" in x.splitlines()[0], 10)
         t.ok(scr is not None, tag + ": the run screen, running", s.last)
