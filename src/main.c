@@ -301,7 +301,7 @@ main_program(const struct options *o)
 		free(tracer);
 		return rc;
 	}
-	src = source_python(o->command, tracer, 1);
+	src = source_python(o->command, tracer, 1, o->timeout_ms);
 	free(tracer);
 	return main_drive(o, src, o->record);
 }

@@ -434,7 +434,9 @@ static const char options_after[] =
 "the caller receives it; what each task printed; fork, spawn and forkserver.\n"
 "A tracer of poolscope's goes first on PYTHONPATH (the program's own\n"
 "sitecustomize still runs); python3 -I, -E or -S ignore it.  -w, -m, -c,\n"
-"--pace and the other settings of poolscope's own pool do not apply.\n"
+"--pace and the other settings of poolscope's own pool do not apply;\n"
+"--timeout MS ends a program still running MS after it lost a task (a\n"
+"worker died: its Pool would wait for ever).\n"
 "\n"
 "Files named by --record, --cast, --trace and --svg are written under a\n"
 "temporary name beside them and renamed into place once whole; an existing\n"
@@ -732,12 +734,11 @@ options_check(struct opt_ctx *c)
 		    "--compare");
 	if (o->command != NULL && (o->pool_given || o->mode != MODE_MAP ||
 	    o->chunksize > 0 || o->max_tasks_per_child > 0 ||
-	    o->timeout_ms > 0 || o->retries > 0 || o->keep_going ||
-	    o->time_scale != 1.0))
+	    o->retries > 0 || o->keep_going || o->time_scale != 1.0))
 		return opt_error(c, "-w, -m, -c, --pace, --time-scale, "
-		    "--max-tasks-per-child, --timeout, --retries and "
-		    "--keep-going set poolscope's own pool; a Python program "
-		    "makes its own (as in Pool(5)): drop them");
+		    "--max-tasks-per-child, --retries and --keep-going set "
+		    "poolscope's own pool; a Python program makes its own (as "
+		    "in Pool(5)): drop them");
 	if (o->replay != NULL && o->record != NULL)
 		return opt_error(c, "--replay and --record do not go together; "
 		    "copy the recording instead");

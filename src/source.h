@@ -70,8 +70,11 @@ struct source	 source_replay(struct replay *, double scale);
 
 /* A Python program (argv, NULL-terminated, argv[0] looked up in PATH),
  * watched through the tracer in the directory tracer.  batch: its standard
- * input is poolscope's (else /dev/null). */
-struct source	 source_python(char **argv, const char *tracer, int batch);
+ * input is poolscope's (else /dev/null), and a task lost with its worker
+ * is said on stderr at once.  timeout_ms (0: none): a program still
+ * running that long after it lost a task is ended. */
+struct source	 source_python(char **argv, const char *tracer, int batch,
+		     int timeout_ms);
 /* The tracer's directory (allocated), or NULL with a message. */
 char		*python_tracer_dir(char *err, size_t errlen);
 /* 0 if argv[0] can be run (found in PATH, executable), or -1 with a

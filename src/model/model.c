@@ -17,6 +17,7 @@ model_init(struct model *m)
 {
 	memset(m, 0, sizeof *m);
 	m->raised = -1;
+	m->lost = -1;
 }
 
 void
@@ -76,6 +77,7 @@ model_free(struct model *m)
 	memset(m, 0, sizeof *m);
 	m->views = views;
 	m->raised = -1;
+	m->lost = -1;
 }
 
 size_t
@@ -481,6 +483,8 @@ model_task_fail(struct model *m, struct model_worker *w, struct model_task *t,
 		model_task_end(m, w, t, ev);
 	t->state = MT_FAILED;
 	t->vkind = ev->vkind == VAL_EXC ? VAL_EXC : VAL_ERROR;
+	if (m->run.program && ev->vkind != VAL_EXC)
+		m->lost = ev->task;	/* its worker died: not an exception */
 	t->worker = ev->worker;	/* -1: it never ran (no worker left) */
 	if (ev->worker >= 0)
 		m->ncomputed++;

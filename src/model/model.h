@@ -116,6 +116,8 @@ struct model {
 	size_t			 nunrun;	/* failed without a worker to run
 						   them (none could start) */
 	size_t			 nresults_computed;	/* of those, received */
+	int64_t			 lost;		/* a program's task lost with its
+						   worker (the latest), or -1 */
 	size_t			 nno_channel;	/* of those, a program's queue
 						   items: nothing sends them
 						   back */

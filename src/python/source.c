@@ -177,6 +177,8 @@ struct psource {
 	char		**warnings;
 	size_t		 nwarnings;
 	size_t		 ntraced;	/* lines from the tracer */
+	uint64_t	 timeout_ns;	/* end it this long after a loss */
+	uint64_t	 lost_at;	/* when it first lost a task, or 0 */
 };
 
 /* ---------------------------------------------------------------- keys */
@@ -684,6 +686,25 @@ py_received(struct psource *s, const struct praw *r, uint64_t t)
 	}
 }
 
+/* A task lost with its worker: Python's Pool waits for it for ever (an
+ * executor raises BrokenProcessPool).  Said at once in batch mode; with
+ * --timeout the program is ended that long after. */
+static void
+py_lost(struct psource *s, int64_t task, const char *msg)
+{
+	char	label[64];
+
+	if (s->lost_at == 0)
+		s->lost_at = now_ns();
+	if (!s->batch || s->aborted || s->exited)
+		return;
+	task_label(&s->tl.v[task], label, sizeof label);
+	fprintf(stderr, "poolscope: task %" PRId64 " (%s) was lost: %s; a "
+	    "Pool waits for its result for ever, so the program may not end "
+	    "by itself: %s\n", task, label, msg, s->timeout_ns ?
+	    "--timeout will end it" : "Ctrl-C ends it (or give --timeout MS)");
+}
+
 static void
 py_worker_exit(struct psource *s, pid_t pid, int64_t code, uint64_t t)
 {
@@ -704,6 +725,7 @@ py_worker_exit(struct psource *s, pid_t pid, int64_t code, uint64_t t)
 		snprintf(msg, sizeof msg, "worker %d (pid %d) %s while running "
 		    "task %" PRId64, slot, (int)pid, why, task);
 		py_task_end(s, task, 0, msg, strlen(msg), t, 0);
+		py_lost(s, task, msg);
 	}
 	event_init(&ev, EV_WORKER_EXIT, slot, pid, -1);
 	/* Pool.terminate() (as with Pool() ends) stops workers by SIGTERM:
@@ -1138,6 +1160,23 @@ py_release_ready(struct psource *s)
 	}
 }
 
+/* A process left when its program ended: its own end if it has one,
+ * else SIGKILL's; as Python's exitcode. */
+static int64_t
+py_end_leftover(pid_t pid)
+{
+	int	status;
+	pid_t	r;
+
+	if ((r = waitpid(pid, &status, WNOHANG | __WALL)) == 0) {
+		kill(pid, SIGKILL);
+		r = waitpid(pid, &status, __WALL);
+	}
+	if (r != pid)		/* not poolscope's to reap: gone with it */
+		return -SIGKILL;
+	return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+}
+
 static void
 py_run_end(struct psource *s)
 {
@@ -1155,11 +1194,12 @@ py_run_end(struct psource *s)
 	}
 	if (!s->started)
 		py_run_start(s, MODE_MAP, s->t0);
-	/* A process whose end was never told ended with the program. */
+	/* A process of it still going when the program has ended is
+	 * poolscope's (its subreaper's): it is ended, and how is told. */
 	for (i = 0; i < s->nslots; i++)
 		if (s->slots[i].pid != 0 && !s->slots[i].ended)
-			py_worker_exit(s, s->slots[i].pid, s->aborted ?
-			    -SIGKILL : 0, now_ns());
+			py_worker_exit(s, s->slots[i].pid,
+			    py_end_leftover(s->slots[i].pid), now_ns());
 	s->ended = 1;
 	s->end = s->info;
 	s->end.tasks = s->tl.n;
@@ -1345,6 +1385,8 @@ py_prepare_wait(void *arg)
 		return 50;
 	if (s->exited)		/* its processes' output still coming */
 		return 20;
+	if (s->timeout_ns && s->lost_at)	/* --timeout may end it */
+		return 50;
 	if (s->pidfd < 0)	/* no pidfd: look for its end now and then */
 		return 100;
 	if (s->nraw == s->head || s->paused)
@@ -1373,6 +1415,16 @@ py_process(void *arg)
 	}
 	if (s->term_at != 0 && !s->exited && now - s->term_at > PY_TERM_NS)
 		py_signal_all(s, SIGKILL);
+	if (s->timeout_ns && s->lost_at && !s->exited && s->term_at == 0 &&
+	    now - s->lost_at > s->timeout_ns) {
+		/* It lost a task and has not ended: --timeout ends it. */
+		if (s->batch)
+			fprintf(stderr, "poolscope: the program has not ended "
+			    "%.1f s after it lost a task (--timeout): ending it "
+			    "(SIGTERM)\n", s->timeout_ns / 1e9);
+		py_signal_all(s, SIGTERM);
+		s->term_at = now;
+	}
 	if (py_drained(s))
 		py_read_chan(s);
 	py_release_ready(s);
@@ -1584,7 +1636,7 @@ static const struct source_ops psource_ops = {
 };
 
 struct source
-source_python(char **argv, const char *tracer, int batch)
+source_python(char **argv, const char *tracer, int batch, int timeout_ms)
 {
 	struct psource	*s = xcalloc(1, sizeof *s);
 	struct source	 src = { &psource_ops, s };
@@ -1592,6 +1644,7 @@ source_python(char **argv, const char *tracer, int batch)
 	s->argv = argv;
 	s->tracer = xstrdup(tracer);
 	s->batch = batch;
+	s->timeout_ns = (uint64_t)timeout_ms * 1000000u;
 	s->pidfd = -1;
 	s->epfd = -1;
 	s->tl.name = xstrdup("the program");

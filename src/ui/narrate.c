@@ -341,7 +341,11 @@ narrate_program_caller(struct ui_run *r, char *buf, size_t len)
 		    "call%s, %zu result%s received", m->ntasks, m->ntasks == 1 ?
 		    "" : "s", m->ncalls, m->ncalls == 1 ? "" : "s", m->nresults,
 		    m->nresults == 1 ? "" : "s");
-	} else if (m->ncalls == 0)
+	} else if (m->lost >= 0 && m->call_mode != MODE_PROCESS &&
+	    m->call_mode != MODE_QUEUE)
+		snprintf(buf, len, "task %" PRId64 " was lost with its worker: "
+		    "its Pool waits for ever (q ends it)", m->lost);
+	else if (m->ncalls == 0)
 		snprintf(buf, len, "the program is running: no pool call yet");
 	else if (m->call_mode == MODE_PROCESS)
 		snprintf(buf, len, "the program started %zu Process%s: %zu "

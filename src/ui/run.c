@@ -60,7 +60,8 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	} else if (ui->opts.command != NULL) {
 		r->program = 1;
 		r->cfg = ui->choice;
-		r->src = source_python(ui->opts.command, ui->opts.tracer, 0);
+		r->src = source_python(ui->opts.command, ui->opts.tracer, 0,
+		    ui->opts.timeout_ms);
 		/* The source grows it; the screen only reads it. */
 		r->tl = (struct tasklist *)r->src.ops->tasklist(r->src.arg);
 	} else {

@@ -371,6 +371,43 @@ def exit_status_and_bad_command():
 
 
 @case
+def lost_task_and_timeout():
+    # A worker killed: Python's Pool waits for ever; poolscope says so at
+    # once, and --timeout ends the program that long after.
+    path = program("hang2", """\
+        import multiprocessing, time
+
+        def nap(s):
+            time.sleep(s)
+            return s
+
+        if __name__ == "__main__":
+            with multiprocessing.Pool(2) as pool:
+                print(pool.map(nap, [60, 60]))
+        """)
+    live = Live(["--timeout", "1000", "--", PY, path])
+    e = live.wait_for(lambda e: e["ev"] == "task_start", 30)
+    t.ok(e is not None, "a task started")
+    pids = [x["pid"] for x in live.events if x["ev"] == "worker_start"]
+    if e is not None:
+        os.kill(e["pid"], signal.SIGKILL)
+    rc = live.finish(60)
+    err = live.stderr()
+    t.eq(rc, 143, "--timeout 1000: the program is ended by SIGTERM a second "
+         "after it lost a task; poolscope exits with its status")
+    t.ok("was lost" in err and "a Pool waits for its result for ever" in err,
+         "the loss is said on stderr when it happens", err)
+    t.ok("(--timeout): ending it" in err, "and the ending too", err)
+    end = live.events[-1] if live.events else {}
+    t.eq(end.get("exit_code"), -15, "run_end: exit_code -15")
+    t.ok(all(x["status"] != "exited 0" for x in of(live.events,
+                                                    "worker_exit")),
+         "no worker is said to have exited 0: each was ended",
+         of(live.events, "worker_exit"))
+    t.eq(wait_gone(pids, 10), [], "nothing of the program is left")
+
+
+@case
 def killed_worker_and_sigterm():
     # A worker killed mid-task: CPython's Pool then waits for ever; poolscope
     # names the lost task, and SIGTERM ends the program, leaving nothing.

@@ -143,6 +143,10 @@ def kill_and_quit():
                          20)
         t.ok(scr is not None, "k: the task worker 0 held failed, marked " +
              CROSS + ", its worker killed by SIGKILL", s.last)
+        t.ok(re.search(r"task \d was lost with its worker: its Pool waits "
+                       r"for ever \(q ends it\)", scr or "")
+             is not None, "the caller's line: the program will not end by "
+             "itself, and q ends it", line_of(scr, "lost") or s.last)
         s.send("q")
         scr = s.wait_for(lambda x: "y" in (line_of(x, r"\?") or ""), 5)
         s.send("y")
