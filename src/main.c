@@ -124,7 +124,19 @@ main_lesson_batch(const struct options *o, const struct lesson *l)
 		if (!st->has_run)
 			continue;
 		memset(&job, 0, sizeof job);
-		job.src = source_engine(&st->cfg, &st->tl);
+		if (st->program != NULL) {
+			char	err[1024], *tracer;
+
+			if ((tracer = python_tracer_dir(err, sizeof err)) ==
+			    NULL) {
+				fprintf(stderr, "poolscope: %s\n", err);
+				status = UTIL_EXIT_INTERNAL;
+				break;
+			}
+			job.src = source_python(st->argv, tracer, 1, 0);
+			free(tracer);
+		} else
+			job.src = source_engine(&st->cfg, &st->tl);
 		job.format = main_format(o);
 		rc = batch_drive(&job, sfd);
 		if (rc >= 128) {

@@ -73,7 +73,7 @@ struct source	 source_replay(struct replay *, double scale);
  * input is poolscope's (else /dev/null), and a task lost with its worker
  * is said on stderr at once.  timeout_ms (0: none): a program still
  * running that long after it lost a task is ended. */
-struct source	 source_python(char **argv, const char *tracer, int batch,
+struct source	 source_python(char *const *argv, const char *tracer, int batch,
 		     int timeout_ms);
 /* The tracer's directory (allocated), or NULL with a message. */
 char		*python_tracer_dir(char *err, size_t errlen);

@@ -30,7 +30,8 @@
 #define LESSON_DEFAULT_TASKS	"square 1..10"
 
 static const char *lesson_keys[] = {
-	"title", "summary", "order", "step", "caption", "run", "wait"
+	"title", "summary", "order", "step", "caption", "run", "wait",
+	"program"
 };
 #define LESSON_NKEYS	(sizeof lesson_keys / sizeof lesson_keys[0])
 
@@ -579,6 +580,41 @@ lesson_caption(struct lparse *p, int line, const char *value)
 
 /* Split "key: value" from a line (already trimmed); fills an error for
  * anything else. */
+/* program: a Python example (in ../python/ beside the lessons, or a
+ * path from the lesson's directory), run as it is in this step. */
+static int
+lesson_program(struct lparse *p, int line, const char *value)
+{
+	struct lesson_step	*st = p->st;
+	char			*path;
+	size_t			 len = strlen(value);
+
+	if (len < 4 || strcmp(value + len - 3, ".py") != 0)
+		return lp_error(p, line, "program: '%s' is not a Python file; "
+		    "name one such as pool_map.py", value);
+	if (strchr(value, '/') != NULL)
+		xasprintf(&path, "%s/%s", p->dir, value);
+	else
+		xasprintf(&path, "%s/../python/%s", p->dir, value);
+	if (access(path, R_OK) != 0) {
+		lp_error(p, line, "program: '%s' cannot be read (%s); the "
+		    "examples are in assets/python", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if ((st->program = realpath(path, NULL)) == NULL)
+		st->program = path;
+	else
+		free(path);
+	path = st->program;
+	st->argv[0] = "python3";
+	st->argv[1] = path;
+	st->argv[2] = NULL;
+	xasprintf(&st->run_text, "python3 %s", value);
+	st->has_run = 1;
+	return 0;
+}
+
 static int
 lesson_key(struct lparse *p, int line, char *s, const char **keyp,
     char **valuep)
@@ -742,6 +778,15 @@ lesson_line(struct lparse *p, int line, char *s)
 		free(value);
 		return 0;
 	}
+	if (strcmp(key, "program") == 0) {
+		if (p->run_line != 0)
+			return lp_error(p, line, "a 'program:' in step '%s', "
+			    "which has its run already (line %d); a step has "
+			    "one run: start a new 'step:'", p->st->heading,
+			    p->run_line);
+		p->run_line = line;
+		return lesson_program(p, line, value);
+	}
 	if (strcmp(key, "run") == 0) {
 		if (p->run_line != 0)
 			return lp_error(p, line, "a second 'run:' in step '%s' "
@@ -845,6 +890,7 @@ lesson_free(struct lesson *l)
 		free(l->steps[i].heading);
 		free(l->steps[i].caption);
 		free(l->steps[i].run_text);
+		free(l->steps[i].program);
 		tasklist_free(&l->steps[i].tl);
 	}
 	free(l->steps);

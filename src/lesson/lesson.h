@@ -29,6 +29,9 @@ struct lesson_step {
 	struct engine_config	 cfg;		/* workers, mode, chunksize (0 = default), max_tasks_per_child, timeout_ms, retries, time_scale (default 1), pace_ms */
 	struct tasklist		 tl;		/* parsed; empty without a run */
 	char			*run_text;	/* the run: line as written, for display */
+	char			*program;	/* program: a Python example to run
+						   as it is (its path), or NULL */
+	char			*argv[3];	/* python3 and it */
 	int			 wait_end;	/* 1: wait for the run's end; 0: at once */
 	int			 line;		/* line of its step: */
 };

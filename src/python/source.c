@@ -115,7 +115,7 @@ struct pjob {
 };
 
 struct psource {
-	char		**argv;
+	char *const	*argv;
 	char		*tracer;	/* the tracer's directory */
 	int		 batch;		/* stdin stays the terminal's */
 
@@ -1636,7 +1636,7 @@ static const struct source_ops psource_ops = {
 };
 
 struct source
-source_python(char **argv, const char *tracer, int batch, int timeout_ms)
+source_python(char *const *argv, const char *tracer, int batch, int timeout_ms)
 {
 	struct psource	*s = xcalloc(1, sizeof *s);
 	struct source	 src = { &psource_ops, s };

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "source.h"
 #include "lesson/lesson.h"
 #include "ui/cast.h"
 #include "ui/ui-private.h"
@@ -159,7 +160,18 @@ ui_guide_goto(struct ui *ui, size_t k)
 		ui->run = NULL;
 	}
 	ui->screen = SCREEN_RUN;
-	if (st->has_run) {
+	ui->opts.command = NULL;
+	if (st->program != NULL) {
+		/* The real program beside poolscope's own version of it. */
+		if (ui->guide_tracer == NULL)
+			ui->guide_tracer = python_tracer_dir(label,
+			    sizeof label);
+		if (ui->guide_tracer != NULL) {
+			ui->opts.command = st->argv;
+			ui->opts.tracer = ui->guide_tracer;
+			ui_start_run(ui);
+		}
+	} else if (st->has_run) {
 		ui->tl = &st->tl;
 		ui->choice = st->cfg;
 		ui_start_run(ui);

@@ -163,6 +163,7 @@ struct ui_run {
 
 struct ui {
 	struct options		 opts;
+	char			*guide_tracer;	/* a lesson's programs' tracer */
 	int			 utf8;
 	int			 colors;	/* 0 none, 8, 16, 256 */
 	const struct ui_glyphs	*g;

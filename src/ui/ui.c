@@ -730,6 +730,7 @@ ui_main(const struct options *o, struct tasklist *tl, struct replay *rp,
 	}
 	ui_compare_clear(&ui);
 	ui_setup_free(&ui);
+	free(ui.guide_tracer);
 	ui_restore();
 	ui_frame_report();
 	close(ui.sigfd);

@@ -28,6 +28,8 @@ tmp = tempfile.mkdtemp(prefix="pstest-classroom-")
 atexit.register(shutil.rmtree, tmp, True)
 LESSONS = os.path.join(ASSETS, "lessons")
 SUMMARY = re.compile(r"^\d+ tasks?, \d+ failed.*[,;] wall \d+\.\d+ s, ")
+# a program's: what it printed, then this
+PROGRAM_SUMMARY = re.compile(r"^python3 \S+ exited 0; \d+ tasks?, \d+ failed")
 RESULTS = re.compile(r"^(\[.*\]|TaskError: .*)$")  # a list, or what a raise prints
 MODES = {"sync": "apply", "async": "apply_async"}
 
@@ -51,6 +53,8 @@ def parse_lesson(path, cpus):
                 steps.append([value, None])
             elif key == "run" and steps:
                 steps[-1][1] = value
+            elif key == "program" and steps:
+                steps[-1][1] = "python3 " + value    # a program, run as it is
     return head.get("title"), [tuple(s) for s in steps]
 
 
@@ -185,6 +189,11 @@ def lesson_in_batch(f, n):
     bad = []
     secs = sections(p.stdout)[1:]
     for (line, body), (h, r) in zip(secs, steps):
+        if r is not None and r.startswith("python3 "):
+            # a program prints its own results; poolscope its summary
+            if len([l for l in body if PROGRAM_SUMMARY.match(l)]) != 1:
+                bad.append("%s: no program summary" % line)
+            continue
         lists = [l for l in body if RESULTS.match(l)]
         sums = [l for l in body if SUMMARY.match(l)]
         if r is None and (lists or sums):
@@ -218,13 +227,17 @@ def lesson_in_batch(f, n):
     t.eq(marks, ["run_start", "run_end"] * len(runs),
          "%s: --json: one run_start/run_end pair per step with a run (%d)"
          % (n, len(runs)))
-    got = [(e.get("mode"), e.get("workers")) for e in of(events, "run_start")]
-    t.eq(got, [run_pool(r, CPUS) for r in runs],
+    got = [(e.get("mode"), e.get("workers")) for e in of(events, "run_start")
+           if not e.get("program")]
+    t.eq(got, [run_pool(r, CPUS) for r in runs
+               if not r.startswith("python3 ")],
          "%s: --json: each run has the call style and pool size of its run: "
          "line" % n)
     ends = of(events, "run_end")
+    # (a program's tasks come as it runs: run_end has them all)
     t.ok(all(e.get("ok", -1) + e.get("failed", -1) + e.get("skipped", 0) ==
-             s.get("tasks") for s, e in zip(of(events, "run_start"), ends)),
+             (e.get("tasks") if s.get("program") else s.get("tasks"))
+             for s, e in zip(of(events, "run_start"), ends)),
          "%s: --json: every run ends with all its tasks done, failed or "
          "never run (their chunk raised)" % n,
          ends)
@@ -252,7 +265,10 @@ def seen(run):
             "order": [e["task"] for e in sorted(of(run, "result"), key=lambda e: e["seq"])],
             "failed": sorted(e["task"] for e in of(run, "task_fail")),
             "skipped": sorted(e["task"] for e in of(run, "task_skip")),
-            "exits": sorted(e["status"] for e in of(run, "worker_exit"))}
+            "exits": sorted(e["status"] for e in of(run, "worker_exit")),
+            "values": [e["value"] for e in sorted(of(run, "result"),
+                                                  key=lambda e: e["seq"])],
+            "nones": len(of(run, "sentinel"))}
 
 
 # (lesson, its run (from 1), what its caption says, the check)
@@ -268,15 +284,21 @@ CAPTIONS = [
     ("start-join", 4, "square and cube of 123: two processes, both seen running",
      lambda s, c: s["pids"] == 2 and s["at_once"] == 2 and s["order"] and
      s["exits"] == ["exited 0"] * 2),
+    ("start-join", 5, "the real program: two Processes, joined in order, "
+     "exit codes 0 and 0", lambda s, c: s["pids"] == 2 and
+     s["order"] == [0, 1] and s["values"] == ["0", "0"]),
     ("why-pool", 1, "a new PID for every task", lambda s, c: s["pids"] == 2000),
     ("why-pool", 2, "the PIDs stay the same: {cpus} at most",
      lambda s, c: s["pids"] <= c),
     ("pool-map", 1, "five workers share ten tasks, two each, and the list "
      "comes in task order", lambda s, c: s["per_worker"] == [2] * 5 and
      s["at_once"] == 5 and s["order"] == list(range(10))),
-    ("pool-map", 2, "done out of order, received in order",
+    ("pool-map", 2, "the real program: the caller gets the ten squares in "
+     "order", lambda s, c: s["order"] == list(range(10)) and
+     s["values"] == [str(n * n) for n in range(1, 11)]),
+    ("pool-map", 3, "done out of order, received in order",
      lambda s, c: s["order"] == list(range(8))),
-    ("pool-map", 3, "task 4 raises, the rest of its chunk (task 5) never "
+    ("pool-map", 4, "task 4 raises, the rest of its chunk (task 5) never "
      "runs, and the caller gets no list", lambda s, c: s["failed"] == [4] and
      s["skipped"] == [5] and s["order"] == [4]),
     ("chunksize", 1, "chunksize 1: 40 messages, all four workers busy",
@@ -289,10 +311,14 @@ CAPTIONS = [
      lambda s, c: s["at_once"] == 1 and s["order"] == list(range(8))),
     ("sync-async", 2, "apply_async: all four workers busy, the order mixed up",
      lambda s, c: s["at_once"] == 4 and s["order"] != list(range(8))),
+
     ("queue", 1, "the ten tasks are shared among the four workers",
      lambda s, c: len(s["per_worker"]) == 4 and min(s["per_worker"]) >= 2),
     ("queue", 2, "each worker takes a None and exits 0",
      lambda s, c: s["exits"] == ["exited 0"] * 4),
+    ("queue", 3, "the real program: four Processes take the ten items, then "
+     "a None each", lambda s, c: sum(s["per_worker"]) == 10 and
+     s["nones"] == 4 and s["exits"] == ["exited 0"] * 4),
     ("worker-dies", 1, "task 1 crashes its worker and fails; the slot gets a "
      "new process", lambda s, c: s["failed"] == [1] and
      "killed by SIGSEGV" in s["exits"]),

@@ -523,6 +523,13 @@ test_bad_lines(void)
 	bad("title: T\nstep: S\ncaption: c\nrun: -w 1\nrun: -w 2\n",
 	    "x.lesson:5: a second 'run:' in step 'S' (the first is on line 4); "
 	    "a step has one run: start a new 'step:'", "two runs in a step");
+	bad("title: T\nstep: S\ncaption: c\nrun: -w 1\nprogram: pool_map.py\n",
+	    "x.lesson:5: a 'program:' in step 'S', which has its run already "
+	    "(line 4); a step has one run: start a new 'step:'",
+	    "a run and a program in one step");
+	bad("title: T\nstep: S\ncaption: c\nprogram: notes.txt\n",
+	    "x.lesson:4: program: 'notes.txt' is not a Python file; name one "
+	    "such as pool_map.py", "a program that is not a .py file");
 	bad("title: T\nstep: S\ncaption: c\nwait: now\nwait: now\n",
 	    "x.lesson:5: a second 'wait:' in step 'S' (the first is on line "
 	    "4); keep one", "two waits in a step");
@@ -961,7 +968,9 @@ test_assets(const char *assets)
 		ok(*l.summary != '\0', "%s.lesson has a summary", names[i]);
 		runs_ok = fits = 1;
 		for (j = 0; j < l.nsteps; j++) {
-			if (l.steps[j].has_run && l.steps[j].tl.n == 0)
+			/* a run of tasks, or a program to run */
+			if (l.steps[j].has_run && l.steps[j].tl.n == 0 &&
+			    l.steps[j].program == NULL)
 				runs_ok = 0;
 			lines = wrapped_lines(l.steps[j].caption, 78);
 			if (lines > 3) {
