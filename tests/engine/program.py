@@ -370,21 +370,25 @@ def exit_status_and_bad_command():
     t.eq(p.returncode, 2, "'--' with no command: exit 2")
 
 
+# Two long tasks on two workers: a killed worker leaves its Pool waiting.
+HANG = """\
+    import multiprocessing, time
+
+    def nap(s):
+        time.sleep(s)
+        return s
+
+    if __name__ == "__main__":
+        with multiprocessing.Pool(2) as pool:
+            print(pool.map(nap, [60, 60]))
+    """
+
+
 @case
 def lost_task_and_timeout():
     # A worker killed: Python's Pool waits for ever; poolscope says so at
     # once, and --timeout ends the program that long after.
-    path = program("hang2", """\
-        import multiprocessing, time
-
-        def nap(s):
-            time.sleep(s)
-            return s
-
-        if __name__ == "__main__":
-            with multiprocessing.Pool(2) as pool:
-                print(pool.map(nap, [60, 60]))
-        """)
+    path = program("hang", HANG)
     live = Live(["--timeout", "1000", "--", PY, path])
     e = live.wait_for(lambda e: e["ev"] == "task_start", 30)
     t.ok(e is not None, "a task started")
@@ -411,17 +415,7 @@ def lost_task_and_timeout():
 def killed_worker_and_sigterm():
     # A worker killed mid-task: CPython's Pool then waits for ever; poolscope
     # names the lost task, and SIGTERM ends the program, leaving nothing.
-    path = program("hang", """\
-        import multiprocessing, time
-
-        def nap(s):
-            time.sleep(s)
-            return s
-
-        if __name__ == "__main__":
-            with multiprocessing.Pool(2) as pool:
-                print(pool.map(nap, [30, 30]))
-        """)
+    path = program("hang", HANG)
     live = Live(["--", PY, path])
     starts = []
     while len(starts) < 2:
