@@ -185,8 +185,12 @@ def lesson_sync_async():
 @case
 def lesson_page_without_a_run():
     with Screen(NAME + "-page", W, H, poolscope("--lesson", "cpu-count")) as s:
+        # The whole page, not just its first row (a capture can fall in
+        # the middle of a frame being drawn).
         scr = s.wait_for(lambda x: row(x, 0).startswith(" 1/4  Number of "
-                                                        "processors: "), 10)
+                                                        "processors: ") and
+                         "q quit" in bottom(x) and
+                         line_of(x, r"^   Number of processors: \d+"), 10)
         t.ok(scr is not None and "Space: next" in row(scr, 0) and
              line_of(scr, r"^   Number of processors: \d+") is not None and
              "q quit" in bottom(scr),
