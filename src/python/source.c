@@ -1074,7 +1074,7 @@ py_raw_cmp(const void *a, const void *b)
 static void
 py_raw_sort(struct psource *s)
 {
-	size_t	a, b, o, na = s->nsorted - s->head, nb = s->nraw - s->nsorted;
+	size_t	a, b, o, na, nb;
 
 	if (s->nsorted < s->head)
 		s->nsorted = s->head;

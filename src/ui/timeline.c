@@ -386,48 +386,34 @@ tl_caller_room(struct model *m, size_t k, int c, int len, uint64_t a,
 	return 1;
 }
 
-/* A program's caller: each call named where it was made, and a tick for
- * each result it received (whether it waits in between, poolscope cannot
- * see). */
-static void
-tl_program_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
-    uint64_t a, uint64_t dt, uint64_t now, int dense, size_t most)
+/* A column of a program's caller that holds no tick: the latest call made
+ * by then is named at the first room its name finds, else it is free
+ * (whether the program waits in between, poolscope cannot see).  *next is
+ * the first call not yet reached, *pending the one still to name (-1);
+ * the columns taken past this one. */
+static int
+tl_program_column(struct ui *ui, struct model *m, int y, int x, int c, int w,
+    uint64_t t, uint64_t dt, size_t *next, int *pending)
 {
-	struct model	*m = &r->model;
-	size_t		 n, first, j = 0;
-	uint64_t	 t;
-	int		 c, len, pending = -1;
-	char		 what[32];
+	size_t	first;
+	char	what[32];
+	int	len;
 
-	for (c = 0; c < w; c++) {
-		t = a + (uint64_t)c * dt;
-		if (t > now) {
-			ui_fill(ui, y, x + c, w - c, C_NORMAL);
-			break;
+	while (*next < m->ncalls && m->calls[*next].t < t + dt)
+		*pending = (int)(*next)++;
+	if (*pending >= 0) {
+		snprintf(what, sizeof what, "%s()",
+		    pool_mode_name(m->calls[*pending].mode));
+		len = (int)strlen(what);
+		if (c + len <= w && tl_results_in(m, t, t + (uint64_t)len * dt,
+		    &first) == 0) {
+			ui_put(ui, y, x + c, len, C_CALLER, what);
+			*pending = -1;
+			return len - 1;
 		}
-		n = m->result_t != NULL ? tl_results_in(m, t, t + dt, &first) : 0;
-		if (n > 0) {
-			tl_caller_tick(ui, m, y, x + c, n, first, dense, most);
-			continue;
-		}
-		/* The latest call made by here is named at the first room
-		 * its name finds (not on a tick). */
-		while (j < m->ncalls && m->calls[j].t < t + dt)
-			pending = (int)j++;
-		if (pending >= 0) {
-			snprintf(what, sizeof what, "%s()",
-			    pool_mode_name(m->calls[pending].mode));
-			len = (int)strlen(what);
-			if (c + len <= w && tl_results_in(m, t, t + (uint64_t)len
-			    * dt, &first) == 0) {
-				ui_put(ui, y, x + c, len, C_CALLER, what);
-				pending = -1;
-				c += len - 1;
-				continue;
-			}
-		}
-		ui_put(ui, y, x + c, 1, C_NORMAL, "");
 	}
+	ui_put(ui, y, x + c, 1, C_NORMAL, "");
+	return 0;
 }
 
 /* The caller's lane: blocked (a bar, saying what it waits for at the
@@ -440,15 +426,11 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 {
 	struct model	*m = &r->model;
 	uint64_t	 end = tl_call_end(m), t;
-	size_t		 n, first, most, k, said = (size_t)-1;
-	int		 c, len, after_tick = 0, dense;
+	size_t		 n, first, most, k, said = (size_t)-1, next = 0;
+	int		 c, len, after_tick = 0, dense, pending = -1;
 	char		 what[32];
 
 	dense = tl_caller_dense(m, a, dt, w, now, &most);
-	if (m->run.program) {
-		tl_program_caller(ui, r, y, x, w, a, dt, now, dense, most);
-		return 0;
-	}
 	for (c = 0; c < w; c++) {
 		t = a + (uint64_t)c * dt;
 		if (t > now) {
@@ -459,6 +441,11 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 		if (n > 0) {
 			tl_caller_tick(ui, m, y, x + c, n, first, dense, most);
 			after_tick = 1;
+			continue;
+		}
+		if (m->run.program) {
+			c += tl_program_column(ui, m, y, x, c, w, t, dt, &next,
+			    &pending);
 			continue;
 		}
 		if (r->cfg.mode == MODE_APPLY_ASYNC || (end != 0 && t >= end)) {
