@@ -432,6 +432,7 @@ static const char options_after[] =
 "python3 -m module) and shows its multiprocessing pools and Processes live:\n"
 "each task's call, worker, PID, start, end and value or exception, and when\n"
 "the caller receives it; what each task printed; fork, spawn and forkserver.\n"
+"A chunk of more than 16 calls is one task, as the pool sends it.\n"
 "A tracer of poolscope's goes first on PYTHONPATH (the program's own\n"
 "sitecustomize still runs); python3 -I, -E or -S ignore it.  -w, -m, -c,\n"
 "--pace and the other settings of poolscope's own pool do not apply;\n"

@@ -19,11 +19,14 @@ import time
 _PATH = os.environ.get("POOLSCOPE_TRACE", "")
 _MAX = 4000           # a write of at most PIPE_BUF bytes is never split
 _REPR = 120           # a repr is cut to this many characters
+_PERIOD = 0.02        # a pool process's batch waits at most this long (s)
+_CHUNK = 16           # a chunk of more calls than this is traced as one task
 
 _fd = -1
 _pid = 0
-_buf = []
-_buflen = 0
+_board = None         # in a pool's worker: its byte says "lines unsent"
+_buf = []             # lines without their closing "}\n"
+_LINES = 40           # a batch of this many lines is sent at once
 _last = 0
 _lock = threading.Lock()
 _local = threading.local()
@@ -34,13 +37,64 @@ _now = time.monotonic_ns
 
 # ------------------------------------------------------------ the channel
 def _reset_after_fork():
-    global _pid, _buf, _buflen, _lock, _wake
+    global _pid, _buf, _lock, _wake, _due, _held, _board
     # What the parent had batched is the parent's to send.
     _pid = os.getpid()
     _buf = []
-    _buflen = 0
     _lock = threading.Lock()
+    _board = None
     _wake = None          # its flusher thread is not in the child
+    _due = False
+    _held = None
+
+
+def _board_open():
+    """The board poolscope made: a byte a PID, set while this process holds
+    lines it has not sent; Pool.terminate() waits for its workers' bytes
+    to clear (_settle) before it kills them."""
+    global _board
+    path = os.environ.get("POOLSCOPE_BOARD")
+    if not path or _pid <= 0:
+        return
+    try:
+        import mmap
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            board = mmap.mmap(fd, 0)
+        finally:
+            os.close(fd)
+    except (OSError, ValueError, ImportError):
+        return
+    if _pid < len(board):
+        _board = board
+
+
+def _settle(procs, limit=0.5):
+    """Wait (at most limit seconds) until none of procs holds lines it has
+    not sent: each one's flusher sends them within _PERIOD."""
+    try:
+        path = os.environ.get("POOLSCOPE_BOARD")
+        if not path:
+            return
+        global _seen
+        board = _seen
+        if board is None:
+            import mmap
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                board = _seen = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+            finally:
+                os.close(fd)
+        pids = [p.pid for p in procs if getattr(p, "pid", None) and
+                p.pid < len(board) and p.exitcode is None]
+        end = time.monotonic() + limit
+        while any(board[pid] for pid in pids) and time.monotonic() < end:
+            time.sleep(0.001)
+    except Exception:
+        pass
+
+
+_seen = None          # the board, as the program's side reads it
 
 
 def _write(data):
@@ -62,13 +116,15 @@ def _write(data):
 
 
 def _flush_locked():
-    global _buf, _buflen, _last
+    global _buf, _last
     if not _buf:
         return
-    data = "".join(_buf).encode("utf-8", "surrogatepass")
+    _buf.append("")
+    data = "}\n".join(_buf).encode("utf-8", "surrogatepass")
     _buf = []
-    _buflen = 0
     _last = _now()
+    if _board is not None:
+        _board[_pid] = 0
     # Whole lines in writes of at most _MAX bytes.
     start = 0
     while len(data) - start > _MAX:
@@ -86,36 +142,69 @@ def flush():
 
 
 _wake = None          # a pool process's flusher, once it has one
+_due = False          # and it is due to send what waits
+_held = None          # a call's start, sent if it runs past the flusher
 
 
-def _emit(line, now=False):
+def _emit(line, now=False, ends=False):
     """Queue one event (a JSON object without its closing brace); send
     the batch when it is full or when now is set.  In a pool's process the
-    flusher sends what waits within 2 ms (a long task's start shows while
-    it runs); elsewhere a batch goes when its last send is 2 ms old."""
-    global _buflen
+    flusher sends what waits within 20 ms (a long task's start shows while
+    it runs); elsewhere a batch goes when its last send is 2 ms old.  A
+    call's held start goes first, unless this line ends that call."""
+    global _due, _held
     with _lock:
-        first = not _buf
-        _buf.append(line + "}\n")
-        _buflen += len(line) + 2
-        if now or _buflen > _MAX or (_wake is None and
+        if _board is not None and not _buf:
+            _board[_pid] = 1
+        if _held is not None:
+            if not ends:
+                _buf.append(_held)
+            _held = None
+        _buf.append(line)
+        if now or len(_buf) >= _LINES or (_wake is None and
                                      _now() - _last > 2000000):
             _flush_locked()
             return
-    if first and _wake is not None:
-        _wake.set()
+        if _due or _wake is None:
+            return
+        _due = True
+    _wake.set()
+
+
+def _hold(line):
+    """A call's start: the flusher sends it if the call still runs then;
+    a call that ends sooner says when it started with its end ("s0")."""
+    global _held, _due
+    if _wake is None:
+        _emit(line)
+        return
+    with _lock:
+        if _board is not None:
+            _board[_pid] = 1
+        _held = line
+        if _due:
+            return
+        _due = True
+    _wake.set()
 
 
 def _flusher():
+    global _held, _due
     while True:
         _wake.wait()
-        time.sleep(0.002)
-        _wake.clear()
-        flush()
+        # Not sooner: each wake takes the GIL from the program's threads.
+        time.sleep(_PERIOD)
+        with _lock:
+            _wake.clear()
+            _due = False
+            if _held is not None:
+                _buf.append(_held)
+                _held = None
+            _flush_locked()
 
 
 def _start_flusher():
-    """What a process batched goes at most 2 ms late.  In a pool's worker
+    """What a process batched goes at most 20 ms late.  In a pool's worker
     (which makes no processes of its own), and in the program once its
     first pool has forked its workers."""
     global _wake
@@ -147,6 +236,9 @@ def _repr(obj):
     if type(obj) in _PLAIN:     # its repr runs no code of the program's
         s = repr(obj)
         return s if len(s) <= _REPR else s[:_REPR - 3] + "..."
+    if type(obj) is list and len(obj) > 40:     # a chunk's results
+        s = _repr(obj[:40])
+        return s if len(s) >= _REPR else s[:-1] + ", ...]"
     if getattr(_local, "busy", False):
         return "..."
     _local.busy = True
@@ -251,6 +343,7 @@ def _process_patch(process):
             _emit(_head("begin"), now=True)
             _capture_output()
             if worker:
+                _board_open()
                 _start_flusher()
             if worker and self._args and _is_executor_worker(tgt):
                 _executor_queue(self._args[0])
@@ -462,8 +555,10 @@ def _executor_queue(q):
         _warn("the executor's call queue cannot be traced")
         return
     chunker = getattr(cf, "_process_chunk", None)
+    sending = _sending(q)
 
     def traced_get(*a, **k):
+        sending()
         item = get(*a, **k)
         if item is None:
             _emit(_head("sent"), now=True)
@@ -474,18 +569,13 @@ def _executor_queue(q):
             return item
         args = getattr(item, "args", ())
         if getattr(fn, "func", None) is chunker and chunker is not None \
-                and fn.args and args:
+                and fn.args and args and not _big(args[0]):
             import functools
-            chunk = args[0]
-            try:
-                n = len(chunk)
-            except TypeError:
-                n = 0
             # each call of the chunk, starred as _process_chunk calls it
-            real = _timed(fn.args[0], -5, wid, n)
+            real = _timed(fn.args[0], -5, wid)
             item.fn = functools.partial(chunker, real)
         else:
-            item.fn = _timed(fn, -5, wid, 1)
+            item.fn = _timed(fn, -5, wid)
         return item
     try:
         q.get = traced_get
@@ -504,8 +594,10 @@ def _worker_queue(q):
     stars = {getattr(pool, "mapstar", None): False,
              getattr(pool, "starmapstar", None): True}
     stars.pop(None, None)
+    sending = _sending(q)
 
     def traced_get(*a, **k):
+        sending()
         task = get(*a, **k)
         if task is None:
             _emit(_head("sent"), now=True)
@@ -514,51 +606,81 @@ def _worker_queue(q):
             job, i, func, args, kwds = task
         except (TypeError, ValueError):
             return task
-        if func in stars and len(args) == 1 and len(args[0]) == 2:
+        if func in stars and len(args) == 1 and len(args[0]) == 2 and \
+                not _big(args[0][1]):
             f, chunk = args[0]
-            try:
-                n = len(chunk)
-            except TypeError:
-                n = 0
-            return (job, i, func, ((_timed(f, job, i, n), chunk),), kwds)
-        return (job, i, _timed(func, job, i, 1), args, kwds)
+            return (job, i, func, ((_timed(f, job, i), chunk),), kwds)
+        return (job, i, _timed(func, job, i), args, kwds)
     try:
         q.get = traced_get
     except (AttributeError, TypeError):
         _warn("the pool's task queue cannot be traced")
 
 
-def _timed(func, job, i, n):
-    """func timed call by call; after the last call of the message (a
-    chunk's n), all of it is sent before the worker sends its result, so
-    Pool.terminate() right after cannot lose it.  The first call of a
-    message says when it starts; the next ones, called back to back, say
-    it with their end ("s0"), one line a call."""
+def _timed(func, job, i):
+    """func timed call by call.  The first call of a message holds its
+    start (sent if it runs for long); a call that ends says when it began
+    ("s0"), one line a call.  Wrapping a chunk's mapstar, its one call is
+    the whole chunk, and its result the chunk's list."""
     pos = [0]
-    head = ',"j":%d,"i":%d' % (job, i)
+    start = '{"e":"start","p":%d,"j":%d,"i":%d,"k":0,"t":' % (_pid, job, i)
+    done = '{"e":"done","p":%d,"j":%d,"i":%d,"k":' % (_pid, job, i)
 
     def timed(*a, **k):
         k_ = pos[0]
-        pos[0] += 1
+        pos[0] = k_ + 1
         t0 = _now()
         if k_ == 0:
-            _emit('{"e":"start","p":%d,"t":%d%s,"k":0' % (_pid, t0, head))
+            _hold(start + str(t0))
         try:
             v = func(*a, **k)
         except BaseException as e:
             _end_output()
             # The rest of a chunk never runs: this is its last call.
-            _emit('{"e":"done","p":%d,"t":%d,"s0":%d%s,"k":%d,"ok":0,'
-                  '"v":%s' % (_pid, _now(), t0, head, k_, _str(_repr(e))),
-                  now=True)
+            _emit('%s%d,"ok":0,"s0":%d,"t":%d,"v":%s' % (
+                done, k_, t0, _now(), _str(_repr(e))), now=True, ends=True)
             raise
         if _outs:
             _end_output()
-        _emit('{"e":"done","p":%d,"t":%d,"s0":%d%s,"k":%d,"ok":1,"v":%s'
-              % (_pid, _now(), t0, head, k_, _str(_repr(v))),
-              now=k_ + 1 >= n)
+        _emit('%s%d,"ok":1,"s0":%d,"t":%d,"v":%s' % (
+            done, k_, t0, _now(), _str(_repr(v))), ends=True)
         return v
     return timed
+
+
+def _big(chunk):
+    """A chunk traced as one task: timing each of its calls would cost
+    the program more than the calls (both sides ask the same question)."""
+    try:
+        return len(chunk) > _CHUNK
+    except TypeError:
+        return False
+
+
+def _chunk_call(name, chunk, star):
+    """square(0) ... square(4095), 4096 calls: a chunk traced whole."""
+    return "%s(%s) ... %s(%s), %d calls" % (
+        name, _args_text(chunk[0], star), name, _args_text(chunk[-1], star),
+        len(chunk))
+
+
+def _sending(q):
+    """What a worker batched is sent before it waits for a task, at most
+    once a millisecond (Pool.terminate() waits for the rest: _settle),
+    and not while tasks wait for it."""
+    try:
+        import select
+        ready = select.poll()
+        ready.register(q._reader.fileno(), select.POLLIN)
+        ready = ready.poll
+    except Exception:
+        ready = None
+
+    def send():
+        if _buf and _now() - _last > 1000000 and \
+                (ready is None or not ready(0)):
+            flush()
+    return send
 
 
 # ------------------------------------------------------------ the caller
@@ -661,7 +783,11 @@ def _pool_patch(pool):
             p = getattr(_local, "pending", None)
             if p is not None and p[0] == "imap":
                 p[1][0] = self._job
-                self._poolscope = []
+                # the order results came in, how many the caller has had,
+                # and the start of its recv line
+                self._poolscope = [[], 0, '{"e":"recv","j":%d,"k":-1,'
+                                   '"p":%d,"t":' % (self._job,
+                                                    _pid or os.getpid())]
         return __init__
 
     def result_set(orig):
@@ -695,9 +821,9 @@ def _pool_patch(pool):
 
     def imap_set(orig):
         def _set(self, i, obj):
-            order = getattr(self, "_poolscope", None)
-            if order is not None:
-                order.append(i)
+            mine = getattr(self, "_poolscope", None)
+            if mine is not None:
+                mine[0].append(i)
             return orig(self, i, obj)
         return _set
 
@@ -714,6 +840,21 @@ def _pool_patch(pool):
             return v
         return next
 
+    def terminate_pool(orig):
+        def _terminate_pool(cls, *a, **k):
+            # Its workers' last lines go before it kills them.
+            procs = a[3] if len(a) > 3 else k.get("pool")
+            if isinstance(procs, list):
+                _settle(procs)
+            return orig(cls, *a, **k)
+        return classmethod(_terminate_pool)
+
+    tp = P.__dict__.get("_terminate_pool")
+    if isinstance(tp, classmethod):
+        P._terminate_pool = terminate_pool(tp.__func__)
+    else:
+        _warn("Pool._terminate_pool is missing: lines a worker has not "
+              "sent when its pool is terminated may be lost")
     _wrap(P, "__init__", init)
     for name, style in (("map", "map"), ("starmap", "starmap"),
                         ("map_async", "map_async"),
@@ -767,6 +908,12 @@ def _submit_map(job, p):
     pid = _pid or os.getpid()
     for c in range(0, len(items), cs):
         chunk = items[c:c + cs]
+        if _big(chunk):
+            _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":0,"pool":%d,'
+                  '"s":%s,"c":%s' % (pid, t, job, c // cs, id(pl._inqueue),
+                                     _str(style), _str(_chunk_call(
+                                         name, chunk, star))))
+            continue
         k0 = 0
         while k0 < len(chunk):
             head = ('{"e":"subs","p":%d,"t":%d,"j":%d,"i":%d,"k":%d,'
@@ -787,14 +934,51 @@ def _submit_map(job, p):
 
 def _items(iterable, func, cs, cell, pool_id, style):
     """iterable as imap's task handler draws it: each item is submitted
-    as it is taken (imap reads its input lazily)."""
+    as it is taken (imap reads its input lazily).  Chunks of more than
+    _CHUNK calls are one task each, told before their last item goes (the
+    handler sends a chunk once it has it whole); a short last one is
+    told when the input ends, before the handler sends it."""
     n = 0
+    name = getattr(func, "__qualname__", None) or getattr(
+        func, "__name__", None) or _repr(func)
+    if cs <= _CHUNK:
+        # _submit's line, its constant part made once
+        head = None
+        for x in iterable:
+            if head is None and cell[0] is not None:
+                head = '{"e":"sub","p":%d,"j":%d,"pool":%d,"s":%s,"t":' % (
+                    _pid or os.getpid(), cell[0], pool_id, _str(style))
+            if head is not None:
+                _emit('%s%d,"i":%d,"k":%d,"c":%s' % (
+                    head, _now(), n // cs, n % cs,
+                    _str(name + "(" + _repr(x) + ")")))
+            n += 1
+            yield x
+        flush()
+        return
+    held = []
     for x in iterable:
-        if cell[0] is not None:
-            _submit(cell[0], n // cs, n % cs, pool_id, style,
-                    _call(func, x), _now())
+        k = n % cs
+        if k == 0:
+            held = []
+        if k <= _CHUNK:
+            held.append(x)
+        if k == cs - 1 and cell[0] is not None:
+            _submit(cell[0], n // cs, 0, pool_id, style, "%s(%s) ... %s(%s)"
+                    ", %d calls" % (name, _repr(held[0]), name, _repr(x),
+                                    cs), _now())
         n += 1
         yield x
+    k = n % cs
+    if k and cell[0] is not None:
+        if k > _CHUNK:
+            _submit(cell[0], n // cs, 0, pool_id, style, "%s(%s) ... %s(%s)"
+                    ", %d calls" % (name, _repr(held[0]), name, _repr(x), k),
+                    _now())
+        else:
+            for j, y in enumerate(held):
+                _submit(cell[0], n // cs, j, pool_id, style, _call(func, y),
+                        _now())
     flush()
 
 
@@ -808,16 +992,16 @@ def _received(result, ok):
 
 
 def _imap_received(it, unordered, ok):
-    order = getattr(it, "_poolscope", None)
-    if order is None:
+    mine = getattr(it, "_poolscope", None)
+    if mine is None:
         return
-    n = getattr(it, "_poolscope_n", 0)
-    it._poolscope_n = n + 1
+    order, n, head = mine
+    mine[1] = n + 1
     if unordered:
         i = order[n] if n < len(order) else -1
     else:
         i = n
-    _emit(_head("recv") + ',"j":%d,"i":%d,"k":-1,"ok":%d' % (it._job, i, ok))
+    _emit('%s%d,"i":%d,"ok":%d' % (head, _now(), i, ok))
 
 
 # ------------------------------------------------------------ executors
@@ -855,6 +1039,12 @@ def _futures_patch(cf):
                 # a chunk of map(): a task per call in it
                 name = getattr(fn.args[0], "__qualname__", None) or \
                     getattr(fn.args[0], "__name__", "?")
+                if _big(args[0]):
+                    _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":0,'
+                          '"pool":%d,"s":"map","c":%s' % (
+                              pid, t, key, wid, key, _str(_chunk_call(
+                                  name, args[0], True))), now=True)
+                    return f
                 for k, item in enumerate(args[0]):
                     _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":%d,'
                           '"pool":%d,"s":"map","c":%s' % (

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -124,6 +125,7 @@ struct psource {
 	int		 exited;
 	uint64_t	 exited_at;
 	int		 epfd, chan, wchan, out, pidfd;
+	int		 board;		/* a byte a PID: "has lines unsent" */
 	int		 out_eof;
 	uint64_t	 t0;		/* monotonic ns at start */
 	uint64_t	 paused_total, paused_at;
@@ -1272,13 +1274,38 @@ py_pythonpath(const char *tracer)
 	return v;
 }
 
+/* The board: a byte for each possible PID, which a pool's worker sets
+ * while it holds lines not yet sent.  Pool.terminate() waits for its
+ * workers' bytes to clear before it kills them, so that no line of
+ * theirs is lost.  Sparse: a page is only made where a PID writes. */
+static int
+py_board(void)
+{
+	long	 max = 4194304;
+	FILE	*f = fopen("/proc/sys/kernel/pid_max", "re");
+	int	 fd;
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &max) != 1 || max <= 0)
+			max = 4194304;
+		fclose(f);
+	}
+	if ((fd = memfd_create("poolscope-board", MFD_CLOEXEC)) == -1)
+		return -1;
+	if (ftruncate(fd, (off_t)max) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 py_start(void *arg, const struct event_sink *sink, char *err, size_t errlen)
 {
 	struct psource		*s = arg;
 	struct epoll_event	 ee;
 	int			 chan[2], out[2], st[2], e = 0;
-	char			*pypath, trace[64];
+	char			*pypath, trace[64], board[64] = "";
 	ssize_t			 n;
 
 	s->sink = *sink;
@@ -1293,6 +1320,12 @@ py_start(void *arg, const struct event_sink *sink, char *err, size_t errlen)
 	s->wchan = chan[1];
 	snprintf(trace, sizeof trace, "/proc/%d/fd/%d", (int)getpid(),
 	    chan[1]);
+	/* Room for what a burst of lines needs while this process is busy
+	 * (at most the default where the system allows no more). */
+	(void)fcntl(chan[1], F_SETPIPE_SZ, 1 << 20);
+	if ((s->board = py_board()) >= 0)
+		snprintf(board, sizeof board, "/proc/%d/fd/%d",
+		    (int)getpid(), s->board);
 	pypath = py_pythonpath(s->tracer);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	s->t0 = now_ns();
@@ -1328,6 +1361,10 @@ py_start(void *arg, const struct event_sink *sink, char *err, size_t errlen)
 		}
 		setenv("PYTHONPATH", pypath, 1);
 		setenv("POOLSCOPE_TRACE", trace, 1);
+		if (board[0] != '\0')
+			setenv("POOLSCOPE_BOARD", board, 1);
+		else
+			unsetenv("POOLSCOPE_BOARD");
 		execvp(s->argv[0], s->argv);
 		e = errno;
 		if (write(st[1], &e, sizeof e) < 0)
@@ -1622,6 +1659,8 @@ py_free(void *arg)
 		close(s->chan);
 	if (s->wchan > 0)
 		close(s->wchan);
+	if (s->board >= 0)
+		close(s->board);
 	if (s->out > 0)
 		close(s->out);
 	free(s->tracer);
@@ -1647,6 +1686,7 @@ source_python(char *const *argv, const char *tracer, int batch, int timeout_ms)
 	s->timeout_ns = (uint64_t)timeout_ms * 1000000u;
 	s->pidfd = -1;
 	s->epfd = -1;
+	s->board = -1;
 	s->tl.name = xstrdup("the program");
 	return src;
 }

@@ -438,5 +438,87 @@ def killed_worker_and_sigterm():
     t.ok(rc is not None and rc != 0, "SIGTERM: poolscope ends (%r)" % rc)
     t.eq(wait_gone(pids, 10), [], "no process of the program is left")
 
+@case
+def big_chunks():
+    # A chunk of more than 16 calls is traced as one task (timing each call
+    # would cost the program more than the calls): its call names the
+    # first and last and how many, its value is the chunk's list.
+    path = program("big_chunks", """\
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        def square(n):
+            return n * n
+
+        def boom(n):
+            if n == 70:
+                raise ValueError("seventy")
+            return n
+
+        if __name__ == "__main__":
+            with multiprocessing.Pool(2) as pool:
+                print(sum(pool.map(square, range(1000), chunksize=100)))
+                print(sum(pool.imap(square, range(100), chunksize=40)))
+                print(sum(pool.map(square, range(32), chunksize=16)))
+                try:
+                    pool.map(boom, range(90), chunksize=30)
+                except ValueError as e:
+                    print("raised", e)
+            with ProcessPoolExecutor(2) as ex:
+                print(sum(ex.map(square, range(60), chunksize=30)))
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "big chunks: exit 0")
+    calls = [e["call"] for e in of(ev, "task_submit")]
+    want = ["square(%d) ... square(%d), 100 calls" % (c, c + 99)
+            for c in range(0, 1000, 100)]
+    want += ["square(0) ... square(39), 40 calls",
+             "square(40) ... square(79), 40 calls",
+             "square(80) ... square(99), 20 calls"]
+    want += ["square(%d)" % n for n in range(32)]
+    want += ["boom(%d) ... boom(%d), 30 calls" % (c, c + 29)
+             for c in (0, 30, 60)]
+    want += ["square(0) ... square(29), 30 calls",
+             "square(30) ... square(59), 30 calls"]
+    t.eq(calls, want, "map, imap and an executor's map: a task a chunk of "
+         "more than 16 calls (16 or fewer: a task a call)")
+    done = {e["task"]: e["result"] for e in of(ev, "task_done")}
+    t.ok(done.get(1, "").startswith("[10000, 10201, 10404, ") and
+         done[1].endswith("...") and len(done[1]) <= 120,
+         "a chunk's value: its list, cut to a line", done.get(1))
+    t.eq([done.get(k) for k in range(13, 17)], ["0", "1", "4", "9"],
+         "16 calls a chunk: a task a call, each its own value")
+    fails = of(ev, "task_fail")
+    t.ok(len(fails) == 1 and fails[0]["task"] == len(want) - 3 and
+         "seventy" in fails[0].get("exception", ""),
+         "the chunk whose call raised fails with the exception", fails)
+    t.eq([e["task"] for e in of(ev, "result")][:3], [0, 1, 2],
+         "the chunks' results reach the caller in order")
+    t.eq(printed(ev), untraced(path).stdout,
+         "the program printed what it prints untraced")
+
+
+@case
+def terminate_keeps_lines():
+    # with Pool() ends with terminate(), which kills workers that may still
+    # hold lines they have not sent; it waits for them first.  Tiny maps
+    # in many pools make that race likely: no task may be missing.
+    path = program("many_pools", """\
+        import multiprocessing
+
+        def square(n):
+            return n * n
+
+        if __name__ == "__main__":
+            for _ in range(100):
+                with multiprocessing.Pool(2) as pool:
+                    pool.map(square, range(6))
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "100 pools: exit 0")
+    t.eq(len(of(ev, "task_submit")), 600, "600 tasks submitted")
+    t.eq(len(of(ev, "task_done")), 600, "every task seen to end, in every "
+         "pool, though terminate() killed its workers")
+
 
 main(t)
