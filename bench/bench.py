@@ -342,12 +342,14 @@ PY_TRACED_MAP = ("import multiprocessing as mp\n"
 
 
 def alternating(a, b, runs):
-    """Medians of a and b run in turn (the machine's drift hits both)."""
+    """Medians of a and b run in turn (the machine's drift hits both), and
+    each one's spread (min, max)."""
     ta, tb = [], []
     for _ in range(runs):
         ta.append(a())
         tb.append(b())
-    return statistics.median(ta), statistics.median(tb)
+    return (statistics.median(ta), statistics.median(tb),
+            (min(ta), max(ta)), (min(tb), max(tb)))
 
 
 def main_tracer(ps, runs):
@@ -364,13 +366,14 @@ def main_tracer(ps, runs):
             path = os.path.join(tmp, "prog.py")
             with open(path, "w") as f:
                 f.write(text % n)
-            alone, watched = alternating(
+            alone, watched, sa, sw = alternating(
                 lambda: whole(["python3", path]),
                 lambda: whole([ps, "--batch", "-q", "--", "python3", path]),
                 runs)
-            print("   Pool(2).%-28s %7d tasks: alone %.3f s, watched %.3f s,"
-                  " %.2fx (goal %.2fx)" % (name, n, alone, watched,
-                                           watched / alone, goal))
+            print("   Pool(2).%-28s %7d tasks: alone %.3f s (%.3f-%.3f),"
+                  " watched %.3f s (%.3f-%.3f), %.2fx (goal %.2fx)" % (
+                      name, n, alone, sa[0], sa[1], watched, sw[0], sw[1],
+                      watched / alone, goal))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
