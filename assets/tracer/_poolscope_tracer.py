@@ -24,9 +24,14 @@ _CHUNK = 16           # a chunk of more calls than this is traced as one task
 
 _fd = -1
 _pid = 0
-_board = None         # in a pool's worker: its byte says "lines unsent"
+_board = None         # in a pool's worker: its entry on the board
+_boff = 0             # where that is: _SLOT bytes a PID
+_SLOT = 32            # lines unsent (byte 0), a call held (1), its k (4),
+_held_at = None       # job (8), i (16) and start (24): _held_at packs them
 _buf = []             # lines without their closing "}\n"
 _LINES = 40           # a batch of this many lines is sent at once
+_subq = []            # imap's submits, and the results its loop got, many
+_recq = []            # a line when the batch goes (_pack_locked)
 _last = 0
 _lock = threading.Lock()
 _local = threading.local()
@@ -37,27 +42,34 @@ _now = time.monotonic_ns
 
 # ------------------------------------------------------------ the channel
 def _reset_after_fork():
-    global _pid, _buf, _lock, _wake, _due, _held, _board
+    global _pid, _buf, _lock, _wake, _due, _held, _board, _held_at
+    global _subq, _recq
     # What the parent had batched is the parent's to send.
     _pid = os.getpid()
     _buf = []
     _lock = threading.Lock()
+    _subq, _recq = [], []
     _board = None
+    _held_at = None
     _wake = None          # its flusher thread is not in the child
     _due = False
     _held = None
 
 
 def _board_open():
-    """The board poolscope made: a byte a PID, set while this process holds
-    lines it has not sent; Pool.terminate() waits for its workers' bytes
-    to clear (_settle) before it kills them."""
-    global _board
+    """The board poolscope made: _SLOT bytes a PID.  While this process
+    holds lines it has not sent, its first byte is set, and Pool.terminate()
+    waits for it to clear (_settle) before it kills the workers; while it
+    runs a call, the second byte is set and the call's (k, job, i, start)
+    are beside it, so that a worker that dies before it could say so still
+    names the call it held."""
+    global _board, _boff, _held_at
     path = os.environ.get("POOLSCOPE_BOARD")
     if not path or _pid <= 0:
         return
     try:
         import mmap
+        import struct
         fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
         try:
             board = mmap.mmap(fd, 0)
@@ -65,8 +77,11 @@ def _board_open():
             os.close(fd)
     except (OSError, ValueError, ImportError):
         return
-    if _pid < len(board):
-        _board = board
+    off = _pid * _SLOT
+    if off + _SLOT <= len(board):
+        board[off:off + _SLOT] = bytes(_SLOT)   # a PID before it: not mine
+        _board, _boff = board, off
+        _held_at = struct.Struct("<iqqQ").pack_into
 
 
 def _settle(procs, limit=0.5):
@@ -85,10 +100,10 @@ def _settle(procs, limit=0.5):
                 board = _seen = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
             finally:
                 os.close(fd)
-        pids = [p.pid for p in procs if getattr(p, "pid", None) and
-                p.pid < len(board) and p.exitcode is None]
+        offs = [p.pid * _SLOT for p in procs if getattr(p, "pid", None) and
+                (p.pid + 1) * _SLOT <= len(board) and p.exitcode is None]
         end = time.monotonic() + limit
-        while any(board[pid] for pid in pids) and time.monotonic() < end:
+        while any(board[o] for o in offs) and time.monotonic() < end:
             time.sleep(0.001)
     except Exception:
         pass
@@ -117,6 +132,8 @@ def _write(data):
 
 def _flush_locked():
     global _buf, _last
+    if _subq or _recq:
+        _pack_locked()
     if not _buf:
         return
     _buf.append("")
@@ -124,7 +141,7 @@ def _flush_locked():
     _buf = []
     _last = _now()
     if _board is not None:
-        _board[_pid] = 0
+        _board[_boff] = 0
     # Whole lines in writes of at most _MAX bytes.
     start = 0
     while len(data) - start > _MAX:
@@ -134,6 +151,54 @@ def _flush_locked():
         _write(data[start:cut])
         start = cut
     _write(data[start:])
+
+
+def _pack_locked():
+    """imap's submits and receipts, a line for many: "subs" with the
+    calls' arguments and their times after the line's ("d"), "recvs" with
+    each result's position and time ("r")."""
+    global _subq, _recq
+    q, _subq = _subq, []
+    k = 0
+    while k < len(q):
+        pre, n0, t0 = q[k][0], q[k][1], q[k][2]
+        args, ds, size, j = [], [], len(pre) + 80, k
+        while j < len(q) and q[j][0] == pre and q[j][1] == n0 + j - k and \
+                size + len(q[j][3]) + 24 < _MAX:
+            args.append(q[j][3])
+            ds.append(str(q[j][2] - t0))
+            size += len(q[j][3]) + 24
+            j += 1
+        _buf.append('%s,"n":%d,"t":%d,"d":"%s","a":[%s]' % (
+            pre, n0, t0, ",".join(ds), ",".join(args)))
+        k = max(j, k + 1)
+    q, _recq = _recq, []
+    k = 0
+    while k < len(q):
+        job, ok, t0 = q[k][0], q[k][1], q[k][3]
+        r, j = [], k
+        while j < len(q) and q[j][0] == job and q[j][1] == ok and \
+                j - k < 200:
+            r.append("%d,%d" % (q[j][2], q[j][3] - t0))
+            j += 1
+        _buf.append('{"e":"recvs","p":%d,"t":%d,"j":%d,"k":-1,"ok":%d,'
+                    '"r":"%s"' % (_pid or os.getpid(), t0, job, ok,
+                                  ",".join(r)))
+        k = j
+
+
+def _pend(q, item):
+    """An item for _pack_locked: sent with the next batch."""
+    global _due
+    with _lock:
+        q.append(item)
+        if len(q) >= 400 or _wake is None:
+            _flush_locked()
+            return
+        if _due:
+            return
+        _due = True
+    _wake.set()
 
 
 def flush():
@@ -155,7 +220,7 @@ def _emit(line, now=False, ends=False):
     global _due, _held
     with _lock:
         if _board is not None and not _buf:
-            _board[_pid] = 1
+            _board[_boff] = 1
         if _held is not None:
             if not ends:
                 _buf.append(_held)
@@ -180,7 +245,7 @@ def _hold(line):
         return
     with _lock:
         if _board is not None:
-            _board[_pid] = 1
+            _board[_boff] = 1
         _held = line
         if _due:
             return
@@ -555,10 +620,8 @@ def _executor_queue(q):
         _warn("the executor's call queue cannot be traced")
         return
     chunker = getattr(cf, "_process_chunk", None)
-    sending = _sending(q)
 
     def traced_get(*a, **k):
-        sending()
         item = get(*a, **k)
         if item is None:
             _emit(_head("sent"), now=True)
@@ -572,7 +635,7 @@ def _executor_queue(q):
                 and fn.args and args and not _big(args[0]):
             import functools
             # each call of the chunk, starred as _process_chunk calls it
-            real = _timed(fn.args[0], -5, wid)
+            real = _timed(fn.args[0], -5, wid, len(args[0]))
             item.fn = functools.partial(chunker, real)
         else:
             item.fn = _timed(fn, -5, wid)
@@ -594,10 +657,8 @@ def _worker_queue(q):
     stars = {getattr(pool, "mapstar", None): False,
              getattr(pool, "starmapstar", None): True}
     stars.pop(None, None)
-    sending = _sending(q)
 
     def traced_get(*a, **k):
-        sending()
         task = get(*a, **k)
         if task is None:
             _emit(_head("sent"), now=True)
@@ -609,7 +670,8 @@ def _worker_queue(q):
         if func in stars and len(args) == 1 and len(args[0]) == 2 and \
                 not _big(args[0][1]):
             f, chunk = args[0]
-            return (job, i, func, ((_timed(f, job, i), chunk),), kwds)
+            return (job, i, func, ((_timed(f, job, i, len(chunk)), chunk),),
+                    kwds)
         return (job, i, _timed(func, job, i), args, kwds)
     try:
         q.get = traced_get
@@ -617,11 +679,14 @@ def _worker_queue(q):
         _warn("the pool's task queue cannot be traced")
 
 
-def _timed(func, job, i):
+def _timed(func, job, i, n=1):
     """func timed call by call.  The first call of a message holds its
     start (sent if it runs for long); a call that ends says when it began
-    ("s0"), one line a call.  Wrapping a chunk's mapstar, its one call is
-    the whole chunk, and its result the chunk's list."""
+    ("s0"), one line a call.  After the message's last call (of n) what
+    the worker holds is sent before its result is: a worker that dies in a
+    later task must not take the ends of those before with it.  Wrapping
+    a chunk's mapstar, its one call is the whole chunk, and its result the
+    chunk's list."""
     pos = [0]
     start = '{"e":"start","p":%d,"j":%d,"i":%d,"k":0,"t":' % (_pid, job, i)
     done = '{"e":"done","p":%d,"j":%d,"i":%d,"k":' % (_pid, job, i)
@@ -630,6 +695,9 @@ def _timed(func, job, i):
         k_ = pos[0]
         pos[0] = k_ + 1
         t0 = _now()
+        if _held_at is not None:
+            _held_at(_board, _boff + 4, k_, job, i, t0)
+            _board[_boff + 1] = 1
         if k_ == 0:
             _hold(start + str(t0))
         try:
@@ -639,11 +707,15 @@ def _timed(func, job, i):
             # The rest of a chunk never runs: this is its last call.
             _emit('%s%d,"ok":0,"s0":%d,"t":%d,"v":%s' % (
                 done, k_, t0, _now(), _str(_repr(e))), now=True, ends=True)
+            if _board is not None:
+                _board[_boff + 1] = 0
             raise
         if _outs:
             _end_output()
         _emit('%s%d,"ok":1,"s0":%d,"t":%d,"v":%s' % (
-            done, k_, t0, _now(), _str(_repr(v))), ends=True)
+            done, k_, t0, _now(), _str(_repr(v))), ends=True, now=k_ + 1 >= n)
+        if _board is not None:
+            _board[_boff + 1] = 0
         return v
     return timed
 
@@ -662,25 +734,6 @@ def _chunk_call(name, chunk, star):
     return "%s(%s) ... %s(%s), %d calls" % (
         name, _args_text(chunk[0], star), name, _args_text(chunk[-1], star),
         len(chunk))
-
-
-def _sending(q):
-    """What a worker batched is sent before it waits for a task, at most
-    once a millisecond (Pool.terminate() waits for the rest: _settle),
-    and not while tasks wait for it."""
-    try:
-        import select
-        ready = select.poll()
-        ready.register(q._reader.fileno(), select.POLLIN)
-        ready = ready.poll
-    except Exception:
-        ready = None
-
-    def send():
-        if _buf and _now() - _last > 1000000 and \
-                (ready is None or not ready(0)):
-            flush()
-    return send
 
 
 # ------------------------------------------------------------ the caller
@@ -942,16 +995,16 @@ def _items(iterable, func, cs, cell, pool_id, style):
     name = getattr(func, "__qualname__", None) or getattr(
         func, "__name__", None) or _repr(func)
     if cs <= _CHUNK:
-        # _submit's line, its constant part made once
+        # many a "subs" line (_pack_locked): its constant part made once
         head = None
         for x in iterable:
             if head is None and cell[0] is not None:
-                head = '{"e":"sub","p":%d,"j":%d,"pool":%d,"s":%s,"t":' % (
-                    _pid or os.getpid(), cell[0], pool_id, _str(style))
+                head = ('{"e":"subs","p":%d,"j":%d,"i":0,"k":0,"pool":%d,'
+                        '"s":%s,"f":%s,"cs":%d' % (
+                            _pid or os.getpid(), cell[0], pool_id,
+                            _str(style), _str(name), cs))
             if head is not None:
-                _emit('%s%d,"i":%d,"k":%d,"c":%s' % (
-                    head, _now(), n // cs, n % cs,
-                    _str(name + "(" + _repr(x) + ")")))
+                _pend(_subq, (head, n, _now(), _str(_repr(x))))
             n += 1
             yield x
         flush()
@@ -1001,7 +1054,7 @@ def _imap_received(it, unordered, ok):
         i = order[n] if n < len(order) else -1
     else:
         i = n
-    _emit('%s%d,"i":%d,"ok":%d' % (head, _now(), i, ok))
+    _pend(_recq, (it._job, ok, i, _now()))
 
 
 # ------------------------------------------------------------ executors
@@ -1078,7 +1131,19 @@ def _future_patch(base):
                 _future_received(self, mine, True)
             return v
         return result
+
+    def set_exception(orig):
+        def set_exception(self, exception):
+            mine = getattr(self, "_poolscope", None)
+            if mine is not None and \
+                    type(exception).__name__ == "BrokenProcessPool":
+                # No worker will end it: the executor broke.
+                _emit(_head("broken") + ',"j":%d,"i":%d,"v":%s' % (
+                    mine[0], mine[1], _str(_repr(exception))))
+            return orig(self, exception)
+        return set_exception
     _wrap(base.Future, "result", result)
+    _wrap(base.Future, "set_exception", set_exception)
 
 
 def _future_received(f, mine, ok):
@@ -1105,6 +1170,8 @@ _HOOKS = {
 def _patch(name, mod):
     if name in _patched:
         return
+    if not _patched:        # poolscope learns the tracer is in
+        _emit(_head("hello"), now=True)
     _patched.add(name)
     try:
         _HOOKS[name](mod)

@@ -45,19 +45,22 @@ extern char **environ;
 
 #define PY_HOLD_NS	(30 * 1000000ull)	/* a line waits for older ones */
 #define PY_READ_MAX	(1 << 20)		/* bytes read at a time */
+#define PY_NAP_NS	(2 * 1000000ull)	/* lines gather this long */
 #define PY_END_GRACE_NS	(2000 * 1000000ull)	/* after the program: its
 						   processes' time to end */
 #define PY_TERM_NS	(1000 * 1000000ull)	/* SIGTERM, then SIGKILL */
+#define PY_SLOT		32			/* the board's bytes a PID */
 
 enum praw_type {
 	R_SPAWN, R_POOL, R_BEGIN, R_SUB, R_START, R_DONE, R_SENT, R_RECV,
 	R_OUT, R_END, R_EXIT, R_JOINED, R_WARN, R_QSTART, R_SUBS, R_PRINTED,
-	R_NTYPES
+	R_BROKEN, R_RECVS, R_HELLO, R_NTYPES
 };
 
 static const char *const praw_names[R_NTYPES] = {
 	"spawn", "pool", "begin", "sub", "start", "done", "sent", "recv",
-	"out", "end", "exit", "joined", "warn", "qstart", "subs", "printed"
+	"out", "end", "exit", "joined", "warn", "qstart", "subs", "printed",
+	"broken", "recvs", "hello"
 };
 
 /* One line of the tracer's, or what the program printed. */
@@ -125,7 +128,10 @@ struct psource {
 	int		 exited;
 	uint64_t	 exited_at;
 	int		 epfd, chan, wchan, out, pidfd;
-	int		 board;		/* a byte a PID: "has lines unsent" */
+	int		 board;		/* PY_SLOT bytes a PID: see py_board */
+	const unsigned char *bmap;	/* it, mapped */
+	size_t		 blen;
+	uint64_t	 chan_on_at;	/* not read till then (0: it is) */
 	int		 out_eof;
 	uint64_t	 t0;		/* monotonic ns at start */
 	uint64_t	 paused_total, paused_at;
@@ -243,6 +249,9 @@ py_find(struct psource *s, int64_t j, int64_t i, int64_t k, int add)
 
 static int	py_slot(struct psource *, pid_t);
 static void	py_line_subs(struct psource *, struct praw *);
+static void	py_board_start(struct psource *, int, uint64_t);
+static void	py_line_recvs(struct psource *, struct praw *);
+static int64_t	py_next_int(const char **, size_t *);
 static void	py_result(struct psource *, int64_t, uint64_t);
 
 static int64_t
@@ -717,6 +726,7 @@ py_worker_exit(struct psource *s, pid_t pid, int64_t code, uint64_t t)
 
 	if (slot < 0 || s->slots[slot].ended)
 		return;
+	py_board_start(s, slot, t);
 	s->slots[slot].ended = 1;
 	if (code >= 0)
 		snprintf(why, sizeof why, "exited %" PRId64, code);
@@ -805,6 +815,21 @@ py_release(struct psource *s, const struct praw *r0)
 			py_task_start(s, r, r->s0);
 		if (task >= 0)
 			py_task_end(s, task, r->ok, r->text, r->len, t, 1);
+		break;
+	}
+	case R_BROKEN: {
+		/* An executor broke (a worker of it died): every call of this
+		 * work item not yet ended fails with BrokenProcessPool. */
+		struct pent	*e;
+		int64_t		 k;
+		int		 n;
+
+		for (n = 0; n < s->nslots; n++)
+			if (!s->slots[n].ended)
+				py_board_start(s, n, t);
+		for (k = 0; (e = py_find(s, r->j, r->i, k, 0)) != NULL; k++)
+			if (e->v >= 0)
+				py_task_end(s, e->v, 0, r->text, r->len, t, 1);
 		break;
 	}
 	case R_SENT:
@@ -928,6 +953,10 @@ py_line(struct psource *s, const char *line, size_t len)
 		py_line_subs(s, r);
 		return;
 	}
+	if (type == R_RECVS) {
+		py_line_recvs(s, r);
+		return;
+	}
 	if ((x = py_str(&s->obj, "call", &n)) != NULL)
 		r->has_call = 1;
 	else if ((x = py_str(&s->obj, "c", &n)) == NULL &&
@@ -951,6 +980,30 @@ py_append(struct psource *s, const char *p, size_t n)
 	s->line[s->linelen] = '\0';
 }
 
+/* Results the caller got, many a line ("recvs"): "r" is "i,dt,i,dt...",
+ * each call's position and its time after the line's. */
+static void
+py_line_recvs(struct psource *s, struct praw *r)
+{
+	struct praw	 proto = *r, *x;
+	const char	*d;
+	size_t		 dlen;
+	uint64_t	 seq;
+
+	s->nraw--;		/* r itself is not one: the results are */
+	if ((d = py_str(&s->obj, "r", &dlen)) == NULL)
+		return;
+	while (dlen > 0) {
+		x = py_raw_new(s);
+		seq = x->seq;
+		*x = proto;
+		x->seq = seq;
+		x->type = R_RECV;
+		x->i = py_next_int(&d, &dlen);
+		x->t = proto.t + (uint64_t)py_next_int(&d, &dlen);
+	}
+}
+
 /* A map's tasks, many a line ("subs"): each becomes a sub of its own,
  * its label the function's name with its arguments. */
 struct subs_ctx {
@@ -959,7 +1012,34 @@ struct subs_ctx {
 	const char	*f;
 	size_t		 flen;
 	int64_t		 k;
+	int64_t		 cs;	/* imap's: call n is chunk n / cs, at n % cs */
+	const char	*d;	/* each call's time after the line's, ns */
+	size_t		 dlen;
 };
+
+/* The next number of a list "a,b,c" (d, dlen advanced past it). */
+static int64_t
+py_next_int(const char **d, size_t *dlen)
+{
+	int64_t	v = 0;
+	int	neg = 0;
+
+	if (*dlen > 0 && **d == '-') {
+		neg = 1;
+		(*d)++;
+		(*dlen)--;
+	}
+	while (*dlen > 0 && **d >= '0' && **d <= '9' && v < INT64_MAX / 10) {
+		v = v * 10 + (**d - '0');
+		(*d)++;
+		(*dlen)--;
+	}
+	while (*dlen > 0 && (**d < '0' || **d > '9') && **d != '-') {
+		(*d)++;
+		(*dlen)--;
+	}
+	return neg ? -v : v;
+}
 
 static int
 py_subs_one(void *arg, const char *a, size_t len)
@@ -971,7 +1051,13 @@ py_subs_one(void *arg, const char *a, size_t len)
 	*r = c->proto;
 	r->seq = seq;
 	r->type = R_SUB;
-	r->k = c->k++;
+	if (c->cs > 0) {
+		r->i = c->k / c->cs;
+		r->k = c->k++ % c->cs;
+	} else
+		r->k = c->k++;
+	if (c->d != NULL && c->dlen > 0)
+		r->t += (uint64_t)py_next_int(&c->d, &c->dlen);
 	r->len = c->flen + len + 2;
 	r->text = xmalloc(r->len + 1);
 	memcpy(r->text, c->f, c->flen);
@@ -993,6 +1079,10 @@ py_line_subs(struct psource *s, struct praw *r)
 	c.s = s;
 	c.proto = *r;
 	c.k = r->k;
+	c.cs = py_int(&s->obj, "cs", 0);
+	if (c.cs > 0)
+		c.k = py_int(&s->obj, "n", 0);
+	c.d = py_str(&s->obj, "d", &c.dlen);
 	c.f = py_str(&s->obj, "f", &c.flen);
 	s->nraw--;
 	if (c.f == NULL || a == NULL || a->type != J_ARR)
@@ -1001,7 +1091,7 @@ py_line_subs(struct psource *s, struct praw *r)
 }
 
 /* Whole lines of the channel; a partial one waits for its end. */
-static void
+static size_t
 py_read_chan(struct psource *s)
 {
 	char	 buf[65536], *p, *nl;
@@ -1030,6 +1120,7 @@ py_read_chan(struct psource *s)
 		if (rest > 0)
 			py_append(s, p, rest);
 	}
+	return total;
 }
 
 /* What the program printed itself (its caller, and anything not in a
@@ -1191,8 +1282,9 @@ py_run_end(struct psource *s)
 		s->warnings = xreallocarray(s->warnings, s->nwarnings + 1,
 		    sizeof *s->warnings);
 		s->warnings[s->nwarnings++] = xstrdup("nothing came from the "
-		    "program's pools: it used none, or its Python ignored "
-		    "PYTHONPATH (python3 -I, -E and -S do)");
+		    "program: it never imported multiprocessing or "
+		    "concurrent.futures, or its Python ignored PYTHONPATH "
+		    "(python3 -I, -E and -S do)");
 	}
 	if (!s->started)
 		py_run_start(s, MODE_MAP, s->t0);
@@ -1274,16 +1366,21 @@ py_pythonpath(const char *tracer)
 	return v;
 }
 
-/* The board: a byte for each possible PID, which a pool's worker sets
- * while it holds lines not yet sent.  Pool.terminate() waits for its
- * workers' bytes to clear before it kills them, so that no line of
- * theirs is lost.  Sparse: a page is only made where a PID writes. */
+/* The board: PY_SLOT bytes for each possible PID, which a pool's worker
+ * writes (the tracer's _board_open): byte 0 is set while it holds lines
+ * not yet sent (Pool.terminate() waits for its workers' to clear before it
+ * kills them, so that no line of theirs is lost); byte 1 while it runs a
+ * call, whose k (int32 at 4), job (int64 at 8), i (int64 at 16) and start
+ * (monotonic ns at 24, all little-endian as the tracer packs them) a
+ * worker that dies before it could say so leaves here.  Sparse: a page is
+ * only made where a PID writes. */
 static int
-py_board(void)
+py_board(struct psource *s)
 {
 	long	 max = 4194304;
 	FILE	*f = fopen("/proc/sys/kernel/pid_max", "re");
 	int	 fd;
+	void	*map;
 
 	if (f != NULL) {
 		if (fscanf(f, "%ld", &max) != 1 || max <= 0)
@@ -1292,11 +1389,57 @@ py_board(void)
 	}
 	if ((fd = memfd_create("poolscope-board", MFD_CLOEXEC)) == -1)
 		return -1;
-	if (ftruncate(fd, (off_t)max) == -1) {
+	s->blen = (size_t)max * PY_SLOT;
+	if (ftruncate(fd, (off_t)s->blen) == -1 || (map = mmap(NULL, s->blen,
+	    PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED) {
 		close(fd);
 		return -1;
 	}
+	s->bmap = map;
 	return fd;
+}
+
+/* The call pid runs, as the board says: 1 and it, or 0. */
+static int
+py_board_held(struct psource *s, pid_t pid, int64_t *j, int64_t *i,
+    int64_t *k, uint64_t *t0)
+{
+	const unsigned char	*e;
+	int32_t			 kk;
+
+	if (s->bmap == NULL || pid <= 0 ||
+	    ((size_t)pid + 1) * PY_SLOT > s->blen)
+		return 0;
+	e = s->bmap + (size_t)pid * PY_SLOT;
+	if (__atomic_load_n(e + 1, __ATOMIC_ACQUIRE) == 0)
+		return 0;
+	memcpy(&kk, e + 4, sizeof kk);
+	memcpy(j, e + 8, sizeof *j);
+	memcpy(i, e + 16, sizeof *i);
+	memcpy(t0, e + 24, sizeof *t0);
+	*k = kk;
+	if (*j == -5)		/* an executor's worker */
+		*j = py_pool_of(s, pid);
+	return 1;
+}
+
+/* A worker that died (or whose executor broke) before it said it started
+ * the call it held: the board names it, and when it started. */
+static void
+py_board_start(struct psource *s, int slot, uint64_t t)
+{
+	struct pent	*e;
+	int64_t		 j, i, k;
+	uint64_t	 t0;
+	pid_t		 pid;
+
+	if (slot < 0 || (pid = s->slots[slot].pid) <= 0 ||
+	    s->slots[slot].task >= 0 || !py_board_held(s, pid, &j, &i, &k, &t0))
+		return;
+	if ((e = py_find(s, j, i, k, 0)) == NULL || e->v < 0 ||
+	    py_ptask(s, e->v)->state != 0)
+		return;
+	py_started(s, e->v, slot, pid, t0 < t ? t0 : t);
 }
 
 static int
@@ -1323,7 +1466,7 @@ py_start(void *arg, const struct event_sink *sink, char *err, size_t errlen)
 	/* Room for what a burst of lines needs while this process is busy
 	 * (at most the default where the system allows no more). */
 	(void)fcntl(chan[1], F_SETPIPE_SZ, 1 << 20);
-	if ((s->board = py_board()) >= 0)
+	if ((s->board = py_board(s)) >= 0)
 		snprintf(board, sizeof board, "/proc/%d/fd/%d",
 		    (int)getpid(), s->board);
 	pypath = py_pythonpath(s->tracer);
@@ -1427,10 +1570,37 @@ py_prepare_wait(void *arg)
 	if (s->pidfd < 0)	/* no pidfd: look for its end now and then */
 		return 100;
 	if (s->nraw == s->head || s->paused)
+		due = UINT64_MAX;
+	else {
+		py_raw_sort(s);
+		due = s->raw[s->head].t + PY_HOLD_NS;
+	}
+	if (s->chan_on_at != 0 && s->chan_on_at < due)
+		due = s->chan_on_at;
+	if (due == UINT64_MAX)
 		return -1;
-	py_raw_sort(s);
-	due = s->raw[s->head].t + PY_HOLD_NS;
 	return due <= now ? 0 : (int)((due - now) / 1000000u) + 1;
+}
+
+/* Lines that come in a stream are read every PY_NAP_NS, not as each
+ * write comes: the program's processes write on, and poolscope wakes
+ * far less often.  The pipe holds what comes meanwhile. */
+static void
+py_chan_nap(struct psource *s, size_t got, uint64_t now)
+{
+	struct epoll_event	ee;
+
+	memset(&ee, 0, sizeof ee);
+	ee.data.fd = s->chan;
+	if (s->chan_on_at != 0 && now >= s->chan_on_at) {
+		ee.events = EPOLLIN;
+		epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->chan, &ee);
+		s->chan_on_at = 0;
+	} else if (s->chan_on_at == 0 && got > 0 && !s->exited) {
+		ee.events = 0;
+		epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->chan, &ee);
+		s->chan_on_at = now + PY_NAP_NS;
+	}
 }
 
 static void
@@ -1438,13 +1608,15 @@ py_process(void *arg)
 {
 	struct psource	*s = arg;
 	uint64_t	 now;
+	size_t		 got;
 
 	if (s->ended)
 		return;
-	py_read_chan(s);
+	got = py_read_chan(s);
 	py_read_out(s);
 	py_reap(s);
 	now = now_ns();
+	py_chan_nap(s, got, now);
 	if (s->exited && !s->out_eof && now - s->exited_at > PY_END_GRACE_NS) {
 		/* Its processes outlived it and still hold its output. */
 		py_signal_all(s, SIGKILL);
@@ -1659,6 +1831,8 @@ py_free(void *arg)
 		close(s->chan);
 	if (s->wchan > 0)
 		close(s->wchan);
+	if (s->bmap != NULL)
+		munmap((void *)s->bmap, s->blen);
 	if (s->board >= 0)
 		close(s->board);
 	if (s->out > 0)

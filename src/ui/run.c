@@ -60,6 +60,7 @@ ui_run_start(struct ui *ui, char *err, size_t errlen)
 	} else if (ui->opts.command != NULL) {
 		r->program = 1;
 		r->cfg = ui->choice;
+		r->cfg.time_scale = 1;	/* its own speed, whatever was set */
 		r->src = source_python(ui->opts.command, ui->opts.tracer, 0,
 		    ui->opts.timeout_ms);
 		/* The source grows it; the screen only reads it. */
@@ -386,8 +387,12 @@ run_draw_progress(struct ui *ui, struct ui_run *r, uint64_t now)
 	if (m->nskipped)
 		len += snprintf(buf + len, sizeof buf - len, ", %zu never ran",
 		    m->nskipped);
-	len += snprintf(buf + len, sizeof buf - len, "  %s  time x%g", figs,
-	    r->cfg.time_scale);
+	/* A program runs at its own speed: no time scale of poolscope's. */
+	if (r->program)
+		len += snprintf(buf + len, sizeof buf - len, "  %s", figs);
+	else
+		len += snprintf(buf + len, sizeof buf - len, "  %s  time x%g",
+		    figs, r->cfg.time_scale);
 	if (m->run.pace_ms > 0)
 		snprintf(buf + len, sizeof buf - len, "  paced %d ms",
 		    m->run.pace_ms);

@@ -268,7 +268,9 @@ def seen(run):
             "exits": sorted(e["status"] for e in of(run, "worker_exit")),
             "values": [e["value"] for e in sorted(of(run, "result"),
                                                   key=lambda e: e["seq"])],
-            "nones": len(of(run, "sentinel"))}
+            "nones": len(of(run, "sentinel")),
+            "printed": "".join(e["text"] for e in of(run, "output")
+                               if e["worker"] == -1)}
 
 
 # (lesson, its run (from 1), what its caption says, the check)
@@ -311,6 +313,10 @@ CAPTIONS = [
      lambda s, c: s["at_once"] == 1 and s["order"] == list(range(8))),
     ("sync-async", 2, "apply_async: all four workers busy, the order mixed up",
      lambda s, c: s["at_once"] == 4 and s["order"] != list(range(8))),
+    ("sync-async", 3, "the real program: three naps at once, received as they "
+     "end: 100, 200, 300", lambda s, c: s["at_once"] == 3 and
+     s["order"] == [1, 2, 0] and s["values"] == ["100", "200", "300"] and
+     s["printed"] == "[100, 200, 300]\n"),
 
     ("queue", 1, "the ten tasks are shared among the four workers",
      lambda s, c: len(s["per_worker"]) == 4 and min(s["per_worker"]) >= 2),

@@ -521,4 +521,90 @@ def terminate_keeps_lines():
          "pool, though terminate() killed its workers")
 
 
+@case
+def worker_dies_at_once():
+    # A task that ends its worker at once (os._exit) says nothing of itself:
+    # the board names the call it held.  The tasks that worker ran before
+    # keep their ends and values.
+    path = program("exit_at_once", """\
+        import multiprocessing, os, time
+
+        def f(n):
+            if n == 2:
+                os._exit(7)
+            time.sleep(0.2)
+            return n
+
+        if __name__ == "__main__":
+            with multiprocessing.Pool(2) as pool:
+                print(pool.map(f, range(4)))
+        """)
+    p, ev = run_json(["--timeout", "1000", "--", PY, path])
+    t.eq(p.returncode, 143, "the Pool waits for ever: --timeout ends it")
+    t.eq(sorted((e["task"], e["result"]) for e in of(ev, "task_done")),
+         [(0, "0"), (1, "1"), (3, "3")],
+         "the other three tasks end with their values, the dead worker's "
+         "earlier one too")
+    fails = of(ev, "task_fail")
+    t.ok(len(fails) == 1 and fails[0]["task"] == 2 and
+         "exited 7" in fails[0].get("error", ""),
+         "task 2, f(2), fails: its worker exited 7", fails)
+    starts = {e["task"]: e["worker"] for e in of(ev, "task_start")}
+    t.ok(2 in starts and starts[2] == (fails[0]["worker"] if fails else None),
+         "and it is seen to start on the worker that died", (starts, fails))
+
+
+@case
+def broken_process_pool():
+    # An executor's worker that dies breaks the executor: every future not
+    # done fails with BrokenProcessPool, and that is what poolscope shows.
+    path = program("broken", """\
+        from concurrent.futures import ProcessPoolExecutor
+        import os, time
+
+        def die(n):
+            os._exit(3)
+
+        def nap(n):
+            time.sleep(0.5)
+            return n
+
+        if __name__ == "__main__":
+            with ProcessPoolExecutor(2) as ex:
+                fs = [ex.submit(nap, 1), ex.submit(die, 2), ex.submit(nap, 3)]
+                for f in fs:
+                    try:
+                        print(f.result())
+                    except Exception as e:
+                        print(type(e).__name__)
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "the program catches it: exit 0")
+    fails = of(ev, "task_fail")
+    t.eq(sorted(e["task"] for e in fails), [0, 1, 2], "every task fails")
+    t.ok(all(e.get("exception", "").startswith("BrokenProcessPool(")
+             for e in fails), "each with BrokenProcessPool", fails)
+    starts = {e["task"]: e["worker"] for e in of(ev, "task_start")}
+    t.ok(1 in starts and starts[1] >= 0,
+         "die(2) is seen to start on a worker, though it said nothing", starts)
+    t.eq([e["task"] for e in of(ev, "result")], [0, 1, 2],
+         "the caller gets the three exceptions in its order")
+    t.eq(printed(ev), "BrokenProcessPool\n" * 3,
+         "the program printed what it prints untraced")
+
+
+@case
+def tracer_missing_warning():
+    # python3 -I ignores PYTHONPATH: poolscope sees nothing and says so.  A
+    # program that imports multiprocessing but makes no pool is not warned.
+    path = os.path.join(ASSETS, "python", "cpu_count.py")
+    p = run(["--batch", "--", PY, path])
+    t.ok(p.returncode == 0 and "warning" not in p.stderr,
+         "cpu_count.py: no pool, no warning", p.stderr)
+    p = run(["--batch", "--", PY, "-I", path])
+    t.ok(p.returncode == 0 and "ignored PYTHONPATH (python3 -I, -E and -S "
+         "do)" in p.stderr, "python3 -I: the warning says why nothing came",
+         p.stderr)
+
+
 main(t)

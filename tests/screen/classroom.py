@@ -103,10 +103,10 @@ def quit_screen(s, what, status=None):
 @case
 def lesson_sync_async():
     with Screen(NAME + "-lesson", W, H, poolscope("--lesson", "sync-async")) as s:
-        scr = s.wait_for(lambda x: row(x, 0).startswith(" 1/2  Synchronous: "
+        scr = s.wait_for(lambda x: row(x, 0).startswith(" 1/3  Synchronous: "
                                                         "pool.apply in a loop")
                          and run_header(x)[0] is not None and workers(x), 10)
-        t.ok(scr is not None, "lesson: the caption bar shows step 1/2 and its "
+        t.ok(scr is not None, "lesson: the caption bar shows step 1/3 and its "
              "heading on the first line", s.last)
         t.ok(row(scr, 1).startswith(" Eight sleeps of different lengths."),
              "lesson: the caption text is under it", lines(s.last)[:4])
@@ -136,15 +136,15 @@ def lesson_sync_async():
                      r"6=500 7=400") is not None,
              "lesson, 80x24: at the end it still fits, with apply's results in "
              "order", s.last)
-        t.ok(row(scr, 0).startswith(" 1/2  "), "lesson: still on step 1/2 until "
+        t.ok(row(scr, 0).startswith(" 1/3  "), "lesson: still on step 1/3 until "
              "Space", row(s.last, 0))
 
         s.send("Space")
-        scr = s.wait_for(lambda x: row(x, 0).startswith(" 2/2  Asynchronous: "
+        scr = s.wait_for(lambda x: row(x, 0).startswith(" 2/3  Asynchronous: "
                                                         "apply_async")
                          and run_header(x)[1].startswith(" poolscope  apply_async")
                          and len(workers(x)) == 4, 10)
-        t.ok(scr is not None, "lesson: Space goes to step 2/2, apply_async in the "
+        t.ok(scr is not None, "lesson: Space goes to step 2/3, apply_async in the "
              "run header", s.last)
         t.ok(row(scr, 1).startswith(" The same sleeps with apply_async"),
              "lesson: with step 2's caption", lines(s.last)[:4])
@@ -152,28 +152,28 @@ def lesson_sync_async():
         t.ok(step2 and not set(step2) & set(step1),
              "lesson: step 2 runs on a new pool (PIDs %s, then %s)" % (step1, step2))
         scr = s.wait_for(lambda x: done_count(x) == (8, 8) and
-                         "the end" in row(x, 0) and "Summary" in x and
+                         "Space: next" in row(x, 0) and "Summary" in x and
                          fits(x, 4) and line_of(x, r"^ \[100, "), 15)
         t.ok(scr is not None and line_of(scr, r"^ received  3=100 1=200 5=300 "
                                          r"2=600") is not None,
-             "lesson: step 2 ends, results as they arrive; the bar says the end",
+             "lesson: step 2 ends, results as they arrive; the bar says Space: next",
              s.last)
         t.ok(scr is not None and fits(scr, 4), "lesson, 80x24: step 2 fits too",
              s.last)
 
         s.send("BSpace")
-        scr = s.wait_for(lambda x: row(x, 0).startswith(" 1/2  Synchronous")
+        scr = s.wait_for(lambda x: row(x, 0).startswith(" 1/3  Synchronous")
                          and run_header(x)[1].startswith(" poolscope  apply  ")
                          and (done_count(x) or (8, 8))[0] < 8
                          and len(workers(x)) == 4, 10)
-        t.ok(scr is not None, "lesson: Backspace goes back to step 1/2: a new "
+        t.ok(scr is not None, "lesson: Backspace goes back to step 1/3: a new "
              "apply run, the done count restarts (%s)" % (done_count(s.last),),
              s.last)
         again = [w["pid"] for w in workers(scr or "")]
         t.ok(again and not set(again) & set(step2 + step1),
              "lesson: with a new pool again", again)
         scr = s.wait_for(lambda x: (done_count(x) or (0, 0))[0] >= 1 and
-                         row(x, 0).startswith(" 1/2"), 10)
+                         row(x, 0).startswith(" 1/3"), 10)
         t.ok(scr is not None, "lesson: and that run goes on (%s)"
              % (done_count(s.last),), s.last)
         wp = [w["pid"] for w in workers(scr or s.last)]
@@ -363,7 +363,7 @@ def cast_lesson():
     cast = os.path.join(tmp, "lesson.cast")
     with Screen(NAME + "-castl", W, H,
                 poolscope("--cast", cast, "--lesson", "sync-async")) as s:
-        scr = s.wait_for(lambda x: row(x, 0).startswith(" 1/2") and
+        scr = s.wait_for(lambda x: row(x, 0).startswith(" 1/3") and
                          "running..." in row(x, 0) and
                          (done_count(x) or (8, 8))[0] < 4, 10)
         t.ok(scr is not None, "--cast --lesson: step 1 is running", s.last)
@@ -376,9 +376,9 @@ def cast_lesson():
                          done_count(x) == (8, 8), 15)
         t.ok(scr is not None, "--cast --lesson: the run ends at 100x30", s.last)
         s.send("Space")
-        scr = s.wait_for(lambda x: row(x, 0).startswith(" 2/2") and
-                         "the end" in row(x, 0), 15)
-        t.ok(scr is not None, "--cast --lesson: Space: step 2 runs to the end",
+        scr = s.wait_for(lambda x: row(x, 0).startswith(" 2/3") and
+                         "Space: next" in row(x, 0), 15)
+        t.ok(scr is not None, "--cast --lesson: Space: step 2 runs to its end",
              s.last)
         pid = s.poolscope_pid(1)
         quit_screen(s, "--cast --lesson", 0)

@@ -82,6 +82,9 @@ def map_at_80x24():
              line_of(scr, "program's") or s.last)
         scr = s.wait_for(finished, 30)
         t.ok(scr is not None, "the program ends: 'finished'", s.last)
+        bar = line_of(scr, r" done  ") or ""
+        t.ok("tasks/s" in bar and "time x" not in bar,
+             "no time scale: the program runs at its own speed", bar)
         out = line_of(scr, r"^main +\S") or ""
         t.ok("[1, 4, 9, 16, 25, 36, 49, 64]" in out,
              "what the program printed shows as main's", out)
