@@ -187,6 +187,12 @@ batch_text(struct batch *b, const struct event *ev)
 			    ev->run->cpus, ev->run->cpus == 1 ? "" : "s");
 			break;
 		}
+		if (ev->run->program && ev->run->workers == 0) {
+			fprintf(f, "program started: %s; no pool yet "
+			    "(%d processor%s)\n", ev->run->command,
+			    ev->run->cpus, ev->run->cpus == 1 ? "" : "s");
+			break;
+		}
 		if (ev->run->program) {
 			fprintf(f, "program started: %s; its pool: %s, %d "
 			    "worker%s on %d processor%s\n", ev->run->command,
@@ -414,9 +420,14 @@ batch_program_summary(struct batch *b)
 	if (m->ncomputed > 0 && ri->wall_ns > 0 && ri->busy_ns >= 1000000u)
 		fprintf(b->out, ", speedup %.2fx", (double)ri->busy_ns /
 		    ri->wall_ns);
-	fprintf(b->out, " (%s, %d worker%s, %d processor%s)\n",
-	    pool_mode_name(ri->mode), ri->workers, ri->workers == 1 ? "" : "s",
-	    ri->cpus, ri->cpus == 1 ? "" : "s");
+	if (ri->workers == 0)
+		fprintf(b->out, " (no pool, %d processor%s)\n", ri->cpus,
+		    ri->cpus == 1 ? "" : "s");
+	else
+		fprintf(b->out, " (%s, %d worker%s, %d processor%s)\n",
+		    pool_mode_name(ri->mode), ri->workers,
+		    ri->workers == 1 ? "" : "s", ri->cpus,
+		    ri->cpus == 1 ? "" : "s");
 }
 
 /* The summary: tasks and outcomes, what the caller got, the times. */

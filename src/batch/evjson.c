@@ -365,7 +365,9 @@ evjson_read_run(struct evjson_reader *rd, const struct json_obj *o,
 		snprintf(err, errlen, "unknown mode '%.40s'", s);
 		return -1;
 	}
-	if (json_get_int(o, "workers", 1, 65536, &v, err, errlen))
+	/* A program may have made no pool: 0. */
+	if (json_get_int(o, "workers", evjson_bool(o, "program") ? 0 : 1,
+	    65536, &v, err, errlen))
 		return -1;
 	ri->workers = (int)v;
 	if (json_get_int(o, "cpus", 1, 1 << 20, &v, err, errlen))
@@ -571,7 +573,7 @@ evjson_read(struct evjson_reader *rd, const struct json_obj *o,
 		return -1;
 	}
 	ev->t = (uint64_t)llround(f->num * 1e9);
-	if (type != EV_RUN_START && rd->start.workers == 0) {
+	if (type != EV_RUN_START && rd->start.cpus == 0) {
 		snprintf(err, errlen, "'%s' before run_start",
 		    event_type_name(type));
 		return -1;

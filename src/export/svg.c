@@ -236,11 +236,16 @@ svg_head_text(const struct model *m, char *title, size_t tlen, char *figs,
 {
 	char	wall[32];
 
-	snprintf(title, tlen, "poolscope: %s, %d worker%s on %d processor%s, "
-	    "%zu task%s, chunksize %d", pool_mode_name(m->run.mode),
-	    m->run.workers, m->run.workers == 1 ? "" : "s", m->run.cpus,
-	    m->run.cpus == 1 ? "" : "s", m->run.tasks, m->run.tasks == 1 ? "" :
-	    "s", m->run.chunksize);
+	if (m->run.program && m->run.workers == 0)
+		snprintf(title, tlen, "poolscope: %s: no pool, %d processor%s",
+		    m->run.command, m->run.cpus, m->run.cpus == 1 ? "" : "s");
+	else
+		snprintf(title, tlen, "poolscope: %s, %d worker%s on %d "
+		    "processor%s, %zu task%s, chunksize %d",
+		    pool_mode_name(m->run.mode), m->run.workers,
+		    m->run.workers == 1 ? "" : "s", m->run.cpus,
+		    m->run.cpus == 1 ? "" : "s", m->run.tasks,
+		    m->run.tasks == 1 ? "" : "s", m->run.chunksize);
 	util_format_duration(m->run.wall_ns, wall, sizeof wall);
 	snprintf(figs, flen, "wall %s, speedup %.2fx: %zu done, %zu failed",
 	    wall, m->run.wall_ns ? (double)m->run.busy_ns / m->run.wall_ns : 0.0,

@@ -342,6 +342,11 @@ model_call(struct model *m, const struct event *ev)
 		m->calls[m->ncalls].first = (size_t)ev->task;
 		m->calls[m->ncalls].t = ev->t;
 		m->calls[m->ncalls].mode = ev->state;
+		/* The run's style is its first call's (a program shown
+		 * before its first call started as map). */
+		if (m->ncalls == 0 && m->run.program)
+			m->run.mode = ev->state == MODE_QUEUE ? MODE_PROCESS :
+			    ev->state;
 		m->ncalls++;
 		m->call_id = ev->seq;
 		m->call_mode = ev->state;
@@ -430,6 +435,9 @@ model_worker_start(struct model *m, struct model_worker *w,
 	w->pid = ev->pid;
 	w->no_process = 0;
 	w->state = WS_STARTING;
+	/* A program's pool, made after it started: its size as it grows. */
+	if (m->run.program && ev->worker >= m->run.workers)
+		m->run.workers = ev->worker + 1;
 	w->task = -1;
 	w->processes++;
 	m->nworker_starts++;

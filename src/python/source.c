@@ -313,7 +313,8 @@ py_run_start(struct psource *s, int mode, uint64_t t)
 		    "%s%s", i ? " " : "", s->argv[i]);
 	s->info.mode = mode == MODE_QUEUE ? MODE_PROCESS : mode;
 	s->info.cpus = util_cpu_count();
-	s->info.workers = s->info.workers > 0 ? s->info.workers : 1;
+	/* No pool made (yet): none (0); its workers are counted as they
+	 * come. */
 	s->info.chunksize = 1;
 	s->info.keep_going = 1;	/* the program decides what an error ends */
 	s->info.program = 1;
@@ -1218,6 +1219,26 @@ py_first_style(struct psource *s)
 	return -1;
 }
 
+/* Whether the program printed something the hold is over for, and no
+ * pool or Process is being made (whose first call says the run's style
+ * soon): then the run starts without its style. */
+static int
+py_printed_waits(struct psource *s, uint64_t now)
+{
+	size_t	i;
+	int	printed = 0;
+
+	for (i = s->head; i < s->nraw; i++) {
+		if (s->raw[i].type == R_SPAWN || s->raw[i].type == R_POOL ||
+		    s->raw[i].type == R_BEGIN)
+			return 0;
+		if ((s->raw[i].type == R_PRINTED || s->raw[i].type == R_OUT) &&
+		    s->raw[i].t + PY_HOLD_NS <= now)
+			printed = 1;
+	}
+	return printed;
+}
+
 /* Release, in time order, every line older than the hold (all of them
  * once the program has ended). */
 static void
@@ -1231,7 +1252,11 @@ py_release_ready(struct psource *s)
 		return;
 	py_raw_sort(s);
 	if (!s->started) {
-		if ((style = py_first_style(s)) < 0 && !py_drained(s))
+		/* The run's style is its first call's; a program that prints
+		 * (or makes a pool) and calls nothing yet is shown all the
+		 * same once that waits longer than the hold. */
+		if ((style = py_first_style(s)) < 0 && !py_drained(s) &&
+		    !py_printed_waits(s, now))
 			return;
 		py_run_start(s, style < 0 ? MODE_MAP : style, s->t0);
 	}

@@ -331,13 +331,28 @@ run_draw_title(struct ui *ui, struct ui_run *r, uint64_t now)
 {
 	char		 el[32], buf[256], st[96], pool[64], prog[96];
 	int		 w = ui->cols, len = 0, v, cpus, nw = r->cfg.workers;
+	/* A program that has not made a pool (yet): no style, no size. */
+	int		 nopool = r->program && (!r->model.started ||
+			    r->model.run.workers == 0);
 	const char	*state = "", *name, *progname = "poolscope";
 
 	util_format_duration(now, el, sizeof el);
 	cpus = r->model.run.cpus ? r->model.run.cpus : util_cpu_count();
-	if (r->program)
+	if (r->program && r->model.started)
 		progname = run_program_name(r->model.run.command, prog,
 		    sizeof prog);
+	else if (r->program && ui->opts.command != NULL) {
+		/* Not started yet: the command line says its name. */
+		char	cmd[256];
+		int	n = 0, i;
+
+		cmd[0] = '\0';
+		for (i = 0; ui->opts.command[i] != NULL &&
+		    n < (int)sizeof cmd - 1; i++)
+			n += snprintf(cmd + n, sizeof cmd - (size_t)n, "%s%s",
+			    i ? " " : "", ui->opts.command[i]);
+		progname = run_program_name(cmd, prog, sizeof prog);
+	}
 	/* Full; the pool in short; without the program's name; both; the
 	 * state in short too. */
 	for (v = 0; v < 5; v++) {
@@ -345,14 +360,18 @@ run_draw_title(struct ui *ui, struct ui_run *r, uint64_t now)
 		/* A program keeps its name: the style gives way first. */
 		name = v < 2 || r->program ? (r->replaying ? "poolscope replay" :
 		    progname) : r->replaying ? "replay" : "";
-		if (v == 0 || v == 2)
+		if (nopool)
+			snprintf(pool, sizeof pool, "no pool / %d cpu%s", cpus,
+			    cpus == 1 ? "" : "s");
+		else if (v == 0 || v == 2)
 			snprintf(pool, sizeof pool, "%d worker%s / %d cpu%s", nw,
 			    nw == 1 ? "" : "s", cpus, cpus == 1 ? "" : "s");
 		else
 			snprintf(pool, sizeof pool, "%dw/%dcpu", nw, cpus);
-		len = snprintf(buf, sizeof buf, " %s%s%s  %s%s  %s  ", name,
-		    *name ? "  " : "", pool_mode_name(r->cfg.mode), pool,
-		    nw > cpus ? " (oversubscribed)" : "", el);
+		len = snprintf(buf, sizeof buf, " %s%s%s%s%s%s  %s  ", name,
+		    *name ? "  " : "", nopool ? "" : pool_mode_name(r->cfg.mode),
+		    nopool ? "" : "  ", pool,
+		    nw > cpus && !nopool ? " (oversubscribed)" : "", el);
 		if (len + (int)strlen(state) <= w)
 			break;
 	}

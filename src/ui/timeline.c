@@ -1018,7 +1018,14 @@ ui_timeline_draw(struct ui *ui, struct ui_run *r, int top, int rows,
 	y = top + 4;
 	r->r_table = (struct ui_rect){ y, 0, v->nrows * v->lane_h, tw };
 	r->r_lanes = (struct ui_rect){ y, x, v->nrows * v->lane_h, w };
-	if (tl_heat(r))
+	if (r->program && (!m->started || m->run.workers == 0)) {
+		/* No pool made (yet): no worker to draw, not an idle one. */
+		for (i = 0; i < v->nrows * v->lane_h; i++)
+			ui_fill(ui, y + i, 0, ui->cols, C_NORMAL);
+		ui_put(ui, y, 0, ui->cols, C_DIM, r->ended ?
+		    " no pool: the program made none" :
+		    " no pool yet: the program has made none so far");
+	} else if (tl_heat(r))
 		tl_draw_heat(ui, r, y, tw, x, w, now);
 	else
 		for (i = 0; i < v->nrows; i++) {

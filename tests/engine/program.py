@@ -594,6 +594,25 @@ def broken_process_pool():
 
 
 @case
+def no_pool():
+    # A program that makes no pool: none is claimed, in batch text, in the
+    # summary, in --json, and in a recording replayed.
+    path = os.path.join(ASSETS, "python", "cpu_count.py")
+    p = run(["--batch", "--", PY, path])
+    t.ok(p.returncode == 0 and "; no pool yet (" in p.stdout and
+         "(no pool, " in p.stdout and "worker" not in p.stdout,
+         "cpu_count.py: 'no pool yet', then 'no pool', no worker said",
+         p.stdout)
+    p, ev = run_json(["--", PY, path])
+    t.eq(ev[0].get("workers") if ev else None, 0, "run_start: workers 0")
+    rec = os.path.join(TMP, "nopool.rec")
+    p = run(["--batch", "-q", "--record", rec, "--force", "--", PY, path])
+    p = run(["--batch", "--replay", rec])
+    t.ok(p.returncode == 0 and "(no pool, " in p.stdout,
+         "its recording replays", p.stdout + p.stderr)
+
+
+@case
 def tracer_missing_warning():
     # python3 -I ignores PYTHONPATH: poolscope sees nothing and says so.  A
     # program that imports multiprocessing but makes no pool is not warned.
@@ -605,6 +624,37 @@ def tracer_missing_warning():
     t.ok(p.returncode == 0 and "ignored PYTHONPATH (python3 -I, -E and -S "
          "do)" in p.stderr, "python3 -I: the warning says why nothing came",
          p.stderr)
+
+
+@case
+def maxtasksperchild_respawns():
+    # Pool(maxtasksperchild=2): each process runs two tasks and its slot
+    # gets a new one, as the program's own PIDs say.
+    path = program("respawn", """\
+        import multiprocessing, os
+
+        def who(n):
+            return os.getpid()
+
+        if __name__ == "__main__":
+            with multiprocessing.Pool(2, maxtasksperchild=2) as pool:
+                print(pool.map(who, range(8), chunksize=1))
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "maxtasksperchild=2: exit 0")
+    ran = {e["task"]: e["pid"] for e in of(ev, "task_start")}
+    t.eq([str(ran.get(k)) for k in range(8)],
+         [e["value"] for e in sorted(of(ev, "result"), key=lambda e: e["task"])],
+         "every task ran in the PID it returned")
+    per = {}
+    for pid in ran.values():
+        per[pid] = per.get(pid, 0) + 1
+    t.ok(len(per) == 4 and set(per.values()) == {2},
+         "four processes ran two tasks each", per)
+    starts = of(ev, "worker_start")
+    t.ok(len(starts) >= 4 and {e["worker"] for e in starts} == {0, 1},
+         "the new processes start in the pool's two slots",
+         [(e["worker"], e["pid"]) for e in starts])
 
 
 main(t)

@@ -110,6 +110,35 @@ def labels_at_200x50():
         s.wait_exit(10)
 
 
+NO_POOL = program("no_pool.py", """\
+    import multiprocessing, time
+
+    print("Number of processors: ", multiprocessing.cpu_count())
+    time.sleep(60)
+    """)
+
+
+@case
+def no_pool_at_80x24():
+    # A program with no pool: no style, no size, no worker, not even an
+    # idle one, while it runs and when it has ended.
+    with Screen(NAME + "-nopool", 80, 24, poolscope("--", "python3",
+                                                     NO_POOL)) as s:
+        scr = s.wait_for(lambda x: "Number of processors" in x and
+                         "no pool yet" in x, 20)
+        t.ok(scr is not None and header(scr).startswith(
+            " no_pool.py  no pool / ") and " map " not in header(scr),
+             "running: the header says no pool, with no call style",
+             header(s.last))
+        t.ok(scr is not None and workers(scr) == [] and
+             "no pool yet: the program has made none so far" in scr,
+             "no worker row drawn, not even an idle one: it says so", s.last)
+        s.send("q")
+        s.wait_for(lambda x: "Quit and stop it? (y/n)" in x, 10)
+        s.send("y")
+        t.eq(s.wait_exit(10), 1, "q, y: left before its end, status 1")
+
+
 @case
 def from_setup():
     # The set-up screen: f, a .py path, Enter: it is run as it is.
