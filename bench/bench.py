@@ -378,9 +378,87 @@ def main_tracer(ps, runs):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def spread(ts):
+    return "%.3f s (%.3f-%.3f)" % (statistics.median(ts), min(ts), max(ts))
+
+
+def alternate(fs, runs):
+    """Each of fs run in turn, runs times: each one's times."""
+    out = [[] for _ in fs]
+    for _ in range(runs):
+        for k, f in enumerate(fs):
+            out[k].append(f())
+    return out
+
+
+def main_limits(ps, limits, runs):
+    """poolscope against the simplest C programs that do the same work
+    (bench/limits.c), and against Python: the table of ratios."""
+    print()
+    print("0. against what this machine can do (bench/limits.c), whole "
+          "process, output to /dev/null; medians of %d alternating runs "
+          "(min-max)" % runs)
+    n1, n10 = 1000000, 10000000
+    ser, lim, psm = alternate([
+        lambda: whole([limits, "serial", str(n1)]),
+        lambda: whole([limits, "pool", str(n1), "2"]),
+        lambda: whole([ps, "-q", "-w", "2", "-m", "map", "-t",
+                       "square 1..%d" % n1])], runs)
+    print("   1M square, map, -w 2: serial C %s, pool limit %s, poolscope %s:"
+          " %.1fx the pool limit (goal 2.5x)" % (
+              spread(ser), spread(lim), spread(psm),
+              statistics.median(psm) / statistics.median(lim)))
+    src = PY_MAP % n10
+    py, ps10 = alternate([
+        lambda: whole([sys.executable, "-c", src]),
+        lambda: whole([ps, "-q", "-w", "2", "-m", "map", "-t",
+                       "square 1..%d" % n10])], max(1, runs // 2))
+    print("   10M square, map: Python Pool(2).map %s, poolscope %s: %.2fx "
+          "faster (goal 3x)" % (spread(py), spread(ps10),
+                                statistics.median(py) /
+                                statistics.median(ps10)))
+    lim, psa = alternate([
+        lambda: whole([limits, "msg", str(n1), "2"]),
+        lambda: whole([ps, "-q", "-w", "2", "-m", "apply_async", "-t",
+                       "square 1..%d" % n1])], runs)
+    print("   1M square, apply_async, -w 2: one-task limit %s, poolscope %s:"
+          " %.1fx (goal 5x)" % (spread(lim), spread(psa),
+                                statistics.median(psa) /
+                                statistics.median(lim)))
+    lim, psp = alternate([
+        lambda: whole([limits, "proc", "2000", "2"]),
+        lambda: whole([ps, "-q", "-w", "2", "-m", "process", "-t",
+                       "square 1..2000"])], runs)
+    print("   2000 tasks, -m process -w 2: fork/exit/wait %s, poolscope %s:"
+          " %.2fx (goal 1.5x)" % (spread(lim), spread(psp),
+                                  statistics.median(psp) /
+                                  statistics.median(lim)))
+    lim, pss = alternate([
+        lambda: whole([limits, "start", "512"]),
+        lambda: whole([ps, "-q", "-w", "512", "-t", "square 1"])], runs)
+    print("   start-up and shut-down, 512 workers: fork N %s, poolscope %s:"
+          " %.2fx (goal 1.5x)" % (spread(lim), spread(pss),
+                                  statistics.median(pss) /
+                                  statistics.median(lim)))
+    sl = [ps_run_wall(ps, ["-w", "100", "-t", "sleep 10 x1000"])[0]
+          for _ in range(runs)]
+    print("   1000 x sleep 10 on 100 workers: poolscope's run %s against the"
+          " ideal 0.100 s: %.2fx (goal 1.1x)" % (
+              spread(sl), statistics.median(sl) / 0.100))
+    base = peak_rss_kb([ps, "-q", "-w", "2", "-m", "map", "-t", "square 1"])
+    big = peak_rss_kb([ps, "-q", "-w", "2", "-m", "map", "-t",
+                       "square 1..%d" % n10])
+    if base is not None:
+        print("   parent memory, 10M tasks: %.0f bytes a task over the base "
+              "(goal 16)" % ((big - base) * 1024.0 / n10))
+
+
 if __name__ == "__main__":
     main()
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
     main_screen(os.path.abspath(sys.argv[1]), runs)
     main_replay(os.path.abspath(sys.argv[1]), runs)
     main_tracer(os.path.abspath(sys.argv[1]), runs)
+    if "--limits" in sys.argv:
+        main_limits(os.path.abspath(sys.argv[1]),
+                    sys.argv[sys.argv.index("--limits") + 1], runs)

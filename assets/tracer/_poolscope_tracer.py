@@ -1142,8 +1142,23 @@ def _future_patch(base):
                     mine[0], mine[1], _str(_repr(exception))))
             return orig(self, exception)
         return set_exception
+
+    def add_done_callback(orig):
+        def add_done_callback(self, fn):
+            mine = getattr(self, "_poolscope", None)
+            if mine is None:
+                return orig(self, fn)
+
+            def called(f):
+                # The caller has the future, done, in its hands.
+                _future_received(f, mine, f.exception() is None
+                                 if not f.cancelled() else False)
+                return fn(f)
+            return orig(self, called)
+        return add_done_callback
     _wrap(base.Future, "result", result)
     _wrap(base.Future, "set_exception", set_exception)
+    _wrap(base.Future, "add_done_callback", add_done_callback)
 
 
 def _future_received(f, mine, ok):

@@ -269,13 +269,18 @@ def seen(run):
             "values": [e["value"] for e in sorted(of(run, "result"),
                                                   key=lambda e: e["seq"])],
             "nones": len(of(run, "sentinel")),
+            "workers": run[0].get("workers") if run else None,
             "printed": "".join(e["text"] for e in of(run, "output")
                                if e["worker"] == -1)}
 
 
 # (lesson, its run (from 1), what its caption says, the check)
 CAPTIONS = [
-    ("cpu-count", 2, "{cpus} workers: as many at once as processors",
+    ("cpu-count", 1, "the real program: no pool, no task, and it prints "
+     "the number of processors", lambda s, c: s["pids"] == 0 and
+     s["workers"] == 0 and
+     s["printed"] == "Number of processors:  %d\n" % c),
+    ("cpu-count", 3, "{cpus} workers: as many at once as processors",
      lambda s, c: s["at_once"] == c),
     ("start-join", 1, "one at a time: four processes, one at a time",
      lambda s, c: s["pids"] == 4 and s["at_once"] == 1),

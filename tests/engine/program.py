@@ -594,6 +594,31 @@ def broken_process_pool():
 
 
 @case
+def done_callback_receives():
+    # A future's result taken by a callback (add_done_callback): the caller
+    # has it when the callback runs.
+    path = program("done_callback", """\
+        from concurrent.futures import ProcessPoolExecutor
+
+        def square(n):
+            return n * n
+
+        got = []
+        if __name__ == "__main__":
+            with ProcessPoolExecutor(2) as ex:
+                for n in range(4):
+                    ex.submit(square, n).add_done_callback(
+                        lambda f: got.append(f.exception() or "x"))
+            print(len(got))
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "add_done_callback: exit 0")
+    t.eq(sorted(e["task"] for e in of(ev, "result")), [0, 1, 2, 3],
+         "every result is received, by its callback")
+    t.eq(printed(ev), "4\n", "the program printed what it prints untraced")
+
+
+@case
 def no_pool():
     # A program that makes no pool: none is claimed, in batch text, in the
     # summary, in --json, and in a recording replayed.

@@ -187,14 +187,14 @@ def lesson_page_without_a_run():
     with Screen(NAME + "-page", W, H, poolscope("--lesson", "cpu-count")) as s:
         # The whole page, not just its first row (a capture can fall in
         # the middle of a frame being drawn).
-        scr = s.wait_for(lambda x: row(x, 0).startswith(" 1/4  Number of "
+        scr = s.wait_for(lambda x: row(x, 0).startswith(" 1/5  Number of "
                                                         "processors: ") and
                          "q quit" in bottom(x) and
                          line_of(x, r"^   Number of processors: \d+"), 10)
         t.ok(scr is not None and "Space: next" in row(scr, 0) and
              line_of(scr, r"^   Number of processors: \d+") is not None and
              "q quit" in bottom(scr),
-             "lesson cpu-count: step 1/4 (no run) shows its page, Space: next, "
+             "lesson cpu-count: step 1/5 (no run) shows its page, Space: next, "
              "q quit on the last row", s.last)
         t.eq(len(re.findall(r"says this computer has", scr or "")), 1,
              "the page's text shows once (not in a caption bar above it too)")
