@@ -418,6 +418,10 @@ worker_claim(const struct worker_args *wa)
 			continue;
 		}
 		worker_gate_return(wa);
+		/* Idle only now that it waits: a title set between two tasks
+		 * taken back to back is never seen, and costs more than they
+		 * do. */
+		setproctitle("worker %d idle", wa->slotno);
 		atomic_fetch_add(&h->q_waiters, 1);
 		shm_futex_wait(&h->q_seq, seq);
 		atomic_fetch_sub(&h->q_waiters, 1);
@@ -454,13 +458,13 @@ worker_main(const struct worker_args *wa)
 	}
 
 	worker_stats_mark();
+	setproctitle("worker %d idle", wa->slotno);
 	worker_post(wa, REC_READY, SHM_NONE, SHM_NONE, NULL, 0);
 	for (;;) {
 		/* As Python's worker(): maxtasksperchild counts the messages
 		 * taken from the task queue, and a chunk is one message. */
 		if (wa->max_tasks > 0 && done >= wa->max_tasks)
 			_exit(0);
-		setproctitle("worker %d idle", wa->slotno);
 		entry = worker_claim(wa);
 		e = &wa->q[entry];
 		if (e->count == 0) {
