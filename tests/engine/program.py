@@ -5,6 +5,7 @@ its own pool (the PIDs that ran its items, the order its callbacks ran, the
 order a for loop got results); poolscope's events must say the same, and
 the program's own output must be what it prints untraced."""
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -141,6 +142,17 @@ def recorded_and_exported():
     with open(svg) as f:
         pic = f.read()
     t.ok("square(10)" in pic, "the SVG labels a task with its call")
+    trace = os.path.join(TMP, "seed.trace.json")
+    p = run(["--batch", "-q", "--trace", trace, "--force", "--", PY, path])
+    try:
+        with open(trace) as f:
+            doc = json.load(f)
+        names = [x.get("name", "") for x in doc.get("traceEvents", [])]
+    except (OSError, ValueError):
+        names = []
+    t.ok(p.returncode == 0 and any("square(10)" in n for n in names),
+         "--trace: a valid trace whose slices name each call",
+         names[:12])
 
 
 @case

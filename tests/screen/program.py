@@ -3,6 +3,7 @@ real Python program's pool at 80x24 and 200x50 (its name in the header,
 its workers' PIDs, each task's call on its lane, what it printed as the
 program's, how it ended), k on one of its workers, and q while it runs
 leaving none of its processes behind."""
+import json
 import os
 import re
 import tempfile
@@ -96,6 +97,29 @@ def map_at_80x24():
         s.send("q")
         t.eq(s.wait_exit(10), 0, "q: poolscope exits with the program's "
              "status, 0")
+
+
+@case
+def cast_of_a_program():
+    # --cast records a program's screen as it is drawn.
+    cast = os.path.join(TMP, "program.cast")
+    with Screen(NAME + "-cast", 80, 24, poolscope("--cast", cast, "--",
+                                                   "python3", SLOW_MAP)) as s:
+        scr = s.wait_for(finished, 30)
+        t.ok(scr is not None, "--cast: the program runs to its end", s.last)
+        s.send("q")
+        t.eq(s.wait_exit(10), 0, "--cast: q, exit 0")
+    try:
+        with open(cast, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        head = json.loads(lines[0])
+        out = "".join(json.loads(l)[2] for l in lines[1:])
+    except (OSError, ValueError, IndexError, KeyError, TypeError) as e:
+        head, out = {}, repr(e)
+    t.ok(head.get("width") == 80 and head.get("height") == 24 and
+         "slow_map.py" in out and "square(8)" in out,
+         "--cast: an 80x24 cast that draws the program's name and calls",
+         (head, out[-300:]))
 
 
 @case
