@@ -341,15 +341,17 @@ PY_TRACED_MAP = ("import multiprocessing as mp\n"
                  "        p.map(square, range(%d))\n")
 
 
-def alternating(a, b, runs):
-    """Medians of a and b run in turn (the machine's drift hits both), and
-    each one's spread (min, max)."""
-    ta, tb = [], []
+def spread(ts):
+    return "%.3f s (%.3f-%.3f)" % (statistics.median(ts), min(ts), max(ts))
+
+
+def alternate(fs, runs):
+    """Each of fs run in turn, runs times: each one's times."""
+    out = [[] for _ in fs]
     for _ in range(runs):
-        ta.append(a())
-        tb.append(b())
-    return (statistics.median(ta), statistics.median(tb),
-            (min(ta), max(ta)), (min(tb), max(tb)))
+        for k, f in enumerate(fs):
+            out[k].append(f())
+    return out
 
 
 def main_tracer(ps, runs):
@@ -366,29 +368,16 @@ def main_tracer(ps, runs):
             path = os.path.join(tmp, "prog.py")
             with open(path, "w") as f:
                 f.write(text % n)
-            alone, watched, sa, sw = alternating(
+            alone, watched = alternate([
                 lambda: whole(["python3", path]),
-                lambda: whole([ps, "--batch", "-q", "--", "python3", path]),
+                lambda: whole([ps, "--batch", "-q", "--", "python3", path])],
                 runs)
-            print("   Pool(2).%-28s %7d tasks: alone %.3f s (%.3f-%.3f),"
-                  " watched %.3f s (%.3f-%.3f), %.2fx (goal %.2fx)" % (
-                      name, n, alone, sa[0], sa[1], watched, sw[0], sw[1],
-                      watched / alone, goal))
+            print("   Pool(2).%-28s %7d tasks: alone %s, watched %s, %.2fx "
+                  "(goal %.2fx)" % (name, n, spread(alone), spread(watched),
+                                    statistics.median(watched) /
+                                    statistics.median(alone), goal))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def spread(ts):
-    return "%.3f s (%.3f-%.3f)" % (statistics.median(ts), min(ts), max(ts))
-
-
-def alternate(fs, runs):
-    """Each of fs run in turn, runs times: each one's times."""
-    out = [[] for _ in fs]
-    for _ in range(runs):
-        for k, f in enumerate(fs):
-            out[k].append(f())
-    return out
 
 
 def main_limits(ps, limits, runs):

@@ -189,16 +189,24 @@ def _pack_locked():
 
 def _pend(q, item):
     """An item for _pack_locked: sent with the next batch."""
-    global _due
     with _lock:
         q.append(item)
         if len(q) >= 400 or _wake is None:
             _flush_locked()
             return
-        if _due:
-            return
-        _due = True
-    _wake.set()
+        wake = _due_locked()
+    if wake:
+        _wake.set()
+
+
+def _due_locked():
+    """Under _lock, with something waiting: whether the flusher is to be
+    woken (it is not due yet; set it due)."""
+    global _due
+    if _due or _wake is None:
+        return False
+    _due = True
+    return True
 
 
 def flush():
@@ -217,7 +225,7 @@ def _emit(line, now=False, ends=False):
     flusher sends what waits within 20 ms (a long task's start shows while
     it runs); elsewhere a batch goes when its last send is 2 ms old.  A
     call's held start goes first, unless this line ends that call."""
-    global _due, _held
+    global _held
     with _lock:
         if _board is not None and not _buf:
             _board[_boff] = 1
@@ -230,16 +238,15 @@ def _emit(line, now=False, ends=False):
                                      _now() - _last > 2000000):
             _flush_locked()
             return
-        if _due or _wake is None:
-            return
-        _due = True
-    _wake.set()
+        wake = _due_locked()
+    if wake:
+        _wake.set()
 
 
 def _hold(line):
     """A call's start: the flusher sends it if the call still runs then;
     a call that ends sooner says when it started with its end ("s0")."""
-    global _held, _due
+    global _held
     if _wake is None:
         _emit(line)
         return
@@ -247,10 +254,9 @@ def _hold(line):
         if _board is not None:
             _board[_boff] = 1
         _held = line
-        if _due:
-            return
-        _due = True
-    _wake.set()
+        wake = _due_locked()
+    if wake:
+        _wake.set()
 
 
 def _flusher():
@@ -729,11 +735,11 @@ def _big(chunk):
         return False
 
 
-def _chunk_call(name, chunk, star):
-    """square(0) ... square(4095), 4096 calls: a chunk traced whole."""
+def _chunk_call(name, first, last, n, star=False):
+    """square(0) ... square(4095), 4096 calls: a chunk traced whole, by
+    its first and last items and how many it has."""
     return "%s(%s) ... %s(%s), %d calls" % (
-        name, _args_text(chunk[0], star), name, _args_text(chunk[-1], star),
-        len(chunk))
+        name, _args_text(first, star), name, _args_text(last, star), n)
 
 
 # ------------------------------------------------------------ the caller
@@ -965,7 +971,8 @@ def _submit_map(job, p):
             _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":0,"pool":%d,'
                   '"s":%s,"c":%s' % (pid, t, job, c // cs, id(pl._inqueue),
                                      _str(style), _str(_chunk_call(
-                                         name, chunk, star))))
+                                         name, chunk[0], chunk[-1],
+                                         len(chunk), star))))
             continue
         k0 = 0
         while k0 < len(chunk):
@@ -1017,17 +1024,15 @@ def _items(iterable, func, cs, cell, pool_id, style):
         if k <= _CHUNK:
             held.append(x)
         if k == cs - 1 and cell[0] is not None:
-            _submit(cell[0], n // cs, 0, pool_id, style, "%s(%s) ... %s(%s)"
-                    ", %d calls" % (name, _repr(held[0]), name, _repr(x),
-                                    cs), _now())
+            _submit(cell[0], n // cs, 0, pool_id, style,
+                    _chunk_call(name, held[0], x, cs), _now())
         n += 1
         yield x
     k = n % cs
     if k and cell[0] is not None:
         if k > _CHUNK:
-            _submit(cell[0], n // cs, 0, pool_id, style, "%s(%s) ... %s(%s)"
-                    ", %d calls" % (name, _repr(held[0]), name, _repr(x), k),
-                    _now())
+            _submit(cell[0], n // cs, 0, pool_id, style,
+                    _chunk_call(name, held[0], x, k), _now())
         else:
             for j, y in enumerate(held):
                 _submit(cell[0], n // cs, j, pool_id, style, _call(func, y),
@@ -1096,7 +1101,8 @@ def _futures_patch(cf):
                     _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":0,'
                           '"pool":%d,"s":"map","c":%s' % (
                               pid, t, key, wid, key, _str(_chunk_call(
-                                  name, args[0], True))), now=True)
+                                  name, args[0][0], args[0][-1],
+                                  len(args[0]), True))), now=True)
                     return f
                 for k, item in enumerate(args[0]):
                     _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":%d,'

@@ -323,6 +323,14 @@ run_program_name(const char *cmd, char *buf, size_t len)
 	return buf;
 }
 
+/* A program that has not made a pool (yet): no style, no size, no
+ * worker to draw. */
+int
+ui_run_no_pool(const struct ui_run *r)
+{
+	return r->program && (!r->model.started || r->model.run.workers == 0);
+}
+
 /* The header: the call style, the pool against the processors (saying
  * when it is oversubscribed, always), the pool clock and the state; the
  * longer words give way first where the width runs short. */
@@ -331,9 +339,7 @@ run_draw_title(struct ui *ui, struct ui_run *r, uint64_t now)
 {
 	char		 el[32], buf[256], st[96], pool[64], prog[96];
 	int		 w = ui->cols, len = 0, v, cpus, nw = r->cfg.workers;
-	/* A program that has not made a pool (yet): no style, no size. */
-	int		 nopool = r->program && (!r->model.started ||
-			    r->model.run.workers == 0);
+	int		 nopool = ui_run_no_pool(r);
 	const char	*state = "", *name, *progname = "poolscope";
 
 	util_format_duration(now, el, sizeof el);

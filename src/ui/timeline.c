@@ -1018,7 +1018,7 @@ ui_timeline_draw(struct ui *ui, struct ui_run *r, int top, int rows,
 	y = top + 4;
 	r->r_table = (struct ui_rect){ y, 0, v->nrows * v->lane_h, tw };
 	r->r_lanes = (struct ui_rect){ y, x, v->nrows * v->lane_h, w };
-	if (r->program && (!m->started || m->run.workers == 0)) {
+	if (ui_run_no_pool(r)) {
 		/* No pool made (yet): no worker to draw, not an idle one. */
 		for (i = 0; i < v->nrows * v->lane_h; i++)
 			ui_fill(ui, y + i, 0, ui->cols, C_NORMAL);

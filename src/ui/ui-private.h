@@ -237,6 +237,7 @@ void		 ui_run_notice(struct ui_run *, const char *, int error);
 int		 ui_run_fd(struct ui *);
 int		 ui_run_timeout(struct ui *);
 void		 ui_run_process(struct ui *);
+int		 ui_run_no_pool(const struct ui_run *);
 
 /* timeline.c: the caller's lane, the queue, the workers' table and lanes
  * (or their heat map) and the time axis, in the rectangle given; and the
