@@ -31,7 +31,9 @@ _held_at = None       # job (8), i (16) and start (24): _held_at packs them
 _buf = []             # lines without their closing "}\n"
 _LINES = 40           # a batch of this many lines is sent at once
 _subq = []            # imap's submits, and the results its loop got, many
-_recq = []            # a line when the batch goes (_pack_locked)
+_recq = []            # a line when the batch goes (_pack_locked); each
+                      # list is emptied in place, never replaced: _pend's
+                      # caller holds it before it takes the lock
 _last = 0
 _lock = threading.Lock()
 _local = threading.local()
@@ -43,12 +45,11 @@ _now = time.monotonic_ns
 # ------------------------------------------------------------ the channel
 def _reset_after_fork():
     global _pid, _buf, _lock, _wake, _due, _held, _board, _held_at
-    global _subq, _recq
     # What the parent had batched is the parent's to send.
     _pid = os.getpid()
     _buf = []
     _lock = threading.Lock()
-    _subq, _recq = [], []
+    del _subq[:], _recq[:]
     _board = None
     _held_at = None
     _wake = None          # its flusher thread is not in the child
@@ -157,8 +158,8 @@ def _pack_locked():
     """imap's submits and receipts, a line for many: "subs" with the
     calls' arguments and their times after the line's ("d"), "recvs" with
     each result's position and time ("r")."""
-    global _subq, _recq
-    q, _subq = _subq, []
+    q = _subq[:]
+    del _subq[:]
     k = 0
     while k < len(q):
         pre, n0, t0 = q[k][0], q[k][1], q[k][2]
@@ -172,7 +173,8 @@ def _pack_locked():
         _buf.append('%s,"n":%d,"t":%d,"d":"%s","a":[%s]' % (
             pre, n0, t0, ",".join(ds), ",".join(args)))
         k = max(j, k + 1)
-    q, _recq = _recq, []
+    q = _recq[:]
+    del _recq[:]
     k = 0
     while k < len(q):
         job, ok, t0 = q[k][0], q[k][1], q[k][3]

@@ -534,6 +534,32 @@ def terminate_keeps_lines():
 
 
 @case
+def imap_keeps_every_line():
+    # imap's submits and receipts wait in lists that the flusher thread
+    # sends while the task handler and the loop add to them: none may be
+    # dropped between the two.  Many short calls make that race likely.
+    path = program("many_imap", """\
+        import multiprocessing
+
+        def square(n):
+            return n * n
+
+        if __name__ == "__main__":
+            with multiprocessing.Pool(2) as pool:
+                n = sum(1 for _ in pool.imap_unordered(square, range(30000)))
+            print(n, "received")
+        """)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "30000 calls: exit 0")
+    t.eq(printed(ev), "30000 received\n", "the loop had every result")
+    t.eq(len(of(ev, "task_submit")), 30000, "30000 tasks submitted")
+    t.eq(len(of(ev, "result")), 30000, "30000 results received, as the "
+         "loop received them")
+    calls = sorted(int(e["call"][7:-1]) for e in of(ev, "task_submit"))
+    t.eq(calls == list(range(30000)), True, "each call submitted once")
+
+
+@case
 def worker_dies_at_once():
     # A task that ends its worker at once (os._exit) says nothing of itself:
     # the board names the call it held.  The tasks that worker ran before
