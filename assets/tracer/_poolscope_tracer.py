@@ -27,13 +27,14 @@ _pid = 0
 _board = None         # in a pool's worker: its entry on the board
 _boff = 0             # where that is: _SLOT bytes a PID
 _SLOT = 32            # lines unsent (byte 0), a call held (1), its k (4),
-_held_at = None       # job (8), i (16) and start (24): _held_at packs them
+_held_at = None       # job (8), i (16) and start (24): _held_at packs all
+                      # but byte 0
 _buf = []             # lines without their closing "}\n"
 _LINES = 40           # a batch of this many lines is sent at once
 _subq = []            # imap's submits, and the results its loop got, many
 _recq = []            # a line when the batch goes (_pack_locked); each
-                      # list is emptied in place, never replaced: _pend's
-                      # caller holds it before it takes the lock
+                      # list is emptied in place, never replaced: _pend
+                      # appends to it without the lock
 _last = 0
 _lock = threading.Lock()
 _local = threading.local()
@@ -82,7 +83,7 @@ def _board_open():
     if off + _SLOT <= len(board):
         board[off:off + _SLOT] = bytes(_SLOT)   # a PID before it: not mine
         _board, _boff = board, off
-        _held_at = struct.Struct("<iqqQ").pack_into
+        _held_at = struct.Struct("<B2xiqqQ").pack_into
 
 
 def _settle(procs, limit=0.5):
@@ -120,7 +121,15 @@ def _write(data):
             _fd = os.open(_PATH, os.O_WRONLY | os.O_CLOEXEC)
         except OSError:
             return
-    view = memoryview(data)
+    try:
+        n = os.write(_fd, data)
+        if n == len(data):
+            return
+    except InterruptedError:
+        n = 0
+    except OSError:
+        return
+    view = memoryview(data)[n:]
     while view:
         try:
             n = os.write(_fd, view)
@@ -158,8 +167,9 @@ def _pack_locked():
     """imap's submits and receipts, a line for many: "subs" with the
     calls' arguments and their times after the line's ("d"), "recvs" with
     each result's position and time ("r")."""
-    q = _subq[:]
-    del _subq[:]
+    n = len(_subq)
+    q = _subq[:n]
+    del _subq[:n]       # what _pend added since stays, for the next batch
     k = 0
     while k < len(q):
         pre, n0, t0 = q[k][0], q[k][1], q[k][2]
@@ -173,8 +183,9 @@ def _pack_locked():
         _buf.append('%s,"n":%d,"t":%d,"d":"%s","a":[%s]' % (
             pre, n0, t0, ",".join(ds), ",".join(args)))
         k = max(j, k + 1)
-    q = _recq[:]
-    del _recq[:]
+    n = len(_recq)
+    q = _recq[:n]
+    del _recq[:n]
     k = 0
     while k < len(q):
         job, ok, t0 = q[k][0], q[k][1], q[k][3]
@@ -190,14 +201,16 @@ def _pack_locked():
 
 
 def _pend(q, item):
-    """An item for _pack_locked: sent with the next batch."""
-    with _lock:
-        q.append(item)
-        if len(q) >= 400 or _wake is None:
-            _flush_locked()
-            return
-        wake = _due_locked()
-    if wake:
+    """An item for _pack_locked: sent with the next batch.  Without the
+    lock (an append is atomic, and _pack_locked takes only the items it
+    counted): the flusher clears _due before it takes them, so an item
+    it missed sees _due clear and wakes it again."""
+    global _due
+    q.append(item)
+    if len(q) >= 400 or _wake is None:
+        flush()
+    elif not _due:
+        _due = True
         _wake.set()
 
 
@@ -229,12 +242,18 @@ def _emit(line, now=False, ends=False):
     call's held start goes first, unless this line ends that call."""
     global _held
     with _lock:
-        if _board is not None and not _buf:
-            _board[_boff] = 1
         if _held is not None:
             if not ends:
-                _buf.append(_held)
+                _buf.append(_start_line(_held))
             _held = None
+        if now and not _buf and not _subq and not _recq:
+            # a line alone (a worker's message done): no batch to make
+            _write((line + "}\n").encode("utf-8", "surrogatepass"))
+            if _board is not None:
+                _board[_boff] = 0
+            return
+        if _board is not None and not _buf:
+            _board[_boff] = 1
         _buf.append(line)
         if now or len(_buf) >= _LINES or (_wake is None and
                                      _now() - _last > 2000000):
@@ -245,20 +264,25 @@ def _emit(line, now=False, ends=False):
         _wake.set()
 
 
-def _hold(line):
+def _hold(job, i, t0):
     """A call's start: the flusher sends it if the call still runs then;
     a call that ends sooner says when it started with its end ("s0")."""
     global _held
     if _wake is None:
-        _emit(line)
+        _emit(_start_line((job, i, t0)))
         return
     with _lock:
         if _board is not None:
             _board[_boff] = 1
-        _held = line
+        _held = (job, i, t0)
         wake = _due_locked()
     if wake:
         _wake.set()
+
+
+def _start_line(held):
+    return '{"e":"start","p":%d,"j":%d,"i":%d,"k":0,"t":%d' % (
+        _pid, held[0], held[1], held[2])
 
 
 def _flusher():
@@ -271,7 +295,7 @@ def _flusher():
             _wake.clear()
             _due = False
             if _held is not None:
-                _buf.append(_held)
+                _buf.append(_start_line(_held))
                 _held = None
             _flush_locked()
 
@@ -357,7 +381,30 @@ def _wrap(obj, name, make):
             obj, "__name__", "?"), name))
         return False
     setattr(obj, name, make(orig))
+    _orig[obj, name] = orig
     return True
+
+
+_orig = {}            # (class, name): what _wrap replaced
+
+
+def _own(q, name):
+    """q's method as multiprocessing has it, not the tracer's wrapper of
+    it: a pool's own queues carry no Process's tasks, and every task goes
+    through them."""
+    for cls in type(q).__mro__:
+        f = _orig.get((cls, name))
+        if f is not None:
+            return f.__get__(q, type(q))
+    return getattr(q, name, None)
+
+
+def _own_put(q):
+    """A pool worker's result queue: its put is multiprocessing's own."""
+    try:
+        q.put = _own(q, "put")
+    except (AttributeError, TypeError):
+        pass
 
 
 # ------------------------------------------------------------ processes
@@ -422,6 +469,8 @@ def _process_patch(process):
                 _executor_queue(self._args[0])
             elif worker and self._args:
                 _worker_queue(self._args[0])
+            if worker and len(self._args) > 1:
+                _own_put(self._args[1])
             if mine:
                 _emit(_head("start") + ',"j":-1,"i":0,"k":0', now=True)
             code = 1
@@ -623,7 +672,7 @@ def _executor_queue(q):
     taken, its function timed (each item of a map's chunk).  Its job is
     told as -5: poolscope knows which executor a worker is of."""
     cf = sys.modules.get("concurrent.futures.process")
-    get = getattr(q, "get", None)
+    get = _own(q, "get")
     if cf is None or get is None:
         _warn("the executor's call queue cannot be traced")
         return
@@ -658,7 +707,7 @@ def _worker_queue(q):
     """In a pool worker: see each task as it is taken from the queue, and
     time each call of the task's function (every item of a chunk)."""
     pool = sys.modules.get("multiprocessing.pool")
-    get = getattr(q, "get", None)
+    get = _own(q, "get")
     if pool is None or get is None:
         _warn("the pool's task queue has no get(): tasks not traced")
         return
@@ -696,32 +745,31 @@ def _timed(func, job, i, n=1):
     a chunk's mapstar, its one call is the whole chunk, and its result the
     chunk's list."""
     pos = [0]
-    start = '{"e":"start","p":%d,"j":%d,"i":%d,"k":0,"t":' % (_pid, job, i)
-    done = '{"e":"done","p":%d,"j":%d,"i":%d,"k":' % (_pid, job, i)
+    done = '{"e":"done","p":%d,"j":%d,"i":%d,"k":%%d,"ok":%%d,"s0":%%d,' \
+        '"t":%%d,"v":%%s' % (_pid, job, i)
 
     def timed(*a, **k):
         k_ = pos[0]
         pos[0] = k_ + 1
         t0 = _now()
         if _held_at is not None:
-            _held_at(_board, _boff + 4, k_, job, i, t0)
-            _board[_boff + 1] = 1
+            _held_at(_board, _boff + 1, 1, k_, job, i, t0)
         if k_ == 0:
-            _hold(start + str(t0))
+            _hold(job, i, t0)
         try:
             v = func(*a, **k)
         except BaseException as e:
             _end_output()
             # The rest of a chunk never runs: this is its last call.
-            _emit('%s%d,"ok":0,"s0":%d,"t":%d,"v":%s' % (
-                done, k_, t0, _now(), _str(_repr(e))), now=True, ends=True)
+            _emit(done % (k_, 0, t0, _now(), _str(_repr(e))), now=True,
+                  ends=True)
             if _board is not None:
                 _board[_boff + 1] = 0
             raise
         if _outs:
             _end_output()
-        _emit('%s%d,"ok":1,"s0":%d,"t":%d,"v":%s' % (
-            done, k_, t0, _now(), _str(_repr(v))), ends=True, now=k_ + 1 >= n)
+        _emit(done % (k_, 1, t0, _now(), _str(_repr(v))), ends=True,
+              now=k_ + 1 >= n)
         if _board is not None:
             _board[_boff + 1] = 0
         return v

@@ -1120,6 +1120,8 @@ py_read_chan(struct psource *s)
 		}
 		if (rest > 0)
 			py_append(s, p, rest);
+		if ((size_t)n < sizeof buf)
+			break;	/* emptied: what comes next waits for the nap */
 	}
 	return total;
 }
