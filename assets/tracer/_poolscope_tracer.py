@@ -172,31 +172,38 @@ def _pack_locked():
     del _subq[:n]       # what _pend added since stays, for the next batch
     k = 0
     while k < len(q):
-        pre, n0, t0 = q[k][0], q[k][1], q[k][2]
-        args, ds, size, j = [], [], len(pre) + 80, k
-        while j < len(q) and q[j][0] == pre and q[j][1] == n0 + j - k and \
-                size + len(q[j][3]) + 24 < _MAX:
-            args.append(q[j][3])
-            ds.append(str(q[j][2] - t0))
-            size += len(q[j][3]) + 24
+        # a run of one imap's items: (feed, time, argument); the feed is
+        # [its line's start, the position of its next item]
+        feed = q[k][0]
+        j = k + 1
+        while j < len(q) and q[j][0] is feed:
             j += 1
-        _buf.append('%s,"n":%d,"t":%d,"d":"%s","a":[%s]' % (
-            pre, n0, t0, ",".join(ds), ",".join(args)))
-        k = max(j, k + 1)
+        run = q[k:j]
+        args = [x[2] for x in run]
+        # as many to a line as the longest argument lets in _MAX
+        per = max(1, (_MAX - len(feed[0]) - 100) // (
+            max(map(len, args)) + 24))
+        for m in range(0, len(run), per):
+            part = run[m:m + per]
+            t0 = part[0][1]
+            _buf.append('%s,"n":%d,"t":%d,"d":"%s","a":[%s]' % (
+                feed[0], feed[1], t0,
+                ",".join([str(x[1] - t0) for x in part]),
+                ",".join(args[m:m + per])))
+            feed[1] += len(part)
+        k = j
     n = len(_recq)
     q = _recq[:n]
     del _recq[:n]
     k = 0
     while k < len(q):
         job, ok, t0 = q[k][0], q[k][1], q[k][3]
-        r, j = [], k
-        while j < len(q) and q[j][0] == job and q[j][1] == ok and \
-                j - k < 200:
-            r.append("%d,%d" % (q[j][2], q[j][3] - t0))
+        j, end = k + 1, min(len(q), k + 200)
+        while j < end and q[j][0] == job and q[j][1] == ok:
             j += 1
         _buf.append('{"e":"recvs","p":%d,"t":%d,"j":%d,"k":-1,"ok":%d,'
-                    '"r":"%s"' % (_pid or os.getpid(), t0, job, ok,
-                                  ",".join(r)))
+                    '"r":"%s"' % (_pid or os.getpid(), t0, job, ok, ",".join(
+                        ["%d,%d" % (x[2], x[3] - t0) for x in q[k:j]])))
         k = j
 
 
@@ -205,13 +212,18 @@ def _pend(q, item):
     lock (an append is atomic, and _pack_locked takes only the items it
     counted): the flusher clears _due before it takes them, so an item
     it missed sees _due clear and wakes it again."""
-    global _due
     q.append(item)
     if len(q) >= 400 or _wake is None:
         flush()
     elif not _due:
-        _due = True
-        _wake.set()
+        _kick()
+
+
+def _kick():
+    """Wake the flusher: something waits (_pend, without the lock)."""
+    global _due
+    _due = True
+    _wake.set()
 
 
 def _due_locked():
@@ -892,11 +904,8 @@ def _pool_patch(pool):
             p = getattr(_local, "pending", None)
             if p is not None and p[0] == "imap":
                 p[1][0] = self._job
-                # the order results came in, how many the caller has had,
-                # and the start of its recv line
-                self._poolscope = [[], 0, '{"e":"recv","j":%d,"k":-1,'
-                                   '"p":%d,"t":' % (self._job,
-                                                    _pid or os.getpid())]
+                # the order results came in, how many the caller has had
+                self._poolscope = [[], 0]
         return __init__
 
     def result_set(orig):
@@ -1053,15 +1062,21 @@ def _items(iterable, func, cs, cell, pool_id, style):
         func, "__name__", None) or _repr(func)
     if cs <= _CHUNK:
         # many a "subs" line (_pack_locked): its constant part made once
-        head = None
+        feed = None
+        add = _subq.append
         for x in iterable:
-            if head is None and cell[0] is not None:
-                head = ('{"e":"subs","p":%d,"j":%d,"i":0,"k":0,"pool":%d,'
+            if feed is None and cell[0] is not None:
+                feed = ['{"e":"subs","p":%d,"j":%d,"i":0,"k":0,"pool":%d,'
                         '"s":%s,"f":%s,"cs":%d' % (
                             _pid or os.getpid(), cell[0], pool_id,
-                            _str(style), _str(name), cs))
-            if head is not None:
-                _pend(_subq, (head, n, _now(), _str(_repr(x))))
+                            _str(style), _str(name), cs), n]
+            if feed is not None:
+                # _pend's work, inline: this runs for every item
+                add((feed, _now(), _str(_repr(x))))
+                if len(_subq) >= 400 or _wake is None:
+                    flush()
+                elif not _due:
+                    _kick()
             n += 1
             yield x
         flush()
@@ -1103,9 +1118,10 @@ def _imap_received(it, unordered, ok):
     mine = getattr(it, "_poolscope", None)
     if mine is None:
         return
-    order, n, head = mine
+    n = mine[1]
     mine[1] = n + 1
     if unordered:
+        order = mine[0]
         i = order[n] if n < len(order) else -1
     else:
         i = n
