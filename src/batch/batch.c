@@ -400,15 +400,42 @@ batch_results_line(struct batch *b)
 	fwrite(block, 1, (size_t)(p - block), b->out);
 }
 
+/* A program's call styles, each once, in the order it first used them:
+ * "map", "map and imap", "map, imap and apply_async". */
+static void
+batch_styles(const struct model *m, char *buf, size_t size)
+{
+	int	 seen[MODE_NMODES + 1] = { 0 }, order[MODE_NMODES + 1];
+	int	 n = 0, k, mode;
+	size_t	 c, len = 0;
+
+	for (c = 0; c < m->ncalls; c++) {
+		mode = m->calls[c].mode;
+		if (mode < 0 || mode > MODE_NMODES || seen[mode])
+			continue;
+		seen[mode] = 1;
+		order[n++] = mode;
+	}
+	if (n == 0)
+		order[n++] = m->run.mode;
+	buf[0] = '\0';
+	for (k = 0; k < n && len < size; k++) {
+		snprintf(buf + len, size - len, "%s%s", k == 0 ? "" :
+		    k == n - 1 ? " and " : ", ", pool_mode_name(order[k]));
+		len = strlen(buf);
+	}
+}
+
 /* A program's summary: its tasks, how it ended, its time. */
 static void
 batch_program_summary(struct batch *b)
 {
 	const struct model	*m = b->m;
 	const struct run_info	*ri = &m->run;
-	char			 wall[32], busy[32], how[48];
+	char			 wall[32], busy[32], how[48], styles[128];
 	size_t			 lost = model_never_received(m);
 
+	batch_styles(m, styles, sizeof styles);
 	util_format_duration(ri->wall_ns, wall, sizeof wall);
 	util_format_duration(ri->busy_ns, busy, sizeof busy);
 	batch_exit_text(ri, how, sizeof how);
@@ -425,9 +452,8 @@ batch_program_summary(struct batch *b)
 		    ri->cpus == 1 ? "" : "s");
 	else
 		fprintf(b->out, " (%s, %d worker%s, %d processor%s)\n",
-		    pool_mode_name(ri->mode), ri->workers,
-		    ri->workers == 1 ? "" : "s", ri->cpus,
-		    ri->cpus == 1 ? "" : "s");
+		    styles, ri->workers, ri->workers == 1 ? "" : "s",
+		    ri->cpus, ri->cpus == 1 ? "" : "s");
 }
 
 /* The summary: tasks and outcomes, what the caller got, the times. */

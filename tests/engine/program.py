@@ -508,6 +508,10 @@ def big_chunks():
          "the chunks' results reach the caller in order")
     t.eq(printed(ev), untraced(path).stdout,
          "the program printed what it prints untraced")
+    last = run(["--batch", "-q", "--", PY, path]).stdout.splitlines()[-1]
+    t.ok(last.endswith("(map and imap, 2 workers, %d processor%s)" % (
+        os.cpu_count(), "" if os.cpu_count() == 1 else "s")),
+        "the summary names each style the program called, once", last)
 
 
 @case
