@@ -192,13 +192,6 @@ engine_shm_slot(struct engine *e, int slot)
 	return (struct shm_slot *)(e->slots + (size_t)slot * e->slot_stride);
 }
 
-static void
-engine_set_nonblock_cloexec(int fd)
-{
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
 struct engine *
 engine_new(const struct engine_config *cfg, const struct tasklist *tl,
     const struct event_sink *sink)
@@ -698,7 +691,8 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 	}
 	s->pid = pid;
 	s->out_fd = p[0];
-	engine_set_nonblock_cloexec(s->out_fd);
+	/* pipe2 made it close-on-exec; its flags are only that */
+	fcntl(s->out_fd, F_SETFL, O_NONBLOCK);
 	engine_epoll_add(e, s->out_fd, (uint64_t)slot);
 	s->task = -1;
 	s->ptask = task;
@@ -1534,6 +1528,18 @@ engine_requeue_rest(struct engine *e, int slot, int task)
 	}
 }
 
+/* Whether a slot's process still holds a task that has no outcome: its
+ * pool task, or in process mode the task it was forked for. */
+static int
+engine_slot_holds(const struct engine *e, int slot)
+{
+	const struct eslot	*s = &e->es[slot];
+
+	return s->task >= 0 || (s->ptask >= 0 &&
+	    e->tasks[s->ptask].state != T_DONE &&
+	    e->tasks[s->ptask].state != T_FAILED);
+}
+
 /* A process in a slot has ended: account for what it held.  at_death is
  * its scheduler counters, if they could be read. */
 static void
@@ -1576,9 +1582,7 @@ engine_slot_died(struct engine *e, int slot, int status,
 
 	/* process mode: the task it was forked for, reported or not (it may
 	 * die before it says it began). */
-	if (s->task < 0 && s->ptask >= 0 &&
-	    e->tasks[s->ptask].state != T_DONE &&
-	    e->tasks[s->ptask].state != T_FAILED) {
+	if (s->task < 0 && engine_slot_holds(e, slot)) {
 		s->task = s->ptask;
 		if (e->tasks[s->task].state != T_RUNNING)
 			s->task_start = engine_pool_ns(e, now);
@@ -1666,8 +1670,13 @@ engine_reap_one(struct engine *e, int wait)
 	    -1 || si.si_pid == 0)
 		return 0;
 	slot = engine_slot_of(e, si.si_pid);
-	if (slot != -1 && (e->es[slot].task >= 0 || e->es[slot].ptask >= 0))
-		st = engine_zombie_stats(si.si_pid, &stbuf);
+	if (slot != -1) {
+		/* What it said before it died first: a process-mode child
+		 * that reported its task's end left nothing to read. */
+		engine_drain_slot(e, slot);
+		if (engine_slot_holds(e, slot))
+			st = engine_zombie_stats(si.si_pid, &stbuf);
+	}
 	while ((pid = waitpid(si.si_pid, &status, 0)) == -1 && errno == EINTR)
 		;
 	if (pid <= 0)
