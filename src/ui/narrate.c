@@ -39,18 +39,19 @@ static void
 narrate_event(void *arg, const struct event *ev)
 {
 	struct ui_narration	*n = &((struct ui_run *)arg)->said;
-	size_t			 k = n->nlog++ % UI_LOG;
+	size_t			 k = n->nlog % UI_LOG;
+	const struct event	*last = &n->log[n->ev_at % UI_LOG];
 
 	narrate_copy(&n->log[k], n->logtext[k], sizeof n->logtext[k], ev);
 	/* A result that comes with the end of its task reads as one. */
 	if (ev->type == EV_RESULT && n->has_ev && !n->has_res &&
-	    (n->ev.type == EV_TASK_DONE || n->ev.type == EV_TASK_FAIL) &&
-	    n->ev.task == ev->task) {
-		narrate_copy(&n->res, n->rtext, sizeof n->rtext, ev);
+	    (last->type == EV_TASK_DONE || last->type == EV_TASK_FAIL) &&
+	    last->task == ev->task) {
+		n->res_at = n->nlog++;
 		n->has_res = 1;
 		return;
 	}
-	narrate_copy(&n->ev, n->text, sizeof n->text, ev);
+	n->ev_at = n->nlog++;
 	n->has_ev = 1;
 	n->has_res = 0;
 }
@@ -298,9 +299,10 @@ ui_narrate(struct ui_run *r, char *buf, size_t len)
 		    "nothing has happened yet");
 		return;
 	}
-	narrate_one(r, &n->ev, buf, len);
+	narrate_one(r, &n->log[n->ev_at % UI_LOG], buf, len);
 	if (n->has_res) {
-		narrate_result(r, &n->res, res, sizeof res);
+		narrate_result(r, &n->log[n->res_at % UI_LOG], res,
+		    sizeof res);
 		k = (int)strlen(buf);
 		snprintf(buf + k, len - k, "; %s", res);
 	}

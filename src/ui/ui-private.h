@@ -112,13 +112,15 @@ struct ui_view {
  * brought the caller at once, if any; put in words when drawn. */
 #define UI_LOG	64
 struct ui_narration {
-	struct event	 ev, res;
-	int		 has_ev, has_res;
-	char		 text[200], rtext[200];
-	/* The latest events, for the events pane when nothing was printed. */
+	/* The latest events, for the events pane when nothing was printed;
+	 * the latest and its result are two of them (each event is copied
+	 * once: a million-task run sends millions). */
 	struct event	 log[UI_LOG];
-	char		 logtext[UI_LOG][96];
+	char		 logtext[UI_LOG][200];
 	size_t		 nlog;		/* events ever logged */
+	size_t		 ev_at, res_at;	/* which of them: ev_at is one of
+					   the last two, res_at the last */
+	int		 has_ev, has_res;
 };
 
 struct run_sinks;
