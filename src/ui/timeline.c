@@ -444,8 +444,14 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 			continue;
 		}
 		if (m->run.program) {
-			c += tl_program_column(ui, m, y, x, c, w, t, dt, &next,
-			    &pending);
+			/* a call's name does not touch a count before it:
+			 * "3" and "map()" never read as "3map()" */
+			if (after_tick)
+				ui_put(ui, y, x + c, 1, C_NORMAL, "");
+			else
+				c += tl_program_column(ui, m, y, x, c, w, t,
+				    dt, &next, &pending);
+			after_tick = 0;
 			continue;
 		}
 		if (r->cfg.mode == MODE_APPLY_ASYNC || (end != 0 && t >= end)) {

@@ -142,6 +142,39 @@ NO_POOL = program("no_pool.py", """\
     """)
 
 
+CALLS = program("calls.py", """\
+    import multiprocessing
+
+    def square(n):
+        return n * n
+
+    if __name__ == "__main__":
+        with multiprocessing.Pool(2) as pool:
+            for _ in range(8):
+                pool.map(square, range(10))
+                pool.apply(square, (3,))
+    """)
+
+
+@case
+def call_names_apart_from_counts():
+    # Calls made one after another: each call's name follows the ticks of
+    # the results before it, and must not touch them ("3map()", "43" and
+    # "apply()" read as one word).
+    with Screen(NAME + "-calls", 200, 50, poolscope("--", "python3",
+                                                    CALLS)) as s:
+        scr = s.wait_for(finished, 30)
+        t.ok(scr is not None, "eight maps and applies run to the end",
+             s.last)
+        caller = line_of(scr, r"^ caller ") or ""
+        t.ok("map()" in caller or "apply()" in caller,
+             "the caller's lane names the calls", caller)
+        t.ok(re.search("[0-9+\u2193][a-z_]+\\(\\)", caller) is None,
+             "no call's name touches a count or an arrow before it", caller)
+        s.send("q")
+        t.eq(s.wait_exit(10), 0, "q: exit 0")
+
+
 @case
 def no_pool_at_80x24():
     # A program with no pool: no style, no size, no worker, not even an
