@@ -61,7 +61,7 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 		t = &m->tasks[i];
 		if (t->state != MT_DONE && t->state != MT_FAILED)
 			continue;
-		if (t->end < t->start)
+		if (m->when == NULL || m->when[i].end < m->when[i].start)
 			continue;	/* never started (a lost worker) */
 		task_label(&tl->v[i], label, sizeof label);
 		snprintf(name, sizeof name, "task %zu: %s", i, label);
@@ -70,9 +70,9 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 		batch_json_string(f, name, strlen(name));
 		fprintf(f, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":",
 		    t->state == MT_FAILED ? "failed" : "task");
-		trace_us(f, t->start);
+		trace_us(f, m->when[i].start);
 		fputs(",\"dur\":", f);
-		trace_us(f, t->end - t->start);
+		trace_us(f, m->when[i].end - m->when[i].start);
 		fprintf(f, ",\"pid\":1,\"tid\":%d,\"args\":{\"task\":%zu,"
 		    "\"chunk\":%zu,\"call\":", t->worker + 1, i,
 		    i / (size_t)(m->run.chunksize > 0 ? m->run.chunksize : 1));

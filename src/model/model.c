@@ -72,6 +72,7 @@ model_free(struct model *m)
 	free(m->task_mode);
 	free(m->calls);
 	free(m->tasks);
+	free(m->when);
 	free(m->results);
 	free(m->result_t);
 	memset(m, 0, sizeof *m);
@@ -211,7 +212,7 @@ model_lane_retry(struct model *m, int w, uint32_t task, uint64_t end)
 		m->past = xreallocarray(m->past, m->pastcap, sizeof *m->past);
 	}
 	m->past[m->npast].task = task;
-	m->past[m->npast].start = m->tasks[task].start;
+	m->past[m->npast].start = m->when[task].start;
 	m->past[m->npast].end = end;
 	l->tasks[k - 1] = MODEL_LANE_PAST | (uint32_t)m->npast++;
 }
@@ -235,8 +236,8 @@ model_lane_span(const struct model *m, const struct model_lane *l, size_t k,
 	}
 	t = &m->tasks[e];
 	sp->task = e;
-	sp->start = t->start;
-	sp->end = t->state == MT_RUNNING ? now : t->end;
+	sp->start = m->when[e].start;
+	sp->end = t->state == MT_RUNNING ? now : m->when[e].end;
 	if (sp->end < sp->start)
 		sp->end = sp->start;
 	sp->state = t->state;
@@ -281,8 +282,10 @@ model_run_start(struct model *m, const struct run_info *ri)
 	if (m->ntasks > 0) {
 		m->tasks = xcalloc(m->ntasks, sizeof *m->tasks);
 		m->results = xcalloc(m->ntasks, sizeof *m->results);
-		if (m->views)
+		if (m->views) {
+			m->when = xcalloc(m->ntasks, sizeof *m->when);
 			m->result_t = xcalloc(m->ntasks, sizeof *m->result_t);
+		}
 	}
 }
 
@@ -310,9 +313,11 @@ model_task_submit(struct model *m, int64_t i)
 		m->tasks = model_grow(m->tasks, n, cap, sizeof *m->tasks);
 		m->results = model_grow(m->results, n, cap,
 		    sizeof *m->results);
-		if (m->views)
+		if (m->views) {
+			m->when = model_grow(m->when, n, cap, sizeof *m->when);
 			m->result_t = model_grow(m->result_t, n, cap,
 			    sizeof *m->result_t);
+		}
 		if (m->errors != NULL)
 			m->errors = model_grow(m->errors, n, cap,
 			    sizeof *m->errors);
@@ -415,7 +420,8 @@ model_task_end(struct model *m, struct model_worker *w, struct model_task *t,
 
 	if (t->state == MT_RUNNING && m->nrunning > 0)
 		m->nrunning--;
-	t->end = at;
+	if (m->when != NULL)
+		m->when[t - m->tasks].end = at;
 	if (w != NULL) {
 		if (ev->has_stats)
 			w->busy_ns += ev->cpu_ns + ev->wait_ns;
@@ -450,7 +456,8 @@ model_task_start(struct model *m, struct model_worker *w,
     struct model_task *t, const struct event *ev)
 {
 	t->state = MT_RUNNING;
-	t->start = ev->t;
+	if (m->when != NULL)
+		m->when[t - m->tasks].start = ev->t;
 	t->worker = ev->worker;
 	m->nrunning++;
 	if (w == NULL)
@@ -477,8 +484,10 @@ model_task_done(struct model *m, struct model_worker *w, struct model_task *t,
 		model_text_set(m, ev->task, ev->text, ev->len);
 	m->ndone++;
 	m->ncomputed++;
-	if (m->views) {
-		m->task_ns_sum += t->end - t->start;
+	if (m->when != NULL) {
+		const struct model_when	*wh = &m->when[t - m->tasks];
+
+		m->task_ns_sum += wh->end - wh->start;
 		m->task_ns_n++;
 	}
 }

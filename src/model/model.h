@@ -77,14 +77,18 @@ enum model_task_state { MT_PENDING, MT_RUNNING, MT_DONE, MT_FAILED,
 };
 
 struct model_task {
-	uint64_t	 start;		/* ns since run start */
-	uint64_t	 end;
 	int64_t		 value;
 	int32_t		 worker;
 	uint8_t		 state;		/* enum model_task_state */
 	uint8_t		 vkind;		/* enum value_kind */
 	uint8_t		 received;	/* the caller has its result */
 	uint8_t		 attempts;
+};
+
+/* When a task ran (views only: 16 bytes a task nobody reads otherwise). */
+struct model_when {
+	uint64_t	 start;		/* ns since run start */
+	uint64_t	 end;
 };
 
 struct model {
@@ -97,9 +101,10 @@ struct model {
 	struct model_worker	*workers;
 	int			 nworkers;
 	struct model_task	*tasks;
+	struct model_when	*when;		/* per task (views only) */
 	size_t			 ntasks;
-	size_t			 taskcap;	/* tasks, results, result_t and
-						   errors have room for */
+	size_t			 taskcap;	/* tasks, when, results, result_t
+						   and errors have room for */
 	/* Per task, allocated on first use: an error's text, or a Python
 	 * value's repr (VAL_TEXT). */
 	char		       **errors;

@@ -321,19 +321,25 @@ test_tasks(void)
 
 	model_init(&m);
 	run_start(MODE_APPLY_ASYNC, 2, 6, 0);
+	ok(m.when == NULL, "without views no task's times are kept (16 "
+	    "bytes a task nobody reads)");
+	model_free(&m);
+	model_init(&m);
+	model_keep_views(&m);
+	run_start(MODE_APPLY_ASYNC, 2, 6, 0);
 	worker_start(0, 100);
 	worker_start(1, 101);
 
 	task_start(0, 0);
 	is_int(m.tasks[0].state, MT_RUNNING, "task_start: running");
-	ok(m.tasks[0].worker == 0 && m.tasks[0].start == now,
-	    "task_start: on its worker, at its time");
+	ok(m.tasks[0].worker == 0 && m.when != NULL &&
+	    m.when[0].start == now, "task_start: on its worker, at its time");
 	is_int(m.nrunning, 1, "one task running");
 	now += 19 * MS;			/* it runs 20 ms */
 	task_done(0, 0, 16);
 	ok(m.tasks[0].state == MT_DONE && m.tasks[0].vkind == VAL_INT &&
 	    m.tasks[0].value == 16, "task_done: done, with its value");
-	is_int(m.tasks[0].end, now, "task_done: its end");
+	is_int(m.when[0].end, now, "task_done: its end");
 	is_int(m.nrunning, 0, "none running");
 	is_int(m.workers[0].busy_ns, 20 * MS,
 	    "the worker was busy for the task's 20 ms");
