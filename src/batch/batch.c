@@ -176,7 +176,7 @@ batch_text(struct batch *b, const struct event *ev)
 	fprintf(f, "[%4" PRIu64 ".%06" PRIu64 "] ", ev->t / 1000000000u,
 	    (ev->t % 1000000000u) / 1000u);
 	if (ev->task >= 0 && (size_t)ev->task < b->tl->n)
-		task_label(&b->tl->v[ev->task], label, sizeof label);
+		tasklist_label(b->tl, ev->task, label, sizeof label);
 	else
 		label[0] = '\0';
 	switch (ev->type) {

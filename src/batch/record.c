@@ -31,6 +31,7 @@ recorder_open(const char *path, int replace, const struct tasklist *tl,
 {
 	struct recorder	*r;
 	struct outfile	*of;
+	struct task	 t;
 	char		*line;
 	size_t		 i, len;
 	FILE		*f;
@@ -50,9 +51,10 @@ recorder_open(const char *path, int replace, const struct tasklist *tl,
 	fprintf(f, "{\"t\":0,\"ev\":\"recording\",\"version\":%d,\"program\":"
 	    "\"poolscope %s\",\"tasks\":[", RECORD_VERSION, PACKAGE_VERSION);
 	for (i = 0; i < tl->n; i++) {
-		len = tl->v[i].cmd != NULL ? strlen(tl->v[i].cmd) + 16 : 64;
+		t = tasklist_at(tl, i);
+		len = t.cmd != NULL ? strlen(t.cmd) + 16 : 64;
 		line = xmalloc(len);
-		task_label(&tl->v[i], line, len);
+		tasklist_label(tl, i, line, len);
 		if (i > 0)
 			putc(',', f);
 		batch_json_string(f, line, strlen(line));

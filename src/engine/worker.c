@@ -307,7 +307,7 @@ static int
 worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
     uint64_t *clock)
 {
-	const struct task	*t = &wa->tl->v[task];
+	const struct task	 tt = tasklist_at(wa->tl, task), *t = &tt;
 	struct worker_output	 wo;
 	struct task_ctx		 ctx;
 	struct task_outcome	 out;

@@ -291,7 +291,7 @@ svg_task(FILE *f, const struct model *m, const struct tasklist *tl,
 	size_t		 cw, i = sp->task;
 
 	cw = m->run.chunksize > 0 ? (size_t)m->run.chunksize : 1;
-	task_label(&tl->v[i], label, sizeof label);
+	tasklist_label(tl, i, label, sizeof label);
 	if (sp->past)
 		snprintf(val, sizeof val, "its worker died; run again");
 	else

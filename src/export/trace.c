@@ -63,7 +63,7 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 			continue;
 		if (m->when == NULL || m->when[i].end < m->when[i].start)
 			continue;	/* never started (a lost worker) */
-		task_label(&tl->v[i], label, sizeof label);
+		tasklist_label(tl, i, label, sizeof label);
 		snprintf(name, sizeof name, "task %zu: %s", i, label);
 		model_value_format(m, i, val, sizeof val);
 		fputs("{\"name\":", f);

@@ -582,7 +582,7 @@ py_queue_start(struct psource *s, const struct praw *r, uint64_t t)
 	int		 slot = py_slot(s, r->p);
 
 	for (n = 0; n < s->nqpending && r->text != NULL; n++) {
-		label = s->tl.v[s->qpending[n]].cmd;
+		label = tasklist_at(&s->tl, s->qpending[n]).cmd;
 		if (label != NULL && strlen(label) == r->len &&
 		    memcmp(label, r->text, r->len) == 0) {
 			task = s->qpending[n];
@@ -710,7 +710,7 @@ py_lost(struct psource *s, int64_t task, const char *msg)
 		s->lost_at = now_ns();
 	if (!s->batch || s->aborted || s->exited)
 		return;
-	task_label(&s->tl.v[task], label, sizeof label);
+	tasklist_label(&s->tl, task, label, sizeof label);
 	fprintf(stderr, "poolscope: task %" PRId64 " (%s) was lost: %s; a "
 	    "Pool waits for its result for ever, so the program may not end "
 	    "by itself: %s\n", task, label, msg, s->timeout_ns ?

@@ -84,7 +84,6 @@ struct parser {
 	size_t		 errlen;
 
 	struct tasklist	 tl;
-	size_t		 cap;		/* of tl.v */
 	size_t		 strcap;	/* of tl.strings */
 
 	/* The line being parsed, for messages and for the tasks. */
@@ -335,35 +334,128 @@ check_number(struct parser *p, int kind, const struct number *num,
 	return 0;
 }
 
+static void	*tasklist_room(void *, size_t, size_t);
+
+/* A new run at the end of tl, of one task. */
+static struct task_run *
+tasklist_new_run(struct tasklist *tl, int kind, int64_t arg, char *cmd,
+    uint32_t line)
+{
+	struct task_run	*r;
+
+	tl->runs = tasklist_room(tl->runs, tl->nruns, sizeof *tl->runs);
+	r = &tl->runs[tl->nruns++];
+	memset(r, 0, sizeof *r);
+	r->first = tl->n++;
+	r->arg = arg;
+	r->cmd = cmd;
+	r->line = line;
+	r->kind = (uint8_t)kind;
+	r->n = 1;
+	return r;
+}
+
+/* A run's arguments listed from now on: the room tasklist_room keeps. */
+static void
+tasklist_list_args(struct task_run *r)
+{
+	size_t	cap = 16, k;
+
+	while (cap < r->n)
+		cap *= 2;
+	r->args = xreallocarray(NULL, cap, sizeof *r->args);
+	for (k = 0; k < r->n; k++)
+		r->args[k] = r->arg + (int64_t)k * r->astep;
+}
+
+/* One more task at the end of tl: in its last run if it follows on (the
+ * same kind, command and line, or the next argument and line). */
+static void
+tasklist_push(struct tasklist *tl, int kind, int64_t arg, char *cmd,
+    uint32_t line)
+{
+	struct task_run	*r = tl->nruns > 0 ? &tl->runs[tl->nruns - 1] : NULL;
+	uint64_t	 da;
+
+	if (r == NULL || r->kind != kind || r->cmd != cmd || r->cmds != NULL ||
+	    r->n == UINT32_MAX) {
+		tasklist_new_run(tl, kind, arg, cmd, line);
+		return;
+	}
+	da = (uint64_t)arg - (uint64_t)r->arg;
+	if (r->args == NULL && r->n == 1 && da <= 1 && line >= r->line &&
+	    line - r->line <= 1) {
+		r->astep = (uint8_t)da;
+		r->lstep = (uint8_t)(line - r->line);
+	} else if (r->args == NULL && arg == r->arg + (int64_t)r->n *
+	    r->astep && line == r->line + r->n * r->lstep) {
+		;
+	} else if (r->lstep == 0 && line == r->line) {
+		if (r->args == NULL)
+			tasklist_list_args(r);
+		r->args = tasklist_room(r->args, r->n, sizeof *r->args);
+		r->args[r->n] = arg;
+	} else {
+		tasklist_new_run(tl, kind, arg, cmd, line);
+		return;
+	}
+	r->n++;
+	tl->n++;
+}
+
+struct task
+tasklist_at(const struct tasklist *tl, size_t i)
+{
+	const struct task_run	*r;
+	struct task		 t;
+	size_t			 lo = 0, hi = tl->nruns, mid, k;
+
+	memset(&t, 0, sizeof t);
+	if (i >= tl->n || tl->nruns == 0)
+		return t;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (tl->runs[mid].first <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	r = &tl->runs[lo];
+	k = i - r->first;
+	t.kind = r->kind;
+	t.line = r->line + (uint32_t)k * r->lstep;
+	t.arg = r->args != NULL ? r->args[k] : r->arg + (int64_t)k * r->astep;
+	t.cmd = r->cmds != NULL ? r->cmds[k] : r->cmd;
+	return t;
+}
+
 /* Append count tasks of one kind with arguments a, a+1, ... */
 static int
 add_tasks(struct parser *p, size_t pos, int kind, int64_t a, uint64_t count,
     char *cmd)
 {
 	struct tasklist	*tl = &p->tl;
-	struct task	*t;
-	size_t		 newcap;
+	struct task_run	*r;
 	uint64_t	 i;
 
 	if (count > TASKS_MAX - tl->n)
 		return perr(p, pos, "too many tasks: the list would hold %llu, "
 		    "more than the limit of %d; split it into smaller lists",
 		    (unsigned long long)(tl->n + count), TASKS_MAX);
-	if (tl->n + count > p->cap) {
-		newcap = p->cap > 0 ? p->cap : 64;
-		while (newcap < tl->n + count)
-			newcap = newcap > TASKS_MAX / 2 ? TASKS_MAX :
-			    newcap * 2;
-		tl->v = xreallocarray(tl->v, newcap, sizeof *tl->v);
-		p->cap = newcap;
+	if (count == 0)
+		return 0;
+	tasklist_push(tl, kind, a, cmd, p->tline);
+	r = &tl->runs[tl->nruns - 1];
+	if (count > 1 && r->n == 1 && r->first == tl->n - 1) {
+		/* a range of its own: one run, counting up */
+		r->astep = 1;
+		r->lstep = 0;
+		r->n = (uint32_t)count;
+		tl->n += count - 1;
+		return 0;
 	}
-	for (i = 0; i < count; i++) {
-		t = &tl->v[tl->n++];
-		t->arg = a + (int64_t)i;
-		t->cmd = cmd;
-		t->line = p->tline;
-		t->kind = (uint8_t)kind;
-	}
+	for (i = 1; i < count; i++)
+		tasklist_push(tl, kind, a + (int64_t)i, cmd, p->tline);
 	return 0;
 }
 
@@ -646,8 +738,6 @@ tasklist_parse(struct tasklist *tl, const char *name, const char *text,
 	}
 	/* An empty list is not an error: Python's Pool.map(f, []) returns
 	 * [] (the caller warns: it is seldom what was meant). */
-	if (p.cap > p.tl.n && p.tl.n > 0)
-		p.tl.v = xreallocarray(p.tl.v, p.tl.n, sizeof *p.tl.v);
 	p.tl.name = xstrdup(p.name);
 	*tl = p.tl;
 	return 0;
@@ -736,7 +826,11 @@ tasklist_free(struct tasklist *tl)
 	for (i = 0; i < tl->nstrings; i++)
 		free(tl->strings[i]);
 	free(tl->strings);
-	free(tl->v);
+	for (i = 0; i < tl->nruns; i++) {
+		free(tl->runs[i].args);
+		free(tl->runs[i].cmds);
+	}
+	free(tl->runs);
 	free(tl->name);
 	memset(tl, 0, sizeof *tl);
 }
@@ -753,18 +847,22 @@ tasklist_room(void *p, size_t n, size_t size)
 size_t
 tasklist_append_call(struct tasklist *tl, const char *call, size_t len)
 {
-	struct task	*t;
+	struct task_run	*r = tl->nruns > 0 ? &tl->runs[tl->nruns - 1] : NULL;
 	char		*cmd = xstrndup(call, len);
 
 	tl->strings = tasklist_room(tl->strings, tl->nstrings,
 	    sizeof *tl->strings);
 	tl->strings[tl->nstrings++] = cmd;
-	tl->v = tasklist_room(tl->v, tl->n, sizeof *tl->v);
-	t = &tl->v[tl->n];
-	memset(t, 0, sizeof *t);
-	t->kind = TASK_CALL;
-	t->cmd = cmd;
-	return tl->n++;
+	if (r != NULL && r->cmds != NULL && r->n < UINT32_MAX) {
+		/* a program's calls: one run, their commands listed */
+		r->cmds = tasklist_room(r->cmds, r->n, sizeof *r->cmds);
+		r->cmds[r->n++] = cmd;
+		return tl->n++;
+	}
+	r = tasklist_new_run(tl, TASK_CALL, 0, NULL, 0);
+	r->cmds = tasklist_room(NULL, 0, sizeof *r->cmds);
+	r->cmds[0] = cmd;
+	return r->first;
 }
 
 const char *
@@ -789,6 +887,14 @@ task_kind_instant(int kind)
 {
 	return kind == TASK_SQUARE || kind == TASK_CUBE || kind == TASK_PRINT ||
 	    kind == TASK_HELLO;
+}
+
+void
+tasklist_label(const struct tasklist *tl, size_t i, char *buf, size_t len)
+{
+	struct task	t = tasklist_at(tl, i);
+
+	task_label(&t, buf, len);
 }
 
 void

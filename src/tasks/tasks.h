@@ -49,13 +49,34 @@ struct task {
 	uint8_t		 kind;	/* enum task_kind */
 };
 
+/* Tasks are kept as runs, not one by one: "square 1..10000000" is one run
+ * (a task costs no memory here), "sleep 10 x1000" another; a run whose
+ * arguments follow no step lists them (8 bytes a task), and a Python
+ * program's calls list their commands. */
+struct task_run {
+	size_t		 first;	/* its first task's index */
+	int64_t		 arg;	/* the first task's argument */
+	int64_t		*args;	/* the arguments, listed (or NULL) */
+	char		*cmd;	/* every task's command */
+	char	       **cmds;	/* the commands, listed (or NULL) */
+	uint32_t	 n;	/* tasks in it */
+	uint32_t	 line;	/* the first task's source line */
+	uint8_t		 kind;
+	uint8_t		 astep;	/* 0 or 1: each next argument is that more */
+	uint8_t		 lstep;	/* and each next line */
+};
+
 struct tasklist {
-	struct task	*v;
-	size_t		 n;
+	struct task_run	*runs;
+	size_t		 nruns;
+	size_t		 n;	/* tasks */
 	char		*name;	/* file name, or "--tasks" for an inline list */
 	char	       **strings;	/* owned sh commands */
 	size_t		 nstrings;
 };
+
+/* Task i of tl (i < tl->n). */
+struct task	 tasklist_at(const struct tasklist *tl, size_t i);
 
 /* A task of a Python program that poolscope watches: what it calls,
  * "square(7)", in cmd.  poolscope never runs one, and no task list can
@@ -82,6 +103,9 @@ void	 tasklist_seed(uint64_t seed);
 const char	*task_kind_name(int kind);
 /* "square 4", "sh echo hi" (truncated to fit). */
 void		 task_label(const struct task *t, char *buf, size_t len);
+/* The label of task i of tl. */
+void		 tasklist_label(const struct tasklist *tl, size_t i, char *buf,
+		     size_t len);
 /* 1 if the kind takes a numeric argument. */
 int		 task_kind_numeric(int kind);
 /* 1 if the kind always finishes in well under a microsecond and prints at

@@ -78,7 +78,7 @@ ui_task_words(struct ui_run *r, int64_t task, char *buf, size_t len)
 		snprintf(buf, len, "a task");
 		return;
 	}
-	task_label(&r->tl->v[task], label, sizeof label);
+	tasklist_label(r->tl, task, label, sizeof label);
 	snprintf(buf, len, "task %" PRId64 " (%s)", task, label);
 }
 

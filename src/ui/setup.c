@@ -1213,7 +1213,7 @@ setup_preview(struct ui *ui, char *buf, size_t len, int width)
 	n = snprintf(buf, len, "Task list: %s, %zu task%s:",
 	    st->entries[st->sel].name, ui->tl->n, ui->tl->n == 1 ? "" : "s");
 	for (i = 0; i < ui->tl->n && n < width; i++) {
-		task_label(&ui->tl->v[i], label, sizeof label);
+		tasklist_label(ui->tl, i, label, sizeof label);
 		if (n + (int)strlen(label) + 6 > width) {
 			snprintf(buf + n, len - n, " %s", ui->g->ellipsis);
 			return;

@@ -134,7 +134,7 @@ tl_block_text(struct ui_run *r, const struct model_span *sp, int row,
 		snprintf(buf, len, "%s%" PRIu32, sp->state == MT_FAILED ?
 		    "x" : "", sp->task);
 	else if (row == 1 && sp->task < r->tl->n)
-		task_label(&r->tl->v[sp->task], buf, len);
+		tasklist_label(r->tl, sp->task, buf, len);
 	else if (row == 2 && sp->state == MT_DONE && !sp->past)
 		model_value_format(m, sp->task, buf, len);
 	else if (row == 2 && sp->state == MT_FAILED)
@@ -575,7 +575,7 @@ tl_draw_queue(struct ui *ui, struct ui_run *r, int y, int lx, int lw, int x,
 		    waiting == 1 ? "" : "s");
 		ui_put(ui, y, lx, lw, C_DIM, buf);
 		for (k = m->ntasks - waiting; k < m->ntasks && c < w; k++) {
-			task_label(&r->tl->v[k], buf, sizeof buf);
+			tasklist_label(r->tl, k, buf, sizeof buf);
 			len = (int)strlen(buf);
 			if (c + len + 1 > w)
 				break;
@@ -665,7 +665,7 @@ tl_task_text(struct ui *ui, struct ui_run *r, int64_t task, int width,
 		snprintf(buf, len, "-");
 		return;
 	}
-	task_label(&r->tl->v[task], label, sizeof label);
+	tasklist_label(r->tl, task, label, sizeof label);
 	snprintf(full, sizeof full, "%" PRId64 " %s", task, label);
 	ui_shorten(full, width, ui->g->ellipsis, buf, len);
 }
@@ -686,7 +686,7 @@ tl_draw_table_row(struct ui *ui, struct ui_run *r, int y, int tw, int slot,
 	if (row > 0) {
 		buf[0] = '\0';
 		if (row == 1 && w->task >= 0 && (size_t)w->task < r->tl->n)
-			task_label(&r->tl->v[w->task], task, sizeof task);
+			tasklist_label(r->tl, w->task, task, sizeof task);
 		else
 			task[0] = '\0';
 		if (task[0] != '\0')

@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t	i;
 
 		for (i = 0; i < tl.n && i < 64; i++)
-			task_label(&tl.v[i], label, sizeof label);
+			tasklist_label(&tl, i, label, sizeof label);
 		tasklist_free(&tl);
 	} else if (memchr(err, '\0', sizeof err) == NULL)
 		__builtin_trap();	/* the message must be terminated */

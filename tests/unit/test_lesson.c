@@ -143,7 +143,7 @@ test_all_keys(void)
 	is_int(s->cfg.timeout_ms, 1000, "--timeout");
 	is_int(s->cfg.retries, 2, "--retries");
 	is_int(s->tl.n, 3, "--tasks: three tasks");
-	is_int(s->tl.v[2].arg, 3, "--tasks: the third is square 3");
+	is_int(tasklist_at(&s->tl, 2).arg, 3, "--tasks: the third is square 3");
 	is_int(s->wait_end, 0, "wait: now");
 	is_str(s->run_text, "--workers 3 --mode imap --chunksize 2 "
 	    "--time-scale 0.5 --pace 300 --max-tasks-per-child 4 --timeout 1000 "
@@ -152,7 +152,7 @@ test_all_keys(void)
 	is_int(s->line, 10, "line of the second step");
 	is_int(s->has_run, 0, "no run");
 	is_int(s->tl.n, 0, "no run: no tasks");
-	ok(s->tl.v == NULL, "no run: an empty task list");
+	ok(s->tl.runs == NULL, "no run: an empty task list");
 	ok(s->run_text == NULL, "no run: no run_text");
 	is_int(s->wait_end, 0, "no run: wait now by default");
 	lesson_free(&l);
@@ -180,7 +180,7 @@ test_short_options(void)
 		is_int(l.steps[0].cfg.workers, 3, "-w3");
 		is_int(l.steps[0].cfg.mode, MODE_IMAP, "-mimap");
 		is_int(l.steps[0].cfg.chunksize, 4, "-c4");
-		is_int(l.steps[0].tl.v[0].kind, TASK_CUBE, "-tcube\\ 2");
+		is_int(tasklist_at(&l.steps[0].tl, 0).kind, TASK_CUBE, "-tcube\\ 2");
 		lesson_free(&l);
 	}
 	if (good_run(&l, "-m sync", 2) == 0) {
@@ -216,30 +216,30 @@ test_quoting(void)
 	struct lesson	l;
 
 	if (good_run(&l, "-t 'sh echo \"a  b\"'", 2) == 0) {
-		is_str(l.steps[0].tl.v[0].cmd, "echo \"a  b\"",
+		is_str(tasklist_at(&l.steps[0].tl, 0).cmd, "echo \"a  b\"",
 		    "single quotes keep everything");
 		lesson_free(&l);
 	}
 	if (good_run(&l, "-t \"sh echo \\\"hi\\\" \\$HOME \\\\ \\n 'q'\"", 2)
 	    == 0) {
-		is_str(l.steps[0].tl.v[0].cmd, "echo \"hi\" $HOME \\ \\n 'q'",
+		is_str(tasklist_at(&l.steps[0].tl, 0).cmd, "echo \"hi\" $HOME \\ \\n 'q'",
 		    "double quotes: \\\" \\$ \\\\ escaped, other backslashes "
 		    "kept");
 		lesson_free(&l);
 	}
 	if (good_run(&l, "-t sh\\ echo\\ \\'x\\'", 2) == 0) {
-		is_str(l.steps[0].tl.v[0].cmd, "echo 'x'",
+		is_str(tasklist_at(&l.steps[0].tl, 0).cmd, "echo 'x'",
 		    "backslashes outside quotes");
 		lesson_free(&l);
 	}
 	if (good_run(&l, "-t 'sh echo a'\"b\"c", 2) == 0) {
-		is_str(l.steps[0].tl.v[0].cmd, "echo abc",
+		is_str(tasklist_at(&l.steps[0].tl, 0).cmd, "echo abc",
 		    "quoted pieces join into one word");
 		lesson_free(&l);
 	}
 	if (good_run(&l, "-t 'sh echo one\\; echo two; print 5'", 2) == 0) {
 		is_int(l.steps[0].tl.n, 2, "inline ';' and '\\;' as with -t");
-		is_str(l.steps[0].tl.v[0].cmd, "echo one; echo two",
+		is_str(tasklist_at(&l.steps[0].tl, 0).cmd, "echo one; echo two",
 		    "\\; is a literal ';'");
 		lesson_free(&l);
 	}
@@ -315,7 +315,7 @@ test_task_files(void)
 		is_int(l.steps[1].tl.n, 3, "here.tasks: next to the lesson");
 		is_int(l.steps[2].tl.n, 1, "up.tasks: the lesson's directory "
 		    "first");
-		is_int(l.steps[2].tl.v[0].arg, 9, "up.tasks: the one next to it");
+		is_int(tasklist_at(&l.steps[2].tl, 0).arg, 9, "up.tasks: the one next to it");
 		is_int(l.steps[3].tl.n, 2, "-- then a file");
 		lesson_free(&l);
 	} else

@@ -49,7 +49,7 @@ parse_inline(struct tasklist *tl, const char *text)
 static int
 is_empty(const struct tasklist *tl)
 {
-	return tl->v == NULL && tl->n == 0 && tl->name == NULL &&
+	return tl->runs == NULL && tl->n == 0 && tl->name == NULL &&
 	    tl->strings == NULL && tl->nstrings == 0;
 }
 
@@ -105,42 +105,42 @@ test_good_file(void)
 	ok(parse(&tl, text) == 0, "a list with every kind parses");
 	is_int(tl.n, 19, "it has 19 tasks");
 	is_str(tl.name, "tasks.txt", "the name is kept");
-	is_int(tl.v[0].kind, TASK_SQUARE, "task 0 is a square");
-	is_int(tl.v[2].arg, 3, "square 1..3 ends with 3");
-	is_int(tl.v[2].line, 2, "square 1..3 is from line 2");
-	is_int(tl.v[3].kind, TASK_CUBE, "task 3 is a cube");
-	is_int(tl.v[3].arg, -2, "cube -2 keeps its sign");
-	is_int(tl.v[5].arg, 1, "print 0..1 ends with 1");
-	is_int(tl.v[5].line, 5, "print is from line 5");
-	is_int(tl.v[6].kind, TASK_HELLO, "hello");
-	is_int(tl.v[7].kind, TASK_SLEEP, "sleep");
-	is_int(tl.v[7].arg, 250, "sleep 250");
-	is_int(tl.v[8].kind, TASK_SPIN, "spin");
-	is_int(tl.v[9].kind, TASK_PRIMES, "primes");
-	is_int(tl.v[10].kind, TASK_FIB, "fib");
-	is_int(tl.v[11].kind, TASK_FAIL, "fail");
-	is_int(tl.v[12].kind, TASK_CRASH, "crash");
-	is_int(tl.v[13].kind, TASK_HANG, "hang");
-	is_int(tl.v[14].kind, TASK_SH, "sh");
-	is_str(tl.v[14].cmd, "echo a#b", "'#' inside a word is kept, the "
+	is_int(tasklist_at(&tl, 0).kind, TASK_SQUARE, "task 0 is a square");
+	is_int(tasklist_at(&tl, 2).arg, 3, "square 1..3 ends with 3");
+	is_int(tasklist_at(&tl, 2).line, 2, "square 1..3 is from line 2");
+	is_int(tasklist_at(&tl, 3).kind, TASK_CUBE, "task 3 is a cube");
+	is_int(tasklist_at(&tl, 3).arg, -2, "cube -2 keeps its sign");
+	is_int(tasklist_at(&tl, 5).arg, 1, "print 0..1 ends with 1");
+	is_int(tasklist_at(&tl, 5).line, 5, "print is from line 5");
+	is_int(tasklist_at(&tl, 6).kind, TASK_HELLO, "hello");
+	is_int(tasklist_at(&tl, 7).kind, TASK_SLEEP, "sleep");
+	is_int(tasklist_at(&tl, 7).arg, 250, "sleep 250");
+	is_int(tasklist_at(&tl, 8).kind, TASK_SPIN, "spin");
+	is_int(tasklist_at(&tl, 9).kind, TASK_PRIMES, "primes");
+	is_int(tasklist_at(&tl, 10).kind, TASK_FIB, "fib");
+	is_int(tasklist_at(&tl, 11).kind, TASK_FAIL, "fail");
+	is_int(tasklist_at(&tl, 12).kind, TASK_CRASH, "crash");
+	is_int(tasklist_at(&tl, 13).kind, TASK_HANG, "hang");
+	is_int(tasklist_at(&tl, 14).kind, TASK_SH, "sh");
+	is_str(tasklist_at(&tl, 14).cmd, "echo a#b", "'#' inside a word is kept, the "
 	    "comment is not");
 	is_int(tl.nstrings, 1, "one string kept for the sh line");
-	is_int(tl.v[15].arg, -3, "a negative range starts at -3");
-	is_int(tl.v[17].arg, -1, "and ends at -1");
-	is_int(tl.v[17].line, 16, "after tabs and CRLF, line 16");
-	ok(tl.v[17].kind == TASK_SQUARE, "an indented, CRLF line parses");
-	ok(tl.v[18].kind == TASK_PRINT && tl.v[18].arg == -5,
+	is_int(tasklist_at(&tl, 15).arg, -3, "a negative range starts at -3");
+	is_int(tasklist_at(&tl, 17).arg, -1, "and ends at -1");
+	is_int(tasklist_at(&tl, 17).line, 16, "after tabs and CRLF, line 16");
+	ok(tasklist_at(&tl, 17).kind == TASK_SQUARE, "an indented, CRLF line parses");
+	ok(tasklist_at(&tl, 18).kind == TASK_PRINT && tasklist_at(&tl, 18).arg == -5,
 	    "a last line without a newline");
 
-	task_label(&tl.v[3], label, sizeof label);
+	tasklist_label(&tl, 3, label, sizeof label);
 	is_str(label, "cube -2", "label of cube -2");
-	task_label(&tl.v[7], label, sizeof label);
+	tasklist_label(&tl, 7, label, sizeof label);
 	is_str(label, "sleep 250", "label of sleep 250");
-	task_label(&tl.v[11], label, sizeof label);
+	tasklist_label(&tl, 11, label, sizeof label);
 	is_str(label, "fail", "label of fail");
-	task_label(&tl.v[14], label, sizeof label);
+	tasklist_label(&tl, 14, label, sizeof label);
 	is_str(label, "sh echo a#b", "label of sh");
-	task_label(&tl.v[14], label, 8);
+	tasklist_label(&tl, 14, label, 8);
 	is_str(label, "sh e...", "a long sh label is cut with ...");
 	tasklist_free(&tl);
 	ok(is_empty(&tl), "tasklist_free zeroes the list");
@@ -148,13 +148,13 @@ test_good_file(void)
 	ok(is_empty(&tl), "tasklist_free twice is safe");
 
 	ok(parse(&tl, "\xef\xbb\xbfsquare 4\n") == 0, "a BOM is skipped");
-	task_label(&tl.v[0], label, sizeof label);
+	tasklist_label(&tl, 0, label, sizeof label);
 	is_str(label, "square 4", "label of square 4");
 	tasklist_free(&tl);
 
 	ok(parse(&tl, "sh echo hi; exit 3\n") == 0, "';' in a file is part "
 	    "of the command");
-	is_str(tl.v[0].cmd, "echo hi; exit 3", "the whole command is kept");
+	is_str(tasklist_at(&tl, 0).cmd, "echo hi; exit 3", "the whole command is kept");
 	tasklist_free(&tl);
 
 	ok(parse(&tl, "square 3037000499\ncube -2097151\nfib 50\n"
@@ -172,19 +172,19 @@ test_good_inline(void)
 	ok(parse_inline(&tl, "square 1..10; cube 123") == 0,
 	    "the inline form parses");
 	is_int(tl.n, 11, "square 1..10; cube 123 is 11 tasks");
-	is_int(tl.v[9].arg, 10, "the range ends with 10");
-	is_int(tl.v[10].kind, TASK_CUBE, "then a cube");
-	is_int(tl.v[10].arg, 123, "cube 123");
-	is_int(tl.v[10].line, 2, "the cube is inline line 2");
+	is_int(tasklist_at(&tl, 9).arg, 10, "the range ends with 10");
+	is_int(tasklist_at(&tl, 10).kind, TASK_CUBE, "then a cube");
+	is_int(tasklist_at(&tl, 10).arg, 123, "cube 123");
+	is_int(tasklist_at(&tl, 10).line, 2, "the cube is inline line 2");
 	is_str(tl.name, "--tasks", "the inline name");
 	tasklist_free(&tl);
 
 	ok(parse_inline(&tl, "sh echo a\\; echo b;fail ; ;# c; hang") == 0,
 	    "'\\;' in an inline sh command");
 	is_int(tl.n, 3, "sh, fail and hang");
-	is_str(tl.v[0].cmd, "echo a; echo b", "'\\;' becomes ';'");
-	is_int(tl.v[1].kind, TASK_FAIL, "fail after the ';'");
-	is_int(tl.v[2].kind, TASK_HANG, "a comment ends at ';'");
+	is_str(tasklist_at(&tl, 0).cmd, "echo a; echo b", "'\\;' becomes ';'");
+	is_int(tasklist_at(&tl, 1).kind, TASK_FAIL, "fail after the ';'");
+	is_int(tasklist_at(&tl, 2).kind, TASK_HANG, "a comment ends at ';'");
 	tasklist_free(&tl);
 }
 
@@ -487,11 +487,11 @@ test_rand(void)
 	ok(parse(&b, "sleep rand(100,900) x50\n") == 0 && b.n == 50,
 	    "the same again with the same seed");
 	for (i = 0; i < a.n && i < b.n; i++) {
-		if (a.v[i].arg < 100 || a.v[i].arg > 900)
+		if (tasklist_at(&a, i).arg < 100 || tasklist_at(&a, i).arg > 900)
 			in_range = 0;
-		if (a.v[i].arg != b.v[i].arg)
+		if (tasklist_at(&a, i).arg != tasklist_at(&b, i).arg)
 			same = 0;
-		if (a.v[i].arg != a.v[0].arg)
+		if (tasklist_at(&a, i).arg != tasklist_at(&a, 0).arg)
 			varied = 1;
 	}
 	ok(in_range, "every value is within 100..900");
@@ -504,16 +504,16 @@ test_rand(void)
 	tasklist_seed(42);
 	parse(&b, "sleep rand(100,900) x50\n");
 	for (same = 1, i = 0; i < a.n; i++)
-		if (a.v[i].arg != b.v[i].arg)
+		if (tasklist_at(&a, i).arg != tasklist_at(&b, i).arg)
 			same = 0;
 	ok(!same, "another seed gives another list");
 	tasklist_free(&a);
 	tasklist_free(&b);
-	ok(parse(&a, "square rand(5,5)\n") == 0 && a.n == 1 && a.v[0].arg == 5,
+	ok(parse(&a, "square rand(5,5)\n") == 0 && a.n == 1 && tasklist_at(&a, 0).arg == 5,
 	    "rand(5,5) is 5");
 	tasklist_free(&a);
 	ok(parse(&a, "square 1..3 x2\nfail x3\n") == 0 && a.n == 9 &&
-	    a.v[3].arg == 1 && a.v[5].arg == 3 && a.v[6].kind == TASK_FAIL,
+	    tasklist_at(&a, 3).arg == 1 && tasklist_at(&a, 5).arg == 3 && tasklist_at(&a, 6).kind == TASK_FAIL,
 	    "square 1..3 x2 repeats the range; fail x3 makes three");
 	tasklist_free(&a);
 	bad("sleep rand(900,100)\n", "tasks.txt:1:7: rand 900..100 runs "
@@ -531,6 +531,67 @@ test_rand(void)
 	    "a count");
 }
 
+/* Tasks kept as runs: a range is one run whatever its length, and every
+ * task reads back as it was written. */
+static void
+test_runs(void)
+{
+	struct tasklist	 tl;
+	struct task	 t;
+	char		 call[32];
+	size_t		 i;
+	int		 good;
+
+	ok(parse_inline(&tl, "square 1..10000000") == 0 && tl.n == 10000000 &&
+	    tl.nruns == 1, "ten million squares: one run");
+	t = tasklist_at(&tl, 9999999);
+	ok(t.kind == TASK_SQUARE && t.arg == 10000000 && t.line == 1,
+	    "its last is square 10000000, of line 1");
+	tasklist_free(&tl);
+
+	ok(parse_inline(&tl, "sleep 10 x1000") == 0 && tl.nruns == 1 &&
+	    tasklist_at(&tl, 999).arg == 10, "sleep 10 x1000: one run of 10s");
+	tasklist_free(&tl);
+
+	ok(parse(&tl, "square 1\nsquare 2\nsquare 3\n"
+	    "square 4..6\ncube 7\nsquare 8\n") == 0 && tl.n == 8, "a file");
+	good = 1;
+	for (i = 0; i < tl.n; i++) {
+		t = tasklist_at(&tl, i);
+		good &= t.arg == (int64_t)i + 1 && t.kind == (i == 6 ?
+		    TASK_CUBE : TASK_SQUARE) && t.line == (i < 3 ? i + 1 :
+		    i < 6 ? 4 : i - 1);
+	}
+	ok(good, "each task's kind, argument and line, across its runs");
+	is_int((int64_t)tl.nruns, 4, "square 1..3 a line each, 4..6, cube 7, "
+	    "square 8: four runs");
+	tasklist_free(&tl);
+
+	tasklist_seed(7);
+	ok(parse_inline(&tl, "square rand(1,1000) x100; square 5") == 0 &&
+	    tl.n == 101, "rand: a hundred draws");
+	good = 1;
+	for (i = 0; i < 100; i++) {
+		t = tasklist_at(&tl, i);
+		good &= t.arg >= 1 && t.arg <= 1000;
+	}
+	ok(good && tasklist_at(&tl, 100).arg == 5 && tl.nruns == 2,
+	    "their arguments listed in one run; square 5 after them");
+	tasklist_free(&tl);
+
+	memset(&tl, 0, sizeof tl);
+	for (i = 0; i < 100; i++) {
+		snprintf(call, sizeof call, "f(%zu)", i);
+		if (tasklist_append_call(&tl, call, strlen(call)) != i)
+			break;
+	}
+	t = tasklist_at(&tl, 57);
+	ok(i == 100 && tl.nruns == 1 && t.kind == TASK_CALL &&
+	    strcmp(t.cmd, "f(57)") == 0, "a program's calls: one run, each "
+	    "its own call");
+	tasklist_free(&tl);
+}
+
 int
 main(void)
 {
@@ -541,5 +602,6 @@ main(void)
 	test_file();
 	test_kinds();
 	test_run();
+	test_runs();
 	return tap_done();
 }
