@@ -377,7 +377,8 @@ tasklist_push(struct tasklist *tl, int kind, int64_t arg, char *cmd,
 	struct task_run	*r = tl->nruns > 0 ? &tl->runs[tl->nruns - 1] : NULL;
 	uint64_t	 da;
 
-	if (r == NULL || r->kind != kind || r->cmd != cmd || r->cmds != NULL ||
+	/* (a TASK_CALL run is never of a parsed kind) */
+	if (r == NULL || r->kind != kind || r->cmd != cmd ||
 	    r->n == UINT32_MAX) {
 		tasklist_new_run(tl, kind, arg, cmd, line);
 		return;
@@ -424,8 +425,12 @@ tasklist_at(const struct tasklist *tl, size_t i)
 	k = i - r->first;
 	t.kind = r->kind;
 	t.line = r->line + (uint32_t)k * r->lstep;
+	if (r->kind == TASK_CALL) {
+		t.cmd = r->cmds[k];
+		return t;
+	}
 	t.arg = r->args != NULL ? r->args[k] : r->arg + (int64_t)k * r->astep;
-	t.cmd = r->cmds != NULL ? r->cmds[k] : r->cmd;
+	t.cmd = r->cmd;
 	return t;
 }
 
@@ -827,8 +832,7 @@ tasklist_free(struct tasklist *tl)
 		free(tl->strings[i]);
 	free(tl->strings);
 	for (i = 0; i < tl->nruns; i++) {
-		free(tl->runs[i].args);
-		free(tl->runs[i].cmds);
+		free(tl->runs[i].args);		/* or its cmds */
 	}
 	free(tl->runs);
 	free(tl->name);
@@ -853,7 +857,7 @@ tasklist_append_call(struct tasklist *tl, const char *call, size_t len)
 	tl->strings = tasklist_room(tl->strings, tl->nstrings,
 	    sizeof *tl->strings);
 	tl->strings[tl->nstrings++] = cmd;
-	if (r != NULL && r->cmds != NULL && r->n < UINT32_MAX) {
+	if (r != NULL && r->kind == TASK_CALL && r->n < UINT32_MAX) {
 		/* a program's calls: one run, their commands listed */
 		r->cmds = tasklist_room(r->cmds, r->n, sizeof *r->cmds);
 		r->cmds[r->n++] = cmd;

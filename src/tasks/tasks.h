@@ -56,9 +56,11 @@ struct task {
 struct task_run {
 	size_t		 first;	/* its first task's index */
 	int64_t		 arg;	/* the first task's argument */
-	int64_t		*args;	/* the arguments, listed (or NULL) */
 	char		*cmd;	/* every task's command */
-	char	       **cmds;	/* the commands, listed (or NULL) */
+	union {
+		int64_t	*args;	/* the arguments, listed (or NULL) */
+		char   **cmds;	/* TASK_CALL: each call, listed */
+	};
 	uint32_t	 n;	/* tasks in it */
 	uint32_t	 line;	/* the first task's source line */
 	uint8_t		 kind;
