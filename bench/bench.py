@@ -315,7 +315,13 @@ def main_replay(ps, runs):
         make = [ps, "--batch", "-q", "-w", "2", "--record", rec, "-t", "square 1..%d" % n]
         play = [ps, "--batch", "-q", "--time-scale", "0.001", "--replay", rec]
         runs = min(runs, 3)
-        tr = med(lambda: whole(make), runs)
+
+        def record():
+            # --record will not replace a file: each run makes it anew
+            if os.path.exists(rec):
+                os.unlink(rec)
+            return whole(make)
+        tr = med(record, runs)
         tp = med(lambda: whole(play), runs)
         kb = peak_rss_kb(play)
         print()
