@@ -84,48 +84,79 @@ batch_failed(struct batch *b, int e)
 	b->error = e != 0 ? e : EIO;
 }
 
+static void
+batch_fwrite_put(void *arg, const char *s, size_t len)
+{
+	fwrite(s, 1, len, arg);
+}
+
 void
 batch_json_string(FILE *f, const char *text, size_t len)
 {
-	const unsigned char	*s = (const unsigned char *)text;
-	size_t			 i = 0, n;
+	batch_json_escape(text, len, batch_fwrite_put, f);
+}
 
-	putc('"', f);
+void
+batch_json_escape(const char *text, size_t len,
+    void (*put)(void *, const char *, size_t), void *arg)
+{
+	const unsigned char	*s = (const unsigned char *)text;
+	size_t			 i = 0, n, run = 0;
+	char			 esc[8];
+
+	put(arg, "\"", 1);
 	while (i < len) {
+		/* What needs no escape goes out a run at a time. */
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
+		    s[i] != '\\') {
+			i++;
+			continue;
+		}
+		n = s[i] >= 0x80 ? util_utf8_len(s + i, len - i) : 0;
+		if (n != 0 && !(n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) &&
+		    !(n == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
+		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))) {
+			i += n;
+			continue;
+		}
+		if (i > run)
+			put(arg, text + run, i - run);
 		if (s[i] == '"' || s[i] == '\\') {
-			putc('\\', f);
-			putc(s[i], f);
+			esc[0] = '\\';
+			esc[1] = (char)s[i];
+			put(arg, esc, 2);
 			i++;
 		} else if (s[i] == '\n') {
-			fputs("\\n", f);
+			put(arg, "\\n", 2);
 			i++;
 		} else if (s[i] == '\t') {
-			fputs("\\t", f);
+			put(arg, "\\t", 2);
 			i++;
 		} else if (s[i] == '\r') {
-			fputs("\\r", f);
+			put(arg, "\\r", 2);
 			i++;
-		} else if (s[i] < 0x20 || s[i] == 0x7f) {
-			fprintf(f, "\\u%04x", s[i]);
+		} else if (s[i] < 0x80) {
+			/* the other controls, and DEL */
+			snprintf(esc, sizeof esc, "\\u%04x", s[i]);
+			put(arg, esc, 6);
 			i++;
-		} else if ((n = util_utf8_len(s + i, len - i)) == 0) {
-			fputs("\\ufffd", f);
+		} else if (n == 0) {
+			put(arg, "\\ufffd", 6);
 			i++;
-		} else if ((n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) ||
-		    (n == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
-		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))) {
+		} else {
 			/* C1 controls and the Unicode line and paragraph
 			 * separators: legal in JSON, but many line readers
 			 * split on them. */
-			fprintf(f, "\\u%04x", n == 2 ? s[i + 1] :
+			snprintf(esc, sizeof esc, "\\u%04x", n == 2 ? s[i + 1] :
 			    0x2000 | (s[i + 2] - 0x80));
-			i += n;
-		} else {
-			fwrite(s + i, 1, n, f);
+			put(arg, esc, 6);
 			i += n;
 		}
+		run = i;
 	}
-	putc('"', f);
+	if (i > run)
+		put(arg, text + run, i - run);
+	put(arg, "\"", 1);
 }
 
 /* Text, one line per line of output, without control characters. */

@@ -33,5 +33,8 @@ int		 batch_write_error(struct batch *);
 /* JSON string escaping, shared with other writers: invalid UTF-8 becomes
  * U+FFFD, control characters \uXXXX. */
 void		 batch_json_string(FILE *, const char *, size_t);
+/* The same, each piece given to put(arg, piece, its length). */
+void		 batch_json_escape(const char *, size_t,
+		     void (*)(void *, const char *, size_t), void *);
 
 #endif

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,22 +73,118 @@ static const uint8_t evjson_fields[EV_NTYPES][EVJSON_MAXF] = {
 
 /* ---------------------------------------------------------------- writing */
 
+/*
+ * An event is made into one line in a buffer and written at once: a million
+ * tasks make millions of events, and a printf or an fwrite a field cost
+ * more than the run (--json, --record).
+ */
+struct jout {
+	FILE	*f;
+	size_t	 n;
+	char	 buf[4096];
+};
+
 static void
-evjson_secs(FILE *f, const char *key, uint64_t ns)
+jo_put(void *arg, const char *s, size_t len)
 {
-	fprintf(f, ",\"%s\":%" PRIu64 ".%06" PRIu64, key, ns / 1000000000u,
-	    (ns % 1000000000u) / 1000u);
+	struct jout	*o = arg;
+
+	if (o->n + len > sizeof o->buf) {
+		fwrite(o->buf, 1, o->n, o->f);
+		o->n = 0;
+		if (len > sizeof o->buf) {
+			fwrite(s, 1, len, o->f);
+			return;
+		}
+	}
+	memcpy(o->buf + o->n, s, len);
+	o->n += len;
 }
 
 static void
-evjson_text(FILE *f, const char *key, const char *text, size_t len)
+jo_str(struct jout *o, const char *s)
 {
-	fprintf(f, ",\"%s\":", key);
-	batch_json_string(f, text != NULL ? text : "", text != NULL ? len : 0);
+	jo_put(o, s, strlen(s));
+}
+
+/* ns as seconds with six decimals, at p; returns the end. */
+static char *
+evjson_put_secs(char *p, uint64_t ns)
+{
+	uint64_t	us = (ns % 1000000000u) / 1000u;
+	int		i;
+
+	p = util_put_i64(p, (int64_t)(ns / 1000000000u));
+	*p++ = '.';
+	for (i = 5; i >= 0; i--) {
+		p[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	return p + 6;
+}
+
+/* ,"key": */
+static char *
+evjson_put_key(char *p, const char *key)
+{
+	*p++ = ',';
+	*p++ = '"';
+	p = util_put_str(p, key);
+	*p++ = '"';
+	*p++ = ':';
+	return p;
 }
 
 static void
-evjson_write_field(FILE *f, int kind, const struct event *ev)
+evjson_secs(struct jout *o, const char *key, uint64_t ns)
+{
+	char	buf[96], *p = evjson_put_key(buf, key);
+
+	p = evjson_put_secs(p, ns);
+	jo_put(o, buf, (size_t)(p - buf));
+}
+
+static void
+evjson_int(struct jout *o, const char *key, int64_t v)
+{
+	char	buf[64], *p = evjson_put_key(buf, key);
+
+	p = util_put_i64(p, v);
+	jo_put(o, buf, (size_t)(p - buf));
+}
+
+static void
+evjson_text(struct jout *o, const char *key, const char *text, size_t len)
+{
+	char	buf[64], *p = evjson_put_key(buf, key);
+
+	jo_put(o, buf, (size_t)(p - buf));
+	batch_json_escape(text != NULL ? text : "", text != NULL ? len : 0,
+	    jo_put, o);
+}
+
+/* The rare fields: printf is fine for them. */
+static void
+evjson_printf(struct jout *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+evjson_printf(struct jout *o, const char *fmt, ...)
+{
+	char	buf[512];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		jo_put(o, buf, (size_t)n < sizeof buf ? (size_t)n :
+		    sizeof buf - 1);
+}
+
+static void
+evjson_write_field(struct jout *o, int kind, const struct event *ev)
 {
 	const struct run_info	*ri = ev->run;
 	char			 val[512];
@@ -95,104 +192,107 @@ evjson_write_field(FILE *f, int kind, const struct event *ev)
 	switch (kind) {
 	case EVF_WORKER:
 	case EVF_WORKER_NEG:
-		fprintf(f, ",\"worker\":%d", ev->worker);
+		evjson_int(o, "worker", ev->worker);
 		break;
 	case EVF_PID:
-		fprintf(f, ",\"pid\":%d", (int)ev->pid);
+		evjson_int(o, "pid", (int)ev->pid);
 		break;
 	case EVF_TASK:
 	case EVF_TASK_NEG:
-		fprintf(f, ",\"task\":%" PRId64, ev->task);
+		evjson_int(o, "task", ev->task);
 		break;
 	case EVF_CHUNK:
 	case EVF_CHUNK_REQ:
-		fprintf(f, ",\"chunk\":%" PRId64, ev->chunk);
+		evjson_int(o, "chunk", ev->chunk);
 		break;
 	case EVF_CAUSE:
-		fprintf(f, ",\"cause\":%" PRId64, ev->seq);
+		evjson_int(o, "cause", ev->seq);
 		break;
 	case EVF_SEQ:
-		fprintf(f, ",\"seq\":%" PRId64, ev->seq);
+		evjson_int(o, "seq", ev->seq);
 		break;
 	case EVF_STATE:
-		fprintf(f, ",\"state\":\"%s\"", worker_state_name(ev->state));
+		evjson_printf(o, ",\"state\":\"%s\"",
+		    worker_state_name(ev->state));
 		if (ev->len > 0)
-			evjson_text(f, "why", ev->text, ev->len);
+			evjson_text(o, "why", ev->text, ev->len);
 		break;
 	case EVF_TEXT:
-		evjson_text(f, "text", ev->text, ev->len);
+		evjson_text(o, "text", ev->text, ev->len);
 		break;
 	case EVF_RESULT:
 		if (ev->vkind == VAL_TEXT) {
-			evjson_text(f, "result", ev->text, ev->len);
+			evjson_text(o, "result", ev->text, ev->len);
 			break;
 		}
 		event_value_format(ev->vkind, ev->value, NULL, 0, val,
 		    sizeof val);
-		fprintf(f, ",\"result\":\"%s\"", val);
+		jo_str(o, ",\"result\":\"");
+		jo_str(o, val);
+		jo_put(o, "\"", 1);
 		break;
 	case EVF_VALUE:
 		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
 		    sizeof val);
-		evjson_text(f, "value", val, strlen(val));
+		evjson_text(o, "value", val, strlen(val));
 		if (value_failed(ev->vkind))
-			fputs(",\"ok\":false", f);
+			jo_str(o, ",\"ok\":false");
 		break;
 	case EVF_ATTEMPT:
-		fprintf(f, ",\"attempt\":%d", ev->state);
+		evjson_int(o, "attempt", ev->state);
 		break;
 	case EVF_ERROR:
 		/* A Python program's exception is its repr, as it is. */
-		evjson_text(f, ev->vkind == VAL_EXC ? "exception" : "error",
+		evjson_text(o, ev->vkind == VAL_EXC ? "exception" : "error",
 		    ev->text, ev->len);
 		break;
 	case EVF_CALL:
-		evjson_text(f, "call", ev->text, ev->len);
+		evjson_text(o, "call", ev->text, ev->len);
 		break;
 	case EVF_STYLE:
-		fprintf(f, ",\"style\":\"%s\",\"call_seq\":%" PRId64,
+		evjson_printf(o, ",\"style\":\"%s\",\"call_seq\":%" PRId64,
 		    pool_mode_name(ev->state), ev->seq);
 		break;
 	case EVF_STATS:
 		if (ev->has_stats) {
-			evjson_secs(f, "cpu", ev->cpu_ns);
-			evjson_secs(f, "wait", ev->wait_ns);
+			evjson_secs(o, "cpu", ev->cpu_ns);
+			evjson_secs(o, "wait", ev->wait_ns);
 		}
 		break;
 	case EVF_STATUS:
-		evjson_text(f, "status", ev->text, ev->len);
+		evjson_text(o, "status", ev->text, ev->len);
 		break;
 	case EVF_LIVE:
-		fprintf(f, ",\"live\":%d", ev->state);
+		evjson_int(o, "live", ev->state);
 		break;
 	case EVF_RUN_START:
-		fprintf(f, ",\"mode\":\"%s\",\"workers\":%d,\"cpus\":%d,"
+		evjson_printf(o, ",\"mode\":\"%s\",\"workers\":%d,\"cpus\":%d,"
 		    "\"tasks\":%zu,\"chunksize\":%d", pool_mode_name(ri->mode),
 		    ri->workers, ri->cpus, ri->tasks, ri->chunksize);
 		if (ri->keep_going)
-			fputs(",\"keep_going\":true", f);
-		fprintf(f, ",\"pace_ms\":%d", ri->pace_ms);
+			jo_str(o, ",\"keep_going\":true");
+		evjson_int(o, "pace_ms", ri->pace_ms);
 		if (ri->program) {
-			fputs(",\"program\":true", f);
-			evjson_text(f, "command", ri->command,
+			jo_str(o, ",\"program\":true");
+			evjson_text(o, "command", ri->command,
 			    strlen(ri->command));
 		}
 		break;
 	case EVF_RUN_END:
-		fprintf(f, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu",
+		evjson_printf(o, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu",
 		    ri->tasks, ri->ok, ri->failed);
 		if (ri->skipped > 0)
-			fprintf(f, ",\"skipped\":%zu", ri->skipped);
-		evjson_secs(f, "wall", ri->wall_ns);
-		evjson_secs(f, "busy", ri->busy_ns);
-		evjson_secs(f, "cpu", ri->cpu_ns);
-		evjson_secs(f, "wait", ri->wait_ns);
-		evjson_secs(f, "runq", ri->runq_ns);
-		evjson_secs(f, "paused", ri->paused_ns);
+			evjson_printf(o, ",\"skipped\":%zu", ri->skipped);
+		evjson_secs(o, "wall", ri->wall_ns);
+		evjson_secs(o, "busy", ri->busy_ns);
+		evjson_secs(o, "cpu", ri->cpu_ns);
+		evjson_secs(o, "wait", ri->wait_ns);
+		evjson_secs(o, "runq", ri->runq_ns);
+		evjson_secs(o, "paused", ri->paused_ns);
 		if (run_info_unfinished(ri))
-			fputs(",\"interrupted\":true", f);
+			jo_str(o, ",\"interrupted\":true");
 		if (ri->program)
-			fprintf(f, ",\"exit_code\":%d", ri->exit_code);
+			evjson_int(o, "exit_code", ri->exit_code);
 		break;
 	}
 }
@@ -200,16 +300,23 @@ evjson_write_field(FILE *f, int kind, const struct event *ev)
 void
 evjson_write(FILE *f, const struct event *ev)
 {
+	struct jout	 o;
 	const uint8_t	*k;
+	char		*p;
 
-	fprintf(f, "{\"t\":%" PRIu64 ".%06" PRIu64 ",\"ev\":\"%s\"",
-	    ev->t / 1000000000u, (ev->t % 1000000000u) / 1000u,
-	    event_type_name(ev->type));
+	o.f = f;
+	p = util_put_str(o.buf, "{\"t\":");
+	p = evjson_put_secs(p, ev->t);
+	p = util_put_str(p, ",\"ev\":\"");
+	p = util_put_str(p, event_type_name(ev->type));
+	*p++ = '"';
+	o.n = (size_t)(p - o.buf);
 	if (ev->type >= 0 && ev->type < EV_NTYPES)
 		for (k = evjson_fields[ev->type]; k < evjson_fields[ev->type] +
 		    EVJSON_MAXF && *k != EVF_END; k++)
-			evjson_write_field(f, *k, ev);
-	fputs("}\n", f);
+			evjson_write_field(&o, *k, ev);
+	jo_put(&o, "}\n", 2);
+	fwrite(o.buf, 1, o.n, f);
 }
 
 /* ---------------------------------------------------------------- reading */
