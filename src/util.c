@@ -257,6 +257,23 @@ util_put_str(char *p, const char *s)
 }
 
 void
+util_join_argv(char *const *argv, char *buf, size_t len)
+{
+	size_t	n = 0;
+	int	i, k;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; argv[i] != NULL && n < len - 1; i++) {
+		k = snprintf(buf + n, len - n, "%s%s", i ? " " : "", argv[i]);
+		if (k < 0)
+			break;
+		n += (size_t)k;
+	}
+}
+
+void
 util_format_duration(uint64_t ns, char *buf, size_t len)
 {
 	uint64_t	ds = (ns + 50000000u) / 100000000u;	/* tenths */

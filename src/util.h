@@ -70,5 +70,8 @@ const char *util_ordinal(uint64_t n);
 
 /* Append s (NUL-terminated) at p; returns the end. */
 char	*util_put_str(char *p, const char *s);
+/* argv (NULL-terminated) as one line, its words joined by spaces (cut to
+ * fit len). */
+void	 util_join_argv(char *const *argv, char *buf, size_t len);
 
 #endif

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,24 +162,16 @@ evjson_text(struct jout *o, const char *key, const char *text, size_t len)
 	    jo_put, o);
 }
 
-/* The rare fields: printf is fine for them. */
+/* ,"key":"name" for one of poolscope's own names (nothing to escape). */
 static void
-evjson_printf(struct jout *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-evjson_printf(struct jout *o, const char *fmt, ...)
+evjson_name(struct jout *o, const char *key, const char *name)
 {
-	char	buf[512];
-	va_list	ap;
-	int	n;
+	char	buf[64], *p = evjson_put_key(buf, key);
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		jo_put(o, buf, (size_t)n < sizeof buf ? (size_t)n :
-		    sizeof buf - 1);
+	*p++ = '"';
+	jo_put(o, buf, (size_t)(p - buf));
+	jo_str(o, name);
+	jo_put(o, "\"", 1);
 }
 
 static void
@@ -212,8 +203,7 @@ evjson_write_field(struct jout *o, int kind, const struct event *ev)
 		evjson_int(o, "seq", ev->seq);
 		break;
 	case EVF_STATE:
-		evjson_printf(o, ",\"state\":\"%s\"",
-		    worker_state_name(ev->state));
+		evjson_name(o, "state", worker_state_name(ev->state));
 		if (ev->len > 0)
 			evjson_text(o, "why", ev->text, ev->len);
 		break;
@@ -227,9 +217,7 @@ evjson_write_field(struct jout *o, int kind, const struct event *ev)
 		}
 		event_value_format(ev->vkind, ev->value, NULL, 0, val,
 		    sizeof val);
-		jo_str(o, ",\"result\":\"");
-		jo_str(o, val);
-		jo_put(o, "\"", 1);
+		evjson_name(o, "result", val);
 		break;
 	case EVF_VALUE:
 		event_value_format(ev->vkind, ev->value, ev->text, ev->len, val,
@@ -250,8 +238,8 @@ evjson_write_field(struct jout *o, int kind, const struct event *ev)
 		evjson_text(o, "call", ev->text, ev->len);
 		break;
 	case EVF_STYLE:
-		evjson_printf(o, ",\"style\":\"%s\",\"call_seq\":%" PRId64,
-		    pool_mode_name(ev->state), ev->seq);
+		evjson_name(o, "style", pool_mode_name(ev->state));
+		evjson_int(o, "call_seq", ev->seq);
 		break;
 	case EVF_STATS:
 		if (ev->has_stats) {
@@ -266,9 +254,11 @@ evjson_write_field(struct jout *o, int kind, const struct event *ev)
 		evjson_int(o, "live", ev->state);
 		break;
 	case EVF_RUN_START:
-		evjson_printf(o, ",\"mode\":\"%s\",\"workers\":%d,\"cpus\":%d,"
-		    "\"tasks\":%zu,\"chunksize\":%d", pool_mode_name(ri->mode),
-		    ri->workers, ri->cpus, ri->tasks, ri->chunksize);
+		evjson_name(o, "mode", pool_mode_name(ri->mode));
+		evjson_int(o, "workers", ri->workers);
+		evjson_int(o, "cpus", ri->cpus);
+		evjson_int(o, "tasks", (int64_t)ri->tasks);
+		evjson_int(o, "chunksize", ri->chunksize);
 		if (ri->keep_going)
 			jo_str(o, ",\"keep_going\":true");
 		evjson_int(o, "pace_ms", ri->pace_ms);
@@ -279,10 +269,11 @@ evjson_write_field(struct jout *o, int kind, const struct event *ev)
 		}
 		break;
 	case EVF_RUN_END:
-		evjson_printf(o, ",\"tasks\":%zu,\"ok\":%zu,\"failed\":%zu",
-		    ri->tasks, ri->ok, ri->failed);
+		evjson_int(o, "tasks", (int64_t)ri->tasks);
+		evjson_int(o, "ok", (int64_t)ri->ok);
+		evjson_int(o, "failed", (int64_t)ri->failed);
 		if (ri->skipped > 0)
-			evjson_printf(o, ",\"skipped\":%zu", ri->skipped);
+			evjson_int(o, "skipped", (int64_t)ri->skipped);
 		evjson_secs(o, "wall", ri->wall_ns);
 		evjson_secs(o, "busy", ri->busy_ns);
 		evjson_secs(o, "cpu", ri->cpu_ns);

@@ -295,9 +295,7 @@ static void
 py_run_start(struct psource *s, int mode, uint64_t t)
 {
 	struct event	ev;
-
 	size_t		i;
-	int		n = 0;
 
 	if (s->started)
 		return;
@@ -307,10 +305,7 @@ py_run_start(struct psource *s, int mode, uint64_t t)
 	for (i = s->head; i < s->nraw; i++)
 		if (s->raw[i].type == R_POOL && s->info.workers == 0)
 			s->info.workers = (int)s->raw[i].n;
-	for (i = 0; s->argv[i] != NULL && n < (int)sizeof s->info.command - 1;
-	    i++)
-		n += snprintf(s->info.command + n, sizeof s->info.command - n,
-		    "%s%s", i ? " " : "", s->argv[i]);
+	util_join_argv(s->argv, s->info.command, sizeof s->info.command);
 	s->info.mode = mode == MODE_QUEUE ? MODE_PROCESS : mode;
 	s->info.cpus = util_cpu_count();
 	/* No pool made (yet): none (0); its workers are counted as they
@@ -908,6 +903,20 @@ py_raw_new(struct psource *s)
 	return r;
 }
 
+/* A new line like proto (a copy, not one of s->raw, which may move), in
+ * its own place in the order: one of the many a "subs" or "recvs" line
+ * stands for. */
+static struct praw *
+py_raw_like(struct psource *s, const struct praw *proto)
+{
+	struct praw	*r = py_raw_new(s);
+	uint64_t	 seq = r->seq;
+
+	*r = *proto;
+	r->seq = seq;
+	return r;
+}
+
 static void
 py_line(struct psource *s, const char *line, size_t len)
 {
@@ -989,16 +998,12 @@ py_line_recvs(struct psource *s, struct praw *r)
 	struct praw	 proto = *r, *x;
 	const char	*d;
 	size_t		 dlen;
-	uint64_t	 seq;
 
 	s->nraw--;		/* r itself is not one: the results are */
 	if ((d = py_str(&s->obj, "r", &dlen)) == NULL)
 		return;
 	while (dlen > 0) {
-		x = py_raw_new(s);
-		seq = x->seq;
-		*x = proto;
-		x->seq = seq;
+		x = py_raw_like(s, &proto);
 		x->type = R_RECV;
 		x->i = py_next_int(&d, &dlen);
 		x->t = proto.t + (uint64_t)py_next_int(&d, &dlen);
@@ -1046,11 +1051,8 @@ static int
 py_subs_one(void *arg, const char *a, size_t len)
 {
 	struct subs_ctx	*c = arg;
-	struct praw	*r = py_raw_new(c->s);
-	uint64_t	 seq = r->seq;
+	struct praw	*r = py_raw_like(c->s, &c->proto);
 
-	*r = c->proto;
-	r->seq = seq;
 	r->type = R_SUB;
 	if (c->cs > 0) {
 		r->i = c->k / c->cs;

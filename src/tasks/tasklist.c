@@ -451,8 +451,8 @@ add_tasks(struct parser *p, size_t pos, int kind, int64_t a, uint64_t count,
 		return 0;
 	tasklist_push(tl, kind, a, cmd, p->tline);
 	r = &tl->runs[tl->nruns - 1];
-	if (count > 1 && r->n == 1 && r->first == tl->n - 1) {
-		/* a range of its own: one run, counting up */
+	if (count > 1 && r->n == 1) {
+		/* a new run: the range is all of it, counting up */
 		r->astep = 1;
 		r->lstep = 0;
 		r->n = (uint32_t)count;
@@ -831,9 +831,8 @@ tasklist_free(struct tasklist *tl)
 	for (i = 0; i < tl->nstrings; i++)
 		free(tl->strings[i]);
 	free(tl->strings);
-	for (i = 0; i < tl->nruns; i++) {
+	for (i = 0; i < tl->nruns; i++)
 		free(tl->runs[i].args);		/* or its cmds */
-	}
 	free(tl->runs);
 	free(tl->name);
 	memset(tl, 0, sizeof *tl);

@@ -350,13 +350,8 @@ run_draw_title(struct ui *ui, struct ui_run *r, uint64_t now)
 	else if (r->program && ui->opts.command != NULL) {
 		/* Not started yet: the command line says its name. */
 		char	cmd[256];
-		int	n = 0, i;
 
-		cmd[0] = '\0';
-		for (i = 0; ui->opts.command[i] != NULL &&
-		    n < (int)sizeof cmd - 1; i++)
-			n += snprintf(cmd + n, sizeof cmd - (size_t)n, "%s%s",
-			    i ? " " : "", ui->opts.command[i]);
+		util_join_argv(ui->opts.command, cmd, sizeof cmd);
 		progname = run_program_name(cmd, prog, sizeof prog);
 	}
 	/* Full; the pool in short; without the program's name; both; the

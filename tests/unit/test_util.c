@@ -52,6 +52,19 @@ main(void)
 	is_int(bad, 0, "200000 random numbers format as printf does");
 	*util_put_str(want, "abc") = '\0';
 	is_str(want, "abc", "util_put_str copies without the NUL");
+	{
+		char *const	argv[] = { "python3", "-m", "pool_demo", NULL };
+		char *const	none[] = { NULL };
+		char		small[12];
+
+		util_join_argv(argv, want, sizeof want);
+		is_str(want, "python3 -m pool_demo", "util_join_argv joins a "
+		    "command's words with spaces");
+		util_join_argv(argv, small, sizeof small);
+		is_str(small, "python3 -m ", "util_join_argv cuts to fit");
+		util_join_argv(none, want, sizeof want);
+		is_str(want, "", "util_join_argv of no word: empty");
+	}
 
 	/* Durations, as every view writes them. */
 	util_format_duration(302475000, want, sizeof want);
