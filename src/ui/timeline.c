@@ -606,10 +606,12 @@ tl_draw_queue(struct ui *ui, struct ui_run *r, int y, int lx, int lw, int x,
 		}
 		return;
 	}
-	snprintf(buf, sizeof buf, " queue   %zu task%s", r->cfg.mode ==
-	    MODE_APPLY ? (size_t)(m->next_unreceived < m->ntasks &&
-	    m->tasks[m->next_unreceived].state == MT_PENDING) : waiting,
-	    waiting == 1 || r->cfg.mode == MODE_APPLY ? "" : "s");
+	/* apply()'s queue holds the one task it sent, or none */
+	if (r->cfg.mode == MODE_APPLY)
+		waiting = m->next_unreceived < m->ntasks &&
+		    m->tasks[m->next_unreceived].state == MT_PENDING;
+	snprintf(buf, sizeof buf, " queue   %zu task%s", waiting,
+	    waiting == 1 ? "" : "s");
 	ui_put(ui, y, lx, lw, C_DIM, buf);
 	if (r->cfg.mode == MODE_APPLY) {
 		i = m->next_unreceived;

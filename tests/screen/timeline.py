@@ -121,6 +121,12 @@ def every_style(mode, w, h):
         scr = s.wait_for(finished, 20)
         t.ok(scr is not None, tag + ": the run finishes", s.last)
         scr = scr or s.last
+        if mode == "apply":
+            queue = next((l for l in scr.splitlines()
+                          if l.startswith(" queue ")), "")
+            t.ok(re.match(r" queue +0 tasks ", queue) is not None,
+                 tag + ": apply()'s queue, empty at the end, holds 0 tasks "
+                 "(a plural)", queue)
         line = row_of(scr, 0) or ""
         table = line.index(BAR) if BAR in line else w
         want = 50 if w == 80 else w - 57
