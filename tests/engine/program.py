@@ -716,8 +716,11 @@ def maxtasksperchild_respawns():
     per = {}
     for pid in ran.values():
         per[pid] = per.get(pid, 0) + 1
-    t.ok(len(per) == 4 and set(per.values()) == {2},
-         "four processes ran two tasks each", per)
+    # Two a process at most; which process takes the last tasks is the
+    # pool's race (two new ones may take one each), not a rule.
+    t.ok(sum(per.values()) == 8 and max(per.values()) == 2 and
+         len(per) >= 4, "no process ran more than two tasks, so at least "
+         "four ran them", per)
     starts = of(ev, "worker_start")
     t.ok(len(starts) >= 4 and {e["worker"] for e in starts} == {0, 1},
          "the new processes start in the pool's two slots",
