@@ -129,6 +129,9 @@ struct engine {
 	int			 nlive;		/* processes alive */
 	int			 start_next;	/* the pool's first forks: next slot */
 	int			 flowing;	/* the last turn took records */
+	int			 bulk;		/* instant tasks come in REC_BULK
+						   records, and go out as bulk
+						   events (EVENT_BULK) */
 	struct etask		*tasks;
 	char		       **errors;	/* per task, only once one fails */
 	struct order		 order;
@@ -173,6 +176,7 @@ struct engine {
 };
 
 static void	engine_emit(struct engine *, struct event *, uint64_t);
+static void	engine_deliver_range(void *, size_t, size_t);
 static void	engine_spawn_event(struct engine *, int);
 static void	engine_signal_all(struct engine *, int);
 static void	engine_reap(struct engine *);
@@ -226,6 +230,12 @@ engine_new(const struct engine_config *cfg, const struct tasklist *tl,
 	e->tasks = tl->n ? xcalloc(tl->n, sizeof *e->tasks) : NULL;
 	order_init(&e->order, e->cfg.mode, tl->n, e->cfg.chunksize,
 	    e->cfg.keep_going);
+	/* Nobody reads instant tasks' events one by one, nor what they
+	 * print: they come in runs (a process runs one task, and says so). */
+	e->bulk = (sink->want & EVENT_BULK) == EVENT_BULK &&
+	    !(sink->want & EVENT_BIT(EV_OUTPUT)) && e->cfg.mode != MODE_PROCESS;
+	if (e->bulk)
+		e->order.deliver_range = engine_deliver_range;
 	e->nchunks = e->order.nchunks;
 	e->unfinished = tl->n;
 	e->epfd = e->efd = e->sfd = -1;
@@ -680,6 +690,7 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 		wa.output = (e->sink.want & EVENT_BIT(EV_OUTPUT)) != 0;
 		wa.chunk_stops = pool_raises(e->cfg.mode, e->cfg.keep_going);
 		wa.pace_ms = e->cfg.pace_ms;
+		wa.bulk = e->bulk;
 		worker_main(&wa);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -861,6 +872,20 @@ engine_deliver(void *arg, size_t task)
 		ev.text = e->errors[task];
 		ev.len = strlen(ev.text);
 	}
+	engine_emit(e, &ev, e->now);
+}
+
+/* The caller received a chunk's results, none failed (bulk events). */
+static void
+engine_deliver_range(void *arg, size_t first, size_t n)
+{
+	struct engine	*e = arg;
+	struct event	 ev;
+
+	event_init(&ev, EV_RESULTS, -1, 0, (int64_t)first);
+	ev.seq = e->seq;
+	ev.count = n;
+	e->seq += (int64_t)n;
 	engine_emit(e, &ev, e->now);
 }
 
@@ -1090,6 +1115,63 @@ engine_rec_done(struct engine *e, int slot, const struct shm_rec *r,
 	engine_task_final(e, r->task);
 }
 
+/* A run of instant tasks of one chunk, done back to back (REC_BULK). */
+static void
+engine_rec_bulk(struct engine *e, int slot, const struct shm_rec *r,
+    const char *payload)
+{
+	struct eslot		*s = &e->es[slot];
+	struct shm_stats	 stbuf;
+	const struct shm_stats	*st;
+	const int64_t		*values = NULL;
+	struct event		 ev;
+	size_t			 len, n = (size_t)r->value, i;
+	uint64_t		 t0, t1;
+	int			 vkind;
+
+	st = engine_rec_stats(r, &payload, &len, &stbuf);
+	/* Instant tasks only compute: their own time is all on a
+	 * processor.  The counters say how long they waited for one (the
+	 * CPU time they show is behind by up to a tick). */
+	t0 = engine_pool_ns(e, r->t_start);
+	t1 = engine_pool_ns(e, r->t);
+	stbuf.cpu_ns = t1 > t0 ? t1 - t0 : 0;
+	vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
+	if (vkind == VAL_INT) {
+		if (len < n * sizeof *values)
+			return;		/* cannot happen: never read past it */
+		values = (const int64_t *)(const void *)payload;
+	}
+	if (n == 0 || n > e->tl->n - r->task)
+		return;
+	s->ready = 1;
+	for (i = 0; i < n; i++) {
+		struct etask	*t = &e->tasks[r->task + i];
+
+		if (t->state == T_DONE || t->state == T_FAILED ||
+		    t->state == T_SKIPPED)
+			return;	/* cannot happen: each is reported once */
+	}
+	for (i = 0; i < n; i++) {
+		struct etask	*t = &e->tasks[r->task + i];
+
+		t->state = T_DONE;
+		t->vkind = (uint8_t)vkind;
+		t->value = values != NULL ? values[i] : 0;
+	}
+	event_init(&ev, EV_TASKS_DONE, slot, s->pid, (int64_t)r->task);
+	ev.count = n;
+	ev.vkind = vkind;
+	ev.values = values;
+	ev.t_start = t0;
+	engine_task_stats(e, t1 > t0 ? t1 - t0 : 0, st, &ev);
+	engine_emit(e, &ev, r->t);
+	e->unfinished -= n;
+	e->inflight = e->inflight > n ? e->inflight - n : 0;
+	e->ok += n;
+	order_tasks_final(&e->order, r->task, n, engine_deliver, e);
+}
+
 /* One record from a worker's ring. */
 static void
 engine_record(struct engine *e, int slot, const struct shm_rec *r,
@@ -1136,6 +1218,9 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 		s->setup_fails = 0;
 		s->ready = 1;
 		engine_rec_start(e, slot, r, payload, r->t);
+		break;
+	case REC_BULK:
+		engine_rec_bulk(e, slot, r, payload);
 		break;
 	case REC_OUTPUT:
 		ev.type = EV_OUTPUT;
@@ -1198,7 +1283,8 @@ engine_slot_peek(struct engine *e, int slot, struct shm_rec *r,
 			continue;
 		}
 		/* A record never wraps: its payload is read in place. */
-		if (r->len > SHM_REC_MAX_PAYLOAD || sizeof *r + r->len > contig)
+		if (r->len > (r->type == REC_BULK ? SHM_BULK_MAX_PAYLOAD :
+		    SHM_REC_MAX_PAYLOAD) || sizeof *r + r->len > contig)
 			r->len = 0;
 		*payload = (const char *)ss->ring + pos + sizeof *r;
 		e->es[slot].rpos = head;
@@ -1232,6 +1318,8 @@ engine_slot_release(struct engine *e, int slot)
 static uint64_t
 engine_rec_key(const struct shm_rec *r)
 {
+	/* An instant task says it started; a bulk record only that its
+	 * tasks were done, at its end. */
 	return r->type == REC_RUN ? r->t_start : r->t;
 }
 

@@ -91,7 +91,7 @@ fanout_event(void *arg, const struct event *ev)
 	const struct event_sink	*s;
 	int			 i, n;
 
-	if (ev->type < 0 || ev->type >= EV_NTYPES)
+	if (ev->type < 0 || ev->type >= EV_NALL)
 		return;
 	n = f->nby_type[ev->type];
 	for (i = 0; i < n; i++) {
@@ -118,7 +118,7 @@ event_fanout_add(struct event_fanout *f, const struct event_sink *s)
 
 	if (f->n == EVENT_FANOUT_MAX)
 		fatalx("event_fanout_add: too many sinks");
-	for (type = 0; type < EV_NTYPES; type++)
+	for (type = 0; type < EV_NALL; type++)
 		if (s->event != NULL && (s->want & EVENT_BIT(type)))
 			f->by_type[type][f->nby_type[type]++] = (uint8_t)f->n;
 	f->sinks[f->n++] = *s;
@@ -128,14 +128,21 @@ struct event_sink
 event_fanout_sink(struct event_fanout *f)
 {
 	struct event_sink	s = { fanout_event, fanout_flush, f, 0 };
-	int			i;
+	int			i, bulk = 1;
 
 	if (f->n == 1 && f->sinks[0].event != NULL)
 		return f->sinks[0];	/* one reader: no fan-out needed */
 
-	for (i = 0; i < f->n; i++)
-		if (f->sinks[i].event != NULL)
-			s.want |= f->sinks[i].want;
-
+	for (i = 0; i < f->n; i++) {
+		if (f->sinks[i].event == NULL)
+			continue;
+		s.want |= f->sinks[i].want;
+		/* A reader of per-task events that does not take bulk ones
+		 * gets per-task events, and so does everybody. */
+		if ((f->sinks[i].want & EVENT_PER_TASK) &&
+		    (f->sinks[i].want & EVENT_BULK) != EVENT_BULK)
+			bulk = 0;
+	}
+	s.want = bulk ? s.want | EVENT_BULK : s.want & ~EVENT_BULK;
 	return s;
 }

@@ -35,7 +35,18 @@ enum event_type {
 				   its call's style, seq = which call (-1:
 				   a Process): a Python program's task,
 				   known once submitted */
-	EV_NTYPES
+	EV_NTYPES,
+	/* Not in the stream (never printed, recorded or replayed): stand-ins
+	 * for a run of per-task events, for a reader that keeps only the
+	 * outcome (EVENT_BULK).  EV_TASKS_DONE: tasks task .. task + count -
+	 * 1 of one chunk were done on worker, from t_start to t, their own
+	 * time in cpu_ns and wait_ns (has_stats) or all of it; values[] holds
+	 * their results when vkind is VAL_INT (else each is None).
+	 * EV_RESULTS: the caller received those tasks' results, in order,
+	 * seq being the first's arrival position. */
+	EV_TASKS_DONE = EV_NTYPES,
+	EV_RESULTS,
+	EV_NALL
 };
 
 enum value_kind {
@@ -116,6 +127,10 @@ struct event {
 	const char	*text;		/* output, error or status; not NUL-terminated */
 	size_t		 len;
 	const struct run_info *run;	/* EV_RUN_START, EV_RUN_END */
+	/* EV_TASKS_DONE, EV_RESULTS only */
+	size_t		 count;
+	uint64_t	 t_start;
+	const int64_t	*values;
 };
 
 /* An event with every field set: type and subject given, the rest empty.
@@ -140,10 +155,19 @@ event_init(struct event *ev, int type, int worker, pid_t pid, int64_t task)
 	ev->text = NULL;
 	ev->len = 0;
 	ev->run = NULL;
+	ev->count = 0;
+	ev->t_start = 0;
+	ev->values = NULL;
 }
 
 #define EVENT_BIT(type)	(1u << (type))
 #define EVENT_ALL	((1u << EV_NTYPES) - 1)
+/* A reader that takes EV_TASKS_DONE and EV_RESULTS for runs of instant
+ * tasks, without their task_start, output, task_done and result events. */
+#define EVENT_BULK	(EVENT_BIT(EV_TASKS_DONE) | EVENT_BIT(EV_RESULTS))
+/* The per-task events the bulk ones stand in for. */
+#define EVENT_PER_TASK	(EVENT_BIT(EV_TASK_START) | EVENT_BIT(EV_OUTPUT) | \
+	EVENT_BIT(EV_TASK_DONE) | EVENT_BIT(EV_RESULT))
 
 struct event_sink {
 	void	(*event)(void *arg, const struct event *ev);
@@ -152,7 +176,9 @@ struct event_sink {
 	void	 *arg;
 	/* The event types this sink reads (EVENT_BIT(type) bits).  Nobody
 	 * is handed an event it does not read, and the engine does not build
-	 * events that no sink reads (a million output lines nobody shows). */
+	 * events that no sink reads (a million output lines nobody shows).
+	 * The engine sends bulk events only when every reader of per-task
+	 * events takes them (EVENT_BULK set in a fan-out's want). */
 	uint32_t want;
 };
 
@@ -162,8 +188,8 @@ struct event_fanout {
 	struct event_sink	 sinks[EVENT_FANOUT_MAX];
 	int			 n;
 	/* Per event type, the sinks that read it, in order. */
-	uint8_t			 by_type[EV_NTYPES][EVENT_FANOUT_MAX];
-	uint8_t			 nby_type[EV_NTYPES];
+	uint8_t			 by_type[EV_NALL][EVENT_FANOUT_MAX];
+	uint8_t			 nby_type[EV_NALL];
 };
 void	 event_fanout_add(struct event_fanout *, const struct event_sink *);
 struct event_sink event_fanout_sink(struct event_fanout *);

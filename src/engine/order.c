@@ -36,6 +36,7 @@ order_init(struct order *o, int mode, size_t ntasks, size_t chunksize,
 	o->delivered = 0;
 	o->first_err = ORDER_NONE;
 	o->raised = -1;
+	o->deliver_range = NULL;
 }
 
 void
@@ -73,35 +74,22 @@ order_deliver_chunk(struct order *o, size_t c,
 	end = (c + 1) * o->chunksize;
 	if (end > o->ntasks)
 		end = o->ntasks;
+	if (err == ORDER_NONE && o->deliver_range != NULL) {
+		o->deliver_range(arg, c * o->chunksize, end - c * o->chunksize);
+		o->delivered += end - c * o->chunksize;
+		return;
+	}
 	for (t = c * o->chunksize; t < end; t++) {
 		deliver(arg, t);
 		o->delivered++;
 	}
 }
 
-void
-order_task_final(struct order *o, size_t task, int failed,
+/* Chunk c has every outcome: what does the caller receive now? */
+static void
+order_chunk_final(struct order *o, size_t c,
     void (*deliver)(void *, size_t), void *arg)
 {
-	size_t	c;
-
-	if (task >= o->ntasks)
-		return;
-	c = task / o->chunksize;
-	if (o->left[c] == 0)
-		return;		/* already final: ignore a duplicate */
-	if (failed && order_chunk_err(o, c) == ORDER_NONE) {
-		if (o->err == NULL) {
-			o->err = xreallocarray(NULL, o->nchunks, sizeof *o->err);
-			for (size_t i = 0; i < o->nchunks; i++)
-				o->err[i] = ORDER_NONE;
-		}
-		o->err[c] = (uint32_t)task;
-	}
-	o->left[c]--;
-	o->unfinished--;
-	if (o->left[c] != 0)
-		return;
 	if (order_chunk_err(o, c) != ORDER_NONE && o->first_err == ORDER_NONE)
 		o->first_err = (uint32_t)c;
 
@@ -129,4 +117,50 @@ order_task_final(struct order *o, size_t task, int failed,
 		order_deliver_chunk(o, c, deliver, arg);
 		break;
 	}
+}
+
+void
+order_task_final(struct order *o, size_t task, int failed,
+    void (*deliver)(void *, size_t), void *arg)
+{
+	size_t	c;
+
+	if (task >= o->ntasks)
+		return;
+	c = task / o->chunksize;
+	if (o->left[c] == 0)
+		return;		/* already final: ignore a duplicate */
+	if (failed && order_chunk_err(o, c) == ORDER_NONE) {
+		if (o->err == NULL) {
+			o->err = xreallocarray(NULL, o->nchunks, sizeof *o->err);
+			for (size_t i = 0; i < o->nchunks; i++)
+				o->err[i] = ORDER_NONE;
+		}
+		o->err[c] = (uint32_t)task;
+	}
+	o->left[c]--;
+	o->unfinished--;
+	if (o->left[c] == 0)
+		order_chunk_final(o, c, deliver, arg);
+}
+
+void
+order_tasks_final(struct order *o, size_t first, size_t n,
+    void (*deliver)(void *, size_t), void *arg)
+{
+	size_t	c;
+
+	if (n == 0 || first >= o->ntasks || n > o->ntasks - first)
+		return;
+	c = first / o->chunksize;
+	if ((first + n - 1) / o->chunksize != c || o->left[c] < n) {
+		/* Not one chunk's, or some already final: one at a time. */
+		for (; n > 0; n--)
+			order_task_final(o, first++, 0, deliver, arg);
+		return;
+	}
+	o->left[c] -= (uint32_t)n;
+	o->unfinished -= n;
+	if (o->left[c] == 0)
+		order_chunk_final(o, c, deliver, arg);
 }

@@ -39,6 +39,10 @@ struct order {
 					   that came back */
 	int64_t		 raised;	/* the task whose exception the caller
 					   got, ending the call; -1 */
+	/* If set, a chunk without a failure is handed over in one call
+	 * (tasks first .. first + n - 1, in order) rather than a task at a
+	 * time. */
+	void		(*deliver_range)(void *arg, size_t first, size_t n);
 };
 
 void	order_init(struct order *, int mode, size_t ntasks, size_t chunksize,
@@ -48,6 +52,10 @@ void	order_free(struct order *);
  * != 0 for a failure).  deliver() is called for each task whose result the
  * caller receives now, in the order the caller receives them. */
 void	order_task_final(struct order *, size_t task, int failed,
+	    void (*deliver)(void *arg, size_t task), void *arg);
+/* Tasks first .. first + n - 1, all of one chunk, were done (none
+ * failed): order_task_final for each, in one go. */
+void	order_tasks_final(struct order *, size_t first, size_t n,
 	    void (*deliver)(void *arg, size_t task), void *arg);
 
 #endif

@@ -91,8 +91,14 @@ enum shm_rec_type {
 	REC_SENTINEL,	/* the worker took the stop sentinel (None) */
 	REC_GROUP,	/* value: the process group of the running task's
 			   sh commands, 0 once they are gone */
-	REC_SETUP	/* payload: why the worker could not set itself up;
+	REC_SETUP,	/* payload: why the worker could not set itself up;
 			   it exits WORKER_EXIT_SETUP next */
+	REC_BULK	/* instant tasks task .. task + value - 1 of entry,
+			   run back to back from t_start to t, when nobody
+			   reads their events one by one (worker_args.bulk):
+			   payload: a struct shm_stats (REC_F_STATS), then
+			   each task's result as an int64_t (REC_F_VALUE;
+			   without it each returned None) */
 };
 /* A worker that could not set itself up exits with this status, after
  * saying why in a REC_SETUP record if it could. */
@@ -122,6 +128,8 @@ struct shm_rec {
 
 #define SHM_REC_ALIGN(n)	(((n) + 7u) & ~7u)
 #define SHM_REC_MAX_PAYLOAD	4096
+/* A REC_BULK record's payload may be longer, up to a quarter of a ring. */
+#define SHM_BULK_MAX_PAYLOAD	32768
 
 struct tasklist;
 
@@ -138,6 +146,8 @@ struct worker_args {
 	int			 output;	/* somebody reads what tasks print */
 	int			 chunk_stops;	/* a raise ends the chunk (mapstar) */
 	int			 pace_ms;	/* --pace; 0: none */
+	int			 bulk;		/* instant tasks go in REC_BULK
+						   records */
 };
 
 void	worker_main(const struct worker_args *) __attribute__((noreturn));

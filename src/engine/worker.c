@@ -296,6 +296,80 @@ worker_gate_return(const struct worker_args *wa)
 		shm_futex_wake(tk, 1);
 }
 
+/*
+ * Instant tasks whose events nobody reads one by one (batch mode, quiet):
+ * a run of a chunk's tasks goes in one REC_BULK record with their values,
+ * 8 bytes a task instead of a 40-byte record each, and the clock and the
+ * scheduler counters are read once a record, not once a task.
+ */
+#define WORKER_BULK_MAX	((SHM_BULK_MAX_PAYLOAD - sizeof(struct shm_stats)) / \
+	sizeof(int64_t))
+
+struct worker_bulk {
+	uint32_t	 max;		/* values a record may hold here */
+	uint32_t	 first;		/* task of values[0] */
+	uint32_t	 n;
+	uint32_t	 entry;
+	int		 flags;		/* REC_F_VALUE: numbers, else None */
+	uint64_t	 start;		/* when values[0]'s task began */
+	int64_t		 values[WORKER_BULK_MAX];
+};
+
+static void
+worker_bulk_flush(const struct worker_args *wa, struct worker_bulk *b)
+{
+	struct shm_stats	used;
+	int			flags;
+
+	uint64_t		now;
+
+	if (b->n == 0)
+		return;
+	/* As for one instant task: only a run that took long (it was
+	 * preempted) reads the counters, and what they moved since the last
+	 * read is its wait, every run since then having been quick. */
+	now = now_ns();
+	flags = now - b->start >= WORKER_SLOW_NS &&
+	    worker_stats_since(&worker_stats_last, 0, &used) == 0 ?
+	    REC_F_STATS : 0;
+	worker_post1(wa, REC_BULK, flags | b->flags, b->first, b->entry, b->n,
+	    &used, flags ? sizeof used : 0, (const char *)b->values,
+	    b->flags ? b->n * sizeof *b->values : 0, b->start, now);
+	b->n = 0;
+}
+
+/* Run an instant task into the bulk record; 0 if it must be reported on
+ * its own (it failed: the record so far is posted first, and *start is
+ * when it began). */
+static int
+worker_bulk_run(const struct worker_args *wa, struct worker_bulk *b,
+    const struct task *t, uint32_t task, uint32_t entry,
+    struct task_outcome *out, uint64_t *start)
+{
+	int	flags = task_kind_valued(t->kind) ? REC_F_VALUE : 0;
+
+	if (b->n > 0 && (flags != b->flags || entry != b->entry ||
+	    task != b->first + b->n))
+		worker_bulk_flush(wa, b);
+	if (b->n == 0) {
+		b->start = now_ns();
+		b->first = task;
+		b->entry = entry;
+		b->flags = flags;
+		worker_title(wa, t, task, b->start);
+	}
+	task_run(t, NULL, out);
+	if (out->status == TASK_OK) {
+		b->values[b->n++] = out->value;
+		if (b->n == b->max)
+			worker_bulk_flush(wa, b);
+		return 1;
+	}
+	worker_bulk_flush(wa, b);
+	*start = now_ns();
+	return 0;
+}
+
 /* Run one task and report it; returns its status.  *clock is when the
  * worker's last instant task ended (0: none just before): the next instant
  * task of the chunk starts then, back to back, which saves reading the
@@ -305,7 +379,7 @@ worker_gate_return(const struct worker_args *wa)
  * out the rest of the pace before it reports. */
 static int
 worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
-    uint64_t *clock)
+    uint64_t *clock, struct worker_bulk *b)
 {
 	const struct task	 tt = tasklist_at(wa->tl, task), *t = &tt;
 	struct worker_output	 wo;
@@ -316,6 +390,20 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	int			 instant, flags;
 
 	instant = task_kind_instant(t->kind) && wa->pace_ms == 0;
+	if (b != NULL && instant && worker_bulk_run(wa, b, t, task, entry, &out,
+	    &start)) {
+		return TASK_OK;
+	} else if (b != NULL && instant) {
+		/* It failed: reported as a task that takes a while. */
+		wo.len = 0;
+		st0 = worker_stats_last;
+		worker_post1(wa, REC_START, 0, task, entry, 0, NULL, 0, NULL, 0,
+		    start, start);
+		end = now_ns();
+		goto report;
+	}
+	if (b != NULL)
+		worker_bulk_flush(wa, b);	/* posted before this one */
 	start = instant && *clock != 0 ? *clock : now_ns();
 	*clock = 0;
 
@@ -371,6 +459,7 @@ worker_run_task(const struct worker_args *wa, uint32_t task, uint32_t entry,
 	}
 	if (wo.len > 0)
 		worker_post(wa, REC_OUTPUT, task, entry, wo.buf, wo.len);
+report:
 	flags = worker_stats_since(&st0, out.child_cpu_ns, &used) == 0 ?
 	    REC_F_STATS : 0;
 	if (out.status == TASK_OK)
@@ -441,6 +530,7 @@ void
 worker_main(const struct worker_args *wa)
 {
 	const struct shm_qent	*e;
+	struct worker_bulk	*b = NULL;
 	uint32_t		 entry, i;
 	uint64_t		 clock = 0;
 	int			 done = 0, status;
@@ -453,10 +543,19 @@ worker_main(const struct worker_args *wa)
 		worker_gate(wa);
 		worker_stats_mark();
 		status = worker_run_task(wa, (uint32_t)wa->single_task,
-		    SHM_NONE, &clock);
+		    SHM_NONE, &clock, NULL);
 		_exit(status == TASK_OK ? 0 : 1);
 	}
 
+	if (wa->bulk) {
+		b = xmalloc(sizeof *b);
+		b->n = 0;
+		/* A record may take up to a quarter of the ring. */
+		b->max = (wa->hdr->ring_size / 4 - sizeof(struct shm_rec) -
+		    sizeof(struct shm_stats)) / sizeof *b->values;
+		if (b->max > WORKER_BULK_MAX)
+			b->max = WORKER_BULK_MAX;
+	}
 	worker_stats_mark();
 	setproctitle("worker %d idle", wa->slotno);
 	worker_post(wa, REC_READY, SHM_NONE, SHM_NONE, NULL, 0);
@@ -474,14 +573,22 @@ worker_main(const struct worker_args *wa)
 		}
 		clock = 0;	/* a chunk's first task reads the clock */
 		for (i = 0; i < e->count; i++) {
+			/* A pause holds the next task back, not the results
+			 * of those before it. */
+			if (b != NULL && b->n > 0 && atomic_load_explicit(
+			    &wa->hdr->tokens, memory_order_relaxed) != SHM_OPEN)
+				worker_bulk_flush(wa, b);
 			if (i > 0)
 				worker_gate(wa);
-			status = worker_run_task(wa, e->first + i, entry, &clock);
+			status = worker_run_task(wa, e->first + i, entry, &clock,
+			    b);
 			/* A chunk runs as one call (Python's mapstar): a task
 			 * that raises ends it, and the rest never run. */
 			if (status != TASK_OK && wa->chunk_stops)
 				break;
 		}
+		if (b != NULL)
+			worker_bulk_flush(wa, b);
 		done++;
 	}
 }

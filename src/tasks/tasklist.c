@@ -892,6 +892,12 @@ task_kind_instant(int kind)
 	    kind == TASK_HELLO;
 }
 
+int
+task_kind_valued(int kind)
+{
+	return kind == TASK_SQUARE || kind == TASK_CUBE;
+}
+
 void
 tasklist_label(const struct tasklist *tl, size_t i, char *buf, size_t len)
 {

@@ -113,6 +113,8 @@ int		 task_kind_numeric(int kind);
 /* 1 if the kind always finishes in well under a microsecond and prints at
  * most one short line (square, cube, print, hello). */
 int		 task_kind_instant(int kind);
+/* 1 if an instant kind returns a number (square, cube), 0 if None. */
+int		 task_kind_valued(int kind);
 
 /* Running a task, in a worker process. */
 struct task_ctx {

@@ -425,6 +425,111 @@ test_results(void)
 	model_free(&m);
 }
 
+/* Bulk events (no views): a run of instant tasks done, then a run of
+ * results, give what the per-task events give. */
+static void
+test_bulk(void)
+{
+	const int64_t	values[] = { 9, 16, 25 };
+	struct event	ev;
+	int		i;
+
+	model_init(&m);
+	is_int(model_sink(&m).want & EVENT_BULK, EVENT_BULK,
+	    "no views: the model takes bulk events");
+	run_start(MODE_MAP, 2, 6, 0);
+	worker_start(0, 100);
+	worker_start(1, 101);
+	for (i = 0; i < 2; i++) {
+		task_start(i, 1);
+		task_done(i, 1, (i + 1) * (i + 1));
+	}
+	ev = make_event(EV_TASKS_DONE, 0, 100, 2);
+	ev.count = 3;
+	ev.vkind = VAL_INT;
+	ev.values = values;
+	ev.t_start = now - 4 * MS;
+	feed(&ev);
+	is_int(m.ndone, 5, "a bulk event counts each task done");
+	ok(m.tasks[2].state == MT_DONE && m.tasks[4].state == MT_DONE &&
+	    m.tasks[5].state == MT_PENDING, "tasks 2..4 are done, 5 is not");
+	is_str(value(4), "25", "each with its value");
+	ok(m.tasks[3].worker == 0 && m.workers[0].done == 3,
+	    "on its worker, which did three");
+	is_int(m.workers[0].busy_ns, 4 * MS, "its busy time is the run's");
+	ev = make_event(EV_TASKS_DONE, 1, 101, 5);
+	ev.count = 1;
+	ev.vkind = VAL_NONE;
+	ev.t_start = now;
+	ev.has_stats = 1;
+	ev.cpu_ns = 7;
+	ev.wait_ns = 1;
+	feed(&ev);
+	is_str(value(5), "None", "a run without values returned None");
+	is_int(m.workers[1].busy_ns, 2 * MS + 8,
+	    "its busy time grows by the counters' 8 ns");
+	ev = make_event(EV_RESULTS, -1, 0, 0);
+	ev.count = 6;
+	feed(&ev);
+	is_str(received(), "0,1,2,3,4,5", "a run of results, in order");
+	is_int(m.next_unreceived, 6, "all received");
+	is_int(model_never_received(&m), 0, "every result computed was received");
+	ev = make_event(EV_TASKS_DONE, 0, 100, 4);
+	ev.count = 3;
+	feed(&ev);
+	is_int(m.ndone, 6, "a run past the last task is ignored");
+	ev = make_event(EV_RESULTS, -1, 0, 5);
+	ev.count = 2;
+	feed(&ev);
+	is_int(m.nresults, 6, "and so is a run of results past it");
+	model_free(&m);
+
+	model_init(&m);
+	model_keep_views(&m);
+	is_int(model_sink(&m).want & EVENT_BULK, 0,
+	    "views: the model takes per-task events only");
+	model_free(&m);
+}
+
+static void
+no_event(void *arg, const struct event *ev)
+{
+	(void)arg;
+	(void)ev;
+}
+
+/* A fan-out takes bulk events only if each reader of per-task events
+ * does. */
+static int
+fanout_bulk(uint32_t want1, uint32_t want2)
+{
+	struct event_fanout	f;
+	struct event_sink	s1 = { no_event, NULL, NULL, want1 };
+	struct event_sink	s2 = { no_event, NULL, NULL, want2 };
+
+	memset(&f, 0, sizeof f);
+	event_fanout_add(&f, &s1);
+	event_fanout_add(&f, &s2);
+	return (event_fanout_sink(&f).want & EVENT_BULK) == EVENT_BULK;
+}
+
+static void
+test_fanout_bulk(void)
+{
+	uint32_t	bulk = EVENT_BIT(EV_TASK_DONE) | EVENT_BIT(EV_RESULT) |
+	    EVENT_BULK;
+
+	is_int(fanout_bulk(bulk, 0), 1, "a bulk reader and one that reads no "
+	    "task events: bulk");
+	is_int(fanout_bulk(bulk, EVENT_BIT(EV_RUN_START)), 1,
+	    "a bulk reader and one of run_start: bulk");
+	is_int(fanout_bulk(bulk, EVENT_ALL), 0, "a bulk reader and one of every "
+	    "event (--json, --record): per task");
+	is_int(fanout_bulk(EVENT_BIT(EV_OUTPUT), bulk), 0,
+	    "a reader of output that takes no bulk: per task");
+	is_int(fanout_bulk(bulk, bulk), 1, "two bulk readers: bulk");
+}
+
 /* The task whose error ends the call: 3 tasks, task 1 fails, then the
  * caller gets 0's result and 1's error (and 2's, where the call goes on). */
 static int64_t
@@ -763,6 +868,8 @@ main(void)
 	test_workers();
 	test_tasks();
 	test_results();
+	test_bulk();
+	test_fanout_bulk();
 	test_raised();
 	test_process();
 	test_output();

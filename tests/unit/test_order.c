@@ -49,6 +49,48 @@ play_failing(int mode, size_t n, size_t chunk, const size_t *finish,
 	return out;
 }
 
+static void
+collect_range(void *arg, size_t first, size_t n)
+{
+	size_t	len = strlen(got);
+
+	(void)arg;
+	snprintf(got + len, sizeof got - len, "%s%zu+%zu", len ? "," : "",
+	    first, n);
+}
+
+/* As play_failing, but each element of runs finishes that many tasks at
+ * once (order_tasks_final) or, negative, fails one task; a clean chunk is
+ * delivered as a range, "2+3" for tasks 2, 3 and 4. */
+static const char *
+play_runs(int mode, size_t n, size_t chunk, const int *runs, size_t nr)
+{
+	static char	out[512];
+	struct order	o;
+	size_t		i, next = 0;
+
+	out[0] = '\0';
+	failing = 0;
+	order_init(&o, mode, n, chunk, 0);
+	o.deliver_range = collect_range;
+	for (i = 0; i < nr; i++) {
+		got[0] = '\0';
+		if (runs[i] < 0) {
+			failing |= 1u << next;
+			order_task_final(&o, next++, 1, collect, NULL);
+		} else {
+			order_tasks_final(&o, next, (size_t)runs[i], collect,
+			    NULL);
+			next += (size_t)runs[i];
+		}
+		if (i > 0)
+			strlcat(out, "|", sizeof out);
+		strlcat(out, got, sizeof out);
+	}
+	order_free(&o);
+	return out;
+}
+
 static const char *
 play(int mode, size_t n, size_t chunk, const size_t *finish, size_t nf)
 {
@@ -129,6 +171,19 @@ main(void)
 	is_str(play_failing(MODE_IMAP_UNORDERED, 6, 2, (const size_t[]){ 4, 5, 2,
 	    3, 0, 1 }, 6, 1u << 2, 1), "|4,5||!2,3||0,1",
 	    "imap_unordered --keep-going: every chunk, errors in place");
+	/* Runs of tasks of one chunk at a time (instant tasks in bulk):
+	 * chunks {0,1,2} {3,4,5} {6}. */
+	is_str(play_runs(MODE_MAP, 7, 3, (const int[]){ 2, 1, 3, 1 }, 4),
+	    "|||0+3,3+3,6+1", "map: clean chunks handed over as ranges, at the "
+	    "end");
+	is_str(play_runs(MODE_IMAP, 7, 3, (const int[]){ 3, 2, 1, 1 }, 4),
+	    "0+3||3+3|6+1", "imap: each clean chunk as a range, in turn");
+	is_str(play_runs(MODE_IMAP_UNORDERED, 7, 3, (const int[]){ 2, 2 }, 2),
+	    "|0+3", "a run across two chunks is taken a task at a time");
+	is_str(play_runs(MODE_IMAP_UNORDERED, 7, 3, (const int[]){ 1, -1, 1 },
+	    3), "||!1", "a chunk with a failure is not a range: its exception");
+	is_str(play_runs(MODE_APPLY_ASYNC, 3, 1, (const int[]){ 1, 1, 1 }, 3),
+	    "0+1|1+1|2+1", "apply_async: one task a chunk");
 	is_int(pool_raises(MODE_MAP, 0) && pool_raises(MODE_IMAP, 0) &&
 	    pool_raises(MODE_IMAP_UNORDERED, 0), 1,
 	    "map, imap and imap_unordered raise to the caller");

@@ -387,6 +387,16 @@ test_run(void)
 	int		status, fd;
 	char		cmd[128];
 
+	/* A worker that reports instant tasks a run at a time knows from
+	 * the kind whether the run returns numbers or None. */
+	for (status = 0; status < TASK_NKINDS; status++) {
+		if (!task_kind_instant(status))
+			continue;
+		run(status, 3, NULL, 1);
+		ok(outcome.status == TASK_OK && outcome.has_value ==
+		    task_kind_valued(status), "%s 3: a value just when "
+		    "task_kind_valued says so", task_kind_name(status));
+	}
 	run(TASK_SQUARE, 12, NULL, 1);
 	ok(outcome.status == TASK_OK && outcome.has_value &&
 	    outcome.value == 144, "square 12 is 144");
