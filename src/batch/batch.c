@@ -420,7 +420,7 @@ batch_results_line(struct batch *b)
 		}
 		task = m->results[i];
 		if (m->tasks[task].vkind == VAL_INT)
-			p = util_put_i64(p, m->tasks[task].value);
+			p = util_put_i64(p, m->values[task]);
 		else {
 			model_value_format(m, task, item, sizeof item);
 			p = util_put_str(p, item);

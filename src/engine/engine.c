@@ -46,12 +46,6 @@
 
 enum etask_state { T_PENDING, T_RUNNING, T_DONE, T_FAILED, T_SKIPPED };
 
-struct etask {
-	int64_t		 value;
-	uint8_t		 state;
-	uint8_t		 vkind;
-	uint8_t		 attempts;	/* re-runs after a worker died */
-};
 
 enum kill_reason { KILL_NONE, KILL_TIMEOUT, KILL_USER, KILL_ABORT,
 	KILL_SHUTDOWN };
@@ -132,7 +126,14 @@ struct engine {
 	int			 bulk;		/* instant tasks come in REC_BULK
 						   records, and go out as bulk
 						   events (EVENT_BULK) */
-	struct etask		*tasks;
+	/* Per task: its state (enum etask_state); its result, for the
+	 * result events, unless they go out in bulk (whose readers have the
+	 * values from the tasks' own events); its re-runs after a worker
+	 * died, with --retries.  One byte a task in bulk. */
+	uint8_t			*state;
+	int64_t			*values;
+	uint8_t			*vkinds;
+	uint8_t			*attempts;
 	char		       **errors;	/* per task, only once one fails */
 	struct order		 order;
 
@@ -227,13 +228,21 @@ engine_new(const struct engine_config *cfg, const struct tasklist *tl,
 		e->es[i].ptask = -1;
 		e->es[i].state = WS_EXITED;
 	}
-	e->tasks = tl->n ? xcalloc(tl->n, sizeof *e->tasks) : NULL;
 	order_init(&e->order, e->cfg.mode, tl->n, e->cfg.chunksize,
 	    e->cfg.keep_going);
 	/* Nobody reads instant tasks' events one by one, nor what they
 	 * print: they come in runs (a process runs one task, and says so). */
 	e->bulk = (sink->want & EVENT_BULK) == EVENT_BULK &&
 	    !(sink->want & EVENT_BIT(EV_OUTPUT)) && e->cfg.mode != MODE_PROCESS;
+	if (tl->n > 0) {
+		e->state = xcalloc(tl->n, sizeof *e->state);
+		if (!e->bulk) {
+			e->values = xcalloc(tl->n, sizeof *e->values);
+			e->vkinds = xcalloc(tl->n, sizeof *e->vkinds);
+		}
+		if (e->cfg.retries > 0)
+			e->attempts = xcalloc(tl->n, sizeof *e->attempts);
+	}
 	if (e->bulk)
 		e->order.deliver_range = engine_deliver_range;
 	e->nchunks = e->order.nchunks;
@@ -272,7 +281,10 @@ engine_free(struct engine *e)
 	order_free(&e->order);
 	free(e->pauses);
 	free(e->retry);
-	free(e->tasks);
+	free(e->state);
+	free(e->values);
+	free(e->vkinds);
+	free(e->attempts);
 	free(e->heap);
 	free(e->es);
 	free(e);
@@ -334,8 +346,14 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (e->map == MAP_FAILED) {
 		e->map = NULL;
-		snprintf(err, errlen, "cannot map %zu bytes of shared memory: %s",
-		    e->maplen, strerror(errno));
+		if (errno == ENOMEM)
+			snprintf(err, errlen, "out of memory: could not map %zu "
+			    "bytes (%.1f MiB) of shared memory for the task "
+			    "queue; try fewer tasks or workers", e->maplen,
+			    e->maplen / 1048576.0);
+		else
+			snprintf(err, errlen, "cannot map %zu bytes of shared "
+			    "memory: %s", e->maplen, strerror(errno));
 		return -2;
 	}
 	e->hdr = e->map;
@@ -785,7 +803,7 @@ engine_schedule(struct engine *e)
 				break;
 			if (e->retryhead < e->nretry) {
 				r = &e->retry[e->retryhead++];
-				e->tasks[r->first].state = T_RUNNING;
+				e->state[r->first] = T_RUNNING;
 				engine_slot_spawn(e, i, r->first);
 				if (e->es[i].pid == 0) {
 					e->retryhead--;
@@ -860,22 +878,21 @@ static void
 engine_deliver(void *arg, size_t task)
 {
 	struct engine	*e = arg;
-	struct etask	*t = &e->tasks[task];
 	struct event	 ev;
 
 	event_init(&ev, EV_RESULT, -1, 0, (int64_t)task);
 	ev.seq = e->seq++;
-	ev.vkind = t->vkind;
-	ev.value = t->value;
+	ev.vkind = e->vkinds[task];
+	ev.value = e->values[task];
 
-	if (t->vkind == VAL_ERROR && e->errors != NULL && e->errors[task]) {
+	if (ev.vkind == VAL_ERROR && e->errors != NULL && e->errors[task]) {
 		ev.text = e->errors[task];
 		ev.len = strlen(ev.text);
 	}
 	engine_emit(e, &ev, e->now);
 }
 
-/* The caller received a chunk's results, none failed (bulk events). */
+/* The caller received a chunk's results (bulk events). */
 static void
 engine_deliver_range(void *arg, size_t first, size_t n)
 {
@@ -945,21 +962,21 @@ engine_step_check(struct engine *e)
 static void
 engine_task_final(struct engine *e, size_t task)
 {
-	struct etask	*t = &e->tasks[task];
+	int	state = e->state[task];
 
 	e->unfinished--;
 	if (e->inflight > 0)
 		e->inflight--;
-	if (t->state == T_DONE)
+	if (state == T_DONE)
 		e->ok++;
-	else if (t->state == T_SKIPPED)
+	else if (state == T_SKIPPED)
 		e->skipped++;
 	else
 		e->failed++;
 	if (e->cfg.mode != MODE_PROCESS)
-		order_task_final(&e->order, task, t->state == T_FAILED,
+		order_task_final(&e->order, task, state == T_FAILED,
 		    engine_deliver, e);
-	if (e->stepping && e->unfinished > 0 && t->state != T_SKIPPED) {
+	if (e->stepping && e->unfinished > 0 && state != T_SKIPPED) {
 		if (e->step_end < 0)
 			e->step_end = (int64_t)task;
 		engine_step_check(e);
@@ -1007,8 +1024,9 @@ engine_task_fail(struct engine *e, int slot, size_t task, const char *msg,
 		e->errors = xcalloc(e->tl->n, sizeof *e->errors);
 	free(e->errors[task]);
 	e->errors[task] = xstrdup(msg);
-	e->tasks[task].state = T_FAILED;
-	e->tasks[task].vkind = VAL_ERROR;
+	e->state[task] = T_FAILED;
+	if (e->vkinds != NULL)
+		e->vkinds[task] = VAL_ERROR;
 	engine_emit(e, ev, ns);
 	engine_task_final(e, task);
 }
@@ -1028,9 +1046,9 @@ engine_skip_rest(struct engine *e, int slot, uint32_t entry, uint32_t task,
 	q = &e->q[entry];
 	end = q->first + q->count;
 	for (i = task + 1; i < end && i < e->tl->n; i++) {
-		if (e->tasks[i].state != T_PENDING)
+		if (e->state[i] != T_PENDING)
 			continue;
-		e->tasks[i].state = T_SKIPPED;
+		e->state[i] = T_SKIPPED;
 		event_init(&ev, EV_TASK_SKIP, slot, e->es[slot].pid, i);
 		ev.chunk = q->chunk;
 		ev.seq = task;
@@ -1053,7 +1071,7 @@ engine_rec_start(struct engine *e, int slot, const struct shm_rec *r,
 	s->has_st0 = (r->flags & REC_F_STATS) && r->len >= sizeof s->st0;
 	if (s->has_st0)
 		memcpy(&s->st0, payload, sizeof s->st0);
-	e->tasks[r->task].state = T_RUNNING;
+	e->state[r->task] = T_RUNNING;
 	if (s->state != WS_PAUSED)
 		s->state = WS_BUSY;
 	ev.chunk = r->entry == SHM_NONE ? (int64_t)r->task :
@@ -1101,16 +1119,17 @@ engine_rec_done(struct engine *e, int slot, const struct shm_rec *r,
     const struct shm_stats *st)
 {
 	struct eslot	*s = &e->es[slot];
-	struct etask	*t = &e->tasks[r->task];
 	struct event	 ev;
 
 	event_init(&ev, EV_TASK_DONE, slot, s->pid, (int64_t)r->task);
-	t->state = T_DONE;
-	t->vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
-	t->value = r->value;
+	e->state[r->task] = T_DONE;
+	ev.vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
+	ev.value = r->value;
+	if (e->values != NULL) {
+		e->vkinds[r->task] = (uint8_t)ev.vkind;
+		e->values[r->task] = ev.value;
+	}
 	engine_task_ended(e, slot, st, r->t, &ev);
-	ev.vkind = t->vkind;
-	ev.value = t->value;
 	engine_emit(e, &ev, r->t);
 	engine_task_final(e, r->task);
 }
@@ -1145,19 +1164,14 @@ engine_rec_bulk(struct engine *e, int slot, const struct shm_rec *r,
 	if (n == 0 || n > e->tl->n - r->task)
 		return;
 	s->ready = 1;
-	for (i = 0; i < n; i++) {
-		struct etask	*t = &e->tasks[r->task + i];
-
-		if (t->state == T_DONE || t->state == T_FAILED ||
-		    t->state == T_SKIPPED)
+	for (i = r->task; i < r->task + n; i++)
+		if (e->state[i] == T_DONE || e->state[i] == T_FAILED ||
+		    e->state[i] == T_SKIPPED)
 			return;	/* cannot happen: each is reported once */
-	}
-	for (i = 0; i < n; i++) {
-		struct etask	*t = &e->tasks[r->task + i];
-
-		t->state = T_DONE;
-		t->vkind = (uint8_t)vkind;
-		t->value = values != NULL ? values[i] : 0;
+	memset(e->state + r->task, T_DONE, n);
+	for (i = 0; e->values != NULL && i < n; i++) {
+		e->vkinds[r->task + i] = (uint8_t)vkind;
+		e->values[r->task + i] = values != NULL ? values[i] : 0;
 	}
 	event_init(&ev, EV_TASKS_DONE, slot, s->pid, (int64_t)r->task);
 	ev.count = n;
@@ -1506,7 +1520,7 @@ engine_setup_failed(struct engine *e, int slot, const char *why, uint64_t now)
 	ev.state = WS_CRASHED;
 	engine_emit(e, &ev, now);
 	if (s->ptask >= 0) {
-		e->tasks[s->ptask].state = T_PENDING;
+		e->state[s->ptask] = T_PENDING;
 		if (e->inflight > 0)
 			e->inflight--;
 		engine_requeue(e, (uint32_t)s->ptask, 1, (uint32_t)s->ptask);
@@ -1574,14 +1588,13 @@ engine_dead_task(struct engine *e, int slot, const char *why,
 	event_init(&ev, EV_TASK_FAIL, slot, s->pid, task);
 	engine_task_ended(e, slot, engine_dead_stats(s, at_death, &used), now,
 	    &ev);
-	if (e->tasks[task].attempts < e->cfg.retries &&
+	if (e->attempts != NULL && e->attempts[task] < e->cfg.retries &&
 	    s->kill_reason != KILL_ABORT) {
 		ev.type = EV_TASK_RETRY;
 		ev.text = msg;
 		ev.len = strlen(msg);
-		e->tasks[task].attempts++;
-		ev.state = e->tasks[task].attempts;
-		e->tasks[task].state = T_PENDING;
+		ev.state = ++e->attempts[task];
+		e->state[task] = T_PENDING;
 		if (e->inflight > 0)
 			e->inflight--;
 		engine_emit(e, &ev, now);
@@ -1607,7 +1620,7 @@ engine_requeue_rest(struct engine *e, int slot, int task)
 		return;
 	end = q->first + q->count;
 	for (i = q->first; i < end; i++)
-		if (e->tasks[i].state == T_PENDING && (int)i != task)
+		if (e->state[i] == T_PENDING && (int)i != task)
 			break;
 	if (i < end) {
 		if (e->inflight >= end - i)
@@ -1624,8 +1637,8 @@ engine_slot_holds(const struct engine *e, int slot)
 	const struct eslot	*s = &e->es[slot];
 
 	return s->task >= 0 || (s->ptask >= 0 &&
-	    e->tasks[s->ptask].state != T_DONE &&
-	    e->tasks[s->ptask].state != T_FAILED);
+	    e->state[s->ptask] != T_DONE &&
+	    e->state[s->ptask] != T_FAILED);
 }
 
 /* A process in a slot has ended: account for what it held.  at_death is
@@ -1672,7 +1685,7 @@ engine_slot_died(struct engine *e, int slot, int status,
 	 * die before it says it began). */
 	if (s->task < 0 && engine_slot_holds(e, slot)) {
 		s->task = s->ptask;
-		if (e->tasks[s->task].state != T_RUNNING)
+		if (e->state[s->task] != T_RUNNING)
 			s->task_start = engine_pool_ns(e, now);
 	}
 	task = (int)s->task;
@@ -1688,8 +1701,8 @@ engine_slot_died(struct engine *e, int slot, int status,
 	/* process mode: the caller joins the process and gets its exit
 	 * code, once its task has its outcome. */
 	if (e->cfg.mode == MODE_PROCESS && s->ptask >= 0 &&
-	    (e->tasks[s->ptask].state == T_DONE ||
-	    e->tasks[s->ptask].state == T_FAILED))
+	    (e->state[s->ptask] == T_DONE ||
+	    e->state[s->ptask] == T_FAILED))
 		engine_deliver_exitcode(e, (size_t)s->ptask,
 		    engine_exitcode(status), now);
 	s->ptask = -1;
@@ -1946,9 +1959,9 @@ engine_check_end(struct engine *e)
 		snprintf(msg, sizeof msg, "no worker left to run it (%s)",
 		    e->fork_error);
 		for (i = 0; i < e->tl->n; i++)
-			if (e->tasks[i].state != T_DONE &&
-			    e->tasks[i].state != T_FAILED &&
-			    e->tasks[i].state != T_SKIPPED)
+			if (e->state[i] != T_DONE &&
+			    e->state[i] != T_FAILED &&
+			    e->state[i] != T_SKIPPED)
 				engine_task_fail(e, -1, i, msg, now_ns(), NULL);
 	}
 	now = now_ns();

@@ -67,14 +67,17 @@ order_deliver_chunk(struct order *o, size_t c,
 		return;		/* the call already raised */
 	if (err != ORDER_NONE && pool_raises(o->mode, o->keep_going)) {
 		o->raised = err;
-		deliver(arg, err);
+		if (o->deliver_range != NULL)
+			o->deliver_range(arg, err, 1);
+		else
+			deliver(arg, err);
 		o->delivered++;
 		return;
 	}
 	end = (c + 1) * o->chunksize;
 	if (end > o->ntasks)
 		end = o->ntasks;
-	if (err == ORDER_NONE && o->deliver_range != NULL) {
+	if (o->deliver_range != NULL) {
 		o->deliver_range(arg, c * o->chunksize, end - c * o->chunksize);
 		o->delivered += end - c * o->chunksize;
 		return;

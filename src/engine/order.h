@@ -39,9 +39,9 @@ struct order {
 					   that came back */
 	int64_t		 raised;	/* the task whose exception the caller
 					   got, ending the call; -1 */
-	/* If set, a chunk without a failure is handed over in one call
-	 * (tasks first .. first + n - 1, in order) rather than a task at a
-	 * time. */
+	/* If set, what the caller receives is handed over a chunk in one
+	 * call (tasks first .. first + n - 1, in order; a chunk that raises,
+	 * its one failed task), not a task at a time with deliver(). */
 	void		(*deliver_range)(void *arg, size_t first, size_t n);
 };
 

@@ -72,6 +72,7 @@ model_free(struct model *m)
 	free(m->task_mode);
 	free(m->calls);
 	free(m->tasks);
+	free(m->values);
 	free(m->when);
 	free(m->results);
 	free(m->result_t);
@@ -281,6 +282,7 @@ model_run_start(struct model *m, const struct run_info *ri)
 	m->ntasks = m->taskcap = ri->tasks;
 	if (m->ntasks > 0) {
 		m->tasks = xcalloc(m->ntasks, sizeof *m->tasks);
+		m->values = xcalloc(m->ntasks, sizeof *m->values);
 		m->results = xcalloc(m->ntasks, sizeof *m->results);
 		if (m->views) {
 			m->when = xcalloc(m->ntasks, sizeof *m->when);
@@ -311,6 +313,7 @@ model_task_submit(struct model *m, int64_t i)
 		while (cap <= (size_t)i)
 			cap *= 2;
 		m->tasks = model_grow(m->tasks, n, cap, sizeof *m->tasks);
+		m->values = model_grow(m->values, n, cap, sizeof *m->values);
 		m->results = model_grow(m->results, n, cap,
 		    sizeof *m->results);
 		if (m->views) {
@@ -458,7 +461,9 @@ model_task_start(struct model *m, struct model_worker *w,
 	t->state = MT_RUNNING;
 	if (m->when != NULL)
 		m->when[t - m->tasks].start = ev->t;
-	t->worker = ev->worker;
+	if (m->when != NULL)
+		m->when[t - m->tasks].worker = ev->worker;
+	t->ran = ev->worker >= 0;
 	m->nrunning++;
 	if (w == NULL)
 		return;
@@ -476,8 +481,8 @@ model_task_done(struct model *m, struct model_worker *w, struct model_task *t,
 {
 	model_task_end(m, w, t, ev);
 	t->state = MT_DONE;
-	t->vkind = ev->vkind;
-	t->value = ev->value;
+	t->vkind = (uint8_t)ev->vkind;
+	m->values[t - m->tasks] = ev->value;
 	if (m->task_mode != NULL && m->task_mode[ev->task] == MODE_QUEUE)
 		m->nno_channel++;
 	if (ev->vkind == VAL_TEXT)
@@ -502,7 +507,9 @@ model_task_fail(struct model *m, struct model_worker *w, struct model_task *t,
 	t->vkind = ev->vkind == VAL_EXC ? VAL_EXC : VAL_ERROR;
 	if (m->run.program && ev->vkind != VAL_EXC)
 		m->lost = ev->task;	/* its worker died: not an exception */
-	t->worker = ev->worker;	/* -1: it never ran (no worker left) */
+	t->ran = ev->worker >= 0;	/* no: no worker was left to run it */
+	if (m->when != NULL)
+		m->when[t - m->tasks].worker = ev->worker;
 	if (ev->worker >= 0)
 		m->ncomputed++;
 	else
@@ -525,10 +532,13 @@ model_tasks_done(struct model *m, struct model_worker *w,
 	t = &m->tasks[ev->task];
 	for (i = 0; i < n; i++, t++) {
 		t->state = MT_DONE;
-		t->worker = ev->worker;
+		t->ran = 1;
 		t->vkind = (uint8_t)ev->vkind;
-		t->value = ev->values != NULL ? ev->values[i] : 0;
 	}
+	if (ev->values != NULL)
+		memcpy(m->values + ev->task, ev->values, n * sizeof *m->values);
+	else
+		memset(m->values + ev->task, 0, n * sizeof *m->values);
 	m->ndone += n;
 	m->ncomputed += n;
 	if (w != NULL) {
@@ -538,22 +548,27 @@ model_tasks_done(struct model *m, struct model_worker *w,
 	}
 }
 
-/* The caller received a run of results, in order, none failed (a bulk
- * event). */
+/* The caller received a run of results, in order (a bulk event): each
+ * task's own value or exception, from its done or failed event. */
 static void
 model_results(struct model *m, const struct event *ev)
 {
-	size_t	i, first = (size_t)ev->task, n = ev->count;
+	struct model_task	*t;
+	size_t			 i, first = (size_t)ev->task, n = ev->count;
 
 	if (ev->task < 0 || first > m->ntasks || n > m->ntasks - first ||
 	    n > m->ntasks - m->nresults)
 		return;
 	for (i = first; i < first + n; i++) {
-		if (m->tasks[i].received)
+		t = &m->tasks[i];
+		if (t->received)
 			continue;
-		m->tasks[i].received = 1;
-		if (m->tasks[i].state == MT_DONE)
+		t->received = 1;
+		if (t->state == MT_DONE || (t->state == MT_FAILED && t->ran))
 			m->nresults_computed++;
+		if (value_failed(t->vkind) && m->raised < 0 &&
+		    pool_raises(m->run.mode, m->run.keep_going))
+			m->raised = (int64_t)i;
 		m->results[m->nresults++] = (uint32_t)i;
 	}
 	while (m->next_unreceived < m->ntasks &&
@@ -569,13 +584,13 @@ model_result(struct model *m, struct model_task *t, const struct event *ev)
 	if (t->received || m->nresults >= m->ntasks)
 		return;
 	t->received = 1;
-	if (t->state == MT_DONE || (t->state == MT_FAILED && t->worker >= 0))
+	if (t->state == MT_DONE || (t->state == MT_FAILED && t->ran))
 		m->nresults_computed++;
 	if (m->run.mode == MODE_PROCESS) {
 		/* join() gives the exit code; the target's return value was
 		 * never sent anywhere. */
 		t->vkind = VAL_INT;
-		t->value = ev->value;
+		m->values[t - m->tasks] = ev->value;
 	} else if (value_failed(ev->vkind) && m->raised < 0 &&
 	    pool_raises(m->run.mode, m->run.keep_going))
 		m->raised = ev->task;
@@ -683,7 +698,8 @@ model_event(struct model *m, const struct event *ev)
 		if (t == NULL || t->state == MT_SKIPPED)
 			break;
 		t->state = MT_SKIPPED;
-		t->worker = ev->worker;
+		if (m->when != NULL)
+			m->when[ev->task].worker = ev->worker;
 		m->nskipped++;
 		break;
 	case EV_SENTINEL:
@@ -766,6 +782,6 @@ model_value_format(const struct model *m, size_t task, char *buf, size_t len)
 
 	if (t->vkind != VAL_INT && t->vkind != VAL_NONE && m->errors != NULL)
 		err = m->errors[task];
-	event_value_format(t->vkind, t->value, err, err ? strlen(err) : 0,
+	event_value_format(t->vkind, m->values[task], err, err ? strlen(err) : 0,
 	    buf, len);
 }

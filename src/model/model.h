@@ -76,19 +76,21 @@ enum model_task_state { MT_PENDING, MT_RUNNING, MT_DONE, MT_FAILED,
 	MT_SKIPPED	/* never ran: an earlier task of its chunk raised */
 };
 
+/* A task: two bytes (its value is in the model's values[]). */
 struct model_task {
-	int64_t		 value;
-	int32_t		 worker;
-	uint8_t		 state;		/* enum model_task_state */
-	uint8_t		 vkind;		/* enum value_kind */
-	uint8_t		 received;	/* the caller has its result */
+	uint8_t		 state:3;	/* enum model_task_state */
+	uint8_t		 vkind:3;	/* enum value_kind */
+	uint8_t		 received:1;	/* the caller has its result */
+	uint8_t		 ran:1;		/* a worker ran it (a task may fail
+					   with none left to run it) */
 	uint8_t		 attempts;
 };
 
-/* When a task ran (views only: 16 bytes a task nobody reads otherwise). */
+/* When and where a task ran (views only: nobody reads it otherwise). */
 struct model_when {
 	uint64_t	 start;		/* ns since run start */
 	uint64_t	 end;
+	int32_t		 worker;	/* slot, -1: none */
 };
 
 struct model {
@@ -101,10 +103,12 @@ struct model {
 	struct model_worker	*workers;
 	int			 nworkers;
 	struct model_task	*tasks;
+	int64_t			*values;	/* per task: its result (VAL_INT) */
 	struct model_when	*when;		/* per task (views only) */
 	size_t			 ntasks;
-	size_t			 taskcap;	/* tasks, when, results, result_t
-						   and errors have room for */
+	size_t			 taskcap;	/* tasks, values, when, results,
+						   result_t and errors have room
+						   for */
 	/* Per task, allocated on first use: an error's text, or a Python
 	 * value's repr (VAL_TEXT). */
 	char		       **errors;

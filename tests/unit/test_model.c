@@ -332,13 +332,13 @@ test_tasks(void)
 
 	task_start(0, 0);
 	is_int(m.tasks[0].state, MT_RUNNING, "task_start: running");
-	ok(m.tasks[0].worker == 0 && m.when != NULL &&
+	ok(m.when != NULL && m.when[0].worker == 0 &&
 	    m.when[0].start == now, "task_start: on its worker, at its time");
 	is_int(m.nrunning, 1, "one task running");
 	now += 19 * MS;			/* it runs 20 ms */
 	task_done(0, 0, 16);
 	ok(m.tasks[0].state == MT_DONE && m.tasks[0].vkind == VAL_INT &&
-	    m.tasks[0].value == 16, "task_done: done, with its value");
+	    m.values[0] == 16, "task_done: done, with its value");
 	is_int(m.when[0].end, now, "task_done: its end");
 	is_int(m.nrunning, 0, "none running");
 	is_int(m.workers[0].busy_ns, 20 * MS,
@@ -355,10 +355,11 @@ test_tasks(void)
 	    "with its own times, a task adds its cpu and wait time");
 
 	task_start(2, 1);
-	is_int(m.tasks[2].worker, 1, "task_start: task 2 on worker 1");
+	is_int(m.when[2].worker, 1, "task_start: task 2 on worker 1");
 	task_fail(2, 1, "fail: the task raised an error");
 	ok(m.tasks[2].state == MT_FAILED && m.tasks[2].vkind == VAL_ERROR &&
-	    m.tasks[2].worker == 1, "task_fail: failed on its worker");
+	    m.when[2].worker == 1 && m.tasks[2].ran,
+	    "task_fail: failed on its worker");
 	is_str(value(2), "TaskError('fail: the task raised an error')",
 	    "task_fail: its error, as Python prints it");
 	is_int(m.workers[1].state, WS_IDLE, "task_fail: its worker is idle");
@@ -379,7 +380,8 @@ test_tasks(void)
 	is_int(m.nskipped, 1, "a task skipped twice is counted once");
 
 	task_fail(5, -1, "no worker could start");
-	ok(m.tasks[5].state == MT_FAILED && m.tasks[5].worker == -1,
+	ok(m.tasks[5].state == MT_FAILED && !m.tasks[5].ran &&
+	    m.when[5].worker == -1,
 	    "a task failed without a worker never ran");
 
 	is_int(m.ndone, 3, "ndone: three tasks done");
@@ -454,7 +456,7 @@ test_bulk(void)
 	ok(m.tasks[2].state == MT_DONE && m.tasks[4].state == MT_DONE &&
 	    m.tasks[5].state == MT_PENDING, "tasks 2..4 are done, 5 is not");
 	is_str(value(4), "25", "each with its value");
-	ok(m.tasks[3].worker == 0 && m.workers[0].done == 3,
+	ok(m.tasks[3].ran && m.workers[0].done == 3,
 	    "on its worker, which did three");
 	is_int(m.workers[0].busy_ns, 4 * MS, "its busy time is the run's");
 	ev = make_event(EV_TASKS_DONE, 1, 101, 5);
@@ -482,6 +484,23 @@ test_bulk(void)
 	ev.count = 2;
 	feed(&ev);
 	is_int(m.nresults, 6, "and so is a run of results past it");
+	model_free(&m);
+
+	/* imap: chunk {0,1} raised at 1; the caller gets its exception. */
+	model_init(&m);
+	run_start(MODE_IMAP, 1, 4, 0);
+	worker_start(0, 100);
+	task_start(0, 0);
+	task_done(0, 0, 1);
+	task_start(1, 0);
+	task_fail(1, 0, "boom");
+	ev = make_event(EV_RESULTS, -1, 0, 1);
+	ev.count = 1;
+	feed(&ev);
+	ok(m.raised == 1 && m.nresults == 1 && m.nresults_computed == 1,
+	    "a run of results that is a failed task: the call raised it");
+	is_int(model_never_received(&m), 1, "task 0's result was never "
+	    "received");
 	model_free(&m);
 
 	model_init(&m);
@@ -604,7 +623,7 @@ test_process(void)
 	task_fail(1, 1, "killed by SIGSEGV");
 	worker_exit(1, 201, WS_CRASHED, "killed by SIGSEGV");
 	result(1, 1, -11, NULL);
-	ok(m.tasks[0].vkind == VAL_INT && m.tasks[0].value == 0,
+	ok(m.tasks[0].vkind == VAL_INT && m.values[0] == 0,
 	    "process: the result is the exit code 0, not the value 15129");
 	is_str(value(0), "0", "process: shown as 0");
 	is_str(value(1), "-11", "process: a crash gives its exit code, as join() "

@@ -60,8 +60,8 @@ collect_range(void *arg, size_t first, size_t n)
 }
 
 /* As play_failing, but each element of runs finishes that many tasks at
- * once (order_tasks_final) or, negative, fails one task; a clean chunk is
- * delivered as a range, "2+3" for tasks 2, 3 and 4. */
+ * once (order_tasks_final) or, negative, fails one task; each delivery is
+ * a range, "2+3" for tasks 2, 3 and 4. */
 static const char *
 play_runs(int mode, size_t n, size_t chunk, const int *runs, size_t nr)
 {
@@ -181,7 +181,10 @@ main(void)
 	is_str(play_runs(MODE_IMAP_UNORDERED, 7, 3, (const int[]){ 2, 2 }, 2),
 	    "|0+3", "a run across two chunks is taken a task at a time");
 	is_str(play_runs(MODE_IMAP_UNORDERED, 7, 3, (const int[]){ 1, -1, 1 },
-	    3), "||!1", "a chunk with a failure is not a range: its exception");
+	    3), "||1+1", "a chunk that raises: its failed task alone");
+	is_str(play_runs(MODE_APPLY_ASYNC, 3, 1, (const int[]){ 1, -1, 1 },
+	    3), "0+1|1+1|2+1", "apply_async: a failed task is handed over "
+	    "as the others");
 	is_str(play_runs(MODE_APPLY_ASYNC, 3, 1, (const int[]){ 1, 1, 1 }, 3),
 	    "0+1|1+1|2+1", "apply_async: one task a chunk");
 	is_int(pool_raises(MODE_MAP, 0) && pool_raises(MODE_IMAP, 0) &&
