@@ -74,7 +74,7 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 		fputs(",\"dur\":", f);
 		trace_us(f, m->when[i].end - m->when[i].start);
 		fprintf(f, ",\"pid\":1,\"tid\":%d,\"args\":{\"task\":%zu,"
-		    "\"chunk\":%zu,\"call\":", m->when[i].worker + 1, i,
+		    "\"chunk\":%zu,\"call\":", m->where[i] + 1, i,
 		    i / (size_t)(m->run.chunksize > 0 ? m->run.chunksize : 1));
 		batch_json_string(f, label, strlen(label));
 		fputs(",\"result\":", f);

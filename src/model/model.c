@@ -74,6 +74,7 @@ model_free(struct model *m)
 	free(m->tasks);
 	free(m->values);
 	free(m->when);
+	free(m->where);
 	free(m->results);
 	free(m->result_t);
 	memset(m, 0, sizeof *m);
@@ -286,6 +287,7 @@ model_run_start(struct model *m, const struct run_info *ri)
 		m->results = xcalloc(m->ntasks, sizeof *m->results);
 		if (m->views) {
 			m->when = xcalloc(m->ntasks, sizeof *m->when);
+			m->where = xcalloc(m->ntasks, sizeof *m->where);
 			m->result_t = xcalloc(m->ntasks, sizeof *m->result_t);
 		}
 	}
@@ -318,6 +320,8 @@ model_task_submit(struct model *m, int64_t i)
 		    sizeof *m->results);
 		if (m->views) {
 			m->when = model_grow(m->when, n, cap, sizeof *m->when);
+			m->where = model_grow(m->where, n, cap,
+			    sizeof *m->where);
 			m->result_t = model_grow(m->result_t, n, cap,
 			    sizeof *m->result_t);
 		}
@@ -462,7 +466,7 @@ model_task_start(struct model *m, struct model_worker *w,
 	if (m->when != NULL)
 		m->when[t - m->tasks].start = ev->t;
 	if (m->when != NULL)
-		m->when[t - m->tasks].worker = ev->worker;
+		m->where[t - m->tasks] = ev->worker;
 	t->ran = ev->worker >= 0;
 	m->nrunning++;
 	if (w == NULL)
@@ -509,7 +513,7 @@ model_task_fail(struct model *m, struct model_worker *w, struct model_task *t,
 		m->lost = ev->task;	/* its worker died: not an exception */
 	t->ran = ev->worker >= 0;	/* no: no worker was left to run it */
 	if (m->when != NULL)
-		m->when[t - m->tasks].worker = ev->worker;
+		m->where[t - m->tasks] = ev->worker;
 	if (ev->worker >= 0)
 		m->ncomputed++;
 	else
@@ -699,7 +703,7 @@ model_event(struct model *m, const struct event *ev)
 			break;
 		t->state = MT_SKIPPED;
 		if (m->when != NULL)
-			m->when[ev->task].worker = ev->worker;
+			m->where[ev->task] = ev->worker;
 		m->nskipped++;
 		break;
 	case EV_SENTINEL:

@@ -86,11 +86,10 @@ struct model_task {
 	uint8_t		 attempts;
 };
 
-/* When and where a task ran (views only: nobody reads it otherwise). */
+/* When a task ran (views only: 16 bytes a task nobody reads otherwise). */
 struct model_when {
 	uint64_t	 start;		/* ns since run start */
 	uint64_t	 end;
-	int32_t		 worker;	/* slot, -1: none */
 };
 
 struct model {
@@ -105,10 +104,13 @@ struct model {
 	struct model_task	*tasks;
 	int64_t			*values;	/* per task: its result (VAL_INT) */
 	struct model_when	*when;		/* per task (views only) */
+	int32_t			*where;		/* per task: the slot that ran it,
+						   or whose chunk it was, -1:
+						   none (views only) */
 	size_t			 ntasks;
-	size_t			 taskcap;	/* tasks, values, when, results,
-						   result_t and errors have room
-						   for */
+	size_t			 taskcap;	/* tasks, values, when, where,
+						   results, result_t and errors
+						   have room for */
 	/* Per task, allocated on first use: an error's text, or a Python
 	 * value's repr (VAL_TEXT). */
 	char		       **errors;

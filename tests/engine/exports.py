@@ -66,6 +66,23 @@ def trace():
 
 
 @case
+def trace_tracks():
+    # Each task's track is the worker the event stream says ran it.
+    trace = os.path.join(tmp, "tracks.json")
+    p = run(["--batch", "--json", "-w", "3", "-m", "apply_async", "-t",
+             "sleep 30 x9; square 1..6; fail", "--trace", trace])
+    ran = {e["task"]: e["worker"] for e in map(json.loads, p.stdout.splitlines())
+           if e["ev"] in ("task_start", "task_fail") and e.get("worker", -1) >= 0}
+    with open(trace) as f:
+        evs = json.load(f)["traceEvents"]
+    tid = {e["args"]["task"]: e["tid"] - 1 for e in evs
+           if e.get("ph") == "X" and e.get("cat") in ("task", "failed")}
+    t.ok(len(tid) == 16 and tid == ran,
+         "each task of the trace is on the track of the worker that ran it",
+         (tid, ran))
+
+
+@case
 def svg():
     # The SVG: well-formed XML, one block per task, an axis and the order.
     _, svg = exported()

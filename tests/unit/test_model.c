@@ -332,7 +332,7 @@ test_tasks(void)
 
 	task_start(0, 0);
 	is_int(m.tasks[0].state, MT_RUNNING, "task_start: running");
-	ok(m.when != NULL && m.when[0].worker == 0 &&
+	ok(m.when != NULL && m.where[0] == 0 &&
 	    m.when[0].start == now, "task_start: on its worker, at its time");
 	is_int(m.nrunning, 1, "one task running");
 	now += 19 * MS;			/* it runs 20 ms */
@@ -355,10 +355,10 @@ test_tasks(void)
 	    "with its own times, a task adds its cpu and wait time");
 
 	task_start(2, 1);
-	is_int(m.when[2].worker, 1, "task_start: task 2 on worker 1");
+	is_int(m.where[2], 1, "task_start: task 2 on worker 1");
 	task_fail(2, 1, "fail: the task raised an error");
 	ok(m.tasks[2].state == MT_FAILED && m.tasks[2].vkind == VAL_ERROR &&
-	    m.when[2].worker == 1 && m.tasks[2].ran,
+	    m.where[2] == 1 && m.tasks[2].ran,
 	    "task_fail: failed on its worker");
 	is_str(value(2), "TaskError('fail: the task raised an error')",
 	    "task_fail: its error, as Python prints it");
@@ -381,7 +381,7 @@ test_tasks(void)
 
 	task_fail(5, -1, "no worker could start");
 	ok(m.tasks[5].state == MT_FAILED && !m.tasks[5].ran &&
-	    m.when[5].worker == -1,
+	    m.where[5] == -1,
 	    "a task failed without a worker never ran");
 
 	is_int(m.ndone, 3, "ndone: three tasks done");
