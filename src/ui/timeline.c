@@ -322,13 +322,15 @@ tl_awaited(struct ui_run *r, size_t k, char *buf, size_t len)
 }
 
 /* Whether results come thick on the caller's lane (in a third of its
- * columns or more), and the most that one column holds. */
+ * columns or more, or two columns side by side each hold several: their
+ * counts would read as one number, 3 and 2 as 32), and the most that one
+ * column holds. */
 static int
 tl_caller_dense(struct model *m, uint64_t a, uint64_t dt, int w,
     uint64_t now, size_t *most)
 {
-	size_t	n, first;
-	int	c, with = 0;
+	size_t	n, prev = 0, first;
+	int	c, with = 0, touch = 0;
 
 	*most = 1;
 	for (c = 0; c < w && m->result_t != NULL; c++) {
@@ -337,9 +339,11 @@ tl_caller_dense(struct model *m, uint64_t a, uint64_t dt, int w,
 		n = tl_results_in(m, a + (uint64_t)c * dt,
 		    a + (uint64_t)(c + 1) * dt, &first);
 		with += n > 0;
+		touch |= n > 1 && prev > 1;
+		prev = n;
 		*most = n > *most ? n : *most;
 	}
-	return c > 0 && with * 3 >= c;
+	return c > 0 && (with * 3 >= c || touch);
 }
 
 /* A column where n results (from result first on) reached the caller: a
@@ -369,7 +373,9 @@ tl_caller_tick(struct ui *ui, struct model *m, int y, int x, size_t n,
 }
 
 /* Whether a label of len columns from column c fits in the waiting
- * stretch before result k (and before now, and the call's end). */
+ * stretch before result k (and before now, and the call's end), with a
+ * column to spare before the tick of k: "next()" and a count of 4 never
+ * read as "next()4", nor an awaited task 5 and a count of 3 as 53. */
 static int
 tl_caller_room(struct model *m, size_t k, int c, int len, uint64_t a,
     uint64_t dt, uint64_t now, uint64_t end)
@@ -377,10 +383,11 @@ tl_caller_room(struct model *m, size_t k, int c, int len, uint64_t a,
 	uint64_t	t;
 	int		cc;
 
-	for (cc = 0; cc < len; cc++) {
+	for (cc = 0; cc <= len; cc++) {
 		t = a + (uint64_t)(c + cc) * dt;
-		if ((k < m->nresults && m->result_t[k] < t + dt) || t > now ||
-		    (end && t >= end))
+		if (k < m->nresults && m->result_t[k] < t + dt)
+			return 0;
+		if (cc < len && (t > now || (end && t >= end)))
 			return 0;
 	}
 	return 1;
@@ -405,8 +412,9 @@ tl_program_column(struct ui *ui, struct model *m, int y, int x, int c, int w,
 		snprintf(what, sizeof what, "%s()",
 		    pool_mode_name(m->calls[*pending].mode));
 		len = (int)strlen(what);
-		if (c + len <= w && tl_results_in(m, t, t + (uint64_t)len * dt,
-		    &first) == 0) {
+		/* with a column to spare before a tick: never "map()3" */
+		if (c + len <= w && tl_results_in(m, t, t + (uint64_t)(len +
+		    1) * dt, &first) == 0) {
 			ui_put(ui, y, x + c, len, C_CALLER, what);
 			*pending = -1;
 			return len - 1;

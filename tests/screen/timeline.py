@@ -2,7 +2,7 @@
 for every call style at 80x24, and at 120x40 and 200x50, the lanes' width
 and height, a block per task with an edge between neighbours and a colour
 per chunk, the caller's lane (blocked with what it waits for, or free, and
-where its ticks fall), the queue strip and the results held back, a killed
+where its ticks fall, never two counts side by side), the queue strip and the results held back, a killed
 task's cross, the 'of 64' indicator and its keys, + faster and - slower
 (live and in a replay), zoom, follow, the cursor and its line (by key and
 by mouse), the heat map, what just happened and the events pane."""
@@ -201,6 +201,35 @@ def tall_lanes_200x50():
         t.ok(rows >= 40, "200x50: the screen is used (%d of 50 rows)" % rows)
         s.send("q")
         s.wait_exit(10)
+
+
+def caller_counts_apart(spec, w, size):
+    # Forty sleeps ending a millisecond apart: most columns of the caller's
+    # lane get results, several each.  Counts side by side would read as
+    # one number (3, 2 and 3 as 323), and a label touching a count as
+    # next()4: neither may be drawn.
+    cols, rows = size
+    with Screen(NAME + "-apart-%d" % cols, cols, rows,
+                poolscope("--autostart", "-w", str(w), "-m", "imap_unordered",
+                          "-t", spec)) as s:
+        scr = s.wait_for(finished, 30)
+        t.ok(scr is not None, "%dx%d: the run finishes" % size, s.last)
+        lane = caller(scr)
+        lane = lane[lane.index(BAR) + 1:] if BAR in lane else ""
+        t.ok(lane.strip() and not re.search(r"[0-9+][0-9+]", lane) and
+             not re.search(r"[)a-z][0-9+\u2193]", lane),
+             "%dx%d: no two counts side by side on the caller's lane, and "
+             "no label touching one" % size, lane)
+        s.send("q")
+        s.wait_exit(10)
+
+
+for size in ((80, 24), (200, 50)):
+    add_case("caller_counts_apart_%dx%d" % size, caller_counts_apart,
+             "sleep 100..139", 40, size)
+add_case("caller_counts_apart_bursts", caller_counts_apart,
+         "sleep 100 x3; sleep 110 x2; sleep 120 x3; sleep 300 x8", 8,
+         (80, 24))
 
 
 # ------------------------------------------------------- killed, queue
