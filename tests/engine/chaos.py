@@ -4,7 +4,9 @@ on the workers, driven by PIDs from the event stream.  Every run must end
 within a deadline; every task must get exactly one outcome (done, failed or
 skipped); the result seq numbers must have no gaps; the counts must agree
 with run_end and with the exit status; no process, zombie or sh command may
-be left behind.
+be left behind.  Then, a third as long, the same storms on --batch -q runs
+(where instant tasks travel a run at a time): each list and summary must be
+what the task list says.
 
 CHAOS_SECONDS (default 60) bounds the soak; `make soak` runs it for an
 hour.  CHAOS_SEED makes it repeat a sequence; each run's seed and command
@@ -13,6 +15,7 @@ line are printed on failure.
 import os
 import random
 import signal
+import subprocess
 import threading
 import time
 
@@ -183,6 +186,160 @@ def soak():
     print("# chaos: %d runs, %d tasks, %d kills, %d stops, %d invariants checked, "
           "%d runs broke one" % (stats["runs"], stats["tasks"], stats["kills"],
                                  stats["stops"], stats["invariants"], len(failures)))
+
+
+# ------------------------------------------------------------- -q
+# With --batch -q nobody reads per-task events, so instant tasks travel a
+# chunk's run at a time: the same storms, found from the process tree (there
+# is no event stream), on long runs of squares among the other kinds.
+def make_quiet_run(rng):
+    args, _ = make_run(rng)
+    while "process" in args:    # a process a task: nothing travels in runs
+        args, _ = make_run(rng)
+    spec = args[-1].split("\n") if args[-1] else []
+    lines, n = [], 0
+    for line in spec + ["square 1..%d" % rng.randint(1, 20000)
+                        for _ in range(rng.randint(1, 3))]:
+        lines.insert(rng.randint(0, len(lines)), line)
+    for line in lines:
+        n += int(line.split("..")[1]) if ".." in line else 1
+    return args[:-1] + ["\n".join(lines)], lines, n
+
+
+def descendants(pid):
+    out = []
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        return out
+    for k in kids:
+        out += [k] + descendants(k)
+    return out
+
+
+def quiet_storm(p, rng, stats, stop, seen):
+    stopped = []
+    while not stop.is_set():
+        for pid in descendants(p.pid):
+            if pid in seen:
+                continue
+            seen.add(pid)
+            r = rng.random()
+            try:
+                if r < 0.15:
+                    os.kill(pid, signal.SIGKILL)
+                    stats["kills"] += 1
+                elif r < 0.30:
+                    os.kill(pid, signal.SIGSTOP)
+                    stopped.append((time.monotonic() + rng.uniform(0, 0.4), pid))
+                    stats["stops"] += 1
+            except ProcessLookupError:
+                pass
+        now = time.monotonic()
+        for due, pid in [x for x in stopped if x[0] <= now]:
+            stopped.remove((due, pid))
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.005)
+    for _, pid in stopped:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+class TaskError(Exception):
+    pass
+
+
+def quiet_check(args, lines, n, rc, out):
+    """What -q printed against the task list; a list of what broke."""
+    bad = []
+    text = out.split("\n")
+    summary = next((l for l in text if " tasks, " in l and " failed" in l), "")
+    try:
+        total = int(summary.split(" tasks, ")[0])
+        failed = int(summary.split(" tasks, ")[1].split(" failed")[0])
+    except (IndexError, ValueError):
+        return ["no summary: %r" % out[-300:]]
+    if total != n:
+        bad.append("the summary says %d tasks, not %d" % (total, n))
+    if rc != (1 if failed else 0):
+        bad.append("exit status %s with %d failed" % (rc, failed))
+    if not text[0].startswith("["):
+        if not failed or "--keep-going" in args:
+            bad.append("no list, yet nothing raised: %r" % text[0][:200])
+        return bad
+    try:
+        got = eval(text[0], {"TaskError": TaskError, "None": None})
+    except Exception as e:     # noqa: BLE001
+        return bad + ["the list does not parse: %r" % e]
+    mode = args[args.index("-m") + 1]
+    if len(got) != n and (mode not in ("map", "imap", "imap_unordered") or
+                          "--keep-going" in args or not failed):
+        bad.append("%d results for %d tasks" % (len(got), n))
+    if mode in ("map", "imap", "apply") and len(got) == n:
+        want = []
+        for line in lines:
+            if line.startswith("square ") and ".." in line:
+                a, b = line[7:].split("..")
+                want += [k * k for k in range(int(a), int(b) + 1)]
+            elif line.startswith("square "):
+                want.append(int(line[7:]) ** 2)
+            else:
+                want.append(None)
+        wrong = [i for i, (g, w) in enumerate(zip(got, want))
+                 if w is not None and g != w and not isinstance(g, Exception)]
+        if wrong:
+            bad.append("wrong squares at %r" % wrong[:10])
+    return bad
+
+
+@case
+def soak_quiet():
+    rng = random.Random(SEED ^ 0x5eed)
+    stats = {"runs": 0, "kills": 0, "stops": 0, "tasks": 0}
+    failures = []
+    start = time.monotonic()
+    while time.monotonic() - start < SECONDS / 3:
+        run_seed = rng.randrange(1 << 30)
+        rrng = random.Random(run_seed)
+        args, lines, n = make_quiet_run(rrng)
+        p = subprocess.Popen(pstest.cmd(["--batch", "-q"] + args),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, errors="replace")
+        stop, seen = threading.Event(), set()
+        th = threading.Thread(target=quiet_storm, args=(p, rrng, stats, stop,
+                                                        seen), daemon=True)
+        th.start()
+        try:
+            out, err = p.communicate(timeout=90 * SLOW)
+            bad = quiet_check(args, lines, n, p.returncode, out)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            bad = ["the run did not end in 90 s"]
+        stop.set()
+        th.join()
+        left = pstest.wait_gone(sorted(seen), 10)
+        if left:
+            bad.append("processes left: %r" % left)
+        for q in procs_with("sleep " + MARK):
+            bad.append("sh command left: %d" % q)
+            os.kill(q, signal.SIGKILL)
+        stats["runs"] += 1
+        stats["tasks"] += n
+        if bad:
+            failures.append((run_seed, args, bad, err[-500:]))
+    t.ok(not failures, "chaos -q: %d runs (%d tasks, %d kills, %d stops), each "
+         "list and summary as its task list says (seed %d)" % (
+             stats["runs"], stats["tasks"], stats["kills"], stats["stops"], SEED),
+         "\n".join("run seed %d: poolscope --batch -q %s\n  %s\n  stderr: %s" %
+                   (s, " ".join(repr(a) for a in args), "; ".join(b), err)
+                   for s, args, b, err in failures[:5]))
 
 
 main(t)
