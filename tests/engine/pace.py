@@ -86,11 +86,15 @@ def a_pace_is_a_minimum():
     for mode in ("apply_async", "process"):
         p, ev = run_json(["-w", "3", "-m", mode, "--pace", "300", "-t", spec])
         d = durations(ev)
+        # spin 50 is 50 ms of CPU time: on a busy machine its wall time
+        # may pass the pace, and then it keeps its length (task 6 is only
+        # held to the pace from below).
         t.ok(len(d) == 9 and not outside({0: d.get(0, 0)}, 0.5, 0.5 + LATE)
-             and not outside({k: v for k, v in d.items() if k != 0}, 0.3,
-                             0.3 + LATE),
+             and not outside({k: v for k, v in d.items() if k not in (0, 6)},
+                             0.3, 0.3 + LATE)
+             and not outside({6: d.get(6, 0)}, 0.3, float("inf")),
              "%s, --pace 300: sleep 500 lasts 500 ms, every other task (a "
-             "failing one too) 300 ms" % mode,
+             "failing one too) 300 ms, spin 50 at least that" % mode,
              {k: round(v, 4) for k, v in sorted(d.items())})
         t.eq(p.returncode, 1, "%s: exit 1 (the fail task)" % mode)
 
