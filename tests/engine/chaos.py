@@ -54,40 +54,51 @@ def make_run(rng):
     return args + ["-t", "\n".join(tasks)], n
 
 
-def storm(live, rng, stats, stop):
-    """Kill, stop and continue workers as their worker_start events come."""
-    i = 0
-    stopped = []
-    while not stop.is_set():
-        evs = live.events[i:]      # appended by the reader: safe to slice
-        i += len(evs)
-        for e in evs:
-            if e["ev"] != "worker_start":
-                continue
-            r = rng.random()
-            try:
-                if r < 0.15:
-                    os.kill(e["pid"], signal.SIGKILL)
-                    stats["kills"] += 1
-                elif r < 0.30:
-                    os.kill(e["pid"], signal.SIGSTOP)
-                    stopped.append((time.monotonic() + rng.uniform(0, 0.4), e["pid"]))
-                    stats["stops"] += 1
-            except ProcessLookupError:
-                pass
+class Storm:
+    """kill -9 some workers as they come, SIGSTOP others and SIGCONT them a
+    moment later."""
+
+    def __init__(self, rng, stats):
+        self.rng, self.stats, self.stopped = rng, stats, []
+
+    def strike(self, pid):
+        r = self.rng.random()
+        try:
+            if r < 0.15:
+                os.kill(pid, signal.SIGKILL)
+                self.stats["kills"] += 1
+            elif r < 0.30:
+                os.kill(pid, signal.SIGSTOP)
+                self.stopped.append((time.monotonic() +
+                                     self.rng.uniform(0, 0.4), pid))
+                self.stats["stops"] += 1
+        except ProcessLookupError:
+            pass
+
+    def release(self, every=False):
+        """SIGCONT the stopped workers that are due (every one at the end)."""
         now = time.monotonic()
-        for due, pid in [x for x in stopped if x[0] <= now]:
-            stopped.remove((due, pid))
+        for due, pid in [x for x in self.stopped if every or x[0] <= now]:
+            self.stopped.remove((due, pid))
             try:
                 os.kill(pid, signal.SIGCONT)
             except ProcessLookupError:
                 pass
+
+
+def storm(live, rng, stats, stop):
+    """Strike workers as their worker_start events come."""
+    i = 0
+    s = Storm(rng, stats)
+    while not stop.is_set():
+        evs = live.events[i:]      # appended by the reader: safe to slice
+        i += len(evs)
+        for e in evs:
+            if e["ev"] == "worker_start":
+                s.strike(e["pid"])
+        s.release()
         time.sleep(0.005)
-    for _, pid in stopped:
-        try:
-            os.kill(pid, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
+    s.release(every=True)
 
 
 def check(ev, rc, ntasks):
@@ -206,49 +217,17 @@ def make_quiet_run(rng):
     return args[:-1] + ["\n".join(lines)], lines, n
 
 
-def descendants(pid):
-    out = []
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            kids = [int(x) for x in f.read().split()]
-    except OSError:
-        return out
-    for k in kids:
-        out += [k] + descendants(k)
-    return out
-
-
 def quiet_storm(p, rng, stats, stop, seen):
-    stopped = []
+    """Strike workers as they appear under poolscope's process p."""
+    s = Storm(rng, stats)
     while not stop.is_set():
-        for pid in descendants(p.pid):
-            if pid in seen:
-                continue
-            seen.add(pid)
-            r = rng.random()
-            try:
-                if r < 0.15:
-                    os.kill(pid, signal.SIGKILL)
-                    stats["kills"] += 1
-                elif r < 0.30:
-                    os.kill(pid, signal.SIGSTOP)
-                    stopped.append((time.monotonic() + rng.uniform(0, 0.4), pid))
-                    stats["stops"] += 1
-            except ProcessLookupError:
-                pass
-        now = time.monotonic()
-        for due, pid in [x for x in stopped if x[0] <= now]:
-            stopped.remove((due, pid))
-            try:
-                os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
+        for pid in pstest.descendants(p.pid):
+            if pid not in seen:
+                seen.add(pid)
+                s.strike(pid)
+        s.release()
         time.sleep(0.005)
-    for _, pid in stopped:
-        try:
-            os.kill(pid, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
+    s.release(every=True)
 
 
 class TaskError(Exception):

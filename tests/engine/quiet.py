@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 
-from pstest import TAP, SLOW, add_case, case, cmd, main, run
+from pstest import TAP, SLOW, add_case, case, cmd, descendants, main, run
 
 t = TAP()
 
@@ -101,20 +101,6 @@ def cpython_list():
          "-q imap_unordered of 50 prints in chunks of 7: fifty Nones")
 
 
-def children(pid):
-    """pid's descendants."""
-    out = []
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            kids = [int(x) for x in f.read().split()]
-    except OSError:
-        return out
-    for k in kids:
-        out.append(k)
-        out += children(k)
-    return out
-
-
 def title(pid):
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as f:
@@ -137,7 +123,7 @@ def killed_mid_chunk():
     victim = None
     deadline = time.monotonic() + 30 * SLOW
     while victim is None and time.monotonic() < deadline:
-        for k in children(p.pid):
+        for k in descendants(p.pid):
             if "task 1500 sleep" in title(k):
                 victim = k
         time.sleep(0.01)

@@ -241,6 +241,19 @@ def pid_alive(pid):
     return pstate(pid) not in (None, "Z")
 
 
+def descendants(pid):
+    """pid's children, theirs, and so on (from /proc)."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+    out = []
+    for k in kids:
+        out += [k] + descendants(k)
+    return out
+
+
 def wait_gone(pids, timeout=10):
     """Wait until none of pids is alive; returns the ones still alive."""
     deadline = time.monotonic() + timeout * SLOW
