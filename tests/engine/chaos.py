@@ -223,6 +223,14 @@ def make_quiet_run(rng):
     return args[:-1] + ["\n".join(lines)], lines, n
 
 
+def title(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 def started(pid):
     """pid's start time (clock ticks after boot), None if it is gone."""
     try:
@@ -235,6 +243,7 @@ def started(pid):
 def quiet_storm(p, rng, stats, stop, seen):
     """Strike workers as they appear under poolscope's process p."""
     s = Storm(rng, stats)
+    struck = set()
     while not stop.is_set():
         for pid in pstest.descendants(p.pid):
             if pid not in seen:
@@ -242,6 +251,12 @@ def quiet_storm(p, rng, stats, stop, seen):
                 # the PIDs round (pid_max is 32768 here), and a PID seen
                 # here may later be somebody else's.
                 seen[pid] = started(pid)
+            # Workers only (as the event stream's storm): not their sh
+            # commands, nor a sanitizer's helper, nor a worker not yet
+            # named (it has poolscope's own command line until then).
+            if pid not in struck and title(pid).startswith(
+                    b"poolscope: worker"):
+                struck.add(pid)
                 s.strike(pid)
         s.release()
         time.sleep(0.005)
