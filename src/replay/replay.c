@@ -39,7 +39,7 @@
  * again as it was due made playing cost as much as checking; a record
  * is about a quarter of its line (83 MB for the 350 MB recording of a
  * million squares) and decodes in a few dozen nanoseconds.  The file
- * itself is read a line at a time and never held whole.
+ * itself is read a block at a time and never held whole.
  */
 #define RF_WORKER	0x01	/* != -1 */
 #define RF_PID		0x02
@@ -472,19 +472,41 @@ replay_file_kind(mode_t mode)
 }
 
 /*
- * Open the recording for reading, or NULL with why.  Only a regular file:
+ * The recording, read in large blocks into a buffer of our own, whose
+ * lines are parsed where they lie: getdelim copied each line out of
+ * stdio's buffer, a seventh of replaying a million tasks.  The buffer
+ * grows to hold the longest line (a header lists every task).
+ */
+#define REPLAY_BLOCK	(1024 * 1024)
+
+struct replay_in {
+	int	 fd;
+	char	*buf;
+	size_t	 cap;
+	size_t	 off, len;	/* the unread bytes are buf[off, len) */
+	size_t	 nul;		/* a NUL at buf[nul] (off <= nul < len), or
+				   SIZE_MAX: none read */
+	size_t	 total;		/* bytes in the lines so far */
+	size_t	 size;		/* the file's, when it was opened */
+	int	 eof;
+};
+
+/*
+ * Open the recording for reading, or -1 with why.  Only a regular file:
  * opening a named pipe would wait for a writer for ever and a device such
  * as /dev/zero never ends, and a recording is checked whole before it
  * plays, so it must be complete.  O_NONBLOCK keeps the open itself from
  * waiting on a pipe; it means nothing for the regular file read after.
  */
-static FILE *
-replay_file(const char *path, char *why, size_t whylen)
+static int
+replay_file(const char *path, struct replay_in *in, char *why, size_t whylen)
 {
 	struct stat	 sb;
-	FILE		*fp;
 	int		 fd, saved;
 
+	memset(in, 0, sizeof *in);
+	in->fd = -1;
+	in->nul = SIZE_MAX;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd == -1 || fstat(fd, &sb) != 0) {
 		saved = errno;
@@ -492,7 +514,7 @@ replay_file(const char *path, char *why, size_t whylen)
 			close(fd);
 		snprintf(why, whylen, "cannot read the recording: %s; check "
 		    "the path", strerror(saved));
-		return NULL;
+		return -1;
 	}
 	if (S_ISDIR(sb.st_mode))
 		snprintf(why, whylen, "is a directory, not a recording");
@@ -506,44 +528,107 @@ replay_file(const char *path, char *why, size_t whylen)
 	else if (sb.st_size == 0)
 		snprintf(why, whylen, "is empty, not a recording; make one "
 		    "with --record FILE");
-	else if ((fp = fdopen(fd, "r")) != NULL)
-		return fp;
-	else
-		snprintf(why, whylen, "cannot read the recording: %s",
-		    strerror(errno));
+	else {
+		in->fd = fd;
+		in->size = (size_t)sb.st_size;
+		in->cap = REPLAY_BLOCK;
+		in->buf = xreallocarray(NULL, in->cap, 1);
+		return 0;
+	}
 	close(fd);
-	return NULL;
+	return -1;
 }
 
-/* The next line without its newline: its length, or -1 at the end (or on
- * an error, with why set). */
+static void
+replay_in_close(struct replay_in *in)
+{
+	if (in->fd != -1)
+		close(in->fd);
+	in->fd = -1;
+	free(in->buf);
+	in->buf = NULL;
+}
+
+/* More of the file after what is unread; 0 at its end, -1 on an error. */
 static ssize_t
-replay_getline(FILE *fp, char **buf, size_t *cap, size_t *total, char *why,
-    size_t whylen)
+replay_fill(struct replay_in *in)
 {
 	ssize_t	n;
 
+	if (in->off > 0) {
+		memmove(in->buf, in->buf + in->off, in->len - in->off);
+		in->len -= in->off;
+		if (in->nul != SIZE_MAX)
+			in->nul -= in->off;
+		in->off = 0;
+	}
+	if (in->len == in->cap) {
+		in->cap *= 2;
+		in->buf = xreallocarray(in->buf, in->cap, 1);
+	}
+	do
+		n = read(in->fd, in->buf + in->len, in->cap - in->len);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		/* One look for a NUL a block, not one a line. */
+		if (in->nul == SIZE_MAX) {
+			const char *z = memchr(in->buf + in->len, '\0',
+			    (size_t)n);
+
+			if (z != NULL)
+				in->nul = (size_t)(z - in->buf);
+		}
+		in->len += (size_t)n;
+	}
+	return n;
+}
+
+/* The next line without its newline, in place (the next call may move or
+ * overwrite it): its length, or -1 at the end (or on an error, with why
+ * set). */
+static ssize_t
+replay_getline(struct replay_in *in, char **line, char *why, size_t whylen)
+{
+	char	*nl = NULL;
+	size_t	 scan = in->off, n;
+	ssize_t	 got;
+
 	*why = '\0';
-	if ((n = getdelim(buf, cap, '\n', fp)) == -1) {
-		if (ferror(fp))
+	for (;;) {
+		if (scan < in->len &&
+		    (nl = memchr(in->buf + scan, '\n', in->len - scan)) != NULL)
+			break;
+		scan = in->len - in->off;	/* where it will be after */
+		if (in->eof)
+			break;
+		if ((got = replay_fill(in)) == -1) {
 			snprintf(why, whylen, "cannot read the recording: %s",
 			    strerror(errno));
-		return -1;
+			return -1;
+		}
+		if (got == 0)
+			in->eof = 1;
 	}
-	*total += (size_t)n;
-	if (*total > REPLAY_MAX_BYTES) {
+	if (nl == NULL && in->off == in->len)
+		return -1;
+	/* A last line may have no newline. */
+	n = (nl != NULL ? (size_t)(nl - in->buf) + 1 : in->len) - in->off;
+	in->total += n;
+	if (in->total > REPLAY_MAX_BYTES) {
 		snprintf(why, whylen, "is larger than 1 GiB, too large to "
 		    "replay");
 		return -1;
 	}
-	if (n > 0 && (*buf)[n - 1] == '\n')
+	*line = in->buf + in->off;
+	in->off += n;
+	if (nl != NULL)
 		n--;
-	if (memchr(*buf, '\0', (size_t)n) != NULL) {
+	if (in->nul != SIZE_MAX && in->nul < in->off) {
 		snprintf(why, whylen, "holds binary data, not a poolscope "
 		    "recording (JSON Lines from --record)");
 		return -1;
 	}
-	return n;
+	return (ssize_t)n;
 }
 
 /* The header line: the format, its version and the task list. */
@@ -599,20 +684,24 @@ struct replay *
 replay_open(const char *path, char *err, size_t errlen)
 {
 	struct replay	*r = xcalloc(1, sizeof *r);
-	char		 why[1024], *buf = NULL;
-	size_t		 cap = 0, total = 0, line = 1;
+	struct replay_in in;
+	char		 why[1024], *buf;
+	size_t		 line = 1;
 	ssize_t		 n;
-	FILE		*fp;
 	int		 type = -1;
 
 	r->path = xstrdup(path);
 	r->scale = 1;
-	if ((fp = replay_file(path, why, sizeof why)) == NULL)
+	if (replay_file(path, &in, why, sizeof why) != 0)
 		return replay_fail(r, err, errlen, 0, why);
+	/* A record is about a quarter of its line: room for them all at
+	 * once, rather than copies as it doubles (pages never touched cost
+	 * nothing, and what is left over goes once the file is read). */
+	r->evcap = in.size / 4 + 65536;
+	r->ev = xreallocarray(NULL, r->evcap, 1);
 
 	/* The header: the format and the task list. */
-	if ((n = replay_getline(fp, &buf, &cap, &total, why,
-	    sizeof why)) == -1) {
+	if ((n = replay_getline(&in, &buf, why, sizeof why)) == -1) {
 		if (*why == '\0')
 			snprintf(why, sizeof why, "is empty, not a recording; "
 			    "make one with --record FILE");
@@ -626,8 +715,7 @@ replay_open(const char *path, char *err, size_t errlen)
 	/* Every event line, checked now. */
 	for (;;) {
 		line++;
-		if ((n = replay_getline(fp, &buf, &cap, &total, why,
-		    sizeof why)) == -1) {
+		if ((n = replay_getline(&in, &buf, why, sizeof why)) == -1) {
 			if (*why != '\0')
 				goto fail;
 			line--;
@@ -642,8 +730,7 @@ replay_open(const char *path, char *err, size_t errlen)
 		if (replay_line(r, buf, (size_t)n, &type, why, sizeof why) != 0)
 			goto fail;
 	}
-	fclose(fp);
-	free(buf);
+	replay_in_close(&in);
 	if (r->n == 0)
 		return replay_fail(r, err, errlen, 0, "holds no events after its "
 		    "header: the recording is truncated");
@@ -664,8 +751,7 @@ replay_open(const char *path, char *err, size_t errlen)
 	return r;
 
 fail:
-	fclose(fp);
-	free(buf);
+	replay_in_close(&in);
 	return replay_fail(r, err, errlen, line, why);
 }
 
