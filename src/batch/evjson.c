@@ -312,7 +312,8 @@ evjson_write(FILE *f, const struct event *ev)
 
 /* ---------------------------------------------------------------- reading */
 
-static const char *
+/* Inline, as json_get: its name is a constant at each call. */
+static inline const char *
 evjson_str(const struct json_obj *o, const char *key, size_t *len, char *err,
     size_t errlen)
 {

@@ -2,11 +2,14 @@
  * json.c: a small strict JSON reader for flat objects (see json.h).
  *
  * A recording of a million tasks is four million lines, each read once when
- * the recording is opened, so the common shapes take short cuts: a string's
- * plain bytes are copied a run at a time, a plain key goes straight into
- * its field, and a number without an exponent is read without strtod
- * (which, with its arbitrary precision, was a sixth of replaying a
- * million tasks).  Anything else takes the general path.
+ * the recording is opened, so the common shapes take short cuts: room for
+ * every string of a line is made once (decoding never lengthens a string,
+ * so the line's length is enough), strings are scanned a word at a time
+ * and their plain bytes copied a run at a time, a plain key goes straight
+ * into its field as words, which a small hash table finds for json_get
+ * with a compare of words, and a number without an exponent is read
+ * without strtod (which, with its arbitrary precision, was a sixth of
+ * replaying a million tasks).  Anything else takes the general path.
  */
 #include "config.h"
 
@@ -34,23 +37,71 @@ jp_fail(struct jp *j, const char *what)
 	return -1;
 }
 
-static void
+/* Four calls a field, and poolscope writes no white space: one test of
+ * a byte above ' ' is most often all. */
+static inline void
 jp_ws(struct jp *j)
 {
-	while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\r'))
+	while (j->p < j->e && (unsigned char)*j->p <= ' ' &&
+	    (*j->p == ' ' || *j->p == '\t' || *j->p == '\r'))
 		j->p++;
 }
 
-static void
-jp_put(struct json_obj *o, const char *b, size_t n)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JP_SWAR	1
+#define JP_ONES		UINT64_C(0x0101010101010101)
+#define JP_HIGHS	UINT64_C(0x8080808080808080)
+
+/*
+ * Of the eight bytes at p, how many come before the first that ends a
+ * run of plain string bytes ('"', '\\' or a control character), eight
+ * if none does.  A byte v - 1 borrows from is zero, so (v - ones) & ~v
+ * marks each zero byte of v (and maybe bytes after one, which do not
+ * matter: only the first counts); below 0x20 likewise.  A string is
+ * scanned a word at a time, not a byte.
+ */
+static inline size_t
+jp_plain8(const char *p)
 {
-	if (o->buflen + n + 1 > o->bufcap) {
-		while (o->buflen + n + 1 > o->bufcap)
+	uint64_t	w, q, b, m;
+
+	memcpy(&w, p, 8);
+	q = w ^ (JP_ONES * '"');
+	b = w ^ (JP_ONES * '\\');
+	m = (((q - JP_ONES) & ~q) | ((b - JP_ONES) & ~b) |
+	    ((w - JP_ONES * 0x20) & ~w)) & JP_HIGHS;
+	return m == 0 ? 8 : (size_t)__builtin_ctzll(m) / 8;
+}
+#endif
+
+/* The end of a run of plain string bytes from q. */
+static inline const char *
+jp_plain(const char *q, const char *e)
+{
+#ifdef JP_SWAR
+	size_t	n;
+
+	while (e - q >= 8) {
+		n = jp_plain8(q);
+		q += n;
+		if (n < 8)
+			return q;
+	}
+#endif
+	while (q < e && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		q++;
+	return q;
+}
+
+/* Room for n bytes of decoded strings (and their NULs) in o->buf. */
+static void
+jp_reserve(struct json_obj *o, size_t n)
+{
+	if (n > o->bufcap) {
+		while (n > o->bufcap)
 			o->bufcap = o->bufcap ? o->bufcap * 2 : 256;
 		o->buf = xreallocarray(o->buf, o->bufcap, 1);
 	}
-	memcpy(o->buf + o->buflen, b, n);
-	o->buflen += n;
 }
 
 static int
@@ -76,27 +127,31 @@ jp_hex4(struct jp *j, unsigned *v)
 	return 0;
 }
 
-/* A string at j->p (on the quote), decoded into o->buf; its offset. */
+/*
+ * A string at j->p (on its quote), decoded into out and ended by a NUL;
+ * its length in *len.  out has room for the rest of the line: no escape
+ * decodes to more bytes than it takes (\uXXXX is at most three, a pair of
+ * them four), and the NUL takes the place of the quotes.  A NULL out only
+ * checks the string (an array being skipped).
+ */
 static int
-jp_string(struct jp *j, struct json_obj *o, size_t *off, size_t *len)
+jp_string(struct jp *j, char *out, size_t *len)
 {
 	const char	*q;
-	char		 u[4];
+	char		*w = out, u[4];
 	unsigned	 cp, lo;
 	int		 n;
 
 	if (j->p >= j->e || *j->p != '"')
 		return jp_fail(j, "expected a string");
 	j->p++;
-	*off = o->buflen;
 	for (;;) {
-		for (q = j->p; q < j->e && *q != '"' && *q != '\\' &&
-		    (unsigned char)*q >= 0x20; q++)
-			;
-		if (q > j->p) {
-			jp_put(o, j->p, q - j->p);
-			j->p = q;
+		q = jp_plain(j->p, j->e);
+		if (w != NULL) {
+			memcpy(w, j->p, (size_t)(q - j->p));
+			w += q - j->p;
 		}
+		j->p = q;
 		if (j->p >= j->e)
 			return jp_fail(j, "a string is not closed");
 		if (*j->p == '"')
@@ -107,14 +162,14 @@ jp_string(struct jp *j, struct json_obj *o, size_t *off, size_t *len)
 		if (j->p >= j->e)
 			return jp_fail(j, "an escape is cut short");
 		switch (*j->p++) {
-		case '"': jp_put(o, "\"", 1); break;
-		case '\\': jp_put(o, "\\", 1); break;
-		case '/': jp_put(o, "/", 1); break;
-		case 'b': jp_put(o, "\b", 1); break;
-		case 'f': jp_put(o, "\f", 1); break;
-		case 'n': jp_put(o, "\n", 1); break;
-		case 'r': jp_put(o, "\r", 1); break;
-		case 't': jp_put(o, "\t", 1); break;
+		case '"': u[0] = '"'; n = 1; break;
+		case '\\': u[0] = '\\'; n = 1; break;
+		case '/': u[0] = '/'; n = 1; break;
+		case 'b': u[0] = '\b'; n = 1; break;
+		case 'f': u[0] = '\f'; n = 1; break;
+		case 'n': u[0] = '\n'; n = 1; break;
+		case 'r': u[0] = '\r'; n = 1; break;
+		case 't': u[0] = '\t'; n = 1; break;
 		case 'u':
 			if (jp_hex4(j, &cp) != 0)
 				return -1;
@@ -149,16 +204,21 @@ jp_string(struct jp *j, struct json_obj *o, size_t *off, size_t *len)
 				u[3] = 0x80 | (cp & 0x3f);
 				n = 4;
 			}
-			jp_put(o, u, n);
 			break;
 		default:
 			j->p--;
 			return jp_fail(j, "an unknown escape in a string");
 		}
+		if (w != NULL) {
+			memcpy(w, u, n);
+			w += n;
+		}
 	}
 	j->p++;
-	*len = o->buflen - *off;
-	jp_put(o, "", 1);	/* NUL */
+	if (w != NULL) {
+		*len = (size_t)(w - out);
+		*w = '\0';
+	}
 	return 0;
 }
 
@@ -246,27 +306,87 @@ jp_number(struct jp *j, struct json_field *f)
 	return 0;
 }
 
+/*
+ * A key of n < 32 bytes at k into f's words, NUL-padded: the first word
+ * alone for a key of fewer than eight bytes (json_get looks no further
+ * when the first word differs or holds the NUL), all four otherwise.
+ * Where eight bytes can be read it is one load and a mask rather than a
+ * memcpy of n bytes, which cost as much as the rest of a field.
+ */
+static void
+jp_set_key(struct json_field *f, const char *k, size_t n, const char *e)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t	w;
+
+	if (n < 8 && e - k >= 8) {
+		memcpy(&w, k, 8);
+		f->kw[0] = w & ((UINT64_C(1) << (8 * n)) - 1);
+		return;
+	}
+#endif
+	memset(f->kw, 0, sizeof f->kw);
+	memcpy(f->key, k, n);
+}
+
 /* A key of plain characters (every key poolscope writes) straight into
- * key; -1, having read nothing, for anything else, which jp_string
+ * f; -1, having read nothing, for anything else, which jp_string
  * decodes. */
 static int
-jp_key(struct jp *j, char *key, size_t keylen)
+jp_key(struct jp *j, struct json_field *f)
 {
 	const char	*q;
 	size_t		 n;
 
 	if (j->p >= j->e || *j->p != '"')
 		return -1;
-	for (q = j->p + 1; q < j->e && *q != '"' && *q != '\\' &&
-	    (unsigned char)*q >= 0x20; q++)
-		;
+	q = jp_plain(j->p + 1, j->e);
 	n = (size_t)(q - j->p - 1);
-	if (q >= j->e || *q != '"' || n >= keylen)
+	if (q >= j->e || *q != '"' || n >= sizeof f->key)
 		return -1;
-	memcpy(key, j->p + 1, n);
-	key[n] = '\0';
+	jp_set_key(f, j->p + 1, n, j->e);
 	j->p = q + 1;
 	return 0;
+}
+
+/* The slot for a name whose first word is w: its top bits, mixed. */
+static inline size_t
+jp_hash(uint64_t w)
+{
+	return (size_t)((w * UINT64_C(0x9e3779b97f4a7c15)) >> 59) &
+	    (JSON_SLOTS - 1);
+}
+
+/* Whether f is named w (nw words): a name of fewer than eight bytes is
+ * its first word alone (see jp_set_key), which differs from any longer
+ * name's, whose bytes are all set. */
+static inline int
+jp_named(const struct json_field *f, const uint64_t *w, size_t nw)
+{
+	size_t	k;
+
+	if (f->kw[0] != w[0])
+		return 0;
+	for (k = 1; k < nw && f->kw[k] == w[k]; k++)
+		;
+	return k == nw;
+}
+
+/* The field just parsed into its slot, unless a field before it has its
+ * name (the first one counts, as json_get always found). */
+static void
+jp_index(struct json_obj *o, int i)
+{
+	const struct json_field	*f = &o->f[i];
+	size_t			 h = jp_hash(f->kw[0]);
+	size_t			 nw = f->key[7] == '\0' ? 1 : 4;
+
+	while (o->slot[h] != 0) {
+		if (jp_named(&o->f[o->slot[h] - 1], f->kw, nw))
+			return;
+		h = (h + 1) & (JSON_SLOTS - 1);
+	}
+	o->slot[h] = (uint8_t)(i + 1);
 }
 
 /* Every field but the key, which is copied over: a memset of the whole
@@ -291,12 +411,16 @@ json_parse_object(struct json_obj *o, const char *s, size_t len, char *err,
 {
 	struct jp		 j = { s, s, s + len, err, errlen };
 	struct json_field	*f;
-	size_t			 off, slen, koff, klen;
-	size_t			 offs[JSON_MAX_FIELDS];
-	int			 i, depth;
+	char			*out;
+	size_t			 slen, klen;
+	int			 depth;
 
 	o->n = 0;
 	o->buflen = 0;
+	memset(o->slot, 0, sizeof o->slot);
+	/* Every string of the line fits in len bytes, NULs and all: the
+	 * buffer does not move while the strings are pointed into it. */
+	jp_reserve(o, len + 1);
 	jp_ws(&j);
 	if (j.p >= j.e || *j.p != '{')
 		return jp_fail(&j, "expected a JSON object ('{')");
@@ -312,13 +436,15 @@ json_parse_object(struct json_obj *o, const char *s, size_t len, char *err,
 		f = &o->f[o->n];
 		json_field_clear(f);
 		jp_ws(&j);
-		if (jp_key(&j, f->key, sizeof f->key) != 0) {
-			if (jp_string(&j, o, &koff, &klen) != 0)
+		if (jp_key(&j, f) != 0) {
+			out = o->buf + o->buflen;
+			if (jp_string(&j, out, &klen) != 0)
 				return -1;
 			if (klen >= sizeof f->key)
 				return jp_fail(&j, "a field name is too long");
-			memcpy(f->key, o->buf + koff, klen + 1);
-			o->buflen = koff;
+			/* As a C string: up to a \u0000 in it, if any. */
+			memset(f->kw, 0, sizeof f->kw);
+			memcpy(f->key, out, strlen(out));
 		}
 		jp_ws(&j);
 		if (j.p >= j.e || *j.p != ':')
@@ -327,13 +453,14 @@ json_parse_object(struct json_obj *o, const char *s, size_t len, char *err,
 		jp_ws(&j);
 		if (j.p >= j.e)
 			return jp_fail(&j, "expected a value");
-		offs[o->n] = SIZE_MAX;
 		if (*j.p == '"') {
-			if (jp_string(&j, o, &off, &slen) != 0)
+			out = o->buf + o->buflen;
+			if (jp_string(&j, out, &slen) != 0)
 				return -1;
 			f->type = J_STR;
-			offs[o->n] = off;
+			f->str = out;
 			f->len = slen;
+			o->buflen += slen + 1;
 		} else if (*j.p == '[') {
 			f->type = J_ARR;
 			f->raw = j.p;
@@ -341,11 +468,8 @@ json_parse_object(struct json_obj *o, const char *s, size_t len, char *err,
 			/* Skip to the matching ']', minding strings. */
 			while (j.p < j.e) {
 				if (*j.p == '"') {
-					size_t	o2, l2, save = o->buflen;
-
-					if (jp_string(&j, o, &o2, &l2) != 0)
+					if (jp_string(&j, NULL, NULL) != 0)
 						return -1;
-					o->buflen = save;
 					continue;
 				}
 				if (*j.p == '[')
@@ -371,7 +495,7 @@ json_parse_object(struct json_obj *o, const char *s, size_t len, char *err,
 			j.p += 4;
 		} else if (jp_number(&j, f) != 0)
 			return -1;
-		o->n++;
+		jp_index(o, o->n++);
 		jp_ws(&j);
 		if (j.p < j.e && *j.p == ',') {
 			j.p++;
@@ -387,10 +511,6 @@ end:
 	jp_ws(&j);
 	if (j.p != j.e)
 		return jp_fail(&j, "text after the object");
-	/* The buffer may have moved while growing: point strings now. */
-	for (i = 0; i < o->n; i++)
-		if (o->f[i].type == J_STR)
-			o->f[i].str = o->buf + offs[i];
 	return 0;
 }
 
@@ -401,15 +521,47 @@ json_obj_free(struct json_obj *o)
 	memset(o, 0, sizeof *o);
 }
 
-const struct json_field *
-json_get(const struct json_obj *o, const char *key)
+/* The first field named w, nw words: by its slot, as a scan of the
+ * fields was a fourteenth of replaying a recording. */
+static const struct json_field *
+jp_get(const struct json_obj *o, const uint64_t *w, size_t nw)
 {
-	int	i;
+	size_t	h = jp_hash(w[0]);
 
-	for (i = 0; i < o->n; i++)
-		if (o->f[i].key[0] == key[0] && strcmp(o->f[i].key, key) == 0)
-			return &o->f[i];
+	while (o->slot[h] != 0) {
+		if (jp_named(&o->f[o->slot[h] - 1], w, nw))
+			return &o->f[o->slot[h] - 1];
+		h = (h + 1) & (JSON_SLOTS - 1);
+	}
 	return NULL;
+}
+
+const struct json_field *
+json_get_short(const struct json_obj *o, uint64_t w)
+{
+	size_t	h = jp_hash(w);
+
+	while (o->slot[h] != 0) {
+		if (o->f[o->slot[h] - 1].kw[0] == w)
+			return &o->f[o->slot[h] - 1];
+		h = (h + 1) & (JSON_SLOTS - 1);
+	}
+	return NULL;
+}
+
+const struct json_field *
+json_get_long(const struct json_obj *o, const char *key, size_t n)
+{
+	union {
+		uint64_t	 w[4];
+		char		 c[32];
+	}	q;
+
+	if (n >= sizeof q.c)
+		return NULL;	/* no field's name is this long */
+	memset(&q, 0, sizeof q);
+	memcpy(q.c, key, n);
+	return jp_get(o, q.w, n / 8 + 1);
 }
 
 int
@@ -417,12 +569,13 @@ json_array_strings(const struct json_field *f,
     int (*cb)(void *, const char *, size_t), void *arg, char *err,
     size_t errlen)
 {
-	struct json_obj	 o;
 	struct jp	 j;
-	size_t		 off, len;
+	char		*buf;
+	size_t		 len;
 	int		 rc = 0;
 
-	memset(&o, 0, sizeof o);
+	/* One string at a time, each in room for the whole array. */
+	buf = xreallocarray(NULL, f->rawlen + 1, 1);
 	j.s = f->raw;
 	j.p = f->raw + 1;
 	j.e = f->raw + f->rawlen - 1;
@@ -432,12 +585,11 @@ json_array_strings(const struct json_field *f,
 		jp_ws(&j);
 		if (j.p >= j.e)
 			break;
-		o.buflen = 0;
-		if (jp_string(&j, &o, &off, &len) != 0) {
+		if (jp_string(&j, buf, &len) != 0) {
 			rc = -1;
 			break;
 		}
-		if (cb(arg, o.buf + off, len) != 0) {
+		if (cb(arg, buf, len) != 0) {
 			rc = -1;
 			break;
 		}
@@ -451,27 +603,18 @@ json_array_strings(const struct json_field *f,
 			break;
 		}
 	}
-	free(o.buf);
+	free(buf);
 	return rc;
 }
 
-/* A whole number field; -1 with a message if missing or out of range. */
-int
-json_get_int(const struct json_obj *o, const char *key, int64_t min,
-    int64_t max, int64_t *v, char *err, size_t errlen)
+void
+json_int_fail(const struct json_field *f, const char *key, int64_t min,
+    int64_t max, char *err, size_t errlen)
 {
-	const struct json_field	*f = json_get(o, key);
-
-	if (f == NULL || f->type != J_NUM || !f->isint) {
+	if (f == NULL || f->type != J_NUM || !f->isint)
 		snprintf(err, errlen, "'%s' is missing or not a whole number",
 		    key);
-		return -1;
-	}
-	if (f->inum < min || f->inum > max) {
+	else
 		snprintf(err, errlen, "'%s' %" PRId64 " is out of range (%"
 		    PRId64 "..%" PRId64 ")", key, f->inum, min, max);
-		return -1;
-	}
-	*v = f->inum;
-	return 0;
 }
