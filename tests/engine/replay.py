@@ -305,6 +305,29 @@ def million_line_header():
          None if p is None else "%d %r %r" % (p.returncode, p.stdout[:200], p.stderr))
 
 
+@case
+def lines_across_blocks():
+    # A recording is read a block (1 MiB) at a time and its lines are read
+    # where they lie: a line cut by the end of a block reads as any other,
+    # and a NUL in a later block is found at its own line.
+    path = os.path.join(tmp, "blocks.rec")
+    run(["--batch", "-q", "-w", "2", "--record", path, "-t", "square 1..8000"])
+    with open(path, "rb") as f:
+        data = f.read()
+    t.ok(len(data) > 2 * 1024 * 1024, "a recording of three blocks (%d bytes)" % len(data))
+    recorded = [json.loads(l) for l in data.decode().splitlines()[1:]]
+    p, again = run_json(["--replay", path, "--time-scale", "0.001"])
+    t.ok(p.returncode == 0 and again == recorded,
+         "its lines across the blocks replay as recorded", "%d %r" % (p.returncode, p.stderr))
+    for at in (1024 * 1024 - 1, 1024 * 1024, 1536 * 1024, 2048 * 1024 + 3):
+        nul = write("nul%d.rec" % at, data[:at] + b"\x00" + data[at + 1:])
+        line = data[:at].count(b"\n") + 1
+        p = run(["--batch", "--replay", nul])
+        t.ok(p.returncode == 2 and "%s:%d: holds binary data" % (nul, line) in p.stderr
+             and p.stdout == "", "a NUL at byte %d: exit 2 at its line (%d)" % (at, line),
+             "%d %r" % (p.returncode, p.stderr))
+
+
 # Every kind of run replays as it was recorded: each call style with an
 # error and a crash, with --keep-going, with --retries, an empty list, a
 # timeout, a child limit, and runs stopped by SIGTERM.

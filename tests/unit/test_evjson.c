@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,205 @@ program_round_trip(void)
 	evjson_reader_free(&rd);
 }
 
+/* line parsed into obj: 0, or -1 with the message in err. */
+static int
+parse(struct json_obj *obj, const char *line, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	return json_parse_object(obj, line, strlen(line), err, errlen);
+}
+
+/* The whole number field key of obj, or -1 if there is none. */
+static long long
+num(const struct json_obj *obj, const char *key)
+{
+	const struct json_field	*f = json_get(obj, key);
+
+	return f != NULL && f->type == J_NUM ? f->inum : -1;
+}
+
+/*
+ * The JSON reader where its short cuts end: names found by their words
+ * (a repeated name, an escaped one, names of eight bytes and more),
+ * strings scanned a word at a time with the byte that ends a run at each
+ * place in a word, and the limits, with the same messages and columns.
+ */
+static void
+json_edges(void)
+{
+	struct json_obj	 obj;
+	char		 line[256], want[256], err[256];
+	const struct json_field *f;
+	int		 i, k, ok;
+
+	memset(&obj, 0, sizeof obj);
+	ok = parse(&obj, "{\"a\":1,\"b\":2,\"a\":3}", err, sizeof err) == 0;
+	is_int(ok ? num(&obj, "a") : -2, 1, "json: a repeated name is its "
+	    "first field");
+	ok = parse(&obj, "{\"\\u0074\":5,\"t\":6}", err, sizeof err) == 0;
+	is_int(ok ? num(&obj, "t") : -2, 5, "json: an escaped name is the "
+	    "name it spells");
+	ok = parse(&obj, "{\"t\\u0000x\":7,\"t\":8}", err, sizeof err) == 0;
+	is_int(ok ? num(&obj, "t") : -2, 7, "json: a name with \\u0000 is "
+	    "the C string before it");
+	ok = parse(&obj, "{\"call_seq\":1,\"keep_going\":2,\"call_se\":3,"
+	    "\"a_name_of_thirty_one_bytes_long\":4,\"x\":5}", err,
+	    sizeof err) == 0;
+	is_int(ok, 1, "json: names of 7, 8, 10 and 31 bytes");
+	is_int(num(&obj, "call_seq"), 1, "json: a name of 8 bytes");
+	is_int(num(&obj, "keep_going"), 2, "json: a name of 10 bytes");
+	is_int(num(&obj, "call_se"), 3, "json: a name of 7 bytes beside one "
+	    "of 8 that starts the same");
+	is_int(num(&obj, "a_name_of_thirty_one_bytes_long"), 4,
+	    "json: a name of 31 bytes");
+	ok = json_get(&obj, "call_seqx") == NULL &&
+	    json_get(&obj, "keep_goin") == NULL &&
+	    json_get(&obj, "call_s") == NULL && json_get(&obj, "") == NULL &&
+	    json_get(&obj, "a_name_of_thirty_one_bytes_long_") == NULL;
+	is_int(ok, 1, "json: names that only start or end the same are "
+	    "not found");
+	ok = parse(&obj, "{\"\":9}", err, sizeof err) == 0;
+	is_int(ok ? num(&obj, "") : -2, 9, "json: an empty name");
+	is_int(parse(&obj, "{\"a_name_of_thirty_two_bytes_long_\":1}", err,
+	    sizeof err), -1, "json: a name of 32 bytes is refused");
+	is_str(err, "column 36: a field name is too long", "json: and said "
+	    "where");
+
+	/* 24 fields, each found; a 25th is one too many. */
+	strcpy(line, "{");
+	for (i = 0; i < JSON_MAX_FIELDS; i++)
+		snprintf(line + strlen(line), sizeof line - strlen(line),
+		    "%s\"k%d\":%d", i > 0 ? "," : "", i, i);
+	strcat(line, "}");
+	ok = parse(&obj, line, err, sizeof err) == 0;
+	for (i = 0; ok && i < JSON_MAX_FIELDS; i++) {
+		snprintf(want, sizeof want, "k%d", i);
+		ok = num(&obj, want) == i;
+	}
+	is_int(ok, 1, "json: each of %d fields is found", JSON_MAX_FIELDS);
+	line[strlen(line) - 1] = '\0';
+	strcat(line, ",\"k\":0}");
+	is_int(parse(&obj, line, err, sizeof err), -1, "json: a field more "
+	    "is refused");
+	is_int(strncmp(err, "column ", 7) == 0 &&
+	    strstr(err, ": too many fields") != NULL, 1, "json: as too many");
+
+	/* The byte that ends a run of plain bytes at each place in a word. */
+	for (k = 0; k < 20; k++) {
+		snprintf(line, sizeof line, "{\"s\":\"%.*s\\\"%.*s\\u00e9\"}",
+		    k, "abcdefghijklmnopqrstuvwxyz", k, "ABCDEFGHIJKLMNOPQRSTU");
+		snprintf(want, sizeof want, "%.*s\"%.*s\xc3\xa9", k,
+		    "abcdefghijklmnopqrstuvwxyz", k, "ABCDEFGHIJKLMNOPQRSTU");
+		ok = parse(&obj, line, err, sizeof err) == 0 &&
+		    (f = json_get(&obj, "s")) != NULL && f->type == J_STR &&
+		    f->len == strlen(want) && strcmp(f->str, want) == 0;
+		if (!ok)
+			break;
+		snprintf(line, sizeof line, "{\"s\":\"%.*s\x01\"}", k,
+		    "abcdefghijklmnopqrstuvwxyz");
+		snprintf(want, sizeof want, "column %d: a control character "
+		    "inside a string", 7 + k);
+		ok = parse(&obj, line, err, sizeof err) == -1 &&
+		    strcmp(err, want) == 0;
+		if (!ok)
+			break;
+		snprintf(line, sizeof line, "{\"s\":\"%.*s", k,
+		    "abcdefghijklmnopqrstuvwxyz");
+		snprintf(want, sizeof want, "column %d: a string is not closed",
+		    7 + k);
+		ok = parse(&obj, line, err, sizeof err) == -1 &&
+		    strcmp(err, want) == 0;
+		if (!ok)
+			break;
+		snprintf(line, sizeof line, "{\"%.*s\x7f\\/\":%d}", k,
+		    "abcdefghijklmnopqrstuvwxyz", k);
+		snprintf(want, sizeof want, "%.*s\x7f/", k,
+		    "abcdefghijklmnopqrstuvwxyz");
+		ok = parse(&obj, line, err, sizeof err) == 0 &&
+		    num(&obj, want) == k;
+		if (!ok)
+			break;
+	}
+	if (!ok)
+		printf("# %s\n# %s\n", line, err);
+	is_int(k, 20, "json: strings and names read right, and refused at "
+	    "the right column, whatever their length");
+	/* Two strings of a line are both kept, however long. */
+	ok = parse(&obj, "{\"a\":\"0123456789abcdef\",\"b\":\"\\\"\\\\\"}",
+	    err, sizeof err) == 0 && (f = json_get(&obj, "a")) != NULL &&
+	    strcmp(f->str, "0123456789abcdef") == 0 &&
+	    (f = json_get(&obj, "b")) != NULL && strcmp(f->str, "\"\\") == 0;
+	is_int(ok, 1, "json: every string of a line is kept");
+	json_obj_free(&obj);
+}
+
+/* A task_done whose result is s: its value, or -1 with err set. */
+static long long
+result_of(struct evjson_reader *rd, struct json_obj *obj, const char *s,
+    char *err, size_t errlen)
+{
+	struct event	 ev;
+	char		 line[256];
+
+	snprintf(line, sizeof line, "{\"t\":1,\"ev\":\"task_done\",\"task\":0,"
+	    "\"worker\":0,\"result\":\"%s\"}", s);
+	if (parse(obj, line, err, errlen) != 0 ||
+	    evjson_read(rd, obj, &ev, err, errlen) != 0)
+		return -1;
+	return ev.vkind == VAL_INT ? ev.value : -2;
+}
+
+/* Results read as strtoll reads them, digits alone or not. */
+static void
+result_edges(void)
+{
+	struct evjson_reader	 rd;
+	struct json_obj		 obj;
+	struct event		 ev;
+	char			 err[256];
+	int			 ok;
+
+	memset(&rd, 0, sizeof rd);
+	memset(&obj, 0, sizeof obj);
+	rd.ntasks = 10;
+	rd.start = start;
+	is_int(result_of(&rd, &obj, "16", err, sizeof err), 16, "result: 16");
+	is_int(result_of(&rd, &obj, "-0", err, sizeof err), 0, "result: -0");
+	is_int(result_of(&rd, &obj, "007", err, sizeof err), 7,
+	    "result: 007");
+	is_int(result_of(&rd, &obj, "-999999999999999999", err, sizeof err),
+	    -999999999999999999LL, "result: 18 digits");
+	is_int(result_of(&rd, &obj, "9223372036854775807", err, sizeof err),
+	    9223372036854775807LL, "result: the largest");
+	is_int(result_of(&rd, &obj, "-9223372036854775808", err, sizeof err),
+	    INT64_MIN, "result: the smallest");
+	is_int(result_of(&rd, &obj, "+5", err, sizeof err), 5, "result: +5");
+	is_int(result_of(&rd, &obj, " 5", err, sizeof err), 5, "result: ' 5'");
+	is_int(result_of(&rd, &obj, "5\\u00007", err, sizeof err), 5,
+	    "result: a NUL ends it");
+	is_int(result_of(&rd, &obj, "9223372036854775808", err, sizeof err),
+	    -1, "result: one too large is refused");
+	is_str(err, "a result must be a whole number, None or TaskError('...'), "
+	    "not '9223372036854775808'", "and said");
+	is_int(result_of(&rd, &obj, "-", err, sizeof err), -1,
+	    "result: '-' is refused");
+	is_int(result_of(&rd, &obj, "", err, sizeof err), -1,
+	    "result: '' is refused");
+	is_int(result_of(&rd, &obj, "5 ", err, sizeof err), -1,
+	    "result: '5 ' is refused");
+	ok = parse(&obj, "{\"t\":1,\"ev\":\"sentinel\\u0000x\",\"worker\":0}",
+	    err, sizeof err) == 0 && evjson_read(&rd, &obj, &ev, err,
+	    sizeof err) == 0 && ev.type == EV_SENTINEL;
+	is_int(ok, 1, "an event's name is the C string before a NUL");
+	ok = parse(&obj, "{\"t\":1,\"ev\":\"sentine\",\"worker\":0}",
+	    err, sizeof err) == 0 && evjson_read(&rd, &obj, &ev, err,
+	    sizeof err) == -1;
+	is_str(ok ? err : "", "unknown event 'sentine'", "a name cut short "
+	    "is unknown");
+	json_obj_free(&obj);
+	evjson_reader_free(&rd);
+}
+
 int
 main(void)
 {
@@ -307,5 +507,7 @@ main(void)
 	json_obj_free(&obj);
 	evjson_reader_free(&rd);
 	program_round_trip();
+	json_edges();
+	result_edges();
 	return tap_done();
 }
