@@ -311,9 +311,18 @@ check_number(struct parser *p, int kind, const struct number *num,
 	const struct kind_info	*ki = &kinds[kind];
 	size_t			 pos = (size_t)(num->s - p->text);
 	char			 q[QUOTE_MAX + 8];
+	int			 low, high;
 
+	low = num->neg && (num->big || num->mag > (uint64_t)-ki->lo);
+	high = !num->neg && (num->big || num->mag > (uint64_t)ki->hi);
+	if (!low && !high) {
+		*v = num->neg ? -(int64_t)num->mag : (int64_t)num->mag;
+		return 0;
+	}
+	/* Quoted for the message only (a recording's header holds a million
+	 * good numbers). */
 	quote(q, sizeof q, num->s, num->n);
-	if (num->neg && (num->big || num->mag > (uint64_t)-ki->lo)) {
+	if (low) {
 		if (ki->argtype == ARG_DURATION)
 			return perr(p, pos, "'%s' duration %s is negative; "
 			    "give 0 or more milliseconds", ki->name, q);
@@ -321,17 +330,12 @@ check_number(struct parser *p, int kind, const struct number *num,
 		    "%lld..%lld)", q, ki->name, (long long)ki->lo,
 		    (long long)ki->hi);
 	}
-	if (!num->neg && (num->big || num->mag > (uint64_t)ki->hi)) {
-		if (ki->argtype == ARG_DURATION)
-			return perr(p, pos, "'%s' duration %s is too long; "
-			    "give at most %lld milliseconds (one day)",
-			    ki->name, q, (long long)ki->hi);
-		return perr(p, pos, "number %s is too large (%s takes "
-		    "%lld..%lld)", q, ki->name, (long long)ki->lo,
+	if (ki->argtype == ARG_DURATION)
+		return perr(p, pos, "'%s' duration %s is too long; give at most "
+		    "%lld milliseconds (one day)", ki->name, q,
 		    (long long)ki->hi);
-	}
-	*v = num->neg ? -(int64_t)num->mag : (int64_t)num->mag;
-	return 0;
+	return perr(p, pos, "number %s is too large (%s takes %lld..%lld)", q,
+	    ki->name, (long long)ki->lo, (long long)ki->hi);
 }
 
 static void	*tasklist_room(void *, size_t, size_t);
