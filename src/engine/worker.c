@@ -580,8 +580,11 @@ worker_main(const struct worker_args *wa)
 				worker_bulk_flush(wa, b);
 			if (i > 0)
 				worker_gate(wa);
+			/* A chunk of one task (apply_async, imap's default)
+			 * goes as one record either way, and a REC_RUN costs
+			 * the parent less than a run of one. */
 			status = worker_run_task(wa, e->first + i, entry, &clock,
-			    b);
+			    e->count > 1 ? b : NULL);
 			/* A chunk runs as one call (Python's mapstar): a task
 			 * that raises ends it, and the rest never run. */
 			if (status != TASK_OK && wa->chunk_stops)
