@@ -112,25 +112,32 @@ run_info_unfinished(const struct run_info *ri)
 
 struct event {
 	int		 type;		/* enum event_type */
+	int		 vkind;		/* enum value_kind */
 	uint64_t	 t;		/* ns since the run started */
 	int		 worker;	/* slot, or -1 */
 	pid_t		 pid;
 	int64_t		 task;		/* task index, or -1 */
 	int64_t		 seq;		/* EV_RESULT: arrival position */
-	int64_t		 chunk;		/* EV_TASK_START: chunk (message) number */
-	int		 vkind;		/* enum value_kind */
+	union {
+		int64_t	 chunk;		/* EV_TASK_START: chunk (message) number */
+		uint64_t t_start;	/* EV_TASKS_DONE: when the first began */
+	};
 	int64_t		 value;
 	int		 state;		/* EV_WORKER_STATE; EV_TASK_RETRY: attempt */
 	int		 has_stats;	/* EV_TASK_DONE, EV_TASK_FAIL: cpu, wait */
 	uint64_t	 cpu_ns;	/* the task's time on a processor */
 	uint64_t	 wait_ns;	/* and off it, not waiting for one */
-	const char	*text;		/* output, error or status; not NUL-terminated */
-	size_t		 len;
+	union {
+		const char *text;	/* output, error or status; not
+					   NUL-terminated */
+		const int64_t *values;	/* EV_TASKS_DONE: the results, or
+					   NULL (each returned None) */
+	};
+	union {
+		size_t	 len;		/* of text */
+		size_t	 count;		/* EV_TASKS_DONE, EV_RESULTS: tasks */
+	};
 	const struct run_info *run;	/* EV_RUN_START, EV_RUN_END */
-	/* EV_TASKS_DONE, EV_RESULTS only */
-	size_t		 count;
-	uint64_t	 t_start;
-	const int64_t	*values;
 };
 
 /* An event with every field set: type and subject given, the rest empty.
@@ -155,9 +162,6 @@ event_init(struct event *ev, int type, int worker, pid_t pid, int64_t task)
 	ev->text = NULL;
 	ev->len = 0;
 	ev->run = NULL;
-	ev->count = 0;
-	ev->t_start = 0;
-	ev->values = NULL;
 }
 
 #define EVENT_BIT(type)	(1u << (type))
