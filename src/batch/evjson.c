@@ -668,15 +668,12 @@ evjson_type_parse(const char *s, size_t n)
 			names[i] = event_type_name(i);
 			lens[i] = strlen(names[i]);
 		}
-	for (;;) {
-		for (i = 0; i < EV_NTYPES; i++)
-			if (lens[i] == n && s[0] == names[i][0] &&
-			    memcmp(s, names[i], n) == 0)
-				return i;
-		if (strlen(s) == n)
-			return -1;
-		n = strlen(s);
-	}
+	n = strnlen(s, n);
+	for (i = 0; i < EV_NTYPES; i++)
+		if (lens[i] == n && s[0] == names[i][0] &&
+		    memcmp(s, names[i], n) == 0)
+			return i;
+	return -1;
 }
 
 int

@@ -46,7 +46,6 @@
 
 enum etask_state { T_PENDING, T_RUNNING, T_DONE, T_FAILED, T_SKIPPED };
 
-
 enum kill_reason { KILL_NONE, KILL_TIMEOUT, KILL_USER, KILL_ABORT,
 	KILL_SHUTDOWN };
 
@@ -1168,11 +1167,8 @@ engine_rec_bulk(struct engine *e, int slot, const struct shm_rec *r,
 		if (e->state[i] == T_DONE || e->state[i] == T_FAILED ||
 		    e->state[i] == T_SKIPPED)
 			return;	/* cannot happen: each is reported once */
+	/* (no values kept here: only a bulk reader is told of them) */
 	memset(e->state + r->task, T_DONE, n);
-	for (i = 0; e->values != NULL && i < n; i++) {
-		e->vkinds[r->task + i] = (uint8_t)vkind;
-		e->values[r->task + i] = values != NULL ? values[i] : 0;
-	}
 	event_init(&ev, EV_TASKS_DONE, slot, s->pid, (int64_t)r->task);
 	ev.count = n;
 	ev.vkind = vkind;

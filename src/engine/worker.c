@@ -319,9 +319,8 @@ static void
 worker_bulk_flush(const struct worker_args *wa, struct worker_bulk *b)
 {
 	struct shm_stats	used;
-	int			flags;
-
 	uint64_t		now;
+	int			flags;
 
 	if (b->n == 0)
 		return;
@@ -348,8 +347,9 @@ worker_bulk_run(const struct worker_args *wa, struct worker_bulk *b,
 {
 	int	flags = task_kind_valued(t->kind) ? REC_F_VALUE : 0;
 
-	if (b->n > 0 && (flags != b->flags || entry != b->entry ||
-	    task != b->first + b->n))
+	/* A record's tasks follow each other in one chunk: it is posted at
+	 * the chunk's end, and before any task reported on its own. */
+	if (b->n > 0 && flags != b->flags)
 		worker_bulk_flush(wa, b);
 	if (b->n == 0) {
 		b->start = now_ns();

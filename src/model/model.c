@@ -463,10 +463,10 @@ model_task_start(struct model *m, struct model_worker *w,
     struct model_task *t, const struct event *ev)
 {
 	t->state = MT_RUNNING;
-	if (m->when != NULL)
+	if (m->when != NULL) {
 		m->when[t - m->tasks].start = ev->t;
-	if (m->when != NULL)
 		m->where[t - m->tasks] = ev->worker;
+	}
 	t->ran = ev->worker >= 0;
 	m->nrunning++;
 	if (w == NULL)
@@ -552,32 +552,48 @@ model_tasks_done(struct model *m, struct model_worker *w,
 	}
 }
 
+/* The caller has task i's result, at ns: in the arrival order, counted,
+ * and, an exception where the call style raises, the end of the call. */
+static void
+model_receive(struct model *m, size_t i, int failed, uint64_t ns)
+{
+	struct model_task	*t = &m->tasks[i];
+
+	t->received = 1;
+	if (t->state == MT_DONE || (t->state == MT_FAILED && t->ran))
+		m->nresults_computed++;
+	if (failed && m->raised < 0 &&
+	    pool_raises(m->run.mode, m->run.keep_going))
+		m->raised = (int64_t)i;
+	if (m->result_t != NULL)
+		m->result_t[m->nresults] = ns;
+	m->results[m->nresults++] = (uint32_t)i;
+}
+
+/* The first task the caller has no result for yet. */
+static void
+model_next_due(struct model *m)
+{
+	while (m->next_unreceived < m->ntasks &&
+	    m->tasks[m->next_unreceived].received)
+		m->next_unreceived++;
+}
+
 /* The caller received a run of results, in order (a bulk event): each
  * task's own value or exception, from its done or failed event. */
 static void
 model_results(struct model *m, const struct event *ev)
 {
-	struct model_task	*t;
-	size_t			 i, first = (size_t)ev->task, n = ev->count;
+	size_t	i, first = (size_t)ev->task, n = ev->count;
 
 	if (ev->task < 0 || first > m->ntasks || n > m->ntasks - first ||
 	    n > m->ntasks - m->nresults)
 		return;
-	for (i = first; i < first + n; i++) {
-		t = &m->tasks[i];
-		if (t->received)
-			continue;
-		t->received = 1;
-		if (t->state == MT_DONE || (t->state == MT_FAILED && t->ran))
-			m->nresults_computed++;
-		if (value_failed(t->vkind) && m->raised < 0 &&
-		    pool_raises(m->run.mode, m->run.keep_going))
-			m->raised = (int64_t)i;
-		m->results[m->nresults++] = (uint32_t)i;
-	}
-	while (m->next_unreceived < m->ntasks &&
-	    m->tasks[m->next_unreceived].received)
-		m->next_unreceived++;
+	for (i = first; i < first + n; i++)
+		if (!m->tasks[i].received)
+			model_receive(m, i, value_failed(m->tasks[i].vkind),
+			    ev->t);
+	model_next_due(m);
 }
 
 /* The caller received a task's result (or its exception, or, in process
@@ -587,23 +603,15 @@ model_result(struct model *m, struct model_task *t, const struct event *ev)
 {
 	if (t->received || m->nresults >= m->ntasks)
 		return;
-	t->received = 1;
-	if (t->state == MT_DONE || (t->state == MT_FAILED && t->ran))
-		m->nresults_computed++;
 	if (m->run.mode == MODE_PROCESS) {
 		/* join() gives the exit code; the target's return value was
 		 * never sent anywhere. */
 		t->vkind = VAL_INT;
 		m->values[t - m->tasks] = ev->value;
-	} else if (value_failed(ev->vkind) && m->raised < 0 &&
-	    pool_raises(m->run.mode, m->run.keep_going))
-		m->raised = ev->task;
-	while (m->next_unreceived < m->ntasks &&
-	    m->tasks[m->next_unreceived].received)
-		m->next_unreceived++;
-	if (m->result_t != NULL)
-		m->result_t[m->nresults] = ev->t;
-	m->results[m->nresults++] = (uint32_t)ev->task;
+	}
+	/* (a Process's caller never raises: pool_raises says so) */
+	model_receive(m, (size_t)ev->task, value_failed(ev->vkind), ev->t);
+	model_next_due(m);
 }
 
 static void

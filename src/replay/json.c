@@ -130,8 +130,9 @@ jp_hex4(struct jp *j, unsigned *v)
 /*
  * A string at j->p (on its quote), decoded into out and ended by a NUL;
  * its length in *len.  out has room for the rest of the line: no escape
- * decodes to more bytes than it takes (\uXXXX is at most three, a pair of
- * them four), and the NUL takes the place of the quotes.  A NULL out only
+ * decodes to more bytes than it takes (a \u escape's six to at most
+ * three, a surrogate pair's twelve to four), and the NUL takes the place
+ * of the quotes.  A NULL out only
  * checks the string (an array being skipped).
  */
 static int
@@ -539,14 +540,7 @@ jp_get(const struct json_obj *o, const uint64_t *w, size_t nw)
 const struct json_field *
 json_get_short(const struct json_obj *o, uint64_t w)
 {
-	size_t	h = jp_hash(w);
-
-	while (o->slot[h] != 0) {
-		if (o->f[o->slot[h] - 1].kw[0] == w)
-			return &o->f[o->slot[h] - 1];
-		h = (h + 1) & (JSON_SLOTS - 1);
-	}
-	return NULL;
+	return jp_get(o, &w, 1);
 }
 
 const struct json_field *
