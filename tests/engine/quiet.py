@@ -3,14 +3,15 @@ reads instant tasks' events one by one: their workers send a run of a
 chunk's tasks as one record of values, and the parent takes it whole.
 What -q prints must not change for it: each run is compared with the same
 run with --svg (which reads every task's events, so it takes them one by
-one), with CPython's list, and with a worker killed in the middle of a
-chunk."""
+one), with what CPython's own Pool gives its caller, and with a worker
+killed in the middle of a chunk."""
 import os
 import re
 import signal
 import subprocess
 import time
 
+import observe
 from pstest import TAP, SLOW, add_case, case, cmd, descendants, main, run
 
 t = TAP()
@@ -99,6 +100,34 @@ def cpython_list():
              "-t", "print 1..50"])
     t.eq(p.stdout.split("\n", 1)[0], str([None] * 50),
          "-q imap_unordered of 50 prints in chunks of 7: fifty Nones")
+
+
+def against_cpython(mode, spec):
+    # The same list through CPython's own Pool (tests/lib/pyref.py), one
+    # worker so the order is fixed: what -q prints is what its caller got.
+    cs = 3 if mode in ("map", "imap", "imap_unordered") else None
+    py = observe.python(mode, 1, spec, cs)
+    p = run(["--batch", "-q", "-w", "1", "-m", mode, "-t", spec] +
+             (["-c", str(cs)] if cs else []))
+    first = p.stdout.split("\n", 1)[0]
+    if py["raised"] is not None:
+        m = re.search(r"raised TaskError from task (\d+)", p.stdout)
+        t.ok(first.startswith("TaskError: ") and m is not None and
+             int(m.group(1)) == py["raised"],
+             "-q %s of %s: raises the task CPython's %s() raised (%d)" % (
+                 mode, spec, mode, py["raised"]), p.stdout[-300:])
+        return
+    got = eval(first, {"TaskError": TaskError, "None": None})
+    got = ["error" if isinstance(v, Exception) else v for v in got]
+    t.eq(got, py["values"], "-q %s of %s: the list CPython's caller got" % (
+        mode, spec))
+
+
+for mode in ("map", "imap", "imap_unordered", "apply_async", "apply"):
+    add_case("cpython_" + mode, against_cpython, mode,
+             "square 1..40; fail; print 4; hello 5; cube 1..7; square 1..30")
+    add_case("cpython_clean_" + mode, against_cpython, mode,
+             "square 1..40; print 4; hello 5; cube 1..7; square -30..30")
 
 
 def title(pid):
