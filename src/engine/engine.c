@@ -124,7 +124,13 @@ struct engine {
 	int			 flowing;	/* the last turn took records */
 	int			 bulk;		/* instant tasks come in REC_BULK
 						   records, and go out as bulk
-						   events (EVENT_BULK) */
+						   events (EVENT_BULK): BULK_PLAIN,
+						   or BULK_TIMED for readers of
+						   their times or output */
+	/* A timed record's values and ends, apart, for its event. */
+	int64_t			*bulk_values;
+	uint64_t		*bulk_ends;
+	struct event_bulk	 bulk_info;
 	/* Per task: its state (enum etask_state); its result, for the
 	 * result events, unless they go out in bulk (whose readers have the
 	 * values from the tasks' own events); its re-runs after a worker
@@ -229,10 +235,21 @@ engine_new(const struct engine_config *cfg, const struct tasklist *tl,
 	}
 	order_init(&e->order, e->cfg.mode, tl->n, e->cfg.chunksize,
 	    e->cfg.keep_going);
-	/* Nobody reads instant tasks' events one by one, nor what they
-	 * print: they come in runs (a process runs one task, and says so). */
-	e->bulk = (sink->want & EVENT_BULK) == EVENT_BULK &&
-	    !(sink->want & EVENT_BIT(EV_OUTPUT)) && e->cfg.mode != MODE_PROCESS;
+	/* Nobody reads instant tasks' events one by one: they come in runs
+	 * (a process runs one task, and says so), with each one's end when
+	 * somebody reads when they ran or what they printed. */
+	if ((sink->want & EVENT_BULK) == EVENT_BULK &&
+	    e->cfg.mode != MODE_PROCESS)
+		e->bulk = sink->want & (EVENT_BIT(EV_TASK_START) |
+		    EVENT_BIT(EV_OUTPUT)) ? BULK_TIMED : BULK_PLAIN;
+	if (e->bulk == BULK_TIMED) {
+		e->bulk_values = xcalloc(SHM_BULK_MAX_PAYLOAD / 16,
+		    sizeof *e->bulk_values);
+		e->bulk_ends = xcalloc(SHM_BULK_MAX_PAYLOAD / 16,
+		    sizeof *e->bulk_ends);
+		e->bulk_info.ends = e->bulk_ends;
+		e->bulk_info.tl = tl;
+	}
 	if (tl->n > 0) {
 		e->state = xcalloc(tl->n, sizeof *e->state);
 		if (!e->bulk) {
@@ -281,6 +298,8 @@ engine_free(struct engine *e)
 	free(e->pauses);
 	free(e->retry);
 	free(e->state);
+	free(e->bulk_values);
+	free(e->bulk_ends);
 	free(e->values);
 	free(e->vkinds);
 	free(e->attempts);
@@ -1141,10 +1160,10 @@ engine_rec_bulk(struct engine *e, int slot, const struct shm_rec *r,
 	struct eslot		*s = &e->es[slot];
 	struct shm_stats	 stbuf;
 	const struct shm_stats	*st;
-	const int64_t		*values = NULL;
+	const int64_t		*values = NULL, *pair;
 	struct event		 ev;
 	size_t			 len, n = (size_t)r->value, i;
-	uint64_t		 t0, t1;
+	uint64_t		 t0, t1, t;
 	int			 vkind;
 
 	st = engine_rec_stats(r, &payload, &len, &stbuf);
@@ -1155,13 +1174,30 @@ engine_rec_bulk(struct engine *e, int slot, const struct shm_rec *r,
 	t1 = engine_pool_ns(e, r->t);
 	stbuf.cpu_ns = t1 > t0 ? t1 - t0 : 0;
 	vkind = (r->flags & REC_F_VALUE) ? VAL_INT : VAL_NONE;
-	if (vkind == VAL_INT) {
+	if (n == 0 || n > e->tl->n - r->task)
+		return;
+	if (r->flags & REC_F_TIMED) {
+		if (e->bulk != BULK_TIMED || len < 2 * n * sizeof *values ||
+		    n > SHM_BULK_MAX_PAYLOAD / 16)
+			return;	/* cannot happen: never read past it */
+		/* Each task's end in pool time (no earlier than the one
+		 * before it), its value apart. */
+		pair = (const int64_t *)(const void *)payload;
+		for (i = 0, t = t0; i < n; i++, pair += 2) {
+			e->bulk_values[i] = pair[0];
+			e->bulk_ends[i] = engine_pool_ns(e, (uint64_t)pair[1]);
+			if (e->bulk_ends[i] < t)
+				e->bulk_ends[i] = t;
+			t = e->bulk_ends[i];
+		}
+		values = vkind == VAL_INT ? e->bulk_values : NULL;
+		e->bulk_info.chunk = r->entry == SHM_NONE ? (int64_t)r->task :
+		    (int64_t)e->q[r->entry].chunk;
+	} else if (vkind == VAL_INT) {
 		if (len < n * sizeof *values)
 			return;		/* cannot happen: never read past it */
 		values = (const int64_t *)(const void *)payload;
 	}
-	if (n == 0 || n > e->tl->n - r->task)
-		return;
 	s->ready = 1;
 	for (i = r->task; i < r->task + n; i++)
 		if (e->state[i] == T_DONE || e->state[i] == T_FAILED ||
@@ -1174,12 +1210,22 @@ engine_rec_bulk(struct engine *e, int slot, const struct shm_rec *r,
 	ev.vkind = vkind;
 	ev.values = values;
 	ev.t_start = t0;
+	if (r->flags & REC_F_TIMED)
+		ev.bulk = &e->bulk_info;
 	engine_task_stats(e, t1 > t0 ? t1 - t0 : 0, st, &ev);
 	engine_emit(e, &ev, r->t);
 	e->unfinished -= n;
 	e->inflight = e->inflight > n ? e->inflight - n : 0;
 	e->ok += n;
 	order_tasks_final(&e->order, r->task, n, engine_deliver, e);
+	/* A step lets one task go, and ends when one ends. */
+	if (e->stepping) {
+		if (e->step_task < 0)
+			e->step_task = r->task;
+		if (e->step_end < 0 && e->unfinished > 0)
+			e->step_end = (int64_t)(r->task + n - 1);
+		engine_step_check(e);
+	}
 }
 
 /* One record from a worker's ring. */

@@ -41,7 +41,10 @@ enum event_type {
 	 * outcome (EVENT_BULK).  EV_TASKS_DONE: tasks task .. task + count -
 	 * 1 of one chunk were done on worker, from t_start to t, their own
 	 * time in cpu_ns and wait_ns (has_stats) or all of it; values[] holds
-	 * their results when vkind is VAL_INT (else each is None).
+	 * their results when vkind is VAL_INT (else each is None); bulk,
+	 * when a reader wants each task's times or output (EVENT_BIT of
+	 * EV_TASK_START or EV_OUTPUT in the engine's sink), when each ended
+	 * and how to make what each printed.
 	 * EV_RESULTS: the caller received those tasks' results, in order,
 	 * seq being the first's arrival position. */
 	EV_TASKS_DONE = EV_NTYPES,
@@ -110,6 +113,18 @@ run_info_unfinished(const struct run_info *ri)
 	return ri->interrupted || ri->ok + ri->failed + ri->skipped < ri->tasks;
 }
 
+struct tasklist;
+
+/* An EV_TASKS_DONE for readers of each task's times and output: each task
+ * began when the one before it ended (the first at the event's t_start),
+ * all in one chunk; an instant task prints what its task alone decides
+ * (task_print makes it again). */
+struct event_bulk {
+	const uint64_t		*ends;	/* per task, ns since the run began */
+	int64_t			 chunk;
+	const struct tasklist	*tl;
+};
+
 struct event {
 	int		 type;		/* enum event_type */
 	int		 vkind;		/* enum value_kind */
@@ -137,7 +152,10 @@ struct event {
 		size_t	 len;		/* of text */
 		size_t	 count;		/* EV_TASKS_DONE, EV_RESULTS: tasks */
 	};
-	const struct run_info *run;	/* EV_RUN_START, EV_RUN_END */
+	union {
+		const struct run_info *run;	/* EV_RUN_START, EV_RUN_END */
+		const struct event_bulk *bulk;	/* EV_TASKS_DONE, or NULL */
+	};
 };
 
 /* An event with every field set: type and subject given, the rest empty.

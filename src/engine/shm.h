@@ -98,7 +98,9 @@ enum shm_rec_type {
 			   reads their events one by one (worker_args.bulk):
 			   payload: a struct shm_stats (REC_F_STATS), then
 			   each task's result as an int64_t (REC_F_VALUE;
-			   without it each returned None) */
+			   without it each returned None); with
+			   REC_F_TIMED, each task's result (0 for None) and
+			   when it ended, two int64_t a task */
 };
 /* A worker that could not set itself up exits with this status, after
  * saying why in a REC_SETUP record if it could. */
@@ -107,6 +109,9 @@ enum shm_rec_type {
 /* The payload starts with a struct shm_stats (REC_START: the worker's
  * counters as the task began; REC_DONE, REC_FAIL: what the task used). */
 #define REC_F_STATS	2
+/* REC_BULK: each task's end comes with its value (worker_args.bulk is
+ * BULK_TIMED: a reader wants each task's times, or what it printed). */
+#define REC_F_TIMED	4
 
 /* A worker's scheduler counters (/proc/thread-self/schedstat): time on a
  * CPU, and time spent runnable but waiting for one. */
@@ -133,6 +138,13 @@ struct shm_rec {
 
 struct tasklist;
 
+/* How instant tasks are reported when nobody reads their events one by
+ * one: in runs with their values (BULK_PLAIN), or with each one's end too
+ * (BULK_TIMED: a reader draws when each ran, or shows what it printed,
+ * which the parent makes again from the task, as an instant task's output
+ * is its own alone). */
+enum { BULK_NONE, BULK_PLAIN, BULK_TIMED };
+
 /* What a worker process needs; it inherits everything else at fork. */
 struct worker_args {
 	struct shm_hdr		*hdr;
@@ -147,7 +159,8 @@ struct worker_args {
 	int			 chunk_stops;	/* a raise ends the chunk (mapstar) */
 	int			 pace_ms;	/* --pace; 0: none */
 	int			 bulk;		/* instant tasks go in REC_BULK
-						   records */
+						   records: BULK_PLAIN or
+						   BULK_TIMED, 0: not */
 };
 
 void	worker_main(const struct worker_args *) __attribute__((noreturn));

@@ -297,22 +297,28 @@ worker_gate_return(const struct worker_args *wa)
 }
 
 /*
- * Instant tasks whose events nobody reads one by one (batch mode, quiet):
- * a run of a chunk's tasks goes in one REC_BULK record with their values,
- * 8 bytes a task instead of a 40-byte record each, and the clock and the
- * scheduler counters are read once a record, not once a task.
+ * Instant tasks whose events nobody reads one by one (batch mode, quiet;
+ * the screen): a run of a chunk's tasks goes in one REC_BULK record with
+ * their values, 8 bytes a task instead of a 40-byte record each, and the
+ * scheduler counters are read once a record, not once a task.  Without a
+ * reader of each task's times (BULK_PLAIN) the clock is read once a record
+ * too; with one (BULK_TIMED) each task's end goes with its value, read as
+ * a REC_RUN reads it, and its output is not even made: the parent makes
+ * it again from the task for the lines it shows.
  */
 #define WORKER_BULK_MAX	((SHM_BULK_MAX_PAYLOAD - sizeof(struct shm_stats)) / \
 	sizeof(int64_t))
 
 struct worker_bulk {
-	uint32_t	 max;		/* values a record may hold here */
-	uint32_t	 first;		/* task of values[0] */
+	uint32_t	 max;		/* tasks a record may hold here */
+	uint32_t	 first;		/* task of the first */
 	uint32_t	 n;
 	uint32_t	 entry;
 	int		 flags;		/* REC_F_VALUE: numbers, else None */
-	uint64_t	 start;		/* when values[0]'s task began */
-	int64_t		 values[WORKER_BULK_MAX];
+	int		 timed;		/* REC_F_TIMED: data holds value and
+					   end pairs */
+	uint64_t	 start;		/* when the first task began */
+	int64_t		 data[WORKER_BULK_MAX];	/* values, or pairs */
 };
 
 static void
@@ -320,6 +326,7 @@ worker_bulk_flush(const struct worker_args *wa, struct worker_bulk *b)
 {
 	struct shm_stats	used;
 	uint64_t		now;
+	size_t			len;
 	int			flags;
 
 	if (b->n == 0)
@@ -327,13 +334,15 @@ worker_bulk_flush(const struct worker_args *wa, struct worker_bulk *b)
 	/* As for one instant task: only a run that took long (it was
 	 * preempted) reads the counters, and what they moved since the last
 	 * read is its wait, every run since then having been quick. */
-	now = now_ns();
+	now = b->timed ? (uint64_t)b->data[2 * b->n - 1] : now_ns();
 	flags = now - b->start >= WORKER_SLOW_NS &&
 	    worker_stats_since(&worker_stats_last, 0, &used) == 0 ?
 	    REC_F_STATS : 0;
-	worker_post1(wa, REC_BULK, flags | b->flags, b->first, b->entry, b->n,
-	    &used, flags ? sizeof used : 0, (const char *)b->values,
-	    b->flags ? b->n * sizeof *b->values : 0, b->start, now);
+	len = b->timed ? 2 * b->n * sizeof *b->data : b->flags ?
+	    b->n * sizeof *b->data : 0;
+	worker_post1(wa, REC_BULK, flags | b->flags | b->timed, b->first,
+	    b->entry, b->n, &used, flags ? sizeof used : 0,
+	    (const char *)b->data, len, b->start, now);
 	b->n = 0;
 }
 
@@ -360,13 +369,19 @@ worker_bulk_run(const struct worker_args *wa, struct worker_bulk *b,
 	}
 	task_run(t, NULL, out);
 	if (out->status == TASK_OK) {
-		b->values[b->n++] = out->value;
-		if (b->n == b->max)
+		if (b->timed) {
+			/* It began as the one before it ended. */
+			b->data[2 * b->n] = out->has_value ? out->value : 0;
+			b->data[2 * b->n + 1] = (int64_t)now_ns();
+		} else
+			b->data[b->n] = out->value;
+		if (++b->n == b->max)
 			worker_bulk_flush(wa, b);
 		return 1;
 	}
+	*start = b->timed && b->n > 0 ? (uint64_t)b->data[2 * b->n - 1] :
+	    b->n == 0 ? b->start : now_ns();
 	worker_bulk_flush(wa, b);
-	*start = now_ns();
 	return 0;
 }
 
@@ -550,11 +565,14 @@ worker_main(const struct worker_args *wa)
 	if (wa->bulk) {
 		b = xmalloc(sizeof *b);
 		b->n = 0;
+		b->timed = wa->bulk == BULK_TIMED ? REC_F_TIMED : 0;
 		/* A record may take up to a quarter of the ring. */
 		b->max = (wa->hdr->ring_size / 4 - sizeof(struct shm_rec) -
-		    sizeof(struct shm_stats)) / sizeof *b->values;
+		    sizeof(struct shm_stats)) / sizeof *b->data;
 		if (b->max > WORKER_BULK_MAX)
 			b->max = WORKER_BULK_MAX;
+		if (b->timed)
+			b->max /= 2;
 	}
 	worker_stats_mark();
 	setproctitle("worker %d idle", wa->slotno);

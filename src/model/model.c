@@ -50,6 +50,10 @@ model_free_views(struct model *m)
 	free(m->partial_task);
 	m->partial_task = NULL;
 	free(m->lines);
+	free(m->pend);
+	m->pend = NULL;
+	m->npend = 0;
+	m->pend_tl = NULL;
 	m->lanes = NULL;
 	m->partial = NULL;
 	m->lines = NULL;
@@ -83,14 +87,17 @@ model_free(struct model *m)
 	m->lost = -1;
 }
 
+static void	model_lines_settle(struct model *);
+
 size_t
-model_lines_kept(const struct model *m)
+model_lines_kept(struct model *m)
 {
+	model_lines_settle(m);
 	return m->nlines < MODEL_LINES ? m->nlines : MODEL_LINES;
 }
 
 const struct model_line *
-model_line_get(const struct model *m, size_t i)
+model_line_get(struct model *m, size_t i)
 {
 	size_t	kept = model_lines_kept(m), first = m->nlines - kept;
 
@@ -100,7 +107,7 @@ model_line_get(const struct model *m, size_t i)
 }
 
 static void
-model_line_add(struct model *m, int worker, int64_t task, uint64_t t,
+model_line_put(struct model *m, int worker, int64_t task, uint64_t t,
     const char *text, size_t len)
 {
 	struct model_line	*l = &m->lines[m->nlines % MODEL_LINES];
@@ -115,6 +122,120 @@ model_line_add(struct model *m, int worker, int64_t task, uint64_t t,
 	memcpy(l->text, text, n);
 	l->text[n] = '\0';
 	m->nlines++;
+}
+
+/* A line, after any an instant task printed before it. */
+static void
+model_line_add(struct model *m, int worker, int64_t task, uint64_t t,
+    const char *text, size_t len)
+{
+	model_lines_settle(m);
+	model_line_put(m, worker, task, t, text, len);
+}
+
+/* A pending line: who printed it, when (as it began: a task's start). */
+struct model_pline {
+	uint64_t	 t;
+	int		 worker;
+	uint32_t	 task;
+};
+
+static int
+model_pline_cmp(const void *a, const void *b)
+{
+	const struct model_pline	*x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->worker != y->worker)
+		return x->worker < y->worker ? -1 : 1;
+	return x->task < y->task ? -1 : x->task > y->task;
+}
+
+/* Make the lines instant tasks printed in runs, in the order they were
+ * printed across the slots (each slot's runs are in order), the newest
+ * MODEL_LINES of them. */
+static void
+model_lines_settle(struct model *m)
+{
+	struct model_pline	*pl;
+	struct model_pend	*p;
+	struct task		 t;
+	char			 buf[MODEL_LINE_MAX + 1], *s, *nl;
+	size_t			 total = 0, k = 0, i, len;
+	uint32_t		 j, skip;
+	int			 w, r;
+
+	if (m->npend == 0)
+		return;
+	for (w = 0; w < m->nworkers; w++)
+		total += m->pend[w].lines;
+	pl = xreallocarray(NULL, total, sizeof *pl);
+	for (w = 0; w < m->nworkers; w++) {
+		p = &m->pend[w];
+		for (r = 0; r < p->nruns; r++)
+			for (j = 0; j < p->n[r]; j++) {
+				pl[k].t = m->when[p->first[r] + j].start;
+				pl[k].worker = w;
+				pl[k++].task = p->first[r] + j;
+			}
+		p->nruns = 0;
+		p->lines = 0;
+	}
+	m->npend = 0;
+	qsort(pl, k, sizeof *pl, model_pline_cmp);
+	skip = k > MODEL_LINES ? (uint32_t)(k - MODEL_LINES) : 0;
+	for (i = skip; i < k && m->pend_tl != NULL; i++) {
+		t = tasklist_at(m->pend_tl, pl[i].task);
+		len = task_print(&t, buf, sizeof buf);
+		/* One line (an instant task's whole output), cut at its
+		 * newline, as printed. */
+		for (s = buf; len > 0; ) {
+			nl = memchr(s, '\n', len);
+			model_line_put(m, pl[i].worker, pl[i].task, pl[i].t, s,
+			    nl ? (size_t)(nl - s) : len);
+			len -= nl ? (size_t)(nl - s) + 1 : len;
+			s = nl ? nl + 1 : s;
+		}
+	}
+	free(pl);
+}
+
+/* Slot w ran tasks first .. first + n - 1 back to back, printing a line
+ * each: their lines are made once read, and only the newest MODEL_LINES
+ * can show. */
+static void
+model_lines_pend(struct model *m, int w, const struct tasklist *tl,
+    uint32_t first, uint32_t n)
+{
+	struct model_pend	*p;
+
+	if (m->pend == NULL)
+		m->pend = xcalloc(m->nworkers, sizeof *m->pend);
+	if (m->pend_tl != tl)
+		model_lines_settle(m);
+	m->pend_tl = tl;
+	p = &m->pend[w];
+	if (n > MODEL_LINES) {
+		first += n - MODEL_LINES;
+		n = MODEL_LINES;
+	}
+	/* Older runs the newer ones hide go; with no room left, the lines
+	 * are made now. */
+	while (p->nruns > 0 && p->lines - p->n[0] + n >= MODEL_LINES) {
+		p->lines -= p->n[0];
+		memmove(p->first, p->first + 1, --p->nruns * sizeof *p->first);
+		memmove(p->n, p->n + 1, p->nruns * sizeof *p->n);
+	}
+	if (p->nruns == MODEL_PEND_RUNS) {
+		model_lines_settle(m);
+		p = &m->pend[w];
+	}
+	if (p->nruns == 0)
+		m->npend++;
+	p->first[p->nruns] = first;
+	p->n[p->nruns++] = n;
+	p->lines += n;
 }
 
 /* A worker's unfinished line is a line once its task ends (or its process,
@@ -143,7 +264,6 @@ model_output(struct model *m, int w, int64_t task, uint64_t t,
 	char		*p, **slot;
 	size_t		 have, n;
 
-	m->output_bytes += len;
 	if (w < -1 || w >= m->nworkers || (w == -1 && !m->run.program))
 		return;
 	/* -1: what a Python program printed itself, as its caller */
@@ -522,27 +642,32 @@ model_task_fail(struct model *m, struct model_worker *w, struct model_task *t,
 	m->nfailed++;
 }
 
-/* A run of instant tasks was done (a bulk event: no views). */
+/* A run of instant tasks was done (a bulk event), back to back on one
+ * slot.  For the views, with each one's end and the lines they printed
+ * (made when read). */
 static void
 model_tasks_done(struct model *m, struct model_worker *w,
     const struct event *ev)
 {
+	const struct event_bulk	*bk = ev->bulk;
 	struct model_task	*t;
-	size_t			 i, n = ev->count;
+	struct model_lane	*l;
+	size_t			 i, n = ev->count, first = (size_t)ev->task;
+	uint64_t		 start = ev->t_start;
 
 	if (ev->task < 0 || (uint64_t)ev->task > m->ntasks ||
-	    n > m->ntasks - (size_t)ev->task)
+	    n > m->ntasks - first || n == 0)
 		return;
-	t = &m->tasks[ev->task];
+	t = &m->tasks[first];
 	for (i = 0; i < n; i++, t++) {
 		t->state = MT_DONE;
 		t->ran = 1;
 		t->vkind = (uint8_t)ev->vkind;
 	}
 	if (ev->values != NULL)
-		memcpy(m->values + ev->task, ev->values, n * sizeof *m->values);
+		memcpy(m->values + first, ev->values, n * sizeof *m->values);
 	else
-		memset(m->values + ev->task, 0, n * sizeof *m->values);
+		memset(m->values + first, 0, n * sizeof *m->values);
 	m->ndone += n;
 	m->ncomputed += n;
 	if (w != NULL) {
@@ -550,6 +675,34 @@ model_tasks_done(struct model *m, struct model_worker *w,
 		    ev->t - ev->t_start;
 		w->done += n;
 	}
+	if (!m->views || w == NULL)
+		return;
+	/* What it printed before, unended, is a line (its first task's
+	 * line comes after it). */
+	model_partial_end(m, ev->worker, start);
+	for (i = 0; i < n; i++) {
+		m->when[first + i].start = start;
+		start = bk != NULL ? bk->ends[i] : ev->t;
+		m->when[first + i].end = start;
+		m->where[first + i] = ev->worker;
+	}
+	m->task_ns_sum += start - ev->t_start;
+	m->task_ns_n += n;
+	l = &m->lanes[ev->worker];
+	if (l->n + n > l->cap) {
+		while (l->n + n > l->cap)
+			l->cap = l->cap ? l->cap * 2 : 64;
+		l->tasks = xreallocarray(l->tasks, l->cap, sizeof *l->tasks);
+	}
+	for (i = 0; i < n; i++)
+		l->tasks[l->n++] = (uint32_t)(first + i);
+	w->task = -1;
+	w->task_start = m->when[first + n - 1].start;
+	if (w->state != WS_PAUSED)
+		w->state = WS_IDLE;
+	if (bk != NULL && bk->tl != NULL)
+		model_lines_pend(m, ev->worker, bk->tl, (uint32_t)first,
+		    (uint32_t)n);
 }
 
 /* The caller has task i's result, at ns: in the arrival order, counted,
@@ -617,6 +770,8 @@ model_result(struct model *m, struct model_task *t, const struct event *ev)
 static void
 model_run_end(struct model *m, const struct run_info *ri)
 {
+	model_lines_settle(m);	/* while the task list is sure to be there */
+	m->pend_tl = NULL;
 	model_partial_end(m, -1, m->now);
 	m->ended = 1;
 	m->run.ok = ri->ok;
@@ -771,9 +926,9 @@ model_sink(struct model *m)
 	 * (the running count, busy shares, the mean task time): skipping
 	 * task_start saves a fifth of the parent's time on a million tasks,
 	 * and instant tasks may come a run at a time (bulk events). */
-	struct event_sink	s = { model_sink_event, NULL, m, m->views ?
+	struct event_sink	s = { model_sink_event, NULL, m, (m->views ?
 	    EVENT_ALL : (EVENT_ALL & ~EVENT_BIT(EV_OUTPUT) &
-	    ~EVENT_BIT(EV_TASK_START)) | EVENT_BULK };
+	    ~EVENT_BIT(EV_TASK_START))) | EVENT_BULK };
 
 	return s;
 }

@@ -53,6 +53,16 @@ struct model_line {
 	char		 text[MODEL_LINE_MAX];
 };
 
+/* A slot's runs of instant tasks whose lines are not made yet, oldest
+ * first, no more than MODEL_LINES lines in all. */
+#define MODEL_PEND_RUNS	16
+struct model_pend {
+	uint32_t	 first[MODEL_PEND_RUNS];
+	uint32_t	 n[MODEL_PEND_RUNS];
+	int		 nruns;
+	size_t		 lines;
+};
+
 /* A Python program's call: map(), imap(), apply_async() in a row... */
 struct model_call {
 	size_t		 first;		/* its first task */
@@ -164,7 +174,12 @@ struct model {
 	size_t			 call_ended;	/* its tasks done or failed */
 	size_t			 call_received;	/* and received */
 	int64_t			*partial_task;	/* per slot: whose it is */
-	size_t			 output_bytes;
+	/* Lines instant tasks printed that are not made yet (bulk events):
+	 * per slot, runs of tasks, each task's line made from the task list
+	 * when the lines are read (only the newest MODEL_LINES can show). */
+	struct model_pend	*pend;		/* per slot */
+	size_t			 npend;		/* slots with lines pending */
+	const struct tasklist	*pend_tl;
 	uint64_t		 task_ns_sum;	/* for the mean task time */
 	size_t			 task_ns_n;
 };
@@ -178,9 +193,10 @@ void	model_keep_views(struct model *);
 /* Entry k of a lane, its end at now if it is still running. */
 void	model_lane_span(const struct model *, const struct model_lane *,
 	    size_t k, uint64_t now, struct model_span *);
-/* Line i (0 = oldest kept); NULL when out of range. */
-const struct model_line *model_line_get(const struct model *, size_t i);
-size_t	model_lines_kept(const struct model *);
+/* Line i (0 = oldest kept); NULL when out of range.  Lines instant tasks
+ * printed in a run are made when first read. */
+const struct model_line *model_line_get(struct model *, size_t i);
+size_t	model_lines_kept(struct model *);
 void	model_free(struct model *);
 void	model_event(struct model *, const struct event *);
 struct event_sink model_sink(struct model *);

@@ -470,6 +470,37 @@ run_sh(const char *cmd, struct task_ctx *ctx, struct task_outcome *out)
 		result(out, WEXITSTATUS(status));
 }
 
+struct task_print {
+	char	*buf;
+	size_t	 size, len;
+};
+
+static void
+task_print_out(void *arg, const char *text, size_t len)
+{
+	struct task_print	*p = arg;
+	size_t			 n = p->size - 1 - p->len;
+
+	n = len < n ? len : n;
+	memcpy(p->buf + p->len, text, n);
+	p->len += n;
+}
+
+size_t
+task_print(const struct task *t, char *buf, size_t size)
+{
+	struct task_print	p = { buf, size, 0 };
+	struct task_ctx		ctx = { task_print_out, &p, 1, NULL, NULL };
+	struct task_outcome	out;
+
+	if (size == 0)
+		return 0;
+	if (task_kind_instant(t->kind))
+		task_run(t, &ctx, &out);
+	buf[p.len] = '\0';
+	return p.len;
+}
+
 void
 task_run(const struct task *t, struct task_ctx *ctx, struct task_outcome *out)
 {

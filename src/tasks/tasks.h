@@ -148,6 +148,11 @@ struct task_outcome {
 void	 task_run(const struct task *t, struct task_ctx *ctx,
 	     struct task_outcome *out);
 
+/* What an instant task prints (task_kind_instant: it depends on the task
+ * alone), made again: up to size - 1 bytes in buf, NUL-terminated; returns
+ * their length.  Each instant kind prints one line. */
+size_t	 task_print(const struct task *t, char *buf, size_t size);
+
 /* Pacing (--pace), as a demo adds time.sleep(max(0, pace - elapsed)) to
  * its task just before it returns: sleep until pace_ms (times the
  * context's time scale) of pool time have passed since start (pool time,

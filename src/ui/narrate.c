@@ -36,9 +36,9 @@ narrate_copy(struct event *dst, char *text, size_t size,
 }
 
 static void
-narrate_event(void *arg, const struct event *ev)
+narrate_event(struct ui_run *r, const struct event *ev)
 {
-	struct ui_narration	*n = &((struct ui_run *)arg)->said;
+	struct ui_narration	*n = &r->said;
 	size_t			 k = n->nlog % UI_LOG;
 	const struct event	*last = &n->log[n->ev_at % UI_LOG];
 
@@ -56,15 +56,92 @@ narrate_event(void *arg, const struct event *ev)
 	n->has_res = 0;
 }
 
+/*
+ * A run of instant tasks (a bulk event) in the words of the events it
+ * stands for: the log keeps UI_LOG events, so only the run's last tasks'
+ * (each started, printed, finished) and the last results the caller got
+ * are told, as they would have been one by one.
+ */
+static void
+narrate_bulk(struct ui_run *r, const struct event *ev)
+{
+	const struct event_bulk	*bk = ev->bulk;
+	const struct model	*m = &r->model;
+	struct event		 one;
+	struct task		 t;
+	char			 out[MODEL_LINE_MAX];
+	size_t			 i, n = ev->count, from;
+	uint64_t		 start;
+
+	if (ev->task < 0 || (size_t)ev->task > m->ntasks ||
+	    n > m->ntasks - (size_t)ev->task)
+		return;
+	from = n > UI_LOG ? n - UI_LOG : 0;
+	if (ev->type == EV_RESULTS) {
+		for (i = from; i < n; i++) {
+			size_t	k = (size_t)ev->task + i;
+
+			event_init(&one, EV_RESULT, -1, 0, (int64_t)k);
+			one.t = ev->t;
+			one.seq = ev->seq + (int64_t)i;
+			one.vkind = m->tasks[k].vkind;
+			one.value = m->values[k];
+			if (m->errors != NULL && m->errors[k] != NULL) {
+				one.text = m->errors[k];
+				one.len = strlen(one.text);
+			}
+			narrate_event(r, &one);
+		}
+		return;
+	}
+	if (bk == NULL)
+		return;		/* (the screen's runs always say when) */
+	from = n > UI_LOG / 2 ? n - UI_LOG / 2 : 0;
+	start = from > 0 ? bk->ends[from - 1] : ev->t_start;
+	for (i = from; i < n; i++) {
+		size_t	k = (size_t)ev->task + i;
+
+		event_init(&one, EV_TASK_START, ev->worker, ev->pid,
+		    (int64_t)k);
+		one.t = start;
+		one.chunk = bk->chunk;
+		narrate_event(r, &one);
+		t = tasklist_at(bk->tl, k);
+		one.type = EV_OUTPUT;
+		one.len = task_print(&t, out, sizeof out);
+		one.text = out;
+		if (one.len > 0)
+			narrate_event(r, &one);
+		one.type = EV_TASK_DONE;
+		one.t = bk->ends[i];
+		one.text = NULL;
+		one.len = 0;
+		one.vkind = ev->vkind;
+		one.value = ev->values != NULL ? ev->values[i] : 0;
+		narrate_event(r, &one);
+		start = bk->ends[i];
+	}
+}
+
+static void
+narrate_sink_event(void *arg, const struct event *ev)
+{
+	if (ev->type == EV_TASKS_DONE || ev->type == EV_RESULTS)
+		narrate_bulk(arg, ev);
+	else
+		narrate_event(arg, ev);
+}
+
 struct event_sink
 ui_narrate_sink(struct ui_run *r)
 {
 	struct event_sink	s;
 
 	memset(&s, 0, sizeof s);
-	s.event = narrate_event;
+	s.event = narrate_sink_event;
 	s.arg = r;
-	s.want = EVENT_ALL & ~(EVENT_BIT(EV_RUN_START) | EVENT_BIT(EV_RUN_END));
+	s.want = (EVENT_ALL & ~(EVENT_BIT(EV_RUN_START) |
+	    EVENT_BIT(EV_RUN_END))) | EVENT_BULK;
 	return s;
 }
 

@@ -13,6 +13,8 @@
 
 #include "engine/event.h"
 #include "model/model.h"
+#include "tasks/tasks.h"
+#include "util.h"
 #include "tap.h"
 
 #define MS	1000000ULL
@@ -505,8 +507,8 @@ test_bulk(void)
 
 	model_init(&m);
 	model_keep_views(&m);
-	is_int(model_sink(&m).want & EVENT_BULK, 0,
-	    "views: the model takes per-task events only");
+	is_int(model_sink(&m).want & EVENT_BULK, EVENT_BULK,
+	    "views: the model takes bulk events too");
 	model_free(&m);
 }
 
@@ -703,9 +705,6 @@ test_output(void)
 	is_str(line(0), "line 0", "the oldest kept line comes first");
 	is_str(line(MODEL_LINES - 1), "line 1023", "the newest last");
 	ok(model_line_get(&m, MODEL_LINES) == NULL, "line MODEL_LINES: none");
-	is_int(m.output_bytes, 24 + 6 + 10 + 3 + 4 + 399 + 201 + 9 + 10 +
-	    7 * 10 + 8 * 90 + 9 * 900 + 10 * 24, "every byte of output is "
-	    "counted");
 
 	ok(m.lanes[0].n == 1 && m.lanes[0].tasks[0] == 0 &&
 	    m.lanes[1].n == 2 && m.lanes[1].tasks[0] == 1 &&
@@ -714,7 +713,8 @@ test_output(void)
 	ok(m.lanes[1].nspawns == 3 && m.lanes[1].pids[0] == 101 &&
 	    m.lanes[1].pids[2] == 103, "and its processes' PIDs");
 	is_int(m.task_ns_n, 1, "views: the task times for the mean");
-	is_int(model_sink(&m).want, EVENT_ALL, "views: the model reads every event");
+	is_int(model_sink(&m).want, EVENT_ALL | EVENT_BULK,
+	    "views: the model reads every event");
 	model_free(&m);
 	is_int(m.views, 1, "model_free keeps the choice of views");
 
@@ -880,6 +880,99 @@ test_out_of_range(void)
 	model_free(&m);
 }
 
+/* A timed bulk event (for the views): tasks first .. first + n - 1 on w,
+ * the first from start, ending at ends[]. */
+static void
+tasks_done_timed(int w, pid_t pid, int64_t first, size_t n, uint64_t start,
+    const uint64_t *ends, const int64_t *values, const struct tasklist *tl)
+{
+	static struct event_bulk	bk;
+	struct event			ev = make_event(EV_TASKS_DONE, w, pid,
+	    first);
+
+	bk.ends = ends;
+	bk.chunk = first;
+	bk.tl = tl;
+	ev.t = ends[n - 1];
+	ev.count = n;
+	ev.vkind = VAL_INT;
+	ev.values = values;
+	ev.t_start = start;
+	ev.bulk = &bk;
+	feed(&ev);
+}
+
+/* Bulk events with views (the screen): each task's times, lane and line,
+ * as its per-task events would have given them. */
+static void
+test_bulk_views(void)
+{
+	static uint64_t	ends[3000];
+	static int64_t	values[3000];
+	const uint64_t	e0[] = { 110, 120, 135 }, e1[] = { 115, 125, 130 };
+	const int64_t	v0[] = { 1, 4, 9 }, v1[] = { 16, 25, 36 };
+	struct tasklist	tl;
+	char		err[256];
+	size_t		i;
+
+	memset(&tl, 0, sizeof tl);
+	if (tasklist_parse(&tl, "--tasks", "square 1..3010", 14, 1, err,
+	    sizeof err) != 0)
+		fatalx("%s", err);
+	model_init(&m);
+	model_keep_views(&m);
+	is_int(model_sink(&m).want, EVENT_ALL | EVENT_BULK,
+	    "views: the model reads every event, and runs of them");
+	run_start(MODE_MAP, 2, 3010, 0);
+	worker_start(0, 100);
+	worker_start(1, 101);
+	output(-1, 0, "half a line");
+	tasks_done_timed(0, 100, 0, 3, 100, e0, v0, &tl);
+	tasks_done_timed(1, 101, 3, 3, 105, e1, v1, &tl);
+	ok(m.when[0].start == 100 && m.when[0].end == 110 &&
+	    m.when[1].start == 110 && m.when[1].end == 120 &&
+	    m.when[2].start == 120 && m.when[2].end == 135,
+	    "each task of a run began as the one before it ended");
+	ok(m.when[3].start == 105 && m.when[5].end == 130 &&
+	    m.where[4] == 1 && m.where[2] == 0, "on the slot that ran it");
+	ok(m.lanes[0].n == 3 && m.lanes[0].tasks[2] == 2 &&
+	    m.lanes[1].n == 3 && m.lanes[1].tasks[0] == 3,
+	    "each worker's lane lists the run's tasks");
+	is_int(m.task_ns_n, 6, "each counts for the mean task time");
+	is_int(m.task_ns_sum, 35 + 25, "with its own time");
+	ok(m.workers[0].state == WS_IDLE && m.workers[0].task == -1 &&
+	    m.workers[1].done == 3, "the worker is idle after its run");
+	is_int(model_lines_kept(&m), 7, "a line for each task, made when read");
+	is_str(line(0), "half a line", "a line left unended ends before the "
+	    "run's first");
+	is_str(line(1), "square of 1 is 1", "the lines as printed, in the "
+	    "order they were printed across the workers");
+	is_str(line(2), "square of 4 is 16", "(task 3 began at 105)");
+	is_str(line(3), "square of 2 is 4", "(task 1 at 110)");
+	is_str(line(6), "square of 6 is 36", "(task 5 at 125)");
+	ok(model_line_get(&m, 2)->worker == 1 &&
+	    model_line_get(&m, 2)->task == 3 && model_line_get(&m, 2)->t == 105,
+	    "each with its worker, task and time");
+	output(6, 1, "later\n");
+	is_str(line(7), "later", "a line printed after the run comes after it");
+
+	for (i = 0; i < 3000; i++) {
+		ends[i] = 1000 + i;
+		values[i] = (int64_t)(i + 7) * (int64_t)(i + 7);
+	}
+	tasks_done_timed(0, 100, 6, 1000, 200, ends, values, &tl);
+	tasks_done_timed(0, 100, 1006, 2000, 1999, ends + 1000, values + 1000,
+	    &tl);
+	is_int(model_lines_kept(&m), MODEL_LINES, "the last MODEL_LINES kept");
+	is_str(line(MODEL_LINES - 1), "square of 3006 is 9036036",
+	    "the newest last");
+	is_str(line(0), "square of 1983 is 3932289", "the oldest kept first");
+	is_str(value(3005), "9036036", "each task's value");
+	run_end(3006, 0, 0, 0);
+	model_free(&m);
+	tasklist_free(&tl);
+}
+
 int
 main(void)
 {
@@ -888,6 +981,7 @@ main(void)
 	test_tasks();
 	test_results();
 	test_bulk();
+	test_bulk_views();
 	test_fanout_bulk();
 	test_raised();
 	test_process();
