@@ -2,9 +2,11 @@
 200x50.  The screen keeps up while the pool works: it draws frames during
 the run, pauses and resumes on a key, moves the selection, shows as many
 worker rows as fit, and ends with every task done."""
+import json
 import os
 import re
 import tempfile
+from decimal import Decimal
 
 from tmuxtest import (TAP, Screen, add_case, main, poolscope, workers,
                       done_count, line_of, wait_gone, SLOW)
@@ -92,7 +94,92 @@ def scale_screen(w, h):
             os.unlink(stats)
 
 
+def trace_ns(v):
+    return int(Decimal(str(v)) * 1000)
+
+
+def runs_screen(w, h):
+    """Instant tasks on the screen come a run at a time: what it shows and
+    exports must be what each task's own events would have said."""
+    n, tag = 50000, "runs %dx%d" % (w, h)
+    d = tempfile.mkdtemp(prefix="ps-runs-")
+    trace = os.path.join(d, "t.json")
+    try:
+        with Screen("%s-runs-%s" % (NAME, tag.split()[1]), w, h,
+                    poolscope("--autostart", "--trace", trace, "-w", "2", "-m",
+                              "map", "-t", "square 1..%d" % n)) as s:
+            scr = s.wait_for(lambda x: "Summary" in (x or "") and
+                             done_count(x) == (n, n), 60)
+            t.ok(scr is not None, tag + ": %d squares done" % n, s.last)
+            # The output pane: each line is its task's, as printed.
+            lines = re.findall(r"^w(\d+) +t(\d+) +│(.*)$", scr or "", re.M)
+            bad = [l for l in lines if l[2].strip() != "square of %d is %d" %
+                   (int(l[1]) + 1, (int(l[1]) + 1) ** 2)]
+            t.ok(len(lines) >= 3 and not bad,
+                 tag + ": the output pane's lines are each its task's (%d "
+                 "shown)" % len(lines), scr)
+            s.send("x")
+            scr = s.wait_for(lambda x: "wrote" in (x or ""), 30)
+            t.ok(scr is not None, tag + ": x exports the run", s.last)
+            s.send("q")
+            t.eq(s.wait_exit(30), 0, tag + ": q leaves, exit 0")
+        with open(trace) as f:
+            ev = json.load(f)["traceEvents"]
+        tasks = {e["args"]["task"]: e for e in ev if e.get("cat") == "task"}
+        # The pane showed the newest lines: those of the tasks that began
+        # last (a task prints as it begins), in the order they began.
+        shown = [int(l[1]) for l in lines]
+        starts = [trace_ns(tasks[i]["ts"]) for i in shown]
+        later = [i for i in tasks if i not in shown and starts and
+                 trace_ns(tasks[i]["ts"]) > starts[0]]
+        t.ok(shown and starts == sorted(starts) and not later and
+             all(tasks[int(l[1])]["tid"] == int(l[0]) + 1 for l in lines),
+             tag + ": the output pane shows the newest lines, in the order "
+             "they were printed, each with its worker", str((lines, later[:5])))
+        t.ok(sorted(tasks) == list(range(n)) and
+             all(tasks[i]["args"]["result"] == str((i + 1) ** 2)
+                 for i in range(n)),
+             tag + ": every task is in the export with its value")
+        # A chunk runs on one worker, back to back: each task starts as
+        # the one before it ends, never before.
+        cs = (n + 7) // 8
+        wrong = []
+        for i in range(n):
+            e = tasks[i]
+            if trace_ns(e["dur"]) < 0:
+                wrong.append((i, "dur"))
+            if i % cs:
+                p = tasks[i - 1]
+                if p["tid"] != e["tid"]:
+                    wrong.append((i, "worker"))
+                if trace_ns(e["ts"]) < trace_ns(p["ts"]) + trace_ns(p["dur"]):
+                    wrong.append((i, "starts before %d ends" % (i - 1)))
+        by_tid = {}
+        for i in range(n):
+            by_tid.setdefault(tasks[i]["tid"], []).append(i)
+        for tid, lst in by_tid.items():
+            lst.sort(key=lambda i: trace_ns(tasks[i]["ts"]))
+            for a, b in zip(lst, lst[1:]):
+                if trace_ns(tasks[b]["ts"]) < trace_ns(tasks[a]["ts"]) + \
+                        trace_ns(tasks[a]["dur"]):
+                    wrong.append((b, "overlaps %d on its worker" % a))
+        t.ok(not wrong and len(by_tid) == 2,
+             tag + ": each chunk on one worker, its tasks back to back, "
+             "none overlapping another on its worker", str(wrong[:5]))
+        res = [e for e in ev if e.get("cat") == "result"]
+        t.ok([e["args"]["task"] for e in res] == list(range(n)) and
+             all(trace_ns(e["ts"]) >= trace_ns(tasks[e["args"]["task"]]["ts"])
+                 + trace_ns(tasks[e["args"]["task"]]["dur"]) for e in res),
+             tag + ": the caller got the results in order, each after its "
+             "task ended")
+    finally:
+        for f in os.listdir(d):
+            os.unlink(os.path.join(d, f))
+        os.rmdir(d)
+
+
 for w, h in ((80, 24), (200, 50)):
     add_case("scale_%dx%d" % (w, h), scale_screen, w, h)
+    add_case("runs_%dx%d" % (w, h), runs_screen, w, h)
 
 main(t)
