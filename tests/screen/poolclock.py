@@ -149,6 +149,34 @@ def s_steps_one_task():
         t.ok(len(ends) >= 1, "and the pool paused again once a task had finished")
 
 
+@case
+def s_steps_instant_tasks():
+    """Squares of a chunk come to the screen a run at a time: a step still
+    lets exactly one go, and the screen says which, with what it printed."""
+    with Screen(NAME + "-step-sq", 80, 24, poolscope(
+            "--autostart", "-w", "2", "-m", "map", "-c", "20", "-t",
+            "sleep 1500; square 2..40")) as s:
+        scr = s.wait_for(lambda x: done_count(x) == (20, 40), 30)
+        s.send("Space")
+        s.wait_for(lambda x: "PAUSED" in header(x), 10)
+        seen = []
+        for k in (1, 2, 3):
+            s.send("s")
+            scr = s.wait_for(lambda x: "PAUSED (step: task %d)" % k in header(x)
+                             and done_count(x) == (21 + k, 40) and
+                             re.search(r"^w0 +t%d +│square of %d is %d *$" %
+                                       (k, k + 1, (k + 1) ** 2),
+                                       x.split("Output", 1)[-1], re.M), 30)
+            seen.append(scr is not None)
+        t.ok(all(seen), "s on a chunk of squares: each step lets the next one "
+             "go, and the screen shows it done with its line (%s)" % seen,
+             s.last)
+        s.send("q")
+        s.wait_for(lambda x: "Quit" in x, 5)
+        s.send("y")
+        s.wait_exit(10)
+
+
 # ---------------------------------------------------------------- no early figures
 @case
 def no_early_figures():
