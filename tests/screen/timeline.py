@@ -545,4 +545,27 @@ def latest_and_events():
         s.wait_exit(10)
 
 
+@case
+def latest_after_a_run():
+    """A chunk of squares comes to the screen as one run: the words say
+    what its last task did, as they would had it come alone.  (Each worker
+    starts with a sleep, so that the run is the latest news.)"""
+    with Screen(NAME + "-latest-run", 80, 24,
+                poolscope("--autostart", "-w", "2", "-m", "map", "-c", "20",
+                          "-t", "sleep 3000; square 2..20; sleep 300; "
+                          "square 22..40")) as s:
+        scr = s.wait_for(lambda x: (done_count(x) or (0, 0))[0] == 20 and
+                         "running" in x.splitlines()[0], 30)
+        t.ok(scr is not None and re.match(r" latest  worker \d finished task "
+                                          r"39 \(square 40\): 1600$",
+                                          (line_of(scr, r"^ latest  ") or "")
+                                          .rstrip()),
+             "a run's last task, in words, while the chunk before it still "
+             "sleeps", s.last)
+        s.send("q")
+        s.wait_for(lambda x: "Quit" in x, 5)
+        s.send("y")
+        s.wait_exit(10)
+
+
 main(t)
