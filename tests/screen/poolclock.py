@@ -164,7 +164,7 @@ def s_steps_instant_tasks():
             s.send("s")
             scr = s.wait_for(lambda x: "PAUSED (step: task %d)" % k in header(x)
                              and done_count(x) == (21 + k, 40) and
-                             re.search(r"^w0 +t%d +│square of %d is %d *$" %
+                             re.search(r"^w\d +t%d +│square of %d is %d *$" %
                                        (k, k + 1, (k + 1) ** 2),
                                        x.split("Output", 1)[-1], re.M), 30)
             seen.append(scr is not None)
