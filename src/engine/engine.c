@@ -127,6 +127,8 @@ struct engine {
 						   events (EVENT_BULK): BULK_PLAIN,
 						   or BULK_TIMED for readers of
 						   their times or output */
+	int			 tsc;		/* workers may time instant
+						   tasks by the TSC */
 	/* A timed record's values and ends, apart, for its event. */
 	int64_t			*bulk_values;
 	uint64_t		*bulk_ends;
@@ -190,6 +192,40 @@ static void	engine_slot_spawn(struct engine *, int, int64_t);
 static void	engine_schedule(struct engine *);
 static int	engine_start_more(struct engine *);
 
+/*
+ * Timing each of a run of instant tasks by the clock costs more than the
+ * task (33 ns a read here, against 13 ns for the TSC).  Where the kernel
+ * keeps its own clock by the TSC (its clocksource: then the counter ticks
+ * at one rate on every processor), a worker reads the counter after each
+ * task and the clock only at each end of the run, and places each task's
+ * end between the two, as the kernel's clock would.
+ */
+static int
+engine_tsc_ok(void)
+{
+#if defined(__x86_64__)
+	char	buf[32];
+	int	fd, ok = 0;
+	ssize_t	n;
+
+	if (getenv("POOLSCOPE_NO_TSC") != NULL)
+		return 0;
+	fd = open("/sys/devices/system/clocksource/clocksource0/"
+	    "current_clocksource", O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		ok = strcmp(buf, "tsc\n") == 0;
+	}
+	close(fd);
+	return ok;
+#else
+	return 0;
+#endif
+}
+
 /* How long the parent naps while records stream in (engine_prepare_wait). */
 #define ENGINE_NAP_MS	1
 
@@ -243,6 +279,7 @@ engine_new(const struct engine_config *cfg, const struct tasklist *tl,
 		e->bulk = sink->want & (EVENT_BIT(EV_TASK_START) |
 		    EVENT_BIT(EV_OUTPUT)) ? BULK_TIMED : BULK_PLAIN;
 	if (e->bulk == BULK_TIMED) {
+		e->tsc = engine_tsc_ok();
 		e->bulk_values = xcalloc(SHM_BULK_MAX_PAYLOAD / 16,
 		    sizeof *e->bulk_values);
 		e->bulk_ends = xcalloc(SHM_BULK_MAX_PAYLOAD / 16,
@@ -727,6 +764,7 @@ engine_slot_spawn(struct engine *e, int slot, int64_t task)
 		wa.chunk_stops = pool_raises(e->cfg.mode, e->cfg.keep_going);
 		wa.pace_ms = e->cfg.pace_ms;
 		wa.bulk = e->bulk;
+		wa.tsc = e->tsc;
 		worker_main(&wa);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);

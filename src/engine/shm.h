@@ -161,6 +161,11 @@ struct worker_args {
 	int			 bulk;		/* instant tasks go in REC_BULK
 						   records: BULK_PLAIN or
 						   BULK_TIMED, 0: not */
+	int			 tsc;		/* the processors' time stamp
+						   counter keeps the kernel's
+						   clock: it may time a run's
+						   tasks between two clock
+						   reads */
 };
 
 void	worker_main(const struct worker_args *) __attribute__((noreturn));

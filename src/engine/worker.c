@@ -6,6 +6,10 @@
  */
 #include "config.h"
 
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -61,10 +65,13 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 		total = need + (contig < need ? contig : 0);
 		if (size - (tail - head) >= total)
 			break;
-		/* Full: sleep until the parent consumes something. */
+		/* Full: sleep until the parent consumes something.  It is
+		 * woken even from a nap (records streaming in): a nap longer
+		 * than the ring lasts would idle the pool. */
 		waited = 1;
 		atomic_store(&s->ring_wait, 1);
 		if (atomic_load(&s->rhead) == head) {
+			atomic_store(&wa->hdr->parent_sleeping, 1);
 			worker_wake_parent(wa);
 			shm_futex_wait(&s->rhead, head);
 		}
@@ -318,8 +325,45 @@ struct worker_bulk {
 	int		 timed;		/* REC_F_TIMED: data holds value and
 					   end pairs */
 	uint64_t	 start;		/* when the first task began */
+	uint64_t	 tsc0;		/* and the TSC then (wa->tsc) */
 	int64_t		 data[WORKER_BULK_MAX];	/* values, or pairs */
 };
+
+static inline uint64_t
+worker_tsc(void)
+{
+#if defined(__x86_64__)
+	return __rdtsc();
+#else
+	return 0;
+#endif
+}
+
+/* A run timed by the TSC: each end from its count of ticks, placed
+ * between the clock reads at the run's two ends (start, now). */
+static void
+worker_bulk_ticks_to_ns(struct worker_bulk *b, uint64_t now)
+{
+	uint64_t		ticks = worker_tsc() - b->tsc0, ns = now - b->start;
+	unsigned __int128	mult;
+	uint32_t		i;
+	int64_t			*end = &b->data[1];
+
+	if (ticks == 0 || ns == 0) {
+		for (i = 0; i < b->n; i++)
+			end[2 * i] = (int64_t)b->start;
+		return;
+	}
+	/* ns per tick in 32.32 fixed point */
+	mult = ((unsigned __int128)ns << 32) / ticks;
+	for (i = 0; i < b->n; i++) {
+		uint64_t t = (uint64_t)end[2 * i];
+
+		t = t < ticks ? t : ticks;
+		end[2 * i] = (int64_t)(b->start +
+		    (uint64_t)(((unsigned __int128)t * mult) >> 32));
+	}
+}
 
 static void
 worker_bulk_flush(const struct worker_args *wa, struct worker_bulk *b)
@@ -334,7 +378,11 @@ worker_bulk_flush(const struct worker_args *wa, struct worker_bulk *b)
 	/* As for one instant task: only a run that took long (it was
 	 * preempted) reads the counters, and what they moved since the last
 	 * read is its wait, every run since then having been quick. */
-	now = b->timed ? (uint64_t)b->data[2 * b->n - 1] : now_ns();
+	if (b->timed && wa->tsc) {
+		now = now_ns();
+		worker_bulk_ticks_to_ns(b, now);
+	} else
+		now = b->timed ? (uint64_t)b->data[2 * b->n - 1] : now_ns();
 	flags = now - b->start >= WORKER_SLOW_NS &&
 	    worker_stats_since(&worker_stats_last, 0, &used) == 0 ?
 	    REC_F_STATS : 0;
@@ -354,7 +402,8 @@ worker_bulk_run(const struct worker_args *wa, struct worker_bulk *b,
     const struct task *t, uint32_t task, uint32_t entry,
     struct task_outcome *out, uint64_t *start)
 {
-	int	flags = task_kind_valued(t->kind) ? REC_F_VALUE : 0;
+	int		flags = task_kind_valued(t->kind) ? REC_F_VALUE : 0;
+	uint32_t	n;
 
 	/* A record's tasks follow each other in one chunk: it is posted at
 	 * the chunk's end, and before any task reported on its own. */
@@ -362,6 +411,7 @@ worker_bulk_run(const struct worker_args *wa, struct worker_bulk *b,
 		worker_bulk_flush(wa, b);
 	if (b->n == 0) {
 		b->start = now_ns();
+		b->tsc0 = wa->tsc ? worker_tsc() : 0;
 		b->first = task;
 		b->entry = entry;
 		b->flags = flags;
@@ -372,16 +422,19 @@ worker_bulk_run(const struct worker_args *wa, struct worker_bulk *b,
 		if (b->timed) {
 			/* It began as the one before it ended. */
 			b->data[2 * b->n] = out->has_value ? out->value : 0;
-			b->data[2 * b->n + 1] = (int64_t)now_ns();
+			b->data[2 * b->n + 1] = wa->tsc ? (int64_t)(worker_tsc() -
+			    b->tsc0) : (int64_t)now_ns();
 		} else
 			b->data[b->n] = out->value;
 		if (++b->n == b->max)
 			worker_bulk_flush(wa, b);
 		return 1;
 	}
-	*start = b->timed && b->n > 0 ? (uint64_t)b->data[2 * b->n - 1] :
-	    b->n == 0 ? b->start : now_ns();
+	n = b->n;
+	*start = n == 0 ? b->start : now_ns();
 	worker_bulk_flush(wa, b);
+	if (b->timed && n > 0)		/* as the one before it ended */
+		*start = (uint64_t)b->data[2 * n - 1];
 	return 0;
 }
 
