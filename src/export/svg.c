@@ -378,8 +378,8 @@ svg_caller(FILE *f, const struct model *m, int y, const struct svg_layout *L)
 	svg_line(f, SVG_LABEL_X, y + 17, &svg_bold, "caller");
 	snprintf(num, sizeof num, "%zu", m->ntasks);
 	room = svg_width(num, &svg_small) + 6;
-	for (i = 0; i < m->nresults && m->result_t != NULL; i++) {
-		x = L->left + m->result_t[i] / 1e9 * L->scale;
+	for (i = 0; i < m->nresults && m->views; i++) {
+		x = L->left + model_result_time(m, i) / 1e9 * L->scale;
 		if ((int)x == lastpx && m->nresults > 5000)
 			continue;	/* one tick per pixel */
 		lastpx = (int)x;

@@ -30,6 +30,7 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 	const struct model_lane	*l;
 	char			 name[160], label[96], val[256];
 	size_t			 i, k;
+	uint64_t		 start, end;
 	int			 w;
 
 	fprintf(f, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"mode\":\"%s\","
@@ -61,7 +62,8 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 		t = &m->tasks[i];
 		if (t->state != MT_DONE && t->state != MT_FAILED)
 			continue;
-		if (m->when == NULL || m->when[i].end < m->when[i].start)
+		model_task_when(m, i, &start, &end);
+		if (m->ends == NULL || end < start)
 			continue;	/* never started (a lost worker) */
 		tasklist_label(tl, i, label, sizeof label);
 		snprintf(name, sizeof name, "task %zu: %s", i, label);
@@ -70,9 +72,9 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 		batch_json_string(f, name, strlen(name));
 		fprintf(f, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":",
 		    t->state == MT_FAILED ? "failed" : "task");
-		trace_us(f, m->when[i].start);
+		trace_us(f, start);
 		fputs(",\"dur\":", f);
-		trace_us(f, m->when[i].end - m->when[i].start);
+		trace_us(f, end - start);
 		fprintf(f, ",\"pid\":1,\"tid\":%d,\"args\":{\"task\":%zu,"
 		    "\"chunk\":%zu,\"call\":", m->where[i] + 1, i,
 		    i / (size_t)(m->run.chunksize > 0 ? m->run.chunksize : 1));
@@ -85,7 +87,7 @@ export_trace(FILE *f, const struct model *m, const struct tasklist *tl)
 		model_value_format(m, m->results[i], val, sizeof val);
 		fprintf(f, "{\"name\":\"result of task %u\",\"cat\":\"result\","
 		    "\"ph\":\"i\",\"s\":\"t\",\"ts\":", m->results[i]);
-		trace_us(f, m->result_t != NULL ? m->result_t[i] : 0);
+		trace_us(f, m->views ? model_result_time(m, i) : 0);
 		fprintf(f, ",\"pid\":1,\"tid\":0,\"args\":{\"task\":%u,\"seq\":%zu,"
 		    "\"value\":", m->results[i], i);
 		batch_json_string(f, val, strlen(val));

@@ -77,10 +77,12 @@ model_free(struct model *m)
 	free(m->calls);
 	free(m->tasks);
 	free(m->values);
-	free(m->when);
+	free(m->ends);
+	free(m->starts);
+	free(m->rt_first);
+	free(m->rt_t);
 	free(m->where);
 	free(m->results);
-	free(m->result_t);
 	memset(m, 0, sizeof *m);
 	m->views = views;
 	m->raised = -1;
@@ -88,6 +90,7 @@ model_free(struct model *m)
 }
 
 static void	model_lines_settle(struct model *);
+static void	*model_sparse(size_t, size_t);
 
 size_t
 model_lines_kept(struct model *m)
@@ -163,6 +166,7 @@ model_lines_settle(struct model *m)
 	struct task		 t;
 	char			 buf[MODEL_LINE_MAX + 1], *s, *nl;
 	size_t			 total = 0, k = 0, i, len;
+	uint64_t		 end;
 	uint32_t		 j, skip;
 	int			 w, r;
 
@@ -175,7 +179,8 @@ model_lines_settle(struct model *m)
 		p = &m->pend[w];
 		for (r = 0; r < p->nruns; r++)
 			for (j = 0; j < p->n[r]; j++) {
-				pl[k].t = m->when[p->first[r] + j].start;
+				model_task_when(m, p->first[r] + j, &pl[k].t,
+				    &end);
 				pl[k].worker = w;
 				pl[k++].task = p->first[r] + j;
 			}
@@ -320,6 +325,7 @@ model_lane_retry(struct model *m, int w, uint32_t task, uint64_t end)
 {
 	struct model_lane	*l;
 	size_t			 k;
+	uint64_t		 end0;
 
 	if (!m->views || w < 0 || w >= m->nworkers)
 		return;
@@ -334,9 +340,53 @@ model_lane_retry(struct model *m, int w, uint32_t task, uint64_t end)
 		m->past = xreallocarray(m->past, m->pastcap, sizeof *m->past);
 	}
 	m->past[m->npast].task = task;
-	m->past[m->npast].start = m->when[task].start;
+	model_task_when(m, task, &m->past[m->npast].start, &end0);
 	m->past[m->npast].end = end;
 	l->tasks[k - 1] = MODEL_LANE_PAST | (uint32_t)m->npast++;
+}
+
+void
+model_task_when(const struct model *m, size_t i, uint64_t *start,
+    uint64_t *end)
+{
+	*start = *end = 0;
+	if (m->ends == NULL || i >= m->ntasks)
+		return;
+	*end = m->ends[i];
+	/* (a chained task is never the first) */
+	*start = m->tasks[i].chained && i > 0 ? m->ends[i - 1] : m->starts[i];
+}
+
+uint64_t
+model_result_time(const struct model *m, size_t i)
+{
+	size_t	lo = 0, hi = m->nrt, mid;
+
+	/* the last run that began at or before result i */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (m->rt_first[mid] <= i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 ? m->rt_t[lo - 1] : 0;
+}
+
+size_t
+model_results_before(const struct model *m, uint64_t t)
+{
+	size_t	lo = 0, hi = m->nrt, mid;
+
+	/* the first run at t or later */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (m->rt_t[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->nrt ? m->rt_first[lo] : m->nresults;
 }
 
 void
@@ -358,8 +408,9 @@ model_lane_span(const struct model *m, const struct model_lane *l, size_t k,
 	}
 	t = &m->tasks[e];
 	sp->task = e;
-	sp->start = m->when[e].start;
-	sp->end = t->state == MT_RUNNING ? now : m->when[e].end;
+	model_task_when(m, e, &sp->start, &sp->end);
+	if (t->state == MT_RUNNING)
+		sp->end = now;
 	if (sp->end < sp->start)
 		sp->end = sp->start;
 	sp->state = t->state;
@@ -406,11 +457,23 @@ model_run_start(struct model *m, const struct run_info *ri)
 		m->values = xcalloc(m->ntasks, sizeof *m->values);
 		m->results = xcalloc(m->ntasks, sizeof *m->results);
 		if (m->views) {
-			m->when = xcalloc(m->ntasks, sizeof *m->when);
+			m->ends = xcalloc(m->ntasks, sizeof *m->ends);
+			m->starts = model_sparse(m->ntasks, sizeof *m->starts);
 			m->where = xcalloc(m->ntasks, sizeof *m->where);
-			m->result_t = xcalloc(m->ntasks, sizeof *m->result_t);
 		}
 	}
+}
+
+/* A zeroed array whose pages are made only where it is written: no huge
+ * pages asked for (one write would make two megabytes). */
+static void *
+model_sparse(size_t n, size_t size)
+{
+	void	*p = calloc(n, size);
+
+	if (p == NULL)
+		return xcalloc(n, size);	/* (which says so) */
+	return p;
 }
 
 /* Grow an array of n elements of size to cap, the new ones zero. */
@@ -439,11 +502,11 @@ model_task_submit(struct model *m, int64_t i)
 		m->results = model_grow(m->results, n, cap,
 		    sizeof *m->results);
 		if (m->views) {
-			m->when = model_grow(m->when, n, cap, sizeof *m->when);
+			m->ends = model_grow(m->ends, n, cap, sizeof *m->ends);
+			m->starts = model_grow(m->starts, n, cap,
+			    sizeof *m->starts);
 			m->where = model_grow(m->where, n, cap,
 			    sizeof *m->where);
-			m->result_t = model_grow(m->result_t, n, cap,
-			    sizeof *m->result_t);
 		}
 		if (m->errors != NULL)
 			m->errors = model_grow(m->errors, n, cap,
@@ -547,8 +610,8 @@ model_task_end(struct model *m, struct model_worker *w, struct model_task *t,
 
 	if (t->state == MT_RUNNING && m->nrunning > 0)
 		m->nrunning--;
-	if (m->when != NULL)
-		m->when[t - m->tasks].end = at;
+	if (m->ends != NULL)
+		m->ends[t - m->tasks] = at;
 	if (w != NULL) {
 		if (ev->has_stats)
 			w->busy_ns += ev->cpu_ns + ev->wait_ns;
@@ -583,8 +646,9 @@ model_task_start(struct model *m, struct model_worker *w,
     struct model_task *t, const struct event *ev)
 {
 	t->state = MT_RUNNING;
-	if (m->when != NULL) {
-		m->when[t - m->tasks].start = ev->t;
+	t->chained = 0;
+	if (m->ends != NULL) {
+		m->starts[t - m->tasks] = ev->t;
 		m->where[t - m->tasks] = ev->worker;
 	}
 	t->ran = ev->worker >= 0;
@@ -613,10 +677,11 @@ model_task_done(struct model *m, struct model_worker *w, struct model_task *t,
 		model_text_set(m, ev->task, ev->text, ev->len);
 	m->ndone++;
 	m->ncomputed++;
-	if (m->when != NULL) {
-		const struct model_when	*wh = &m->when[t - m->tasks];
+	if (m->ends != NULL) {
+		uint64_t	start, end;
 
-		m->task_ns_sum += wh->end - wh->start;
+		model_task_when(m, (size_t)(t - m->tasks), &start, &end);
+		m->task_ns_sum += end - start;
 		m->task_ns_n++;
 	}
 }
@@ -632,7 +697,7 @@ model_task_fail(struct model *m, struct model_worker *w, struct model_task *t,
 	if (m->run.program && ev->vkind != VAL_EXC)
 		m->lost = ev->task;	/* its worker died: not an exception */
 	t->ran = ev->worker >= 0;	/* no: no worker was left to run it */
-	if (m->when != NULL)
+	if (m->ends != NULL)
 		m->where[t - m->tasks] = ev->worker;
 	if (ev->worker >= 0)
 		m->ncomputed++;
@@ -680,11 +745,15 @@ model_tasks_done(struct model *m, struct model_worker *w,
 	/* What it printed before, unended, is a line (its first task's
 	 * line comes after it). */
 	model_partial_end(m, ev->worker, start);
+	/* Only the first has a start of its own: each of the others began
+	 * as the one before it ended. */
+	m->starts[first] = start;
+	m->tasks[first].chained = 0;
 	for (i = 0; i < n; i++) {
-		m->when[first + i].start = start;
 		start = bk != NULL ? bk->ends[i] : ev->t;
-		m->when[first + i].end = start;
+		m->ends[first + i] = start;
 		m->where[first + i] = ev->worker;
+		m->tasks[first + i].chained = i > 0;
 	}
 	m->task_ns_sum += start - ev->t_start;
 	m->task_ns_n += n;
@@ -697,7 +766,7 @@ model_tasks_done(struct model *m, struct model_worker *w,
 	for (i = 0; i < n; i++)
 		l->tasks[l->n++] = (uint32_t)(first + i);
 	w->task = -1;
-	w->task_start = m->when[first + n - 1].start;
+	w->task_start = n > 1 ? m->ends[first + n - 2] : ev->t_start;
 	if (w->state != WS_PAUSED)
 		w->state = WS_IDLE;
 	if (bk != NULL && bk->tl != NULL)
@@ -718,8 +787,22 @@ model_receive(struct model *m, size_t i, int failed, uint64_t ns)
 	if (failed && m->raised < 0 &&
 	    pool_raises(m->run.mode, m->run.keep_going))
 		m->raised = (int64_t)i;
-	if (m->result_t != NULL)
-		m->result_t[m->nresults] = ns;
+	if (m->views) {
+		/* a new run of arrivals when the time moves on */
+		if (m->nrt > 0 && ns < m->rt_t[m->nrt - 1])
+			ns = m->rt_t[m->nrt - 1];	/* (never earlier) */
+		if (m->nrt == 0 || ns != m->rt_t[m->nrt - 1]) {
+			if (m->nrt == m->rtcap) {
+				m->rtcap = m->rtcap ? m->rtcap * 2 : 64;
+				m->rt_first = xreallocarray(m->rt_first,
+				    m->rtcap, sizeof *m->rt_first);
+				m->rt_t = xreallocarray(m->rt_t, m->rtcap,
+				    sizeof *m->rt_t);
+			}
+			m->rt_first[m->nrt] = (uint32_t)m->nresults;
+			m->rt_t[m->nrt++] = ns;
+		}
+	}
 	m->results[m->nresults++] = (uint32_t)i;
 }
 
@@ -865,7 +948,7 @@ model_event(struct model *m, const struct event *ev)
 		if (t == NULL || t->state == MT_SKIPPED)
 			break;
 		t->state = MT_SKIPPED;
-		if (m->when != NULL)
+		if (m->ends != NULL)
 			m->where[ev->task] = ev->worker;
 		m->nskipped++;
 		break;

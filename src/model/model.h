@@ -93,13 +93,11 @@ struct model_task {
 	uint8_t		 received:1;	/* the caller has its result */
 	uint8_t		 ran:1;		/* a worker ran it (a task may fail
 					   with none left to run it) */
-	uint8_t		 attempts;
-};
-
-/* When a task ran (views only: 16 bytes a task nobody reads otherwise). */
-struct model_when {
-	uint64_t	 start;		/* ns since run start */
-	uint64_t	 end;
+	uint8_t		 attempts:7;	/* (POOL_MAX_RETRIES + 1 at most) */
+	uint8_t		 chained:1;	/* it began as the task before it
+					   ended, on the same slot (a run of
+					   instant tasks): no start of its own
+					   is kept (views) */
 };
 
 struct model {
@@ -113,21 +111,31 @@ struct model {
 	int			 nworkers;
 	struct model_task	*tasks;
 	int64_t			*values;	/* per task: its result (VAL_INT) */
-	struct model_when	*when;		/* per task (views only) */
+	/* When each task ran (views only; read them with model_task_when):
+	 * its end, and its start unless it is chained to the task before
+	 * it.  starts[] is written only where needed, and its pages made
+	 * only then: a million squares in runs touch a few hundred. */
+	uint64_t		*ends;
+	uint64_t		*starts;
 	int32_t			*where;		/* per task: the slot that ran it,
 						   or whose chunk it was, -1:
 						   none (views only) */
 	size_t			 ntasks;
-	size_t			 taskcap;	/* tasks, values, when, where,
-						   results, result_t and errors
+	size_t			 taskcap;	/* tasks, values, ends, starts,
+						   where, results and errors
 						   have room for */
 	/* Per task, allocated on first use: an error's text, or a Python
 	 * value's repr (VAL_TEXT). */
 	char		       **errors;
 
 	uint32_t		*results;	/* task indices, in arrival order */
-	uint64_t		*result_t;	/* when each arrived (views only) */
 	size_t			 nresults;
+	/* When the results arrived (views only; read them with
+	 * model_result_time): runs of results that arrived at one moment
+	 * (a chunk's come together), each run's first result and time. */
+	uint32_t		*rt_first;
+	uint64_t		*rt_t;
+	size_t			 nrt, rtcap;
 	size_t			 next_unreceived;	/* the first task the caller
 						   has no result for yet */
 
@@ -190,6 +198,13 @@ void	model_init(struct model *);
  * values, errors and the counts, but not when each task started, how many
  * run, the workers' busy time or the mean task time. */
 void	model_keep_views(struct model *);
+/* When task i began and ended (views; 0 for a task that never ran). */
+void	model_task_when(const struct model *, size_t i, uint64_t *start,
+	    uint64_t *end);
+/* When the caller received its i-th result (i < nresults; views). */
+uint64_t model_result_time(const struct model *, size_t i);
+/* How many results the caller had received before t (views). */
+size_t	model_results_before(const struct model *, uint64_t t);
 /* Entry k of a lane, its end at now if it is still running. */
 void	model_lane_span(const struct model *, const struct model_lane *,
 	    size_t k, uint64_t now, struct model_span *);

@@ -268,9 +268,9 @@ static uint64_t
 tl_call_end(struct model *m)
 {
 	if (m->raised >= 0 && m->nresults > 0)
-		return m->result_t[m->nresults - 1];
+		return model_result_time(m, m->nresults - 1);
 	if (m->nresults >= m->ntasks && m->nresults > 0)
-		return m->result_t[m->nresults - 1];
+		return model_result_time(m, m->nresults - 1);
 	return 0;
 }
 
@@ -278,26 +278,8 @@ tl_call_end(struct model *m)
 static size_t
 tl_results_in(struct model *m, uint64_t a, uint64_t b, size_t *first)
 {
-	size_t	lo = 0, hi = m->nresults, mid, s;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (m->result_t[mid] < a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	s = lo;
-	hi = m->nresults;
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (m->result_t[mid] < b)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*first = s;
-	return lo - s;
+	*first = model_results_before(m, a);
+	return model_results_before(m, b) - *first;
 }
 
 /* What the caller waits for in the stretch that ends with result k (k ==
@@ -333,7 +315,7 @@ tl_caller_dense(struct model *m, uint64_t a, uint64_t dt, int w,
 	int	c, with = 0, touch = 0;
 
 	*most = 1;
-	for (c = 0; c < w && m->result_t != NULL; c++) {
+	for (c = 0; c < w && m->views; c++) {
 		if (a + (uint64_t)c * dt > now)
 			break;
 		n = tl_results_in(m, a + (uint64_t)c * dt,
@@ -385,7 +367,7 @@ tl_caller_room(struct model *m, size_t k, int c, int len, uint64_t a,
 
 	for (cc = 0; cc <= len; cc++) {
 		t = a + (uint64_t)(c + cc) * dt;
-		if (k < m->nresults && m->result_t[k] < t + dt)
+		if (k < m->nresults && model_result_time(m, k) < t + dt)
 			return 0;
 		if (cc < len && (t > now || (end && t >= end)))
 			return 0;
@@ -445,7 +427,7 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 			ui_fill(ui, y, x + c, w - c, C_NORMAL);
 			break;
 		}
-		n = m->result_t != NULL ? tl_results_in(m, t, t + dt, &first) : 0;
+		n = m->views ? tl_results_in(m, t, t + dt, &first) : 0;
 		if (n > 0) {
 			tl_caller_tick(ui, m, y, x + c, n, first, dense, most);
 			after_tick = 1;
@@ -466,7 +448,7 @@ ui_timeline_caller(struct ui *ui, struct ui_run *r, int y, int x, int w,
 			ui_put(ui, y, x + c, 1, C_NORMAL, "");	/* free */
 			continue;
 		}
-		k = m->result_t != NULL ? tl_results_in(m, 0, t, &first) : 0;
+		k = m->views ? tl_results_in(m, 0, t, &first) : 0;
 		if (!dense && !after_tick && said != k) {
 			said = k;
 			tl_awaited(r, k, what, sizeof what);

@@ -215,6 +215,24 @@ value(size_t task)
 }
 
 /* Line i of the output pane, or "(none)". */
+static uint64_t
+start_of(size_t i)
+{
+	uint64_t	s, e;
+
+	model_task_when(&m, i, &s, &e);
+	return s;
+}
+
+static uint64_t
+end_of(size_t i)
+{
+	uint64_t	s, e;
+
+	model_task_when(&m, i, &s, &e);
+	return e;
+}
+
 static const char *
 line(size_t i)
 {
@@ -323,8 +341,8 @@ test_tasks(void)
 
 	model_init(&m);
 	run_start(MODE_APPLY_ASYNC, 2, 6, 0);
-	ok(m.when == NULL, "without views no task's times are kept (16 "
-	    "bytes a task nobody reads)");
+	ok(m.ends == NULL && m.starts == NULL, "without views no task's times "
+	    "are kept (16 bytes a task nobody reads)");
 	model_free(&m);
 	model_init(&m);
 	model_keep_views(&m);
@@ -334,14 +352,14 @@ test_tasks(void)
 
 	task_start(0, 0);
 	is_int(m.tasks[0].state, MT_RUNNING, "task_start: running");
-	ok(m.when != NULL && m.where[0] == 0 &&
-	    m.when[0].start == now, "task_start: on its worker, at its time");
+	ok(m.ends != NULL && m.where[0] == 0 && start_of(0) == now,
+	    "task_start: on its worker, at its time");
 	is_int(m.nrunning, 1, "one task running");
 	now += 19 * MS;			/* it runs 20 ms */
 	task_done(0, 0, 16);
 	ok(m.tasks[0].state == MT_DONE && m.tasks[0].vkind == VAL_INT &&
 	    m.values[0] == 16, "task_done: done, with its value");
-	is_int(m.when[0].end, now, "task_done: its end");
+	is_int(end_of(0), now, "task_done: its end");
 	is_int(m.nrunning, 0, "none running");
 	is_int(m.workers[0].busy_ns, 20 * MS,
 	    "the worker was busy for the task's 20 ms");
@@ -911,6 +929,7 @@ test_bulk_views(void)
 	static int64_t	values[3000];
 	const uint64_t	e0[] = { 110, 120, 135 }, e1[] = { 115, 125, 130 };
 	const int64_t	v0[] = { 1, 4, 9 }, v1[] = { 16, 25, 36 };
+	struct event	ev;
 	struct tasklist	tl;
 	char		err[256];
 	size_t		i;
@@ -929,15 +948,17 @@ test_bulk_views(void)
 	output(-1, 0, "half a line");
 	tasks_done_timed(0, 100, 0, 3, 100, e0, v0, &tl);
 	tasks_done_timed(1, 101, 3, 3, 105, e1, v1, &tl);
-	ok(m.when[0].start == 100 && m.when[0].end == 110 &&
-	    m.when[1].start == 110 && m.when[1].end == 120 &&
-	    m.when[2].start == 120 && m.when[2].end == 135,
+	ok(start_of(0) == 100 && end_of(0) == 110 &&
+	    start_of(1) == 110 && end_of(1) == 120 &&
+	    start_of(2) == 120 && end_of(2) == 135,
 	    "each task of a run began as the one before it ended");
-	ok(m.when[3].start == 105 && m.when[5].end == 130 &&
+	ok(start_of(3) == 105 && end_of(5) == 130 &&
 	    m.where[4] == 1 && m.where[2] == 0, "on the slot that ran it");
 	ok(m.lanes[0].n == 3 && m.lanes[0].tasks[2] == 2 &&
 	    m.lanes[1].n == 3 && m.lanes[1].tasks[0] == 3,
 	    "each worker's lane lists the run's tasks");
+	ok(!m.tasks[0].chained && m.tasks[1].chained && m.tasks[2].chained &&
+	    !m.tasks[3].chained, "only a run's first keeps a start of its own");
 	is_int(m.task_ns_n, 6, "each counts for the mean task time");
 	is_int(m.task_ns_sum, 35 + 25, "with its own time");
 	ok(m.workers[0].state == WS_IDLE && m.workers[0].task == -1 &&
@@ -968,6 +989,29 @@ test_bulk_views(void)
 	    "the newest last");
 	is_str(line(0), "square of 1983 is 3932289", "the oldest kept first");
 	is_str(value(3005), "9036036", "each task's value");
+
+	/* Results arriving together share one time (a run of arrivals). */
+	ev = make_event(EV_RESULTS, -1, 0, 0);
+	ev.t = 5000;
+	ev.count = 3;
+	feed(&ev);
+	ev = make_event(EV_RESULT, -1, 0, 3);
+	ev.t = 6000;
+	ev.vkind = VAL_INT;
+	feed(&ev);
+	ev = make_event(EV_RESULTS, -1, 0, 4);
+	ev.t = 5500;		/* never earlier than the one before */
+	ev.count = 2;
+	feed(&ev);
+	ok(m.nresults == 6 && m.nrt == 2, "six results in two runs of "
+	    "arrivals (%zu)", m.nrt);
+	ok(model_result_time(&m, 0) == 5000 && model_result_time(&m, 2) == 5000 &&
+	    model_result_time(&m, 3) == 6000 && model_result_time(&m, 5) == 6000,
+	    "each result's time");
+	ok(model_results_before(&m, 5000) == 0 &&
+	    model_results_before(&m, 5001) == 3 &&
+	    model_results_before(&m, 6000) == 3 &&
+	    model_results_before(&m, 6001) == 6, "results before a time");
 	run_end(3006, 0, 0, 0);
 	model_free(&m);
 	tasklist_free(&tl);
