@@ -728,6 +728,7 @@ model_tasks_done(struct model *m, struct model_worker *w,
 		t->state = MT_DONE;
 		t->ran = 1;
 		t->vkind = (uint8_t)ev->vkind;
+		t->chained = i > 0 && m->views;	/* (see below) */
 	}
 	if (ev->values != NULL)
 		memcpy(m->values + first, ev->values, n * sizeof *m->values);
@@ -748,13 +749,14 @@ model_tasks_done(struct model *m, struct model_worker *w,
 	/* Only the first has a start of its own: each of the others began
 	 * as the one before it ended. */
 	m->starts[first] = start;
-	m->tasks[first].chained = 0;
-	for (i = 0; i < n; i++) {
-		start = bk != NULL ? bk->ends[i] : ev->t;
-		m->ends[first + i] = start;
+	if (bk != NULL)
+		memcpy(m->ends + first, bk->ends, n * sizeof *m->ends);
+	else
+		for (i = 0; i < n; i++)
+			m->ends[first + i] = ev->t;
+	start = m->ends[first + n - 1];
+	for (i = 0; i < n; i++)
 		m->where[first + i] = ev->worker;
-		m->tasks[first + i].chained = i > 0;
-	}
 	m->task_ns_sum += start - ev->t_start;
 	m->task_ns_n += n;
 	l = &m->lanes[ev->worker];
@@ -822,13 +824,32 @@ model_results(struct model *m, const struct event *ev)
 {
 	size_t	i, first = (size_t)ev->task, n = ev->count;
 
+	struct model_task	*t;
+	uint32_t		*r;
+
 	if (ev->task < 0 || first > m->ntasks || n > m->ntasks - first ||
 	    n > m->ntasks - m->nresults)
 		return;
-	for (i = first; i < first + n; i++)
-		if (!m->tasks[i].received)
-			model_receive(m, i, value_failed(m->tasks[i].vkind),
-			    ev->t);
+	/* A run of tasks done and not yet received (a chunk of squares):
+	 * in one go, its first through model_receive for the time. */
+	for (i = first, t = &m->tasks[first]; i < first + n; i++, t++)
+		if (t->received || t->state != MT_DONE)
+			break;
+	if (i == first + n && n > 1) {
+		model_receive(m, first, 0, ev->t);
+		r = &m->results[m->nresults];
+		for (i = first + 1, t = &m->tasks[first + 1]; i < first + n;
+		    i++, t++) {
+			t->received = 1;
+			*r++ = (uint32_t)i;
+		}
+		m->nresults += n - 1;
+		m->nresults_computed += n - 1;
+	} else
+		for (i = first; i < first + n; i++)
+			if (!m->tasks[i].received)
+				model_receive(m, i,
+				    value_failed(m->tasks[i].vkind), ev->t);
 	model_next_due(m);
 }
 
