@@ -464,6 +464,14 @@ model_run_start(struct model *m, const struct run_info *ri)
 	}
 }
 
+/* A slot as where[] keeps it (two bytes: POOL_MAX_WORKERS fit), -1 for
+ * none or one out of range. */
+static int16_t
+model_slot16(int w)
+{
+	return w >= 0 && w < POOL_MAX_WORKERS ? (int16_t)w : -1;
+}
+
 /* A zeroed array whose pages are made only where it is written: no huge
  * pages asked for (one write would make two megabytes). */
 static void *
@@ -649,7 +657,7 @@ model_task_start(struct model *m, struct model_worker *w,
 	t->chained = 0;
 	if (m->ends != NULL) {
 		m->starts[t - m->tasks] = ev->t;
-		m->where[t - m->tasks] = ev->worker;
+		m->where[t - m->tasks] = model_slot16(ev->worker);
 	}
 	t->ran = ev->worker >= 0;
 	m->nrunning++;
@@ -698,7 +706,7 @@ model_task_fail(struct model *m, struct model_worker *w, struct model_task *t,
 		m->lost = ev->task;	/* its worker died: not an exception */
 	t->ran = ev->worker >= 0;	/* no: no worker was left to run it */
 	if (m->ends != NULL)
-		m->where[t - m->tasks] = ev->worker;
+		m->where[t - m->tasks] = model_slot16(ev->worker);
 	if (ev->worker >= 0)
 		m->ncomputed++;
 	else
@@ -756,7 +764,7 @@ model_tasks_done(struct model *m, struct model_worker *w,
 			m->ends[first + i] = ev->t;
 	start = m->ends[first + n - 1];
 	for (i = 0; i < n; i++)
-		m->where[first + i] = ev->worker;
+		m->where[first + i] = model_slot16(ev->worker);
 	m->task_ns_sum += start - ev->t_start;
 	m->task_ns_n += n;
 	l = &m->lanes[ev->worker];
@@ -970,7 +978,7 @@ model_event(struct model *m, const struct event *ev)
 			break;
 		t->state = MT_SKIPPED;
 		if (m->ends != NULL)
-			m->where[ev->task] = ev->worker;
+			m->where[ev->task] = model_slot16(ev->worker);
 		m->nskipped++;
 		break;
 	case EV_SENTINEL:

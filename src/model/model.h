@@ -117,7 +117,7 @@ struct model {
 	 * only then: a million squares in runs touch a few hundred. */
 	uint64_t		*ends;
 	uint64_t		*starts;
-	int32_t			*where;		/* per task: the slot that ran it,
+	int16_t			*where;		/* per task: the slot that ran it,
 						   or whose chunk it was, -1:
 						   none (views only) */
 	size_t			 ntasks;
