@@ -39,6 +39,17 @@ worker_wake_parent(const struct worker_args *wa)
 	}
 }
 
+/* Wake the parent whether it sleeps or naps (its ring is full). */
+static void
+worker_wake_parent_now(const struct worker_args *wa)
+{
+	uint64_t	one = 1;
+
+	atomic_store(&wa->hdr->parent_sleeping, 0);
+	while (write(wa->efd, &one, sizeof one) < 0 && errno == EINTR)
+		;
+}
+
 /* Append one record (payload at most SHM_REC_MAX_PAYLOAD) to the ring,
  * waiting for the parent to make room if the ring is full.  The record's
  * time is now, when it was posted (the caller's clock reading), not when
@@ -71,8 +82,7 @@ worker_post1(const struct worker_args *wa, int type, int flags, uint32_t task,
 		waited = 1;
 		atomic_store(&s->ring_wait, 1);
 		if (atomic_load(&s->rhead) == head) {
-			atomic_store(&wa->hdr->parent_sleeping, 1);
-			worker_wake_parent(wa);
+			worker_wake_parent_now(wa);
 			shm_futex_wait(&s->rhead, head);
 		}
 		atomic_store(&s->ring_wait, 0);

@@ -2,9 +2,10 @@
 reads instant tasks' events one by one: their workers send a run of a
 chunk's tasks as one record of values, and the parent takes it whole.
 What -q prints must not change for it: each run is compared with the same
-run with --svg (which reads every task's events, so it takes them one by
-one), with what CPython's own Pool gives its caller, and with a worker
-killed in the middle of a chunk."""
+run with --record (which reads every task's events, so it takes them one
+by one) and with --svg (whose model takes each run with its tasks' times,
+as the screen's does), with what CPython's own Pool gives its caller, and
+with a worker killed in the middle of a chunk."""
 import os
 import re
 import signal
@@ -19,9 +20,12 @@ t = TAP()
 MIX = "square 1..5; fail; print 4; hello 5; cube 1..7; sleep 1; square 1..3"
 
 
-def quiet(args, svg=None):
-    """(status, stdout with the summary's times left out, stderr)."""
-    extra = ["--svg", svg, "--force"] if svg else []
+def quiet(args, out=None):
+    """(status, stdout with the summary's times left out, stderr); out:
+    a file for --record (task by task) or, ending in .svg, --svg (runs
+    with their times)."""
+    extra = ([] if not out else ["--svg", out, "--force"]
+             if out.endswith(".svg") else ["--record", out, "--force"])
     p = run(["--batch", "-q"] + extra + list(args))
     out = re.sub(r"wall [^(]*\([^)]*\)(, waiting for a processor [0-9.]+ s)?"
                  r", speedup [0-9.]+x ", "", p.stdout)
@@ -46,18 +50,30 @@ def svg_path():
     return "/tmp/ps-quiet-%d.svg" % os.getpid()
 
 
+def rec_path():
+    return "/tmp/ps-quiet-%d.rec" % os.getpid()
+
+
+def unlink_outputs():
+    for f in (svg_path(), rec_path()):
+        try:
+            os.unlink(f)
+        except OSError:
+            pass
+
+
 def same_as_per_task(mode, keep_going, chunks):
     args = ["-w", "1", "-m", mode] + (["--keep-going"] if keep_going else [])
     args += ["-c", "3"] if chunks else []
     args += ["-t", MIX]
     bulk = quiet(args)
-    each = quiet(args, svg_path())
-    try:
-        os.unlink(svg_path())
-    except OSError:
-        pass
+    each = quiet(args, rec_path())
+    timed = quiet(args, svg_path())
+    unlink_outputs()
     same(bulk, each, "-q %s: the same list, summary and exit status as "
          "with per-task events" % " ".join(args))
+    same(timed, each, "-q --svg %s: and with runs that carry their tasks' "
+         "times" % " ".join(args))
 
 
 for mode in ("map", "imap", "imap_unordered", "apply_async", "apply"):
@@ -77,13 +93,13 @@ def many_workers_ordered():
     for mode in ("map", "imap"):
         args = ["-w", "3", "-m", mode, "-c", "1000", "-t", spec]
         bulk = quiet(args)
-        each = quiet(args, svg_path())
+        each = quiet(args, rec_path())
+        timed = quiet(args, svg_path())
         same(bulk, each, "-q %s on 3 workers, chunks of 1000: the same as "
              "with per-task events" % mode)
-    try:
-        os.unlink(svg_path())
-    except OSError:
-        pass
+        same(timed, each, "-q --svg %s on 3 workers, chunks of 1000: and "
+             "with runs that carry their tasks' times" % mode)
+    unlink_outputs()
 
 
 @case
