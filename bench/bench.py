@@ -273,8 +273,9 @@ def main_screen(ps, runs):
     # --quiet alone would not even make the lines (nobody reads them); with
     # --svg the model keeps lines and lanes as the screen's does, so the
     # difference is the drawing.
-    # The row: a million squares with map, where -q takes each
-    # chunk's instant tasks a run at a time and the screen one by one.
+    # The row: a million squares with map, where both take each
+    # chunk's instant tasks a run at a time (the screen's runs carry each
+    # task's end, and it keeps each task's times, slot and lane).
     versus("1000000 square, map", ["-w", "2", "-m", "map", "-t",
                                    "square 1..1000000"], [], " -q")
     big = ["-w", "2", "-m", "apply_async", "-t", "square 1..1000000"]
