@@ -55,6 +55,16 @@ def whole(argv, stdout=subprocess.DEVNULL):
     return time.perf_counter() - t0
 
 
+def whole_cpu(argv):
+    """Wall time and CPU time (user and system, the whole process tree:
+    it is reaped before this returns) of one run."""
+    import resource
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = whole(argv)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+
 def ps_run_wall(ps, args):
     """poolscope's own run time (the summary's wall) and the whole process."""
     t0 = time.perf_counter()
@@ -380,13 +390,20 @@ def main_tracer(ps, runs):
             with open(path, "w") as f:
                 f.write(text % n)
             alone, watched = alternate([
-                lambda: whole(["python3", path]),
-                lambda: whole([ps, "--batch", "-q", "--", "python3", path])],
-                runs)
+                lambda: whole_cpu(["python3", path]),
+                lambda: whole_cpu([ps, "--batch", "-q", "--", "python3",
+                                   path])], runs)
+            aw, wc = [a[0] for a in alone], [w[0] for w in watched]
             print("   Pool(2).%-28s %7d tasks: alone %s, watched %s, %.2fx "
-                  "(goal %.2fx)" % (name, n, spread(alone), spread(watched),
-                                    statistics.median(watched) /
-                                    statistics.median(alone), goal))
+                  "(goal %.2fx)" % (name, n, spread(aw), spread(wc),
+                                    statistics.median(wc) /
+                                    statistics.median(aw), goal))
+            # CPU time swings less than wall time on a shared machine: what
+            # the tracer (and poolscope reading it) cost, whatever the load.
+            ac, cc = [a[1] for a in alone], [w[1] for w in watched]
+            print("   %-37s CPU: alone %s, watched %s, %.2fx" % (
+                "", spread(ac), spread(cc),
+                statistics.median(cc) / statistics.median(ac)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
