@@ -527,35 +527,41 @@ engine_exit_status(struct engine *e)
  * just before a pause and read after it is found among the pauses.
  */
 static uint64_t
-engine_pool_ns(const struct engine *e, uint64_t mono)
+engine_pool_ns_past(const struct engine *e, uint64_t mono)
 {
 	const struct pause_iv	*iv = NULL;
-	size_t			 lo, hi, mid;
+	size_t			 lo = 0, hi = e->npauses, mid;
 	uint64_t		 t;
+
+	while (lo < hi) {	/* the last pause that began by mono */
+		mid = (lo + hi) / 2;
+		if (e->pauses[mid].start <= mono)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0)
+		iv = &e->pauses[lo - 1];
+	if (iv == NULL)
+		t = mono;
+	else if (mono < iv->end)
+		t = iv->start - iv->before;
+	else
+		t = mono - iv->before - (iv->end - iv->start);
+	return t > e->t0 ? t - e->t0 : 0;
+}
+
+/* (inline: each task of a timed run has its end converted) */
+static inline uint64_t
+engine_pool_ns(const struct engine *e, uint64_t mono)
+{
+	uint64_t	t;
 
 	if (e->paused && mono >= e->paused_at)
 		mono = e->paused_at;
-	if (e->npauses == 0 || mono >= e->pauses[e->npauses - 1].end)
-		t = mono - e->paused_total;
-	else {
-		lo = 0;
-		hi = e->npauses;
-		while (lo < hi) {	/* the last pause that began by mono */
-			mid = (lo + hi) / 2;
-			if (e->pauses[mid].start <= mono)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo > 0)
-			iv = &e->pauses[lo - 1];
-		if (iv == NULL)
-			t = mono;
-		else if (mono < iv->end)
-			t = iv->start - iv->before;
-		else
-			t = mono - iv->before - (iv->end - iv->start);
-	}
+	if (e->npauses > 0 && mono < e->pauses[e->npauses - 1].end)
+		return engine_pool_ns_past(e, mono);
+	t = mono - e->paused_total;
 	return t > e->t0 ? t - e->t0 : 0;
 }
 
@@ -1222,16 +1228,8 @@ engine_rec_bulk(struct engine *e, int slot, const struct shm_rec *r,
 		 * before it), its value apart. */
 		pair = (const int64_t *)(const void *)payload;
 		for (i = 0, t = t0; i < n; i++, pair += 2) {
-			uint64_t mono = (uint64_t)pair[1];
-
 			e->bulk_values[i] = pair[0];
-			/* (engine_pool_ns, its common case inline) */
-			if (!e->paused && (e->npauses == 0 ||
-			    mono >= e->pauses[e->npauses - 1].end) &&
-			    mono - e->paused_total > e->t0)
-				e->bulk_ends[i] = mono - e->paused_total - e->t0;
-			else
-				e->bulk_ends[i] = engine_pool_ns(e, mono);
+			e->bulk_ends[i] = engine_pool_ns(e, (uint64_t)pair[1]);
 			if (e->bulk_ends[i] < t)
 				e->bulk_ends[i] = t;
 			t = e->bulk_ends[i];

@@ -308,13 +308,21 @@ model_output(struct model *m, int w, int64_t task, uint64_t t,
 	}
 }
 
+/* Room in a lane for n more entries. */
+static void
+model_lane_room(struct model_lane *l, size_t n)
+{
+	if (l->n + n <= l->cap)
+		return;
+	while (l->n + n > l->cap)
+		l->cap = l->cap ? l->cap * 2 : 64;
+	l->tasks = xreallocarray(l->tasks, l->cap, sizeof *l->tasks);
+}
+
 static void
 model_lane_push(struct model_lane *l, uint32_t task)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		l->tasks = xreallocarray(l->tasks, l->cap, sizeof *l->tasks);
-	}
+	model_lane_room(l, 1);
 	l->tasks[l->n++] = task;
 }
 
@@ -768,11 +776,7 @@ model_tasks_done(struct model *m, struct model_worker *w,
 	m->task_ns_sum += start - ev->t_start;
 	m->task_ns_n += n;
 	l = &m->lanes[ev->worker];
-	if (l->n + n > l->cap) {
-		while (l->n + n > l->cap)
-			l->cap = l->cap ? l->cap * 2 : 64;
-		l->tasks = xreallocarray(l->tasks, l->cap, sizeof *l->tasks);
-	}
+	model_lane_room(l, n);
 	for (i = 0; i < n; i++)
 		l->tasks[l->n++] = (uint32_t)(first + i);
 	w->task = -1;
