@@ -783,6 +783,21 @@ model_tasks_done(struct model *m, struct model_worker *w,
 	w->task_start = n > 1 ? m->ends[first + n - 2] : ev->t_start;
 	if (w->state != WS_PAUSED)
 		w->state = WS_IDLE;
+	/* A run that ends before its chunk does (its record was full, or a
+	 * task that takes a while comes next): the worker goes on with the
+	 * chunk's next task, as Python's does with the rest of its mapstar.
+	 * It is busy, not idle between two of a million squares. */
+	if (bk != NULL && m->run.chunksize > 1) {
+		size_t	last = (size_t)(bk->chunk + 1) * (size_t)m->run.chunksize;
+
+		if (first + n < last && first + n < m->ntasks &&
+		    m->tasks[first + n].state == MT_PENDING) {
+			w->task = (int64_t)(first + n);
+			w->task_start = m->ends[first + n - 1];
+			if (w->state != WS_PAUSED)
+				w->state = WS_BUSY;
+		}
+	}
 	if (bk != NULL && bk->tl != NULL)
 		model_lines_pend(m, ev->worker, bk->tl, (uint32_t)first,
 		    (uint32_t)n);

@@ -180,6 +180,25 @@ def runs_screen(w, h, env=None):
         os.rmdir(d)
 
 
+def busy_mid_chunk():
+    """Squares taken a run at a time: between two runs of its chunk a
+    worker is still in the chunk (Python's mapstar), busy with the next
+    square, never shown idle while its lane fills."""
+    n = 5000000
+    with Screen("%s-busy" % NAME, 80, 24,
+                poolscope("--autostart", "-w", "2", "-m", "map", "-t",
+                          "square 1..%d" % n)) as s:
+        scr = s.wait_for(lambda x: running(x) and len(workers(x)) == 2 and
+                         all(w["state"] == "busy" for w in workers(x)), 120)
+        t.ok(scr is not None, "5M squares: both workers are shown busy "
+             "while they run their chunks", s.last)
+        s.wait_for(lambda x: "Summary" in (x or "") and
+                   done_count(x) == (n, n), 300)
+        s.send("q")
+        t.eq(s.wait_exit(30), 0, "busy mid-chunk: q leaves, exit 0")
+
+
+add_case("busy_mid_chunk", busy_mid_chunk)
 for w, h in ((80, 24), (200, 50)):
     add_case("scale_%dx%d" % (w, h), scale_screen, w, h)
     add_case("runs_%dx%d" % (w, h), runs_screen, w, h,
