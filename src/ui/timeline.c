@@ -670,19 +670,31 @@ tl_draw_table_row(struct ui *ui, struct ui_run *r, int y, int tw, int slot,
 {
 	struct model		*m = &r->model;
 	struct model_worker	*w = &m->workers[slot];
-	char			 buf[128], task[64];
+	char			 buf[128], task[64], label[64];
 	int			 sel = slot == r->selected, x, taskw;
 	double			 share;
 
 	ui_put(ui, y, tw, 1, C_DIM, ui->g->v);
 	if (row > 0) {
 		buf[0] = '\0';
-		if (row == 1 && w->task >= 0 && (size_t)w->task < r->tl->n)
+		if (row == 1 && w->task >= 0 && (size_t)w->task < r->tl->n) {
 			tasklist_label(r->tl, w->task, task, sizeof task);
-		else
+			/* a number the narrow column above had to cut: whole
+			 * here */
+			if (tw < 40 && snprintf(buf, sizeof buf, "%" PRId64,
+			    w->task) > tw - 23) {
+				snprintf(buf + strlen(buf), sizeof buf -
+				    strlen(buf), " %s", task);
+				snprintf(task, sizeof task, "%s", buf);
+			}
+		} else
 			task[0] = '\0';
-		if (task[0] != '\0')
-			snprintf(buf, sizeof buf, "      %s", task);
+		if (task[0] != '\0') {
+			/* cut at a word, never inside a number */
+			ui_shorten(task, tw - 6, ui->g->ellipsis, label,
+			    sizeof label);
+			snprintf(buf, sizeof buf, "      %s", label);
+		}
 		else if (row == 1 && w->processes > 1)
 			snprintf(buf, sizeof buf, "      %u processes",
 			    w->processes);
@@ -707,9 +719,13 @@ tl_draw_table_row(struct ui *ui, struct ui_run *r, int y, int tw, int slot,
 	if (w->no_process && w->pid == 0)
 		snprintf(task, sizeof task, "%s", tw < 40 ? "-" : "not started");
 	else if (tw < 40) {
-		if (w->task >= 0)
-			snprintf(task, sizeof task, "%" PRId64, w->task);
-		else
+		/* cut with an ellipsis where it does not fit (the row under
+		 * it gives it whole): "2610" is not task 2610538 */
+		if (w->task >= 0) {
+			snprintf(buf, sizeof buf, "%" PRId64, w->task);
+			ui_shorten(buf, taskw, ui->g->ellipsis, task,
+			    sizeof task);
+		} else
 			snprintf(task, sizeof task, "-");
 	} else
 		tl_task_text(ui, r, w->task, taskw - 1, task, sizeof task);

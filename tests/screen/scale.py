@@ -192,6 +192,22 @@ def busy_mid_chunk():
                          all(w["state"] == "busy" for w in workers(x)), 120)
         t.ok(scr is not None, "5M squares: both workers are shown busy "
              "while they run their chunks", s.last)
+        # A task number too long for the narrow column is not cut into
+        # another number ("2610" for 2610538): an ellipsis, and the whole
+        # number on the row under it.
+        lines = (scr or "").splitlines()
+        bad = []
+        for w in workers(scr or ""):
+            i = lines.index(w["line"])
+            under = lines[i + 1] if i + 1 < len(lines) else ""
+            whole = re.match(r"^ +(\d+) square", under)
+            label = re.match(r"^ +square (\d+)", under)
+            if not (whole and w["task"] == "\u2026" and
+                    int(whole.group(1)) < n or
+                    label and w["task"] == str(int(label.group(1)) - 1)):
+                bad.append((w["task"], under))
+        t.ok(scr is not None and not bad, "a task number that does not fit "
+             "its column: an ellipsis, the number whole under it", str(bad))
         s.wait_for(lambda x: "Summary" in (x or "") and
                    done_count(x) == (n, n), 300)
         s.send("q")
