@@ -399,7 +399,12 @@ util_step125(double x, int up)
 
 	if (!(x > 0))
 		return 1;
-	p = pow(10, floor(log10(x)));
+	/* the power of ten at or below x (no libm: one mapping fewer to
+	 * copy at each worker's fork) */
+	for (p = 1; p * 10 <= x; p *= 10)
+		;
+	while (p > x)
+		p /= 10;
 	f = x / p;
 	if (up) {
 		/* The first of 1, 2, 5 (times p) at or above x. */

@@ -336,6 +336,7 @@ except ImportError:     # pragma: no cover
 
 
 _PLAIN = frozenset((int, float, str, bool, type(None), bytes, complex))
+_BY_NAME = frozenset((type(_write), type(len)))   # functions, builtins
 
 
 def _repr(obj):
@@ -364,18 +365,33 @@ def _repr(obj):
     return s
 
 
-def _call(func, args, star=False):
-    """square(7): what the task calls, for people."""
+def _callee(func):
+    """The function a call runs, as people name it, and what a
+    functools.partial adds before and after each call's own arguments:
+    partial(power, 3) given 2 calls power(3, 2)."""
+    pre, kw = (), {}
+    for _ in range(8):      # a partial of a partial, and so on
+        if type(func).__name__ != "partial":
+            break
+        try:
+            inner = func.func
+            if not callable(inner):
+                break
+            pre = tuple(func.args or ()) + pre
+            kw = dict(func.keywords or {}, **kw)
+        except Exception:
+            break
+        func = inner
     name = getattr(func, "__qualname__", None) or getattr(
         func, "__name__", None) or _repr(func)
-    if star:
-        args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
-    else:
-        args = (args,)
-    inner = ", ".join(_repr(a) for a in args)
-    if len(inner) > _REPR:
-        inner = inner[:_REPR - 3] + "..."
-    return "%s(%s)" % (name, inner)
+    return name, [_repr(a) for a in pre], ["%s=%s" % (k, _repr(v))
+                                          for k, v in kw.items()]
+
+
+def _call(func, args, star=False):
+    """square(7): what the task calls, for people."""
+    name, pre, post = _callee(func)
+    return "%s(%s)" % (name, _args_text(args, star, pre, post))
 
 
 def _warn(what):
@@ -748,40 +764,62 @@ def _worker_queue(q):
         _warn("the pool's task queue cannot be traced")
 
 
-def _timed(func, job, i, n=1):
-    """func timed call by call.  The first call of a message holds its
-    start (sent if it runs for long); a call that ends says when it began
-    ("s0"), one line a call.  After the message's last call (of n) what
-    the worker holds is sent before its result is: a worker that dies in a
-    later task must not take the ends of those before with it.  Wrapping
-    a chunk's mapstar, its one call is the whole chunk, and its result the
-    chunk's list."""
-    pos = [0]
-    done = '{"e":"done","p":%d,"j":%d,"i":%d,"k":%%d,"ok":%%d,"s0":%%d,' \
-        '"t":%%d,"v":%%s' % (_pid, job, i)
+_msg = [0, 0, 1, 0]   # in a worker, the message it runs: job, i, its calls
+                      # (n), the calls begun (k); a worker runs one at a time
+_known = [None, None]  # a function pickled by reference, and its timed
 
-    def timed(*a, **k):
-        k_ = pos[0]
-        pos[0] = k_ + 1
+
+def _timed(func, job, i, n=1):
+    """func timed call by call, for message (job, i) of n calls.  The first
+    call of a message holds its start (sent if it runs for long); a call
+    that ends says when it began ("s0"), one line a call.  After the
+    message's last call what the worker holds is sent before its result
+    is: a worker that dies in a later task must not take the ends of those
+    before with it.  Wrapping a chunk's mapstar, its one call is the whole
+    chunk, and its result the chunk's list.  A function that comes by
+    reference is the same object message after message: its wrapper is
+    made once (the program's own objects are not kept)."""
+    m = _msg
+    m[0] = job
+    m[1] = i
+    m[2] = n
+    m[3] = 0
+    if func is _known[0]:
+        return _known[1]
+    timed = _timer(func)
+    if type(func) in _BY_NAME:
+        _known[0] = func
+        _known[1] = timed
+    return timed
+
+
+_DONE = '{"e":"done","p":%d,"j":%d,"i":%d,"k":%d,"ok":%d,"s0":%d,"t":%d,"v":%s'
+
+
+def _timer(func):
+    def timed(*a, **kw):
+        m = _msg
+        job, i, n, k = m
+        m[3] = k + 1
         t0 = _now()
         if _held_at is not None:
-            _held_at(_board, _boff + 1, 1, k_, job, i, t0)
-        if k_ == 0:
+            _held_at(_board, _boff + 1, 1, k, job, i, t0)
+        if k == 0:
             _hold(job, i, t0)
         try:
-            v = func(*a, **k)
+            v = func(*a, **kw)
         except BaseException as e:
             _end_output()
             # The rest of a chunk never runs: this is its last call.
-            _emit(done % (k_, 0, t0, _now(), _str(_repr(e))), now=True,
-                  ends=True)
+            _emit(_DONE % (_pid, job, i, k, 0, t0, _now(), _str(_repr(e))),
+                  now=True, ends=True)
             if _board is not None:
                 _board[_boff + 1] = 0
             raise
         if _outs:
             _end_output()
-        _emit(done % (k_, 1, t0, _now(), _str(_repr(v))), ends=True,
-              now=k_ + 1 >= n)
+        _emit(_DONE % (_pid, job, i, k, 1, t0, _now(), _str(_repr(v))),
+              ends=True, now=k + 1 >= n)
         if _board is not None:
             _board[_boff + 1] = 0
         return v
@@ -797,11 +835,12 @@ def _big(chunk):
         return False
 
 
-def _chunk_call(name, first, last, n, star=False):
+def _chunk_call(name, first, last, n, star=False, pre=(), post=()):
     """square(0) ... square(4095), 4096 calls: a chunk traced whole, by
     its first and last items and how many it has."""
     return "%s(%s) ... %s(%s), %d calls" % (
-        name, _args_text(first, star), name, _args_text(last, star), n)
+        name, _args_text(first, star, pre, post), name,
+        _args_text(last, star, pre, post), n)
 
 
 # ------------------------------------------------------------ the caller
@@ -1004,13 +1043,16 @@ def _submit(job, i, k, pool_id, style, call, t):
           '"c":%s' % (job, i, k, pool_id, _str(style), _str(call)))
 
 
-def _args_text(x, star):
-    """The arguments of one call, as they read inside its parentheses."""
-    if not star:
+def _args_text(x, star, pre=(), post=()):
+    """The arguments of one call, as they read inside its parentheses
+    (with what a partial adds, pre and post, from _callee)."""
+    if not star and not pre and not post:
         return _repr(x)
-    if not isinstance(x, (tuple, list)):
+    if not star:
         x = (x,)
-    s = ", ".join(_repr(a) for a in x)
+    elif not isinstance(x, (tuple, list)):
+        x = (x,)
+    s = ", ".join(list(pre) + [_repr(a) for a in x] + list(post))
     return s if len(s) <= _REPR else s[:_REPR - 3] + "..."
 
 
@@ -1020,8 +1062,7 @@ def _submit_map(job, p):
     _, pl, func, items, cs, star = p
     t = _now()
     style = getattr(_local, "style", None) or "map_async"
-    name = getattr(func, "__qualname__", None) or getattr(
-        func, "__name__", None) or _repr(func)
+    name, pre, post = _callee(func)
     cs = cs or 1
     pid = _pid or os.getpid()
     for c in range(0, len(items), cs):
@@ -1031,7 +1072,7 @@ def _submit_map(job, p):
                   '"s":%s,"c":%s' % (pid, t, job, c // cs, id(pl._inqueue),
                                      _str(style), _str(_chunk_call(
                                          name, chunk[0], chunk[-1],
-                                         len(chunk), star))))
+                                         len(chunk), star, pre, post))))
             continue
         k0 = 0
         while k0 < len(chunk):
@@ -1041,7 +1082,7 @@ def _submit_map(job, p):
                         _str(style), _str(name)))
             parts, size = [], len(head) + 4
             for x in chunk[k0:]:
-                a = _str(_args_text(x, star))
+                a = _str(_args_text(x, star, pre, post))
                 if parts and size + len(a) + 1 > _MAX - 100:
                     break
                 parts.append(a)
@@ -1058,9 +1099,10 @@ def _items(iterable, func, cs, cell, pool_id, style):
     handler sends a chunk once it has it whole); a short last one is
     told when the input ends, before the handler sends it."""
     n = 0
-    name = getattr(func, "__qualname__", None) or getattr(
-        func, "__name__", None) or _repr(func)
+    name, pre, post = _callee(func)
     if cs <= _CHUNK:
+        text = _repr if not pre and not post else (
+            lambda x: _args_text(x, False, pre, post))
         # many a "subs" line (_pack_locked): its constant part made once
         feed = None
         add = _subq.append
@@ -1072,7 +1114,7 @@ def _items(iterable, func, cs, cell, pool_id, style):
                             _str(style), _str(name), cs), n]
             if feed is not None:
                 # _pend's work, inline: this runs for every item
-                add((feed, _now(), _str(_repr(x))))
+                add((feed, _now(), _str(text(x))))
                 if len(_subq) >= 400 or _wake is None:
                     flush()
                 elif not _due:
@@ -1090,14 +1132,16 @@ def _items(iterable, func, cs, cell, pool_id, style):
             held.append(x)
         if k == cs - 1 and cell[0] is not None:
             _submit(cell[0], n // cs, 0, pool_id, style,
-                    _chunk_call(name, held[0], x, cs), _now())
+                    _chunk_call(name, held[0], x, cs, False, pre, post),
+                    _now())
         n += 1
         yield x
     k = n % cs
     if k and cell[0] is not None:
         if k > _CHUNK:
             _submit(cell[0], n // cs, 0, pool_id, style,
-                    _chunk_call(name, held[0], x, k), _now())
+                    _chunk_call(name, held[0], x, k, False, pre, post),
+                    _now())
         else:
             for j, y in enumerate(held):
                 _submit(cell[0], n // cs, j, pool_id, style, _call(func, y),
@@ -1161,21 +1205,20 @@ def _futures_patch(cf):
             if getattr(fn, "func", None) is chunker and chunker is not None\
                     and fn.args and args:
                 # a chunk of map(): a task per call in it
-                name = getattr(fn.args[0], "__qualname__", None) or \
-                    getattr(fn.args[0], "__name__", "?")
+                name, pre, post = _callee(fn.args[0])
                 if _big(args[0]):
                     _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":0,'
                           '"pool":%d,"s":"map","c":%s' % (
                               pid, t, key, wid, key, _str(_chunk_call(
                                   name, args[0][0], args[0][-1],
-                                  len(args[0]), True))), now=True)
+                                  len(args[0]), True, pre, post))), now=True)
                     return f
                 for k, item in enumerate(args[0]):
                     _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":%d,'
                           '"pool":%d,"s":"map","c":%s' % (
                               pid, t, key, wid, k, key,
-                              _str("%s(%s)" % (name, _args_text(item,
-                                                                True)))))
+                              _str("%s(%s)" % (name, _args_text(
+                                  item, True, pre, post)))))
                 flush()
             else:
                 _emit('{"e":"sub","p":%d,"t":%d,"j":%d,"i":%d,"k":0,'

@@ -335,7 +335,7 @@ evjson_secs_get(const struct json_obj *o, const char *key)
 	const struct json_field	*f = json_get(o, key);
 
 	return f && f->type == J_NUM && f->num >= 0 && f->num < 1e9 ?
-	    (uint64_t)llround(f->num * 1e9) : 0;
+	    (uint64_t)(f->num * 1e9 + 0.5) : 0;
 }
 
 static int
@@ -700,7 +700,7 @@ evjson_read(struct evjson_reader *rd, const struct json_obj *o,
 		snprintf(err, errlen, "'t' is missing or not a time in seconds");
 		return -1;
 	}
-	ev->t = (uint64_t)llround(f->num * 1e9);
+	ev->t = (uint64_t)(f->num * 1e9 + 0.5);
 	if (type != EV_RUN_START && rd->start.cpus == 0) {
 		snprintf(err, errlen, "'%s' before run_start",
 		    event_type_name(type));

@@ -104,6 +104,25 @@ svg_chars(const char *s)
 	return c;
 }
 
+static double
+svg_max(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+/* How many digits n has in decimal. */
+static int
+svg_digits(size_t n)
+{
+	int	d = 1;
+
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
 /* The width a text may take at most, in pixels (see SVG_EM). */
 static double
 svg_width(const char *s, const struct svg_font *ft)
@@ -305,7 +324,7 @@ svg_task(FILE *f, const struct model *m, const struct tasklist *tl,
 	    "stroke-width=\"0.5\"/>", x, y + 2, wpx, SVG_LANE - 4,
 	    sp->state == MT_FAILED ? "#e53935" :
 	    fills[i / cw % (sizeof fills / sizeof fills[0])]);
-	if (wpx >= 8.0 * (floor(log10(i + 1.0)) + 1) + 4)
+	if (wpx >= 8.0 * svg_digits(i + 1) + 4)
 		fprintf(f, "<text x=\"%.2f\" y=\"%d\" fill=\"#ffffff\""
 		    " text-anchor=\"middle\">%zu</text>", x + wpx / 2, y + 17, i);
 	fputs("</g>\n", f);
@@ -461,7 +480,7 @@ svg_margins(const struct model *m, struct svg_layout *L)
 	wl = svg_width("caller", &svg_bold);
 	for (w = 0; w < m->nworkers; w++) {
 		svg_label(m, w, name, sizeof name, pid, sizeof pid);
-		wl = fmax(wl, fmax(svg_width(name, &svg_body),
+		wl = svg_max(wl, svg_max(svg_width(name, &svg_body),
 		    svg_width(pid, &svg_small)));
 	}
 	L->left = SVG_LABEL_X + (int)ceil(wl) + 10;
@@ -470,9 +489,9 @@ svg_margins(const struct model *m, struct svg_layout *L)
 	step = svg_axis_step(L->span);
 	for (t = 0; t <= L->span * 1.0001; t += step) {
 		snprintf(tick, sizeof tick, "%g s", t);
-		wr = fmax(wr, svg_width(tick, &svg_body) / 2);
+		wr = svg_max(wr, svg_width(tick, &svg_body) / 2);
 	}
-	L->right = (int)fmax(SVG_RIGHT, ceil(wr) + 6);
+	L->right = (int)svg_max(SVG_RIGHT, ceil(wr) + 6);
 }
 
 /* Where everything goes: the margins, then from the top down the title,

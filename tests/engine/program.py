@@ -234,6 +234,78 @@ def imap_unordered_order():
          "the for loop got the results in the order poolscope shows")
 
 
+CALLS = """\
+    import functools, multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    def f(x):
+        return x + 1000
+
+    def g(x):
+        return -x
+
+    def h(a, x):
+        return a * x
+
+    def k(x, scale=1):
+        return x * scale
+
+    if __name__ == "__main__":
+        with multiprocessing.Pool(1) as pool:
+            rs = [pool.apply_async(f if n % 2 == 0 else g, (n,))
+                  for n in range(6)]
+            print([r.get() for r in rs])
+            print(pool.map(f, range(7), chunksize=3))
+            print(pool.map(functools.partial(h, 3), range(4), chunksize=2))
+            print(list(pool.imap(g, range(5), chunksize=2)))
+            print(sorted(pool.imap_unordered(
+                functools.partial(k, scale=10), range(4))))
+            print(pool.apply(functools.partial(functools.partial(h), 5),
+                             (6,)))
+        with ProcessPoolExecutor(1) as ex:
+            print(list(ex.map(functools.partial(h, 7), range(3))))
+            print(ex.submit(functools.partial(k, scale=2), 8).result())
+    """
+
+
+def check_calls(py):
+    """CALLS under py: each task's call, and its own value at its end."""
+    path = program("calls", CALLS)
+    p, ev = run_json(["--", py, path])
+    t.eq(p.returncode, 0, "%s: functions and partials: exit 0" % py)
+    calls = {e["task"]: e["call"] for e in of(ev, "task_submit")}
+    want = (["f(0)", "g(1)", "f(2)", "g(3)", "f(4)", "g(5)"] +
+            ["f(%d)" % n for n in range(7)] +
+            ["h(3, %d)" % n for n in range(4)] +
+            ["g(%d)" % n for n in range(5)] +
+            ["k(%d, scale=10)" % n for n in range(4)] + ["h(5, 6)"] +
+            ["h(7, %d)" % n for n in range(3)] + ["k(8, scale=2)"])
+    t.eq([calls[n] for n in sorted(calls)], want,
+         "%s: each task's call, a partial's arguments in it" % py)
+    names = {"f": lambda x: x + 1000, "g": lambda x: -x,
+             "h": lambda a, x: a * x, "k": lambda x, scale=1: x * scale}
+
+    def value(call):
+        try:
+            return str(eval(call, names))
+        except Exception:
+            return None
+    done = {e["task"]: e.get("result") for e in of(ev, "task_done")}
+    bad = [(calls[n], done.get(n)) for n in sorted(calls)
+           if value(calls[n]) is None or done.get(n) != value(calls[n])]
+    t.eq(bad, [], "%s: each task's end carries its own call's value" % py)
+    t.eq(printed(ev), untraced(path, py).stdout,
+         "%s: the program printed what it prints untraced" % py)
+
+
+@case
+def calls_and_partials():
+    # One worker runs function after function, a chunk of one after a
+    # chunk of three: each task's end and value are its own.  A
+    # functools.partial is shown as the call it makes.
+    check_calls(PY)
+
+
 @case
 def map_raises():
     # A task that raises: the rest of its chunk never runs, and map raises
@@ -362,6 +434,7 @@ def other_interpreters():
         t.eq([e["value"] for e in of(ev, "result")],
              [str(n * n) for n in range(1, 11)],
              "%s: the seed's ten results" % py)
+        check_calls(py)
     if seen == 0:
         t.skip("another interpreter runs the seed", "none but python3 here")
 
