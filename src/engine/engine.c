@@ -1196,16 +1196,18 @@ engine_rec_done(struct engine *e, int slot, const struct shm_rec *r,
 	engine_task_final(e, r->task);
 }
 
+static void	engine_run_done(struct engine *, int, uint32_t, size_t, int,
+		    const int64_t *, uint64_t, uint64_t, const struct shm_stats *,
+		    const struct event_bulk *, uint64_t);
+
 /* A run of instant tasks of one chunk, done back to back (REC_BULK). */
 static void
 engine_rec_bulk(struct engine *e, int slot, const struct shm_rec *r,
     const char *payload)
 {
-	struct eslot		*s = &e->es[slot];
 	struct shm_stats	 stbuf;
 	const struct shm_stats	*st;
 	const int64_t		*values = NULL, *pair;
-	struct event		 ev;
 	size_t			 len, n = (size_t)r->value, i;
 	uint64_t		 t0, t1, t;
 	int			 vkind;
@@ -1242,32 +1244,46 @@ engine_rec_bulk(struct engine *e, int slot, const struct shm_rec *r,
 			return;		/* cannot happen: never read past it */
 		values = (const int64_t *)(const void *)payload;
 	}
+	engine_run_done(e, slot, r->task, n, vkind, values, t0, t1, st,
+	    (r->flags & REC_F_TIMED) ? &e->bulk_info : NULL, r->t);
+}
+
+/* n instant tasks from first, done back to back on slot from t0 to t1 (in
+ * pool time; at ns as the worker's clock read it): one EV_TASKS_DONE. */
+static void
+engine_run_done(struct engine *e, int slot, uint32_t first, size_t n,
+    int vkind, const int64_t *values, uint64_t t0, uint64_t t1,
+    const struct shm_stats *st, const struct event_bulk *bulk, uint64_t ns)
+{
+	struct eslot	*s = &e->es[slot];
+	struct event	 ev;
+	size_t		 i;
+
 	s->ready = 1;
-	for (i = r->task; i < r->task + n; i++)
+	for (i = first; i < first + n; i++)
 		if (e->state[i] == T_DONE || e->state[i] == T_FAILED ||
 		    e->state[i] == T_SKIPPED)
 			return;	/* cannot happen: each is reported once */
 	/* (no values kept here: only a bulk reader is told of them) */
-	memset(e->state + r->task, T_DONE, n);
-	event_init(&ev, EV_TASKS_DONE, slot, s->pid, (int64_t)r->task);
+	memset(e->state + first, T_DONE, n);
+	event_init(&ev, EV_TASKS_DONE, slot, s->pid, (int64_t)first);
 	ev.count = n;
 	ev.vkind = vkind;
 	ev.values = values;
 	ev.t_start = t0;
-	if (r->flags & REC_F_TIMED)
-		ev.bulk = &e->bulk_info;
+	ev.bulk = bulk;
 	engine_task_stats(e, t1 > t0 ? t1 - t0 : 0, st, &ev);
-	engine_emit(e, &ev, r->t);
+	engine_emit(e, &ev, ns);
 	e->unfinished -= n;
 	e->inflight = e->inflight > n ? e->inflight - n : 0;
 	e->ok += n;
-	order_tasks_final(&e->order, r->task, n, engine_deliver, e);
+	order_tasks_final(&e->order, first, n, engine_deliver, e);
 	/* A step lets one task go, and ends when one ends. */
 	if (e->stepping) {
 		if (e->step_task < 0)
-			e->step_task = r->task;
+			e->step_task = first;
 		if (e->step_end < 0 && e->unfinished > 0)
-			e->step_end = (int64_t)(r->task + n - 1);
+			e->step_end = (int64_t)(first + n - 1);
 		engine_step_check(e);
 	}
 }
@@ -1303,7 +1319,16 @@ engine_record(struct engine *e, int slot, const struct shm_rec *r,
 		s->group = (int)r->value;
 		break;
 	case REC_RUN:
-		/* An instant task: started, printed and finished. */
+		/* An instant task: started, printed and finished.  Nobody
+		 * reads its events one by one (--quiet): a run of one. */
+		if (e->bulk == BULK_PLAIN && r->len == 0) {
+			engine_run_done(e, slot, r->task, 1, (r->flags &
+			    REC_F_VALUE) ? VAL_INT : VAL_NONE, (r->flags &
+			    REC_F_VALUE) ? &r->value : NULL,
+			    engine_pool_ns(e, r->t_start),
+			    engine_pool_ns(e, r->t), NULL, NULL, r->t);
+			break;
+		}
 		s->ready = 1;
 		engine_rec_start(e, slot, r, payload, r->t_start);
 		if (r->len > 0) {
