@@ -394,10 +394,14 @@ def main_tracer(ps, runs):
                 lambda: whole_cpu([ps, "--batch", "-q", "--", "python3",
                                    path])], runs)
             aw, wc = [a[0] for a in alone], [w[0] for w in watched]
+            # Each watched run against the run alone just before it: the
+            # machine's load drifts between runs less than across them.
+            paired = sorted(w / a for a, w in zip(aw, wc))
             print("   Pool(2).%-28s %7d tasks: alone %s, watched %s, %.2fx "
-                  "(goal %.2fx)" % (name, n, spread(aw), spread(wc),
-                                    statistics.median(wc) /
-                                    statistics.median(aw), goal))
+                  "(goal %.2fx); run by run %.2fx (%.2f-%.2f)" % (
+                      name, n, spread(aw), spread(wc),
+                      statistics.median(wc) / statistics.median(aw), goal,
+                      statistics.median(paired), paired[0], paired[-1]))
             # CPU time swings less than wall time on a shared machine: what
             # the tracer (and poolscope reading it) cost, whatever the load.
             ac, cc = [a[1] for a in alone], [w[1] for w in watched]
