@@ -370,8 +370,9 @@ def _callee(func):
     functools.partial adds before and after each call's own arguments:
     partial(power, 3) given 2 calls power(3, 2)."""
     pre, kw = (), {}
+    partial = getattr(sys.modules.get("functools"), "partial", None)
     for _ in range(8):      # a partial of a partial, and so on
-        if type(func).__name__ != "partial":
+        if partial is None or not issubclass(type(func), partial):
             break
         try:
             inner = func.func

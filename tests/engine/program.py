@@ -250,6 +250,9 @@ CALLS = """\
     def k(x, scale=1):
         return x * scale
 
+    class Partial(functools.partial):
+        pass
+
     if __name__ == "__main__":
         with multiprocessing.Pool(1) as pool:
             rs = [pool.apply_async(f if n % 2 == 0 else g, (n,))
@@ -260,8 +263,7 @@ CALLS = """\
             print(list(pool.imap(g, range(5), chunksize=2)))
             print(sorted(pool.imap_unordered(
                 functools.partial(k, scale=10), range(4))))
-            print(pool.apply(functools.partial(functools.partial(h), 5),
-                             (6,)))
+            print(pool.apply(Partial(functools.partial(h), 5), (6,)))
         with ProcessPoolExecutor(1) as ex:
             print(list(ex.map(functools.partial(h, 7), range(3))))
             print(ex.submit(functools.partial(k, scale=2), 8).result())
