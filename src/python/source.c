@@ -139,6 +139,7 @@ struct psource {
 	struct praw	*orphans;	/* a start or end whose task is not
 					   submitted yet: kept for it */
 	size_t		 norphans, orphancap;
+	pid_t		 adopting;	/* the Process whose lines are told now */
 	int		 paused, stepping;
 	int		 aborted;
 	uint64_t	 term_at;	/* SIGTERM sent at; 0 none */
@@ -431,13 +432,72 @@ py_orphan(struct psource *s, const struct praw *r)
 
 static void	py_release(struct psource *, const struct praw *);
 
+/* Whether a Process's own lines wait for its task (its start came before
+ * the caller said it started the Process). */
+static int
+py_pid_waits(const struct psource *s, pid_t pid)
+{
+	size_t	n;
+
+	for (n = 0; n < s->norphans; n++)
+		if (s->orphans[n].j == -1 && s->orphans[n].p == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * A line of a Process whose start waits for its task (the caller, slow
+ * after the fork, told of it late): what it printed, its end, and the
+ * caller seeing it exit wait too, so that they are told in their order
+ * once its task is (the print as its task's, the exit after it).  1 if
+ * it waits.
+ */
+static int
+py_after_orphan(struct psource *s, const struct praw *r)
+{
+	struct praw	 w = *r;
+	pid_t		 pid = r->type == R_EXIT ? (pid_t)r->c : r->p;
+
+	if (s->norphans == 0 || (r->type != R_OUT && r->type != R_END &&
+	    r->type != R_EXIT) || pid == s->adopting || !py_pid_waits(s, pid))
+		return 0;
+	w.j = -1;
+	w.p = pid;
+	py_orphan(s, &w);
+	return 1;
+}
+
+/* The program has ended, and some Process's task was never told (its
+ * caller died between the fork and saying so): what the Process printed
+ * and how it ended are told all the same, in their order. */
+static void
+py_orphans_end(struct psource *s)
+{
+	struct praw	r;
+
+	while (s->norphans > 0) {
+		r = s->orphans[0];
+		memmove(s->orphans, s->orphans + 1, --s->norphans *
+		    sizeof *s->orphans);
+		if (r.type == R_OUT || r.type == R_END || r.type == R_EXIT) {
+			s->adopting = r.p;
+			py_release(s, &r);
+			s->adopting = 0;
+		}
+		free(r.text);
+	}
+}
+
 /* The lines kept for a task just submitted, in their order. */
 static void
 py_adopt(struct psource *s, int64_t j, int64_t i, int64_t k)
 {
 	struct praw	 r;
 	size_t		 n = 0;
+	pid_t		 was = s->adopting;
 
+	if (j == -2)
+		s->adopting = (pid_t)i;
 	while (n < s->norphans) {
 		/* a Process's own task (-2, pid) is told as (-1, ..) by it */
 		if (j == -2 ? s->orphans[n].j != -1 || s->orphans[n].p != i :
@@ -453,6 +513,7 @@ py_adopt(struct psource *s, int64_t j, int64_t i, int64_t k)
 		py_release(s, &r);
 		free(r.text);
 	}
+	s->adopting = was;
 }
 
 /* A task is submitted: it gets the next index, and its call is its
@@ -768,6 +829,8 @@ py_release(struct psource *s, const struct praw *r0)
 
 	if (r->j == -5)		/* an executor's worker: its executor's job */
 		r->j = py_pool_of(s, r->p);
+	if (py_after_orphan(s, r))
+		return;
 
 	switch (r->type) {
 	case R_SPAWN:
@@ -1317,6 +1380,7 @@ py_run_end(struct psource *s)
 	}
 	if (!s->started)
 		py_run_start(s, MODE_MAP, s->t0);
+	py_orphans_end(s);
 	/* A process of it still going when the program has ended is
 	 * poolscope's (its subreaper's): it is ended, and how is told. */
 	for (i = 0; i < s->nslots; i++)

@@ -308,6 +308,78 @@ def calls_and_partials():
     check_calls(PY)
 
 
+LATE = """\
+    import multiprocessing, os, sys, time
+    import multiprocessing.popen_fork as pf
+
+    _launch = pf.Popen._launch
+
+
+    def late_launch(self, process_obj):
+        _launch(self, process_obj)
+        time.sleep(0.3)     # the caller is slow to go on after the fork
+        if process_obj.name == "dies" and "die" in sys.argv:
+            os._exit(3)     # and never says it started this one
+
+
+    pf.Popen._launch = late_launch
+
+
+    def num_square(n):
+        print(f"square of {n} is {n**2}")
+
+
+    def num_cube(n):
+        print(f"cube of {n} is {n**3}")
+
+
+    if __name__ == "__main__":
+        ctx = multiprocessing.get_context("fork")
+        m1 = ctx.Process(target=num_square, args=(123,))
+        m2 = ctx.Process(target=num_cube, args=(123,), name="dies")
+        m1.start()
+        m2.start()
+        m1.join()
+        m2.join()
+    """
+
+
+@case
+def late_caller():
+    # A caller slow after each fork tells of its Process long after the
+    # Process has started, printed and ended: each is still shown running
+    # its task on its worker, its print as its task's, then its exit.
+    path = program("late", LATE)
+    p, ev = run_json(["--", PY, path])
+    t.eq(p.returncode, 0, "a caller late to tell of its Processes: exit 0")
+    for task, text in ((0, "square of 123 is 15129\n"),
+                       (1, "cube of 123 is 1860867\n")):
+        mine = [e for e in ev if e.get("task") == task and e["ev"] in (
+            "task_start", "output", "task_done")]
+        t.eq([(e["ev"], e.get("text")) for e in mine],
+             [("task_start", None), ("output", text), ("task_done", None)],
+             "task %d: started, printed, done, in that order" % task)
+        slots = {e["worker"] for e in mine}
+        pid = next((e["pid"] for e in mine if "pid" in e), None)
+        ends = [e for e in of(ev, "worker_exit") if e["pid"] == pid]
+        t.ok(len(slots) == 1 and -1 not in slots and len(ends) == 1 and
+             ev.index(ends[0]) > ev.index(mine[-1]),
+             "task %d: on one worker, which exits after it" % task,
+             [slots, ends])
+    t.eq(printed(ev) + "".join(e["text"] for e in of(ev, "output")
+                               if e["worker"] != -1),
+         untraced(path).stdout, "the program printed what it prints untraced")
+    # The caller dies before it tells of its second Process: what that
+    # printed, and that it exited 0, are told all the same.
+    p, ev = run_json(["--", PY, path, "die"])
+    t.eq(p.returncode, 3, "a caller that dies after the fork: its exit "
+         "status")
+    t.ok(any(e["ev"] == "output" and e["text"] == "cube of 123 is 1860867\n"
+             for e in ev), "the Process it never told of: its print")
+    t.eq(sorted(e["status"] for e in of(ev, "worker_exit")),
+         ["exited 0", "exited 0"], "and both Processes' exits")
+
+
 @case
 def map_raises():
     # A task that raises: the rest of its chunk never runs, and map raises
