@@ -58,18 +58,23 @@ def map_all_at_the_end():
     t.eq(ev[0]["chunksize"], 1, "map: default chunksize ceil(3 / (4 * 3)) = 1")
 
 
-@case
-def apply_one_in_flight():
-    # apply: one task in flight, about the sum of the sleeps.
-    p, ev = run_json(["-w", "3", "-m", "apply", "-t", SLEEPS])
+def peak_in_flight(events):
+    """The most tasks running at once, from the events' order."""
     inflight = peak = 0
-    for e in ev:
+    for e in events:
         if e["ev"] == "task_start":
             inflight += 1
             peak = max(peak, inflight)
         elif e["ev"] in ("task_done", "task_fail"):
             inflight -= 1
-    t.eq(peak, 1, "apply: never two tasks in flight")
+    return peak
+
+
+@case
+def apply_one_in_flight():
+    # apply: one task in flight, about the sum of the sleeps.
+    p, ev = run_json(["-w", "3", "-m", "apply", "-t", SLEEPS])
+    t.eq(peak_in_flight(ev), 1, "apply: never two tasks in flight")
     wall = ev[-1]["wall"]
     # (once seen in CI: one task, ended after 0.079 s; the events say why)
     t.ok(wall >= 0.59, "apply: takes at least the sum of the sleeps (%.3f s)"
@@ -83,13 +88,7 @@ def apply_one_in_flight():
     # other's results, so more than one runs at once (told by the events'
     # order, not by how long a loaded machine took).
     p2, ev2 = run_json(["-w", "3", "-m", "apply_async", "-t", SLEEPS])
-    inflight = peak = 0
-    for e in ev2:
-        if e["ev"] == "task_start":
-            inflight += 1
-            peak = max(peak, inflight)
-        elif e["ev"] in ("task_done", "task_fail"):
-            inflight -= 1
+    peak = peak_in_flight(ev2)
     t.ok(peak >= 2, "apply_async on the same sleeps: %d at once, where apply "
          "had one" % peak)
 
