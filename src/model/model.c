@@ -849,10 +849,9 @@ model_next_due(struct model *m)
 static void
 model_results(struct model *m, const struct event *ev)
 {
-	size_t	i, first = (size_t)ev->task, n = ev->count;
-
 	struct model_task	*t;
 	uint32_t		*r;
+	size_t			 i, first = (size_t)ev->task, n = ev->count;
 
 	if (ev->task < 0 || first > m->ntasks || n > m->ntasks - first ||
 	    n > m->ntasks - m->nresults)

@@ -674,6 +674,10 @@ tl_draw_table_row(struct ui *ui, struct ui_run *r, int y, int tw, int slot,
 	int			 sel = slot == r->selected, x, taskw;
 	double			 share;
 
+	/* the task column: after the slot, PID and state (23 columns), and
+	 * before done (from 40 columns) and busy (from 56) */
+	x = 23;
+	taskw = tw - x - (tw >= 40 ? 6 : 0) - (tw >= 56 ? 5 : 0);
 	ui_put(ui, y, tw, 1, C_DIM, ui->g->v);
 	if (row > 0) {
 		buf[0] = '\0';
@@ -682,7 +686,7 @@ tl_draw_table_row(struct ui *ui, struct ui_run *r, int y, int tw, int slot,
 			/* a number the narrow column above had to cut: whole
 			 * here */
 			if (tw < 40 && snprintf(buf, sizeof buf, "%" PRId64,
-			    w->task) > tw - 23) {
+			    w->task) > taskw) {
 				snprintf(buf + strlen(buf), sizeof buf -
 				    strlen(buf), " %s", task);
 				snprintf(task, sizeof task, "%s", buf);
@@ -714,8 +718,6 @@ tl_draw_table_row(struct ui *ui, struct ui_run *r, int y, int tw, int slot,
 	else
 		ui_put(ui, y, 14, 9, ui_state_color(w->state),
 		    worker_state_name(w->state));
-	x = 23;
-	taskw = tw - x - (tw >= 40 ? 6 : 0) - (tw >= 56 ? 5 : 0);
 	if (w->no_process && w->pid == 0)
 		snprintf(task, sizeof task, "%s", tw < 40 ? "-" : "not started");
 	else if (tw < 40) {
